@@ -72,7 +72,7 @@ _AUTONOMOUS = re.compile(rf"^(.{{2,}}?)(?:(?:{ETHNIC})族?)+自治(州|县|旗)$
 
 
 def short_forms(name: str) -> list[str]:
-    """Common short forms of a city or district name (广州市 -> 广州, 恩施…自治州 -> 恩施州, 恩施)."""
+    """Common short forms of a city name (广州市 -> 广州; 恩施…自治州 -> 恩施州, 恩施)."""
     m = _AUTONOMOUS.match(name)
     if m:
         base, kind = m.group(1), m.group(2)
@@ -135,7 +135,8 @@ def build(new_path: str, old_path: str) -> dict[str, object]:
         if pcode in cities:  # municipality / SAR: every unit below is a district
             city = cities[pcode]
             if not code.endswith("00"):
-                city["districts"][row["name"]] = coords(code, row["name"], (city["lat"], city["lon"]))
+                centre = (city["lat"], city["lon"])
+                city["districts"][row["name"]] = coords(code, row["name"], centre)
             continue
         parent = (prov["lat"], prov["lon"])
         if code.endswith("00") and code[2:4] != "90":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -95,10 +96,19 @@ class Geo:
     def _suggest(self, raw: object) -> str:
         if not isinstance(raw, str):
             return ""
-        names = list(self._atlas.province_names)
-        close = difflib.get_close_matches(raw.strip(), names, n=1, cutoff=0.3)
-        if not close:
+        # official full and short names only: informal aliases (广西省) make poor suggestions
+        names = [n for p in self._atlas.provinces.values() for n in (p.name, p.short)]
+        target = raw.strip()
+
+        def score(name: str) -> tuple[float, int]:
+            # ties on similarity (江酥: 江苏 vs 浙江) go to the longer shared prefix
+            ratio = difflib.SequenceMatcher(None, target, name).ratio()
+            return ratio, len(os.path.commonprefix([target, name]))
+
+        best = max(names, key=score)
+        if score(best)[0] < 0.3:
             return ""
+        close = [best]
         return f"; did you mean {self._atlas.province_names[close[0]]!r}?"
 
     def region_of(self, province: str | None, city: str | None = None) -> str | None:
