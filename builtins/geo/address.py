@@ -158,6 +158,9 @@ class AddressParser:
                 province = atlas.cities[city].province
                 pos = _skip(text, pos + len(key))
         if city is not None and district is None:
+            again = self.city_tables[atlas.cities[city].province].match(text, pos)
+            if again is not None and again[1] == city:  # 广州市广州市天河区: skip the repeat
+                pos = _skip(text, pos + len(again[0]))
             district, pos = self._district(text, pos, city)
         detail = text[pos:].strip() or None
         return ParsedAddress(province, city, district, detail)
