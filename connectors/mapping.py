@@ -147,6 +147,9 @@ class Mapping:
         self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
         self._status = _status_fn(spec.status)
+        self._status_fields = list(dict.fromkeys(
+            [k for r in spec.status.rules for k in r.when]
+            + ([spec.status.from_] if spec.status.from_ else [])))
         self._refund = spec.refund
         self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
             if spec.refund else []
@@ -188,8 +191,9 @@ class Mapping:
         data["items"] = items
         base = self._status(record)
         if base is None:
-            raw = _dig(record, _path(self.spec.status.from_)) if self.spec.status.from_ else None
-            raise RecordError(f"unknown status {raw!r}", field=self.spec.status.from_ or "status",
+            fields = self._status_fields
+            seen = ", ".join(f"{f}={_dig(record, _path(f))!r}" for f in fields)
+            raise RecordError(f"unknown status ({seen})", field="/".join(fields),
                               order_no=data.get("platform_order_no"))
         refund_state, whole = self._refund_state(record, items, base)
         data["status"] = _overlay(base, refund_state, whole)

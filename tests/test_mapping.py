@@ -82,7 +82,8 @@ def test_douyin_line_refund_requested_and_withdrawn() -> None:
         ({"tid": None, "tid_str": ""}, "tid_str/tid", "missing required"),
         ({"created": "2025-13-45 99:00:00"}, "created", "not a date-time"),
         ({"payment": "abc"}, "payment", "not an amount"),
-        ({"status": "WAIT_SOMETHING_ODD"}, "status", "unknown status 'WAIT_SOMETHING_ODD'"),
+        ({"status": "WAIT_SOMETHING_ODD"}, "status",
+         "unknown status (status='WAIT_SOMETHING_ODD')"),
     ],
 )
 def test_bad_records_name_field_and_reason(change: dict, field: str, reason: str) -> None:
