@@ -142,7 +142,7 @@ def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
         from .synth import examples as synth_examples
 
         examples = root / ".generated-examples"
-        synth_examples.write_examples(examples)
+        synth_examples.main([str(examples)])
     put(root / "catalog.csv", lambda p: shutil.copyfile(examples / "catalog.csv", p))
     if samples:
         put(root / "samples", lambda p: shutil.copytree(examples, p))

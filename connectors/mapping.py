@@ -289,15 +289,36 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
 
 
 def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
+    """A closure reading one field.  Plain paths (the common case) get a lookup without the
+    general path walker, since this runs for every field of every record."""
     transform = TRANSFORMS[spec.as_]
     paths = [_path(p) for p in spec.from_]
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
+    if const is not None:
+        return lambda record: const
+    general = reduce is not None or any("*" in p or any(k.isdigit() for k in p) for p in paths)
+    fetch = _fetcher(paths) if not general else None
 
-    def get(record: Any) -> Any:
-        if const is not None:
-            return const
-        value = None
+    def missing() -> Any:
+        if required:
+            raise RecordError(f"missing required {target} (from {names})", field=names)
+        return default
+
+    if fetch is not None:
+        def get(record: Any) -> Any:
+            raw = fetch(record)
+            if raw is None:
+                return missing()
+            try:
+                value = transform(raw, tz)
+            except ValueError as exc:
+                raise RecordError(str(exc), field=names) from None
+            return missing() if value is None else value
+
+        return get
+
+    def get_general(record: Any) -> Any:
         for path in paths:
             raw = _dig(record, path)
             if raw is None:
@@ -308,14 +329,35 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             except ValueError as exc:
                 raise RecordError(str(exc), field=names) from None
             if value is not None:
-                break
-        if value is None:
-            if required:
-                raise RecordError(f"missing required {target} (from {names})", field=names)
-            return default
-        return value
+                return value
+        return missing()
 
-    return get
+    return get_general
+
+
+def _fetcher(paths: list[tuple[str, ...]]) -> Callable[[Any], Any]:
+    """First non-blank raw value among plain dotted ``paths`` (no wildcards or indexes)."""
+    if len(paths) == 1 and len(paths[0]) == 1:
+        (key,) = paths[0]
+
+        def one(record: Any) -> Any:
+            raw = record.get(key)
+            return None if raw == "" else raw
+
+        return one
+
+    def first(record: Any) -> Any:
+        for path in paths:
+            value = record
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+                if value is None:
+                    break
+            if value is not None and value != "":
+                return value
+        return None
+
+    return first
 
 
 def _reduce(values: list[Any], how: str, transform: Any, tz: tzinfo) -> Any:
