@@ -356,3 +356,12 @@ def test_catalog_csv_lists_skus_with_cold_chain_flags() -> None:
     cold = {r["sku"] for r in rows if r["cold_chain"] == "true"}
     assert {"CC-MILK-1L", "CC-DUMPLING-1KG", "CC-ICECREAM-6"} <= cold
     assert "HJ-TOWEL-001" in {r["sku"] for r in rows}
+
+
+def test_example_orders_are_a_snapshot_with_no_event_after_it() -> None:
+    modified = {"taobao": "modified", "jd": "modified", "pdd": "updated_at"}
+    for platform, key in modified.items():
+        assert max(r[key] for r in load_example(platform) if NO_FIELD[platform] in r) \
+            <= "2025-11-26 09:00:00"
+    snapshot = int(datetime(2025, 11, 26, 9, tzinfo=SHANGHAI).timestamp())
+    assert max(r["update_time"] for r in load_example("douyin")) <= snapshot
