@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from orderhub.synth import (
     CATALOG,
     PLATFORMS,
