@@ -123,8 +123,10 @@ class RecordError(OrderhubError):
         record: int | None = None,
         field: str | None = None,
         order_no: str | None = None,
+        unit: str = "record",
     ) -> None:
         self.reason = reason
+        self.unit = unit
         self.file = file
         self.record = record
         self.field = field
@@ -136,7 +138,7 @@ class RecordError(OrderhubError):
         if self.file:
             where.append(self.file)
         if self.record is not None:
-            where.append(f"record {self.record}")
+            where.append(f"{self.unit} {self.record}")
         if self.order_no:
             where.append(f"order {self.order_no}")
         if self.field:

@@ -1,1 +1,1 @@
-"""commands"""
+"""CLI commands, one module per area; ``cli.COMMAND_MODULES`` lists them."""

@@ -1,0 +1,37 @@
+"""``orderhub db``: the database schema."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import App, pass_app
+from ..store import db
+from ._output import note
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema management (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@pass_app
+def upgrade_command(app: App) -> None:
+    """Apply pending schema migrations (also done automatically on first use)."""
+    url = app.workspace.db_url
+    engine = db.connect(url, upgrade=False)
+    heads = db.upgrade_schema(engine, force=True)
+    note(f"{db.redact(url)}: schema at {', '.join(heads)}")
+
+
+@db_group.command("status")
+@pass_app
+def status_command(app: App) -> None:
+    """Show the database URL and its schema revision."""
+    url = app.workspace.db_url
+    engine = db.connect(url, upgrade=False)
+    click.echo(f"database: {db.redact(url)}")
+    click.echo(f"revision: {', '.join(db.current_revisions(engine)) or '(empty)'}")
+
+
+COMMANDS = [db_group]

@@ -1,0 +1,116 @@
+"""``orderhub orders list|show`` and ``orderhub rejects``: what is in the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from ..cli import App, pass_app
+from ..connectors.transforms import as_datetime, zone
+from ..model import Order, OrderStatus, Platform
+from ._output import FORMAT_OPTION, echo_json, local, table
+
+
+@click.group("orders")
+def orders_group() -> None:
+    """Browse normalized orders."""
+
+
+@orders_group.command("list")
+@click.option("--platform", type=click.Choice([p.value for p in Platform]))
+@click.option("--status", type=click.Choice([s.value for s in OrderStatus]))
+@click.option("--shop", metavar="SHOP")
+@click.option("--phone", metavar="PHONE", help="Receiver phone, as stored.")
+@click.option("--since", metavar="TIME", help="Created at or after (shop time, e.g. 2025-11-11).")
+@click.option("--until", metavar="TIME", help="Created before (shop time).")
+@click.option("--limit", type=int, default=50, show_default=True)
+@FORMAT_OPTION
+@pass_app
+def list_command(app: App, platform: str | None, status: str | None, shop: str | None,
+                 phone: str | None, since: str | None, until: str | None, limit: int,
+                 fmt: str) -> None:
+    """List orders, oldest first. JSON prints one normalized order per line."""
+    tz = zone(app.workspace.config.timezone)
+    found = app.store.list(platform=platform, status=status, shop=shop, phone=phone,
+                           since=_time(since, tz), until=_time(until, tz), limit=limit)
+    if fmt == "json":
+        for order in found:
+            echo_json(order.model_dump(mode="json", exclude={"raw"}))
+        return
+    table(f"{len(found)} order(s)",
+          ["id", "order", "status", "created", "receiver", "city", "payment", "items"],
+          [_row(o) for o in found])
+
+
+def _row(o: Order) -> list[object]:
+    return [o.id, o.label, o.status.value, local(o.created_at, o.timezone), o.receiver.name,
+            o.receiver.city, o.payment, o.item_count]
+
+
+def _time(text: str | None, tz: object) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return as_datetime(text, tz)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@orders_group.command("show")
+@click.argument("ref")
+@FORMAT_OPTION
+@pass_app
+def show_command(app: App, ref: str, fmt: str) -> None:
+    """Show one order by internal ID or PLATFORM:NUMBER, with its event history."""
+    order = app.store.get(ref)
+    events = app.store.events(order.id)
+    if fmt == "json":
+        doc = order.model_dump(mode="json")
+        doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
+                         for e in events]
+        echo_json(doc)
+        return
+    tz = order.timezone
+    r = order.receiver
+    refund = order.refund
+    fields = [
+        ("internal id", order.id), ("order", order.label), ("shop", order.shop_id),
+        ("status", f"{order.status.value} (platform: {order.platform_status})"),
+        ("created", local(order.created_at, tz)), ("paid", local(order.paid_at, tz)),
+        ("modified", local(order.modified_at, tz)), ("shipped", local(order.shipped_at, tz)),
+        ("buyer", order.buyer_nick),
+        ("receiver", f"{r.name or ''} {r.phone or ''}"),
+        ("address", " ".join(p for p in (r.province, r.city, r.district, r.address) if p)),
+        ("goods / discount / post / paid",
+         f"{order.goods_total} / {order.discount} / {order.post_fee} / {order.payment}"),
+        ("refund", f"{refund.status.value} at {local(refund.requested_at, tz)}"
+         if refund else ""),
+        ("tracking", order.tracking_no), ("buyer message", order.buyer_message),
+        ("seller memo", order.seller_memo), ("source", order.source),
+    ]
+    table(None, ["field", "value"], fields)
+    table("items", ["sku", "title", "qty", "unit price", "attributes"],
+          [[i.sku, i.title, i.quantity, i.unit_price,
+            ", ".join(f"{k}={v}" for k, v in i.attributes.items() if v not in (None, ""))]
+           for i in order.items])
+    table("events", ["#", "type", "at", "data"],
+          [[e.id, e.type, local(e.at, tz), e.data or ""] for e in events])
+
+
+@click.command("rejects")
+@click.option("--limit", type=int, default=50, show_default=True)
+@FORMAT_OPTION
+@pass_app
+def rejects_command(app: App, limit: int, fmt: str) -> None:
+    """Records that could not be ingested, newest first, with file, record and reason."""
+    found = app.store.rejects(limit=limit)
+    if fmt == "json":
+        for r in found:
+            echo_json({k: getattr(r, k) for k in r.__slots__})
+        return
+    table(f"{len(found)} reject(s)", ["file", "record", "order", "field", "reason"],
+          [[r.file, r.record, r.platform_order_no, r.field, r.reason] for r in found])
+
+
+COMMANDS = [orders_group, rejects_command]

@@ -1,0 +1,410 @@
+"""Mappings are data: one YAML file per source turns its records into normalized orders.
+
+A mapping names, for each field of :class:`~orderhub.model.Order`, where the value sits in the
+source record (``from``, a dotted path; a list means "first one present"), how to read it
+(``as``, a transform from :mod:`.transforms`), the status table (ordered ``rules`` over raw
+fields, or a plain ``map``), and how refunds overlay the status.  The file is validated once and
+compiled to closures, so applying it costs little more than hand-written code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from ..dsl import yamlfile
+from ..errors import RecordError, SourceError, SourceErrors
+from ..model import Order, OrderStatus, Platform, RefundStatus
+from .transforms import TRANSFORMS, zone
+
+Getter = Callable[[Any], Any]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FieldSpec(_Spec):
+    """Where one value comes from and how it is read."""
+
+    from_: list[str] = Field(default_factory=list, alias="from")
+    as_: str = Field("str", alias="as")
+    required: bool = False
+    default: Any = None
+    const: Any = None
+    reduce: Literal["sum", "first", "join"] | None = None
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("as_")
+    @classmethod
+    def _known_transform(cls, v: str) -> str:
+        if v not in TRANSFORMS:
+            hint = yamlfile.suggest(v, TRANSFORMS) or f"known: {', '.join(TRANSFORMS)}"
+            raise ValueError(f"unknown transform {v!r} ({hint})")
+        return v
+
+
+def _shorthand(value: Any) -> Any:
+    """``field: path`` and ``field: [path, other]`` are short for ``field: {from: ...}``."""
+    return {"from": value} if isinstance(value, str | list) else value
+
+
+FieldLike = Annotated[FieldSpec, BeforeValidator(_shorthand)]
+
+
+class ItemsSpec(_Spec):
+    """Line items: a list inside the record (``from``), or one line made of the record itself."""
+
+    from_: str | None = Field(None, alias="from")
+    fields: dict[str, FieldLike]
+
+
+class StatusRule(_Spec):
+    """``when`` all raw fields equal one of the given values, the rule applies."""
+
+    when: dict[str, Any]
+    status: OrderStatus | None = None
+    refund: Literal["requested", "refunded"] | None = None
+
+
+class StatusSpec(_Spec):
+    from_: str | None = Field(None, alias="from")
+    map: dict[str, OrderStatus] = Field(default_factory=dict)
+    rules: list[StatusRule] = Field(default_factory=list)
+
+
+class LineRefundSpec(_Spec):
+    field: str
+    requested: list[str] = Field(default_factory=list)
+    refunded: list[str] = Field(default_factory=list)
+
+
+class RefundSpec(_Spec):
+    rules: list[StatusRule] = Field(default_factory=list)
+    lines: LineRefundSpec | None = None
+    amount: FieldLike | None = None
+    requested_at: FieldLike | None = None
+
+
+class DetectSpec(_Spec):
+    keys: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+
+
+class MappingSpec(_Spec):
+    name: str
+    platform: Platform
+    kind: Literal["api", "export"] = "api"
+    description: str = ""
+    timezone: str = "Asia/Shanghai"
+    detect: DetectSpec = Field(default_factory=DetectSpec)
+    envelopes: list[str] = Field(default_factory=list)
+    order: dict[str, FieldLike]
+    items: ItemsSpec | None = None
+    status: StatusSpec
+    refund: RefundSpec | None = None
+
+
+_ORDER_TARGETS = {
+    name for name in Order.model_fields if name not in ("receiver", "items", "refund", "raw")
+} | {f"receiver.{n}" for n in ("name", "phone", "province", "city", "district", "town",
+                                 "address")}
+_ITEM_TARGETS = {
+    "line_id", "platform_sku_id", "sku", "outer_item_id", "title", "properties", "quantity",
+    "unit_price", "paid", "refund_status",
+}
+
+
+class Mapping:
+    """A compiled mapping.  ``apply(record)`` returns an :class:`Order` or raises RecordError."""
+
+    def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.origin = origin
+        self.platform = spec.platform
+        self.tz: tzinfo = zone(spec.timezone)
+        self._order = [(t, _getter(t, f, self.tz)) for t, f in spec.order.items()]
+        self._items_path = _path(spec.items.from_) if spec.items and spec.items.from_ else None
+        self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
+            if spec.items else []
+        self._status = _status_fn(spec.status)
+        self._refund = spec.refund
+        self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
+            if spec.refund else []
+        self._refund_amount = _getter("refund.amount", spec.refund.amount, self.tz) \
+            if spec.refund and spec.refund.amount else None
+        self._refund_at = _getter("refund.requested_at", spec.refund.requested_at, self.tz) \
+            if spec.refund and spec.refund.requested_at else None
+
+    def __repr__(self) -> str:
+        return f"<Mapping {self.name} ({self.origin})>"
+
+    def matches_record(self, record: Any) -> bool:
+        keys = self.spec.detect.keys
+        return bool(keys) and isinstance(record, dict) and all(k in record for k in keys)
+
+    def matches_columns(self, header: list[str]) -> bool:
+        cols = self.spec.detect.columns
+        return bool(cols) and set(cols) <= set(header)
+
+    def apply(self, record: dict[str, Any], *, shop_id: str | None = None) -> Order:
+        """Normalize one source record.  Raises :class:`RecordError` naming the field."""
+        if not isinstance(record, dict):
+            raise RecordError(f"expected an object, got {type(record).__name__}")
+        data: dict[str, Any] = {"platform": self.platform, "source": self.name,
+                                "timezone": self.spec.timezone, "raw": record}
+        receiver: dict[str, Any] = {}
+        for target, get in self._order:
+            value = get(record)
+            if value is None:
+                continue
+            if target.startswith("receiver."):
+                receiver[target[9:]] = value
+            else:
+                data[target] = value
+        data["receiver"] = receiver
+        if shop_id and "shop_id" not in data:
+            data["shop_id"] = shop_id
+        items = self._read_items(record)
+        data["items"] = items
+        base = self._status(record)
+        if base is None:
+            raw = _dig(record, _path(self.spec.status.from_)) if self.spec.status.from_ else None
+            raise RecordError(f"unknown status {raw!r}", field=self.spec.status.from_ or "status",
+                              order_no=data.get("platform_order_no"))
+        refund_state = self._refund_state(record, items, base)
+        data["status"] = _overlay(base, refund_state)
+        if refund_state is not None:
+            data["refund"] = {
+                "status": refund_state,
+                "requested_at": (self._refund_at(record) if self._refund_at else None)
+                or data.get("modified_at") or data.get("created_at"),
+                "amount": self._refund_amount(record) if self._refund_amount else None,
+            }
+        try:
+            return Order.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise RecordError(err["msg"], field=".".join(map(str, err["loc"])),
+                              order_no=data.get("platform_order_no")) from None
+
+    def _read_items(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        if not self._items:
+            return []
+        if self._items_path is None:
+            lines = [record]
+        else:
+            found = _dig(record, self._items_path)
+            lines = found if isinstance(found, list) else ([found] if found else [])
+        items = []
+        for line in lines:
+            item = {}
+            for target, get in self._items:
+                value = get(line)
+                if value is not None:
+                    item[target] = value
+            items.append(item)
+        return items
+
+    def _refund_state(
+        self, record: dict[str, Any], items: list[dict[str, Any]], base: OrderStatus
+    ) -> RefundStatus | None:
+        if base == OrderStatus.refunded:
+            return RefundStatus.refunded
+        if base == OrderStatus.refunding:
+            return RefundStatus.requested
+        for when, state in self._refund_rules:
+            if when(record):  # a rule whose refund is null means "no refund, look no further"
+                return RefundStatus(state) if state else None
+        lines = self._refund.lines if self._refund else None
+        if lines is None or not items:
+            return None
+        states = [str(i.get("refund_status")) for i in items]
+        if any(s in lines.requested for s in states):
+            return RefundStatus.requested
+        if any(s in lines.refunded for s in states):
+            return RefundStatus.refunded
+        return None
+
+
+def _overlay(base: OrderStatus, refund: RefundStatus | None) -> OrderStatus:
+    if refund == RefundStatus.requested and base != OrderStatus.pending_payment:
+        return OrderStatus.refunding
+    if refund == RefundStatus.refunded and base in (OrderStatus.cancelled, OrderStatus.refunded):
+        return OrderStatus.refunded
+    return base
+
+
+# -- compiling a spec ------------------------------------------------------------------------
+
+
+def _path(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
+
+
+def _dig(record: Any, path: tuple[str, ...]) -> Any:
+    value = record
+    for i, key in enumerate(path):
+        if key == "*":
+            if not isinstance(value, list):
+                return None
+            rest = path[i + 1 :]
+            return [_dig(v, rest) for v in value]
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit():
+            idx = int(key)
+            value = value[idx] if idx < len(value) else None
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
+def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
+    transform = TRANSFORMS[spec.as_]
+    paths = [_path(p) for p in spec.from_]
+    names = "/".join(spec.from_)
+    const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
+
+    def get(record: Any) -> Any:
+        if const is not None:
+            return const
+        value = None
+        for path in paths:
+            raw = _dig(record, path)
+            if raw is None:
+                continue
+            try:
+                value = _reduce(raw, reduce, transform, tz) if isinstance(raw, list) and reduce \
+                    else transform(raw, tz)
+            except ValueError as exc:
+                raise RecordError(str(exc), field=names) from None
+            if value is not None:
+                break
+        if value is None:
+            if required:
+                raise RecordError(f"missing required {target} (from {names})", field=names)
+            return default
+        return value
+
+    return get
+
+
+def _reduce(values: list[Any], how: str, transform: Any, tz: tzinfo) -> Any:
+    parts = [transform(v, tz) for v in values if v is not None]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    if how == "sum":
+        return sum(parts, Decimal(0) if isinstance(parts[0], Decimal) else 0)
+    if how == "join":
+        return " ".join(str(p) for p in parts)
+    return parts[0]
+
+
+def _when_fn(when: dict[str, Any]) -> Callable[[Any], bool]:
+    tests = []
+    for key, expected in when.items():
+        allowed = {_norm(v) for v in (expected if isinstance(expected, list) else [expected])}
+        tests.append((_path(key), allowed))
+
+    def check(record: Any) -> bool:
+        return all(_norm(_dig(record, path)) in allowed for path, allowed in tests)
+
+    return check
+
+
+def _norm(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
+    rules = [(_when_fn(r.when), r.status) for r in spec.rules if r.status]
+    path = _path(spec.from_) if spec.from_ else None
+    table = {_norm(k): v for k, v in spec.map.items()}
+
+    def status(record: Any) -> OrderStatus | None:
+        for when, value in rules:
+            if when(record):
+                return value
+        if path is not None:
+            return table.get(_norm(_dig(record, path)))
+        return None
+
+    return status
+
+
+# -- finding mappings ------------------------------------------------------------------------
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Load and check one mapping file; raises SourceErrors with positions."""
+    text = yamlfile.read_text(path)
+    data = yamlfile.parse(text, str(path))
+    spec = yamlfile.validate(MappingSpec, data, str(path), text)
+    errors = []
+    for target in spec.order:
+        if target not in _ORDER_TARGETS:
+            errors.append(_bad_target(target, _ORDER_TARGETS, data, ["order", target], path, text))
+    for target in spec.items.fields if spec.items else ():
+        if target not in _ITEM_TARGETS:
+            errors.append(
+                _bad_target(target, _ITEM_TARGETS, data, ["items", "fields", target], path, text)
+            )
+    if errors:
+        raise SourceErrors(errors)
+    return Mapping(spec, str(path))
+
+
+def _bad_target(
+    target: str, known: set[str], data: Any, loc: list[str], path: Path, text: str
+) -> SourceError:
+    return SourceError(
+        f"{target!r} is not a field of the normalized order",
+        yamlfile.span_at(data, loc, str(path)),
+        source=text,
+        hint=yamlfile.suggest(target, known),
+    )
+
+
+@cache
+def builtin_mappings() -> dict[str, Mapping]:
+    """The mappings shipped with orderhub, by name."""
+    folder = resources.files("orderhub.connectors.mappings")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            mapping = load_mapping(Path(str(entry)))
+            out[mapping.name] = mapping
+    return out
+
+
+def mappings(extra_dirs: list[Path] | None = None) -> dict[str, Mapping]:
+    """Built-in mappings plus any in ``extra_dirs`` (a workspace's ``mappings/``), which win."""
+    out = dict(builtin_mappings())
+    for folder in extra_dirs or []:
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            mapping = load_mapping(path)
+            out[mapping.name] = mapping
+    return out

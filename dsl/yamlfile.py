@@ -1,0 +1,158 @@
+"""YAML files that people edit, loaded so that every mistake points at its line and column.
+
+ruamel.yaml's round-trip loader keeps each key's and item's position (0-based); pydantic reports
+a ``loc`` path for each validation error.  :func:`load_model` joins the two, so a wrong key in a
+flow or mapping file is reported as ``file:line:col`` with the line and a caret, all errors of
+the file at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ..errors import SourceError, SourceErrors, SourceSpan
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceErrors(
+            [SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         SourceSpan(str(path)))]
+        ) from None
+
+
+def parse(text: str, filename: str) -> Any:
+    """Parse YAML text, keeping positions; syntax errors become a positioned SourceError."""
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = SourceSpan(filename)
+        if mark:
+            span = SourceSpan(filename, mark.line + 1, mark.column + 1)
+        raise SourceErrors(
+            [SourceError(f"YAML syntax: {exc.problem or exc.context}", span, source=text)]
+        ) from None
+
+
+def position(data: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
+    """The 1-based (line, column) of the node at ``loc``, or of its nearest ancestor."""
+    node, best = data, None
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            line, col = node.lc.key(key)
+            best = (line + 1, col + 1)
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line, col = node.lc.item(key)
+            best = (line + 1, col + 1)
+            node = node[key]
+        else:
+            break
+    if best is None and hasattr(data, "lc"):
+        best = (data.lc.line + 1, data.lc.col + 1)
+    return best
+
+
+def value_position(data: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
+    """The 1-based position of the *value* at ``loc`` (where an embedded expression starts)."""
+    parent = data
+    for key in loc[:-1]:
+        parent = parent[key]
+    key = loc[-1]
+    if isinstance(parent, CommentedMap):
+        line, col = parent.lc.value(key)
+        return line + 1, col + 1
+    if isinstance(parent, CommentedSeq):
+        line, col = parent.lc.item(key)
+        return line + 1, col + 1
+    return None
+
+
+def span_at(data: Any, loc: Sequence[int | str], filename: str) -> SourceSpan:
+    pos = position(data, loc)
+    return SourceSpan(filename, *pos) if pos else SourceSpan(filename)
+
+
+def validation_errors(
+    exc: ValidationError, data: Any, filename: str, text: str
+) -> list[SourceError]:
+    """One positioned SourceError per pydantic error, with a did-you-mean for unknown keys."""
+    out = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden" and loc:
+            message = f"unknown key {loc[-1]!r} in {'.'.join(map(str, loc[:-1])) or 'the file'}"
+        else:
+            message = f"{where}: {err['msg']}"
+        out.append(SourceError(message, span_at(data, loc, filename), source=text))
+    return out
+
+
+def load_model(model: type[M], path: Path, *, context: dict[str, Any] | None = None) -> M:
+    """Read ``path`` and validate it as ``model``; raise SourceErrors with every mistake."""
+    text = read_text(path)
+    data = parse(text, str(path))
+    return validate(model, data, str(path), text, context=context)
+
+
+def validate(
+    model: type[M], data: Any, filename: str, text: str, *, context: dict[str, Any] | None = None
+) -> M:
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        errors = validation_errors(exc, data, filename, text)
+        for err, detail in zip(errors, exc.errors(), strict=True):
+            if detail["type"] == "extra_forbidden" and err.hint is None:
+                err.hint = suggest(str(detail["loc"][-1]), _known_keys(model, detail["loc"][:-1]))
+        raise SourceErrors(errors) from None
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else None
+
+
+def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """Field names (and aliases) of the sub-model at ``loc``, for suggestions."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", {})
+        info = fields.get(part) or next(
+            (f for f in fields.values() if f.alias == part), None
+        )
+        current = _model_of(info.annotation) if info else None
+    if current is None or not hasattr(current, "model_fields"):
+        return []
+    names = []
+    for name, info in current.model_fields.items():
+        names.append(info.alias or name)
+    return names
+
+
+def _model_of(annotation: Any) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,404 @@
+"""The normalized order store: dedup on (platform, platform order number), one internal ID each.
+
+:meth:`OrderStore.upsert` takes a batch of mapped orders and, in one transaction, inserts the new
+ones, updates those with a newer ``modified`` time, ignores unchanged and stale ones, and appends
+the events each change implies.  Concurrent writers (several ingest processes on PostgreSQL) are
+safe: rows are locked while compared, and a lost insert race turns into an update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from ulid import ULID
+
+from ..errors import NotFound
+from ..model import Order
+from . import db
+from .events import diff, snapshot
+from .schema import order_events, orders, rejects
+
+_LOOKUP_COLS = (
+    orders.c.id,
+    orders.c.platform_order_no,
+    orders.c.modified_at,
+    orders.c.content_hash,
+    orders.c.version,
+    orders.c.doc,
+)
+_CHUNK = 500
+
+
+@dataclass
+class UpsertResult:
+    """What one batch did.  ``stale`` orders were older than the stored version."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    events: int = 0
+    ids: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, other: UpsertResult) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.events += other.events
+        self.ids.update(other.ids)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    id: int
+    order_id: str
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record that could not be ingested, kept with its reason so nothing is lost."""
+
+    reason: str
+    source: str | None = None
+    file: str | None = None
+    record: int | None = None
+    platform_order_no: str | None = None
+    field: str | None = None
+    raw: str | None = None
+    batch: str | None = None
+
+
+def content_hash(order: Order) -> str:
+    """Hash of what the order says, so that re-ingesting an unchanged order is a no-op."""
+    body = order.model_dump_json(exclude={"id", "source", "batch", "raw"})
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+class OrderStore:
+    """Orders, their events and rejects, on one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str) -> OrderStore:
+        return cls(db.connect(url))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None) -> UpsertResult:
+        """Store a batch of orders in one transaction.  See the module docstring."""
+        now = now or datetime.now(UTC)
+        latest: dict[tuple[str, str], Order] = {}
+        total = 0
+        for order in batch:
+            total += 1
+            prev = latest.get(order.key)
+            if prev is None or _newer(order, prev):
+                latest[order.key] = order
+        # a record repeated within the batch counts once; its other copies are "unchanged"
+        result = UpsertResult()
+        by_platform: dict[str, list[Order]] = {}
+        for order in latest.values():
+            by_platform.setdefault(order.platform.value, []).append(order)
+        with self.engine.begin() as conn:
+            for platform, group in by_platform.items():
+                for i in range(0, len(group), _CHUNK):
+                    result.add(self._upsert_chunk(conn, platform, group[i : i + _CHUNK], now))
+        result.unchanged += total - len(latest)
+        return result
+
+    def _upsert_chunk(
+        self, conn: Connection, platform: str, chunk: list[Order], now: datetime
+    ) -> UpsertResult:
+        result = UpsertResult()
+        hashes = {o.platform_order_no: content_hash(o) for o in chunk}
+        existing = self._lookup(conn, platform, list(hashes))
+        fresh = [o for o in chunk if o.platform_order_no not in existing]
+        if fresh:
+            lost = self._insert_new(conn, fresh, hashes, now, result)
+            if lost:  # another process inserted them first: compare against its rows instead
+                existing.update(self._lookup(conn, platform, [o.platform_order_no for o in lost]))
+        changed: list[tuple[Order, dict[str, Any]]] = []
+        for order in chunk:
+            row = existing.get(order.platform_order_no)
+            if row is None:
+                continue
+            result.ids[order.key] = row["id"]
+            if row["content_hash"] == hashes[order.platform_order_no]:
+                result.unchanged += 1
+            elif _is_stale(order, row["modified_at"]):
+                result.stale += 1
+            else:
+                changed.append((order, row))
+        if changed:
+            self._apply_updates(conn, changed, hashes, now, result)
+        return result
+
+    def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
+        query: Select[Any] = select(*_LOOKUP_COLS).where(
+            orders.c.platform == platform, orders.c.platform_order_no.in_(numbers)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        return {r.platform_order_no: r._asdict() for r in conn.execute(query)}
+
+    def _insert_new(
+        self,
+        conn: Connection,
+        fresh: list[Order],
+        hashes: dict[str, str],
+        now: datetime,
+        result: UpsertResult,
+    ) -> list[Order]:
+        rows, event_rows = [], []
+        for order in fresh:
+            order_id = str(ULID())
+            order = order.model_copy(update={"id": order_id})
+            rows.append(_row(order, hashes[order.platform_order_no], now, version=1))
+            event_rows.extend(_event_rows(order_id, diff(None, order), now))
+            result.ids[order.key] = order_id
+        stmt = self._insert_ignore().returning(orders.c.platform_order_no)
+        inserted = {r[0] for r in conn.execute(stmt, rows)}
+        lost = [o for o in fresh if o.platform_order_no not in inserted]
+        for order in lost:
+            result.ids.pop(order.key, None)
+        lost_ids = {rows[i]["id"] for i, o in enumerate(fresh) if o in lost}
+        event_rows = [e for e in event_rows if e["order_id"] not in lost_ids]
+        if event_rows:
+            conn.execute(insert(order_events), event_rows)
+        result.new += len(inserted)
+        result.events += len(event_rows)
+        return lost
+
+    def _insert_ignore(self) -> Any:
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        return dialect.insert(orders).on_conflict_do_nothing(
+            index_elements=["platform", "platform_order_no"]
+        )
+
+    def _apply_updates(
+        self,
+        conn: Connection,
+        changed: list[tuple[Order, dict[str, Any]]],
+        hashes: dict[str, str],
+        now: datetime,
+        result: UpsertResult,
+    ) -> None:
+        from sqlalchemy import bindparam
+
+        rows, event_rows = [], []
+        for order, old in changed:
+            old_order = Order.model_validate(old["doc"])
+            merged = _carry_over(order.model_copy(update={"id": old["id"]}), old_order)
+            row = _row(merged, hashes[order.platform_order_no], now, version=old["version"] + 1)
+            row.pop("ingested_at")
+            row["_id"] = row.pop("id")
+            rows.append(row)
+            event_rows.extend(_event_rows(old["id"], diff(snapshot(old_order), merged), now))
+        cols = {k: bindparam(k) for k in rows[0] if k != "_id"}
+        stmt = update(orders).where(orders.c.id == bindparam("_id")).values(cols)
+        conn.execute(stmt, rows)
+        conn.execute(insert(order_events), event_rows)
+        result.updated += len(rows)
+        result.events += len(event_rows)
+
+    def add_rejects(self, items: Sequence[Reject], *, now: datetime | None = None) -> None:
+        if not items:
+            return
+        at = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(insert(rejects), [{**asdict(r), "at": at} for r in items])
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, ref: str) -> Order:
+        """An order by internal ID or ``PLATFORM:NUMBER``; raises :class:`NotFound`."""
+        if ":" in ref:
+            platform, number = ref.split(":", 1)
+            cond = and_(orders.c.platform == platform.lower(), orders.c.platform_order_no == number)
+        else:
+            cond = orders.c.id == ref
+        with self.engine.connect() as conn:
+            row = conn.execute(select(orders.c.id, orders.c.doc).where(cond)).first()
+        if row is None:
+            raise NotFound(f"no order {ref!r} (give an internal ID or PLATFORM:NUMBER)")
+        return _order(row)
+
+    def list(
+        self,
+        *,
+        platform: str | None = None,
+        status: str | None = None,
+        shop: str | None = None,
+        phone: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        batch: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[Order]:
+        """Orders matching every given filter, oldest created first."""
+        query = select(orders.c.id, orders.c.doc).order_by(orders.c.created_at, orders.c.id)
+        for column, value in (
+            (orders.c.platform, platform),
+            (orders.c.status, status),
+            (orders.c.shop_id, shop),
+            (orders.c.receiver_phone, phone),
+            (orders.c.batch, batch),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(orders.c.created_at >= since)
+        if until is not None:
+            query = query.where(orders.c.created_at < until)
+        query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_order(row) for row in conn.execute(query)]
+
+    def count(self, **filters: Any) -> int:
+        query = select(func.count()).select_from(orders)
+        for key, value in filters.items():
+            if value is not None:
+                query = query.where(orders.c[key] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def counts_by(self, *columns: str) -> list[tuple[Any, ...]]:
+        """Order counts grouped by the given columns, e.g. ``("platform", "status")``."""
+        cols = [orders.c[c] for c in columns]
+        query = select(*cols, func.count()).group_by(*cols).order_by(*cols)
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query)]
+
+    def events(
+        self, order_id: str | None = None, *, after: int = 0, limit: int | None = None
+    ) -> list[OrderEvent]:
+        """Events in log order, for one order or all of them after event id ``after``."""
+        query = select(order_events).where(order_events.c.id > after).order_by(order_events.c.id)
+        if order_id is not None:
+            query = query.where(order_events.c.order_id == order_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [OrderEvent(**r._asdict()) for r in conn.execute(query)]
+
+    def rejects(self, *, limit: int = 100) -> list[Reject]:
+        query = select(rejects).order_by(rejects.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                Reject(**{k: v for k, v in r._asdict().items() if k in Reject.__slots__})
+                for r in conn.execute(query)
+            ]
+
+    def count_orders_by_phone(
+        self, phones: Sequence[str], since: datetime, until: datetime | None = None
+    ) -> dict[str, int]:
+        """Orders per receiver phone created in ``[since, until)``: one indexed query."""
+        wanted = sorted({p for p in phones if p})
+        out = dict.fromkeys(wanted, 0)
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                part = wanted[i : i + _CHUNK]
+                query = (
+                    select(orders.c.receiver_phone, func.count())
+                    .where(orders.c.receiver_phone.in_(part), orders.c.created_at >= since)
+                    .group_by(orders.c.receiver_phone)
+                )
+                if until is not None:
+                    query = query.where(orders.c.created_at < until)
+                out.update({phone: int(n) for phone, n in conn.execute(query)})
+        return out
+
+
+def _newer(a: Order, b: Order) -> bool:
+    if a.modified_at is None or b.modified_at is None:
+        return True
+    return a.modified_at >= b.modified_at
+
+
+def _is_stale(order: Order, stored_modified: datetime | None) -> bool:
+    if order.modified_at is None or stored_modified is None:
+        return False
+    return order.modified_at < stored_modified
+
+
+def _carry_over(new: Order, old: Order) -> Order:
+    """Keep what only an earlier version knew: when the refund was first seen."""
+    if new.refund and old.refund and old.refund.requested_at:
+        first = old.refund.requested_at
+        if new.refund.requested_at is None or first < new.refund.requested_at:
+            new = new.model_copy(
+                update={"refund": new.refund.model_copy(update={"requested_at": first})}
+            )
+    if old.batch and not new.batch:
+        new = new.model_copy(update={"batch": old.batch})
+    return new
+
+
+def _row(order: Order, digest: str, now: datetime, *, version: int) -> dict[str, Any]:
+    r = order.receiver
+    refund = order.refund
+    return {
+        "id": order.id,
+        "platform": order.platform.value,
+        "shop_id": order.shop_id,
+        "platform_order_no": order.platform_order_no,
+        "status": order.status.value,
+        "platform_status": order.platform_status,
+        "timezone": order.timezone,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "modified_at": order.modified_at,
+        "shipped_at": order.shipped_at,
+        "completed_at": order.completed_at,
+        "buyer_nick": order.buyer_nick,
+        "receiver_name": r.name,
+        "receiver_phone": r.phone,
+        "receiver_province": r.province,
+        "receiver_city": r.city,
+        "receiver_district": r.district,
+        "receiver_address": r.address,
+        "goods_total": order.goods_total,
+        "discount": order.discount,
+        "post_fee": order.post_fee,
+        "payment": order.payment,
+        "refund_status": refund.status.value if refund else None,
+        "refund_requested_at": refund.requested_at if refund else None,
+        "refund_amount": refund.amount if refund else None,
+        "tracking_no": order.tracking_no,
+        "doc": order.model_dump(mode="json"),
+        "content_hash": digest,
+        "source": order.source,
+        "batch": order.batch,
+        "version": version,
+        "ingested_at": now,
+        "updated_at": now,
+    }
+
+
+def _event_rows(
+    order_id: str, events: list[tuple[str, dict[str, Any]]], now: datetime
+) -> list[dict[str, Any]]:
+    return [{"order_id": order_id, "type": t, "at": now, "data": d} for t, d in events]
+
+
+def _order(row: Any) -> Order:
+    order = Order.model_validate(row.doc)
+    if order.id != row.id:
+        order.id = row.id
+    return order
