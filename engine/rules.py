@@ -279,6 +279,10 @@ class RuleSet:
                 if isinstance(atom.right, n.Literal | n.ListLit):
                     lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
                                  f"{rule.text(atom.right)} → {ok}")
+                elif _is_let(atom.right):
+                    rv = python_value(right_fn(order, ctx))
+                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                                 f"{rule.text(atom.right)} {rv} → {ok}")
                 else:
                     rv = python_value(right_fn(order, ctx))
                     lines.append(f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}"
@@ -314,6 +318,10 @@ def _identity(order: Any) -> dict[str, Any]:
     return {"platform": getattr(platform, "value", platform),
             "platform_order_no": getattr(order, "platform_order_no", None),
             "order_id": getattr(order, "id", None)}
+
+
+def _is_let(node: n.Expr) -> bool:
+    return isinstance(node, n.Name) and getattr(node, "ref", ("",))[0] == "let"
 
 
 def _atoms(node: n.Expr) -> Iterable[n.Expr]:
