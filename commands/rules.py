@@ -191,8 +191,8 @@ def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rul
             continue
         reason = ruleset.explain(rule_id, order, ctx)
         if not rule.active_at(ctx.now):
-            reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} "
-                             f"(enabled: {rule.switched_on(ctx.now)}, window: {rule.window_text()})")
+            state = f"enabled: {rule.switched_on(ctx.now)}, window: {rule.window_text()}"
+            reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} ({state})")
         if fmt == "json":
             echo_json({"platform": d.platform, "platform_order_no": d.platform_order_no,
                        "order_id": d.order_id, "rule": rule_id, "why_not": reason})
