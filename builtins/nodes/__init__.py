@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing
 
-from ...engine.flows.model import NodeSpec, flow_file_model
+from ...engine.flows.model import NodeSpec, flow_file_model, node_adapter
 
 REGISTRY: dict[str, type[NodeSpec]] = {}
 
@@ -21,6 +21,7 @@ def register(cls: N) -> N:
     (tag,) = typing.get_args(cls.model_fields["type"].annotation)
     REGISTRY[tag] = cls
     flow_file_model.cache_clear()
+    node_adapter.cache_clear()
     return cls
 
 

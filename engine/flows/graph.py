@@ -20,18 +20,21 @@ def check_flow(doc: FileDoc, name: str, spec: Any) -> tuple[list[SourceError], l
     errors: list[SourceError] = []
     warnings: list[SourceError] = []
     nodes: dict[str, Any] = spec.nodes
-    ids = list(nodes)
+    broken: set[str] = getattr(spec, "broken", set())
+    ids = list(nodes) + sorted(broken)
 
     def err(loc: tuple, message: str, hint: str | None = None) -> SourceError:
         return SourceError(message, doc.span(loc), source=doc.text, hint=hint)
 
-    if spec.start not in nodes:
+    if spec.start not in nodes and spec.start not in broken:
         errors.append(err(("start",), f"start node {spec.start!r} does not exist",
                           yamlfile.suggest(spec.start, ids)))
     graph: dict[str, set[str]] = {}
     for node_id, node in nodes.items():
         targets: set[str] = set()
         for sub, target in node.edges():
+            if target in broken:
+                continue
             if target not in nodes:
                 errors.append(err(("nodes", node_id, *sub),
                                   f"node {node_id!r} goes to {target!r}, which does not exist",
@@ -45,7 +48,7 @@ def check_flow(doc: FileDoc, name: str, spec: Any) -> tuple[list[SourceError], l
                               "add `default: NODE` for orders that match no case"))
         graph[node_id] = targets
     errors.extend(_cycles(doc, name, graph))
-    if spec.start in nodes:
+    if spec.start in nodes and not broken:
         seen = _reachable(spec.start, graph)
         for node_id in ids:
             if node_id not in seen:

@@ -9,7 +9,9 @@ the line and a caret.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
 from .flowset import CompiledFlow, FlowSet, content_version
 from .graph import check_calls, check_flow
-from .model import flow_file_model
+from .model import FlowBase, node_adapter
 from .warehouses import Network, WarehouseConfig
 
 
@@ -94,6 +96,19 @@ def _span(path: str):  # type: ignore[no-untyped-def]
     return SourceSpan(path)
 
 
+@dataclass
+class ParsedFlow:
+    """A validated flow file: its header, its valid nodes, and the ids of nodes that were not
+    valid (they exist for reference checks but are not compiled)."""
+
+    name: str
+    description: str | None
+    trigger: Any
+    start: str
+    nodes: dict[str, Any]
+    broken: set[str] = field(default_factory=set)
+
+
 def _parse_validate(text: str, filename: str,
                     errors: list[SourceError]) -> tuple[FileDoc | None, Any]:
     try:
@@ -106,24 +121,46 @@ def _parse_validate(text: str, filename: str,
         errors.append(SourceError("a flow file is a mapping with name, trigger, start, nodes",
                                   doc.span(()), source=text))
         return None, None
+    header = {k: v for k, v in data.items() if k != "nodes"}
+    before = len(errors)
     try:
-        spec = flow_file_model().model_validate(data)
+        head = FlowBase.model_validate(header)
     except ValidationError as exc:
         errors.extend(_validation_errors(exc, doc))
-        return doc, None
-    if spec.name is None:
-        spec.name = Path(filename).stem
-    return doc, spec
+        head = None
+    raw_nodes = data.get("nodes")
+    if not isinstance(raw_nodes, dict) or not raw_nodes:
+        errors.append(SourceError("nodes: a flow needs a map of nodes by id",
+                                  doc.span(("nodes",)), source=text))
+        raw_nodes = {}
+    adapter = node_adapter()
+    nodes, broken = {}, set()
+    for node_id, raw in raw_nodes.items():
+        try:
+            nodes[str(node_id)] = adapter.validate_python(raw)
+        except ValidationError as exc:
+            errors.extend(_validation_errors(exc, doc, ("nodes", node_id)))
+            broken.add(str(node_id))
+    if head is None:
+        # still check the nodes: every mistake of the file in one run
+        name, start = data.get("name"), data.get("start")
+        if not isinstance(start, str) or (len(errors) > before and not nodes):
+            return doc, None
+        return doc, ParsedFlow(name if isinstance(name, str) else Path(filename).stem, None,
+                               None, start, nodes, broken)
+    return doc, ParsedFlow(head.name or Path(filename).stem, head.description, head.trigger,
+                           head.start, nodes, broken)
 
 
-def _validation_errors(exc: ValidationError, doc: FileDoc) -> list[SourceError]:
+def _validation_errors(exc: ValidationError, doc: FileDoc,
+                       prefix: tuple = ()) -> list[SourceError]:
     """Pydantic errors with positions; the union tag is dropped from node paths."""
     from ...builtins.nodes import REGISTRY
 
     out = []
     for err in exc.errors():
-        loc = list(err["loc"])
-        spec_cls: Any = flow_file_model()
+        loc = [*prefix, *err["loc"]]
+        spec_cls: Any = FlowBase
         if len(loc) >= 2 and loc[0] == "nodes":
             node = doc.data.get("nodes", {}).get(loc[1]) if hasattr(doc.data, "get") else None
             tag = node.get("type") if hasattr(node, "get") else None
@@ -158,6 +195,13 @@ def _validation_errors(exc: ValidationError, doc: FileDoc) -> list[SourceError]:
             message = f"{where}: required key is missing"
         else:
             message = f"{where}: {err['msg']}"
+            if err["type"] == "literal_error":
+                choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+                message = f"{where}: {err['input']!r} is not one of {', '.join(choices)}"
+                hint = yamlfile.suggest(str(err["input"]), choices)
+            out.append(SourceError(message, doc.value_span(tuple(loc)), source=doc.text,
+                                   hint=hint))
+            continue
         out.append(SourceError(message, doc.span(loc), source=doc.text, hint=hint))
     return out
 
@@ -235,4 +279,6 @@ def _dedupe(errors: list[SourceError]) -> list[SourceError]:
         if key not in seen:
             seen.add(key)
             out.append(e)
-    return out
+    return sorted(out, key=lambda e: (e.span.filename if e.span else "",
+                                      (e.span.line or 0) if e.span else 0,
+                                      (e.span.column or 0) if e.span else 0))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from ...store.events import EVENT_TYPES
 
@@ -77,14 +77,24 @@ class FlowBase(BaseModel):
     start: str = Field(description="id of the first node")
 
 
-@cache
-def flow_file_model() -> type[FlowBase]:
-    """The FlowFile model with a ``nodes`` map over every registered node type."""
+def _node_type() -> Any:
     from ...builtins.nodes import REGISTRY
 
     specs = tuple(REGISTRY.values())
     union: Any = specs[0] if len(specs) == 1 else Union[specs]  # noqa: UP007
-    node = Annotated[union, Field(discriminator="type")]
+    return Annotated[union, Field(discriminator="type")]
+
+
+@cache
+def node_adapter() -> TypeAdapter[Any]:
+    """Validates one node against every registered node type (by its ``type`` tag)."""
+    return TypeAdapter(_node_type())
+
+
+@cache
+def flow_file_model() -> type[FlowBase]:
+    """The FlowFile model with a ``nodes`` map over every registered node type."""
+    node = _node_type()
     model = create_model(
         "FlowFile",
         __base__=FlowBase,
