@@ -182,12 +182,17 @@ def _day_start(ctx: Any) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# History windows are half-open, [since, until), like the store's query; "until now, this
+# instant included" is therefore now + 1 µs.
+_INSTANT = timedelta(microseconds=1)
+
+
 def _plan_today(ctx: Any, phone: str | None) -> tuple[datetime, datetime | None]:
-    return (_day_start(ctx), ctx.now)
+    return (_day_start(ctx), ctx.now + _INSTANT)
 
 
 def _plan_within(ctx: Any, phone: str | None, within: timedelta) -> tuple[datetime, datetime]:
-    return (ctx.now - within, ctx.now)
+    return (ctx.now - within, ctx.now + _INSTANT)
 
 
 @builtin("orders_today", [Param("phone", T.STRING)], T.NUMBER,

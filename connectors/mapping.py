@@ -147,6 +147,9 @@ class Mapping:
         self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
         self._status = _status_fn(spec.status)
+        self._status_fields = list(dict.fromkeys(
+            [k for r in spec.status.rules for k in r.when]
+            + ([spec.status.from_] if spec.status.from_ else [])))
         self._refund = spec.refund
         self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
             if spec.refund else []
@@ -188,11 +191,12 @@ class Mapping:
         data["items"] = items
         base = self._status(record)
         if base is None:
-            raw = _dig(record, _path(self.spec.status.from_)) if self.spec.status.from_ else None
-            raise RecordError(f"unknown status {raw!r}", field=self.spec.status.from_ or "status",
+            fields = self._status_fields
+            seen = ", ".join(f"{f}={_dig(record, _path(f))!r}" for f in fields)
+            raise RecordError(f"unknown status ({seen})", field="/".join(fields),
                               order_no=data.get("platform_order_no"))
-        refund_state = self._refund_state(record, items, base)
-        data["status"] = _overlay(base, refund_state)
+        refund_state, whole = self._refund_state(record, items, base)
+        data["status"] = _overlay(base, refund_state, whole)
         if refund_state is not None:
             data["refund"] = {
                 "status": refund_state,
@@ -227,29 +231,32 @@ class Mapping:
 
     def _refund_state(
         self, record: dict[str, Any], items: list[dict[str, Any]], base: OrderStatus
-    ) -> RefundStatus | None:
+    ) -> tuple[RefundStatus | None, bool]:
+        """The refund state and whether it covers the whole order (only then is the order
+        ``refunded``; a partial refund leaves the base status)."""
         if base == OrderStatus.refunded:
-            return RefundStatus.refunded
+            return RefundStatus.refunded, True
         if base == OrderStatus.refunding:
-            return RefundStatus.requested
+            return RefundStatus.requested, True
         for when, state in self._refund_rules:
             if when(record):  # a rule whose refund is null means "no refund, look no further"
-                return RefundStatus(state) if state else None
+                return (RefundStatus(state) if state else None), True
         lines = self._refund.lines if self._refund else None
         if lines is None or not items:
-            return None
+            return None, False
         states = [str(i.get("refund_status")) for i in items]
         if any(s in lines.requested for s in states):
-            return RefundStatus.requested
-        if any(s in lines.refunded for s in states):
-            return RefundStatus.refunded
-        return None
+            return RefundStatus.requested, True
+        refunded = [s in lines.refunded for s in states]
+        if any(refunded):
+            return RefundStatus.refunded, all(refunded)
+        return None, False
 
 
-def _overlay(base: OrderStatus, refund: RefundStatus | None) -> OrderStatus:
+def _overlay(base: OrderStatus, refund: RefundStatus | None, whole: bool) -> OrderStatus:
     if refund == RefundStatus.requested and base != OrderStatus.pending_payment:
         return OrderStatus.refunding
-    if refund == RefundStatus.refunded and base in (OrderStatus.cancelled, OrderStatus.refunded):
+    if refund == RefundStatus.refunded and whole and base != OrderStatus.pending_payment:
         return OrderStatus.refunded
     return base
 

@@ -389,6 +389,8 @@ def python_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, list | tuple | frozenset):
+        return "[" + ", ".join(python_value(v) for v in value) + "]"
     if value is None:
         return "null"
     if value is True or value is False:

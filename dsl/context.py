@@ -18,7 +18,7 @@ from ..model import DEFAULT_TZ
 
 @runtime_checkable
 class HistorySource(Protocol):
-    """Counts of stored orders per receiver phone, created in [since, until] (until None = open).
+    """Counts of stored orders per receiver phone, created in [since, until) (None = open).
 
     Implemented by the store (an indexed query) and by :class:`MemoryHistory` for dry-runs."""
 
@@ -54,7 +54,7 @@ class MemoryHistory:
         counts = dict(self.base.count_orders_by_phone(phones, since, until)) if self.base else {}
         for phone in phones:
             times = self._by_phone.get(phone, ())
-            mine = sum(1 for t in times if t >= since and (until is None or t <= until))
+            mine = sum(1 for t in times if t >= since and (until is None or t < until))
             counts[phone] = counts.get(phone, 0) + mine
         return counts
 

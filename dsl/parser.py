@@ -382,23 +382,24 @@ def _describe(term: str) -> str:
     return term.lower()
 
 
-def _syntax_error(exc: UnexpectedInput, filename: str, text: str) -> SourceError:
+def _syntax_error(exc: UnexpectedInput, filename: str, text: str,
+                  parsed: str | None = None) -> SourceError:
+    """``parsed``: the text actually parsed (a masked part of ``text``), for end positions."""
+    end_lines = (parsed if parsed is not None else text).rstrip().splitlines() or [""]
     span = SourceSpan(filename, exc.line if exc.line > 0 else None, exc.column or None)
     expected: set[str] = set()
     if isinstance(exc, UnexpectedToken):
         got = "the end of the text" if exc.token.type == "$END" else f"'{exc.token}'"
         expected = set(exc.accepts or exc.expected)
         if exc.token.type == "$END":
-            lines = text.splitlines() or [""]
-            span = SourceSpan(filename, len(lines), len(lines[-1]) + 1)
+            span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
     elif isinstance(exc, UnexpectedCharacters):
         got = f"character {text[exc.pos_in_stream]!r}"
         expected = set(exc.allowed or ())
     elif isinstance(exc, UnexpectedEOF):
         got = "the end of the text"
         expected = set(exc.expected)
-        lines = text.splitlines() or [""]
-        span = SourceSpan(filename, len(lines), len(lines[-1]) + 1)
+        span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
     else:  # pragma: no cover - lark has no other kinds
         got = "input"
     if {"NAME", "NUMBER", "STRING"} <= expected:
@@ -447,7 +448,7 @@ def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceErr
             try:
                 items += _ToNodes().transform(_lark().parse(masked, start="rulefile"))
             except UnexpectedInput as exc:
-                errors.append(_syntax_error(exc, filename, text))
+                errors.append(_syntax_error(exc, filename, text, masked))
     for item in items:
         if isinstance(item, n.RuleNode):
             result.rules.append(item)

@@ -332,9 +332,11 @@ def _newer(a: Order, b: Order) -> bool:
 
 
 def _is_stale(order: Order, stored_modified: datetime | None) -> bool:
-    if order.modified_at is None or stored_modified is None:
+    """Older than what is stored.  A version without a modified time (most exports) cannot
+    prove it is newer, so it never overwrites one that has it."""
+    if stored_modified is None:
         return False
-    return order.modified_at < stored_modified
+    return order.modified_at is None or order.modified_at < stored_modified
 
 
 def _carry_over(new: Order, old: Order) -> Order:
