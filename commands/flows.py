@@ -128,7 +128,9 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    orders, rejects = read_orders(order_paths, catalog=ws.catalog,
+    from .ingest import _expand
+
+    orders, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
                                   mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
@@ -211,6 +213,35 @@ def stock_list(app: App, warehouse: str | None, sku: str | None, fmt: str) -> No
         return
     table(f"{len(rows)} stock row(s)", ["warehouse", "sku", "on hand", "reserved", "available"],
           [[w, s, n, res, n - res] for w, s, n, res in rows])
+
+
+# ---- used by `orderhub dry-run` (commands/rules.py) ------------------------------------------
+
+
+def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetime,  # type: ignore[type-arg]
+                   history: object = None) -> list | None:  # type: ignore[type-arg]
+    """Route the dry-run's orders (against a copy of the stored stock) when ``--flows`` is
+    given or the workspace has its own flows folder; None otherwise."""
+    from ..connectors.transforms import zone
+    from ..engine.flows import route_orders
+    from ..engine.flows.service import routing_state
+    from ..engine.flows.state import RoutingState
+
+    ws = app.workspace
+    if flows_path is None and not ws.path(ws.config.flows).is_dir():
+        return None
+    flows = _flows(app, [flows_path] if flows_path else None)
+    url = ws.db_url
+    fresh = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
+    state = RoutingState() if fresh else routing_state(ws, now.astimezone(zone(ws.config.timezone)))
+    return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
+
+
+def print_routes(routes: list) -> None:  # type: ignore[type-arg]
+    table(f"routing: {len(routes)} order(s) (nothing was written)",
+          ["order", "flow", "warehouse", "path", "reasons"],
+          [[r.order, r.flow, r.warehouse or "", " → ".join(r.path), "\n".join(r.reasons)]
+           for r in routes])
 
 
 COMMANDS = [flows_group, schema_group, simulate_command, stock_group]

@@ -53,18 +53,20 @@ class AssignNode(LinearNode):
 
 
 class _ActionNode(LinearNode):
-    reason: str | None = None
+    reason: str | None = Field(None, description="added to the order's routing reasons")
 
-    def _make(self, c: NodeCompiler, action: Action) -> Step:
-        node, nxt, kind = c.node, self.next, self.type
-        action.source = f"flow {c.flow}/{c.node}"
+    def _make(self, c: NodeCompiler, kind: str, params: dict[str, str]) -> Step:
+        node, nxt, reason = c.node, self.next, self.reason
+        source = f"flow {c.flow}/{c.node}"
+        key_base = f"flow:{c.flow}:{c.node}:{kind}"
+        label = params.get("target") or params.get("flag") or params.get("queue")
 
         def act(rs: RunState) -> str | None:
-            rs.result.actions.append(Action(action.kind, action.name, action.queue, action.title,
-                                            action.reason, action.source))
-            if action.reason:
-                rs.reason(action.reason)
-            rs.step(node, kind, f"{kind} {action.name or action.queue}")
+            key = f"{key_base}:{rs.order.id or rs.order.label}"
+            rs.result.actions.append(Action(kind, dict(params), source, key, reason))
+            if reason:
+                rs.reason(reason)
+            rs.step(node, kind, f"{kind} {label}")
             return nxt
 
         return act
@@ -78,7 +80,7 @@ class HoldNode(_ActionNode):
     name: str = Field(description="hold reason code")
 
     def compile(self, c: NodeCompiler) -> Step:
-        return self._make(c, Action("hold", self.name, reason=self.reason))
+        return self._make(c, "hold", {"target": self.name})
 
 
 @register
@@ -89,7 +91,7 @@ class FlagNode(_ActionNode):
     name: str = Field(description="flag name")
 
     def compile(self, c: NodeCompiler) -> Step:
-        return self._make(c, Action("flag", self.name, reason=self.reason))
+        return self._make(c, "flag", {"flag": self.name})
 
 
 @register
@@ -101,5 +103,4 @@ class TaskNode(_ActionNode):
     title: str = Field(description="task title")
 
     def compile(self, c: NodeCompiler) -> Step:
-        return self._make(c, Action("task", queue=self.queue, title=self.title,
-                                    reason=self.reason))
+        return self._make(c, "task", {"queue": self.queue, "title": self.title})

@@ -55,8 +55,11 @@ class Router:
         event = event or order_event(order)
         flow = self.select(order, event)
         if flow is None:
-            return RouteResult(order.id, order.label, None, None,
-                               reasons=[f"no flow is triggered by {event!r} for this order"])
+            candidates = self._by_event.get(event, ())
+            why = f"no flow is triggered by {event!r}" if not candidates else "; ".join(
+                f"flow {f.name}: trigger condition `{f.when.source}` is false"
+                for f in candidates if f.when is not None)
+            return RouteResult(order.id, order.label, None, None, reasons=[why])
         return self.run(flow, order)
 
     def run(self, flow: CompiledFlow, order: Order) -> RouteResult:

@@ -38,20 +38,29 @@ class FlowRuntimeError(OrderhubError):
 
 @dataclass(slots=True)
 class Action:
-    """hold / flag / task: the same actions rules produce, here from a flow node."""
+    """hold / flag / task from a flow node, shaped like the rules' planned actions
+    (:class:`orderhub.engine.actions.PlannedAction`): ``kind`` and ``params`` (hold: ``target``;
+    flag: ``flag``; task: ``queue``, ``title``), plus where it came from and an idempotency key
+    so routing an order twice never queues the same action twice."""
 
     kind: str
-    name: str | None = None
-    queue: str | None = None
-    title: str | None = None
+    params: dict[str, Any]
+    source: str
+    idempotency_key: str
     reason: str | None = None
-    source: str | None = None
+
+    def summary(self) -> str:
+        p = self.params
+        if self.kind == "task":
+            return f"task [{p.get('queue')}] {p.get('title')}"
+        return f"{self.kind} {p.get('target') or p.get('flag') or ''}".strip()
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in (("kind", self.kind), ("name", self.name),
-                                  ("queue", self.queue), ("title", self.title),
-                                  ("reason", self.reason), ("source", self.source))
-                if v is not None}
+        out = {"kind": self.kind, "params": dict(self.params), "source": self.source,
+               "idempotency_key": self.idempotency_key}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(slots=True)

@@ -189,8 +189,9 @@ class RoutingStore:
 
 
 def write_sample_stock(path: Path, catalog: Any, warehouses: Sequence[Any]) -> None:
-    """A stock CSV for the example workspace: cold-chain SKUs only in cold-chain warehouses,
-    other SKUs everywhere else, with a few gaps so fallbacks show up in dry-runs."""
+    """A stock CSV for the example workspace: cold-chain warehouses carry everything (an order
+    with one chilled item ships whole from there), the others everything but cold-chain SKUs,
+    with a few gaps so fallbacks show up in dry-runs."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["warehouse", "sku", "on_hand", "reserved"])
@@ -199,7 +200,7 @@ def write_sample_stock(path: Path, catalog: Any, warehouses: Sequence[Any]) -> N
         cold = bool(catalog.attributes(sku).get("cold_chain"))
         for j, w in enumerate(warehouses):
             is_cold = "cold_chain" in w.capabilities
-            if cold != is_cold:
+            if cold and not is_cold:
                 continue
             on_hand = 0 if (i + j) % 7 == 3 else 200 + 50 * ((i * 3 + j) % 5)
             writer.writerow([w.code, sku, on_hand, 0])
