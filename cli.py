@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "orderhub.commands.db",
     "orderhub.commands.demo",
     "orderhub.commands.rules",
+    "orderhub.commands.flows",
 )
 
 EXIT_REJECTED = 10

@@ -154,10 +154,12 @@ def _order_label(d: Decision) -> str:
     return f"{d.platform}:{d.platform_order_no}"
 
 
-def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet) -> None:
+def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
+                     routes: list[Any] | None = None) -> None:
     if fmt == "json":
-        for d in decisions:
-            echo_json({
+        for i, d in enumerate(decisions):
+            route = {"route": routes[i].as_json()} if routes else {}
+            echo_json({**route, 
                 "platform": d.platform, "platform_order_no": d.platform_order_no,
                 "order_id": d.order_id,
                 "fired": [{"rule": f.rule, "name": f.name, "mode": f.mode,
@@ -214,11 +216,15 @@ def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rul
               help="Rule file or folder (default: the workspace's rules).")
 @click.option("--at", "at", metavar="TIME", help="The clock: 'now' and 'today' (default: now).")
 @click.option("--why-not", "why_not", metavar="RULE", help="Explain the orders RULE missed.")
+@click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
+              help="Also route the orders through these flows (default: the workspace's own "
+                   "flows/, when it has one).")
 @FORMAT_OPTION
 @pass_app
 def dry_run_command(app: App, files: tuple[Path, ...], use_store: bool, platform: str | None,
                     since: str | None, until: str | None, limit: int, rules_path: Path | None,
-                    at: str | None, why_not: str | None, fmt: str) -> None:
+                    at: str | None, why_not: str | None, flows_path: Path | None,
+                    fmt: str) -> None:
     """Run the rules over sample orders and show what they would do, and why. Writes nothing.
 
     With --orders, history functions (orders today by this phone...) count the sample orders
@@ -240,7 +246,12 @@ def dry_run_command(app: App, files: tuple[Path, ...], use_store: bool, platform
     if why_not:
         _why_not(decisions, orders, ruleset, why_not, ctx, fmt)
         return
-    _print_decisions(decisions, fmt, ruleset)
+    from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
+
+    routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
+    _print_decisions(decisions, fmt, ruleset, routes)
+    if routes and fmt != "json":
+        print_routes(routes)
 
 
 @rules_group.command("diff")
