@@ -17,8 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...dsl import ExprType
-from ...dsl import yamlfile
+from ...dsl import ExprType, yamlfile
 from ...errors import SourceError, SourceErrors
 from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
