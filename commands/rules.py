@@ -159,7 +159,7 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
     if fmt == "json":
         for i, d in enumerate(decisions):
             route = {"route": routes[i].as_json()} if routes else {}
-            echo_json({**route, 
+            echo_json({**route,
                 "platform": d.platform, "platform_order_no": d.platform_order_no,
                 "order_id": d.order_id,
                 "fired": [{"rule": f.rule, "name": f.name, "mode": f.mode,

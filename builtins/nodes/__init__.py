@@ -26,15 +26,15 @@ def register(cls: N) -> N:
 
 
 from . import (  # noqa: E402 - registration order is the order in the schema and docs
+    actions,
     decision,
-    table,
     geofence,
     inventory,
-    threshold,
-    actions,
     notify,
     output,
     subflow,
+    table,
+    threshold,
 )
 
 __all__ = ["REGISTRY", "register", "decision", "table", "geofence", "inventory", "threshold",
