@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .catalog import Catalog
 from .dsl import yamlfile
 from .model import DEFAULT_TZ
+from .service.config import ServiceConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -33,6 +34,8 @@ class WorkspaceConfig(BaseModel):
     rules: str = "rules"
     flows: str = "flows"
     mappings: str = "mappings"
+    service: ServiceConfig = Field(default_factory=ServiceConfig,
+                                   description="orderhub run / worker: schedules, queue, outbox")
 
     @field_validator("timezone")
     @classmethod
