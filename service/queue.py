@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, literal, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, literal, or_, select, update
 
 from ..store.schema import order_events
 from .evaluator import Evaluation
@@ -103,8 +103,7 @@ class EventQueue:
                 upto = hi
             values: dict[str, Any] = {"enqueued_upto": upto}
             if swept_at is None or now - swept_at >= _SWEEP_EVERY:
-                added += self._copy(conn, order_events.c.id > settled, order_events.c.id <= upto,
-                                    self._not_queued())
+                added += self._sweep(conn, settled, upto)
                 new_settled = conn.execute(select(func.max(order_events.c.id)).where(
                     order_events.c.id > settled, order_events.c.id <= upto,
                     order_events.c.at < now - self.grace)).scalar()
@@ -122,9 +121,20 @@ class EventQueue:
             row = conn.execute(query.with_for_update(skip_locked=True)).first()
         return row
 
-    def _not_queued(self) -> Any:
-        return ~exists().where(event_claims.c.consumer == self.consumer,
-                               event_claims.c.event_id == order_events.c.id)
+    def _sweep(self, conn: Connection, settled: int, upto: int) -> int:
+        """Queue events in ``(settled, upto]`` that committed after the mark passed them.
+
+        Two range scans compared in Python: an anti-join here gets quadratic plans on tables
+        the planner has no statistics for yet.
+        """
+        events = conn.execute(select(order_events.c.id, order_events.c.order_id).where(
+            order_events.c.id > settled, order_events.c.id <= upto)).all()
+        queued = set(conn.execute(select(event_claims.c.event_id).where(
+            event_claims.c.consumer == self.consumer, event_claims.c.event_id > settled,
+            event_claims.c.event_id <= upto)).scalars())
+        missing = [{"consumer": self.consumer, "event_id": e.id, "order_id": e.order_id,
+                    "status": "pending", "attempts": 0} for e in events if e.id not in queued]
+        return insert_ignore(conn, event_claims, missing)
 
     def _copy(self, conn: Connection, *conds: Any) -> int:
         if conn.dialect.name == "postgresql":
@@ -141,25 +151,34 @@ class EventQueue:
     # -- claim -----------------------------------------------------------------------------
 
     def claim(self, limit: int, now: datetime) -> Batch:
-        """Lease up to ``limit`` events, at most one per order, oldest first."""
-        c = event_claims.alias("c")
-        p = event_claims.alias("p")
-        earlier_open = exists().where(
-            p.c.consumer == c.c.consumer, p.c.order_id == c.c.order_id,
-            p.c.event_id < c.c.event_id, p.c.status.in_(OPEN))
-        query = (
-            select(c.c.event_id, c.c.order_id, c.c.attempts)
-            .where(c.c.consumer == self.consumer,
-                   or_(c.c.status == "pending",
-                       and_(c.c.status == "leased", c.c.lease_until < now)),
-                   ~earlier_open)
-            .order_by(c.c.event_id)
-            .limit(limit)
-            .with_for_update(of=c, skip_locked=True)
+        """Lease up to ``limit`` events, at most one per order, oldest first.
+
+        Two simple indexed queries rather than one anti-join, so the plan stays good on a
+        table the planner has no statistics for yet: lock a window of candidates, then keep
+        those that are the earliest open event of their order.
+        """
+        candidates = (
+            select(event_claims.c.event_id, event_claims.c.order_id, event_claims.c.attempts)
+            .where(event_claims.c.consumer == self.consumer,
+                   or_(event_claims.c.status == "pending",
+                       and_(event_claims.c.status == "leased",
+                            event_claims.c.lease_until < now)))
+            .order_by(event_claims.c.event_id)
+            .limit(limit * 3)
+            .with_for_update(skip_locked=True)
         )
         batch = Batch(token=secrets.token_hex(8))
         with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(candidates).all()
+            if not rows:
+                return batch
+            first_open = dict(conn.execute(
+                select(event_claims.c.order_id, func.min(event_claims.c.event_id))
+                .where(event_claims.c.consumer == self.consumer,
+                       event_claims.c.order_id.in_({r.order_id for r in rows}),
+                       event_claims.c.status.in_(OPEN))
+                .group_by(event_claims.c.order_id)).all())
+            rows = [r for r in rows if first_open.get(r.order_id) == r.event_id][:limit]
             spent = [r.event_id for r in rows if r.attempts >= self.max_attempts]
             if spent:
                 conn.execute(self._where(update(event_claims), spent).values(

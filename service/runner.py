@@ -79,6 +79,7 @@ class Service:
         self.watcher: Watcher | None = None
         self.scheduler: Any = None
         self.started_at = datetime.now(UTC)
+        self._keepalive: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -86,6 +87,10 @@ class Service:
         if self.mode == "worker" and self.engine.dialect.name != "postgresql":
             raise ServiceError("`orderhub worker` shares work through PostgreSQL; on SQLite "
                                "use `orderhub run` (one process does everything)")
+        if self.engine.dialect.name == "sqlite":
+            # Closing the last connection to a WAL database checkpoints it (~10 ms, and the
+            # store's engine does not pool): keep one open while the service runs.
+            self._keepalive = self.engine.connect()
         first = self.reloader.reload("start")
         if not first.ok:
             raise ServiceError("cannot start: the rules/flows do not load:\n"
@@ -145,6 +150,8 @@ class Service:
             self.watcher.join(timeout=2)
         self.leader.resign()
         self.heartbeat(stopped=True)
+        if self._keepalive is not None:
+            self._keepalive.close()
         log.info("stopped %s after %d events", self.node_id, self.counters["events"],
                  extra={"event": "stopped", "node": self.node_id})
 
@@ -163,7 +170,11 @@ class Service:
             signal.signal(signal.SIGHUP, lambda *_: self._sighup.set())
 
     def _outbox_idle(self) -> bool:
-        return self.dispatcher is None or self.dispatcher.idle.is_set()
+        """Nothing left to deliver (messages waiting for a retry count as work)."""
+        if self.dispatcher is None:
+            return True
+        backlog = self.outbox.backlog()
+        return backlog["pending"] + backlog["sending"] == 0
 
     # -- periodic work ---------------------------------------------------------------------
 
