@@ -36,7 +36,7 @@ def make_orders(n: int, start: int = 0, paid: bool = True) -> list[Order]:
         created = base + timedelta(seconds=i)
         out.append(Order.model_validate({
             "platform": "taobao", "platform_order_no": f"T{i:07d}",
-            "status": "paid" if paid else "waiting_payment",
+            "status": "paid" if paid else "pending_payment",
             "created_at": created, "paid_at": created + timedelta(seconds=30) if paid else None,
             "modified_at": created,
             "receiver": {"name": "张三", "phone": f"138{i % 10**8:08d}", "province": "浙江省",
