@@ -80,6 +80,8 @@ class Service:
         self.scheduler: Any = None
         self.started_at = datetime.now(UTC)
         self._keepalive: Any = None
+        self._short_claim = True
+        self._enqueued_at = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -252,8 +254,12 @@ class Service:
     def step(self) -> int:
         """Enqueue, claim one batch, evaluate and commit it; returns events handled."""
         now = datetime.now(UTC)
-        self.queue.enqueue(now)
+        mono = time.monotonic()
+        if self._short_claim or mono - self._enqueued_at >= self.config.poll_seconds:
+            self.queue.enqueue(now)
+            self._enqueued_at = mono
         batch = self.queue.claim(self.config.batch_size, now)
+        self._short_claim = len(batch.claims) < self.config.batch_size
         if not batch.claims:
             return 0
         outcomes = self.evaluate(batch)

@@ -21,7 +21,7 @@ from .schema import consumer_offsets, event_claims, service_state
 RELOAD_KEY = "reload_request"
 NODE_PREFIX = "node:"
 #: A node that has not written its row for this long is shown as gone.
-STALE_AFTER = timedelta(seconds=30)
+STALE_AFTER = timedelta(seconds=10)
 
 
 def put(conn: Connection, key: str, value: dict[str, Any], now: datetime) -> None:
