@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import httpx
 
 from .config import Channels, HttpChannel, secret
+from .logs import register_secret
 
 WECOM_RETRYABLE = {-1, 45009, 45033}
 
@@ -62,15 +63,27 @@ class WeComRobot:
         self.msgtype = msgtype
 
     def send(self, payload: dict[str, Any], key: str) -> None:
-        if not self.key:
+        """``payload``: ``{"content", "msgtype"?}``, or a ready WeCom body (``{"msgtype":
+        "markdown", "markdown": {...}}``) with an optional ``to`` webhook URL (a flow's
+        per-warehouse robot)."""
+        to = payload.get("to")
+        if isinstance(to, str) and to.startswith("http"):
+            url = to
+            register_secret(to.rpartition("key=")[2])
+        elif self.key:
+            url = f"{self.url}?key={self.key}"
+        else:
             raise DeliveryError("the WeCom robot has no key (service.channels.wecom.key_env)",
                                 retryable=True)
         msgtype = payload.get("msgtype", self.msgtype)
-        inner: dict[str, Any] = {"content": payload.get("content", "")}
-        if msgtype == "text" and payload.get("mentioned_mobile_list"):
-            inner["mentioned_mobile_list"] = payload["mentioned_mobile_list"]
-        response = _post(self.client, f"{self.url}?key={self.key}",
-                         {"msgtype": msgtype, msgtype: inner}, key)
+        if isinstance(payload.get(msgtype), dict):
+            body = {"msgtype": msgtype, msgtype: payload[msgtype]}
+        else:
+            inner: dict[str, Any] = {"content": payload.get("content", "")}
+            if msgtype == "text" and payload.get("mentioned_mobile_list"):
+                inner["mentioned_mobile_list"] = payload["mentioned_mobile_list"]
+            body = {"msgtype": msgtype, msgtype: inner}
+        response = _post(self.client, url, body, key)
         try:
             reply = response.json()
             code = int(reply.get("errcode", -1))

@@ -291,7 +291,9 @@ class Service:
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")
-                order = Order.model_validate(docs[claim.order_id])
+                doc = docs[claim.order_id]
+                order = (Order.model_validate_json(doc) if isinstance(doc, str | bytes)
+                         else Order.model_validate(doc))
                 order.id = claim.order_id
                 outcome.evaluation = live.evaluator.evaluate(order, event, ctx)
             except Exception as exc:  # noqa: BLE001 - one bad order must not stop the batch

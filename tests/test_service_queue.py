@@ -126,7 +126,7 @@ def test_a_failing_evaluation_is_retried_then_set_aside(tmp_path: Path, db_url: 
     from orderhub.store.schema import orders
     with svc.engine.begin() as conn:
         conn.execute(update(orders).where(orders.c.platform_order_no == good[0].platform_order_no)
-                     .values(doc={"platform": "taobao"}))
+                     .values(doc='{"platform": "taobao"}'))
     _drain(svc)
     engine = svc.engine
     assert sup.count(engine, event_claims, event_claims.c.status == "failed") == 2

@@ -51,7 +51,8 @@ def test_three_workers_process_10000_events_exactly_once_through_a_kill_9(
             victim = next(w for w in workers if w.pid == leader["pid"])
             victim.send_signal(signal.SIGKILL)  # the leader dies mid-run, leases in hand
             victim.wait(timeout=10)
-            new = sup.wait_until(lambda: _leader(engine, dead=victim.pid), 30, "failover of the leadership")
+            new = sup.wait_until(lambda: _leader(engine, dead=victim.pid), 30,
+                                 "failover of the leadership")
             assert new["pid"] in {w.pid for w in workers if w is not victim}
             sup.wait_until(lambda: sup.count(engine, decisions) == 10000, 120,
                            "all 10,000 decisions")
