@@ -81,24 +81,24 @@ def test_three_workers_process_10000_events_exactly_once_through_a_kill_9(
 @pytest.mark.slow
 def test_sigterm_finishes_the_batch_in_hand_and_the_next_start_resumes(tmp_path: Path) -> None:
     ws = sup.write_workspace(tmp_path / "ws", f"sqlite:///{tmp_path / 's.db'}",
-                             rules="tag = x\nslow = 0.01\n", batch_size=40)
+                             rules="tag = x\nslow = 0.01\n", batch_size=20)
     store = Workspace.load(ws).store
     engine = store.engine
-    store.upsert(sup.make_orders(200))  # 400 events, ~0.4 s per batch
+    store.upsert(sup.make_orders(100))  # 200 events, ~0.2 s per batch
     proc = sup.spawn(ws, "run", "--no-schedules", log=tmp_path / "first.log")
-    sup.wait_until(lambda: sup.count(engine, decisions) >= 40, 30, "the first batches")
+    sup.wait_until(lambda: sup.count(engine, decisions) >= 20, 30, "the first batches")
     time.sleep(0.2)  # mid-batch
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
     done = sup.count(engine, decisions)
-    assert 40 <= done < 400
-    assert done % 40 == 0  # whole batches only
+    assert 20 <= done < 200
+    assert done % 20 == 0  # whole batches only
     assert sup.count(engine, event_claims, event_claims.c.status == "leased") == 0
     log = (tmp_path / "first.log").read_text(encoding="utf-8")
     assert "SIGTERM: finishing the batch in hand" in log and "stopped" in log
     proc = sup.spawn(ws, "run", "--no-schedules", "--exit-when-idle", "0.3")
     assert proc.wait(timeout=60) == 0
-    assert sup.count(engine, decisions) == 400
+    assert sup.count(engine, decisions) == 200
     assert sup.duplicates(engine, decisions.c.event_id) == 0
 
 
@@ -130,7 +130,7 @@ def test_hot_reload_keeps_the_last_good_set_and_never_mixes_versions(tmp_path: P
             store.upsert(sup.make_orders(n, start=next_no))
             next_no += n
 
-        feed(100)
+        feed(50)
         # a broken save: the last good set stays live, the error names file:line:col
         rule_file.write_text("tag = two\nmessage_every = lots\n", encoding="utf-8")
         node = sup.wait_until(lambda: (n := live()) and n["last_reload"]
@@ -139,20 +139,20 @@ def test_hot_reload_keeps_the_last_good_set_and_never_mixes_versions(tmp_path: P
         assert "tiny.tiny:2:17" in node["last_reload"]["errors"][0]
         out = runner.invoke(main, ["-w", str(ws), "status"])
         assert "last reload FAILED" in out.output and "tiny.tiny:2:17" in out.output
-        feed(100)
+        feed(50)
         # a fixed save goes live
         rule_file.write_text("tag = two\nslow = 0.002\n", encoding="utf-8")
         node = sup.wait_until(lambda: (n := live()) and n["live"]["rules"] != v1 and n, 20,
                               "the fixed set to go live")
         v2 = node["live"]["rules"]
-        feed(100)
+        feed(50)
         # `orderhub reload` and SIGHUP reload on demand (nothing changed: same version)
         out = runner.invoke(main, ["-w", str(ws), "reload", "--wait", "10"])
         assert out.exit_code == 0 and "ok, live rules=" + v2 in out.output, out.output
         os.kill(proc.pid, signal.SIGHUP)
         sup.wait_until(lambda: "SIGHUP" in ((live() or {}).get("last_reload") or {})
                        .get("reason", ""), 10, "the SIGHUP reload")
-        sup.wait_until(lambda: sup.count(engine, decisions) == 600, 60, "all decisions")
+        sup.wait_until(lambda: sup.count(engine, decisions) == 300, 60, "all decisions")
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
