@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from .errors import OrderhubError
 
@@ -71,6 +72,9 @@ class OrderhubGroup(click.Group):
         except OrderhubError as exc:
             click.echo(exc.render() if hasattr(exc, "render") else str(exc), err=True)
             ctx.exit(exc.exit_code)
+        except DBAPIError as exc:  # the database went away or refused: say so, not a traceback
+            click.echo(f"database error: {exc.orig or exc}", err=True)
+            ctx.exit(3)
 
 
 @click.group(cls=OrderhubGroup, context_settings={"help_option_names": ["-h", "--help"],

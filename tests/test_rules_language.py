@@ -151,8 +151,8 @@ def error_of(text: str, **kw) -> SourceError:
 
 
 def test_misspelled_field_points_at_it_with_a_suggestion():
-    err = error_of("receiver.phon == '1'", filename="flows/routing.yaml", line=12, column=15)
-    assert str(err.span) == "flows/routing.yaml:12:24"
+    err = error_of("receiver.phon == '1'", filename="flows/no-such-file.yaml", line=12, column=15)
+    assert str(err.span) == "flows/no-such-file.yaml:12:24"
     assert err.hint == "did you mean 'phone'?"
     rendered = err.render()
     lines = rendered.splitlines()

@@ -25,7 +25,7 @@ def register(cls: N) -> N:
     return cls
 
 
-from . import (  # noqa: E402 - registration order is the order in the schema and docs
+from . import (  # noqa: E402, I001 - registration order is the order in the schema and docs
     decision,
     table,
     geofence,
