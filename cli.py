@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "orderhub.commands.demo",
     "orderhub.commands.rules",
     "orderhub.commands.flows",
+    "orderhub.commands.service",
 )
 
 EXIT_REJECTED = 10

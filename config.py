@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .model import DEFAULT_TZ
+from .service.config import ServiceConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -39,6 +40,8 @@ class WorkspaceConfig(BaseModel):
     warehouses: list[WarehouseConfig] = Field(default_factory=list)
     regions: dict[str, list[str]] | None = Field(
         None, description="region -> provinces, overriding the default split (华东, 华南...)")
+    service: ServiceConfig = Field(default_factory=ServiceConfig,
+                                   description="orderhub run / worker: schedules, queue, outbox")
 
     @field_validator("timezone")
     @classmethod
