@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "orderhub.commands.orders",
     "orderhub.commands.db",
     "orderhub.commands.demo",
+    "orderhub.commands.migrate",
 )
 
 EXIT_REJECTED = 10

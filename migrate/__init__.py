@@ -19,6 +19,7 @@ from .convert import (
     load_migration_mapping,
 )
 from .importer import Report, check, run, write_rejects
+from .sample import SampleReport, sample
 
 __all__ = [
     "BATCH_PREFIX",
@@ -28,6 +29,7 @@ __all__ = [
     "Duplicate",
     "Report",
     "RowReject",
+    "SampleReport",
     "batch_id",
     "check",
     "list_batches",
@@ -35,5 +37,6 @@ __all__ = [
     "migration_batches",
     "rollback",
     "run",
+    "sample",
     "write_rejects",
 ]

@@ -151,10 +151,19 @@ class Converter:
                               else f"status {status_raw!r} is not in the status table")
             elif reason.startswith("missing required"):
                 reason = f"blank required field {column} ({reason.split()[2]})"
-            return RowReject(item.number, reason, column, err.order_no, _cells(item))
+            order_no = err.order_no or self._order_no(item.record)
+            return RowReject(item.number, reason, column, order_no, _cells(item))
         if status_raw is not None:
             self.statuses[status_raw] += 1
         return Converted(item.number, order, content_hash(order))
+
+    def _order_no(self, record: dict[str, Any]) -> str | None:
+        spec = self.mapping.spec.order.get("platform_order_no")
+        for column in spec.from_ if spec else ():
+            value = record.get(column)
+            if value not in (None, ""):
+                return str(value).strip()
+        return None
 
     def _status_value(self, record: dict[str, Any]) -> str | None:
         if self._status_col is None:

@@ -131,7 +131,8 @@ def _process(
             if progress:
                 progress(done, len(items))
     table = conv.status_table()
-    report.statuses = {k: (table.get(k), n) for k, n in sorted(conv.statuses.items())}
+    seen = conv.statuses + conv.unknown_statuses
+    report.statuses = {k: (table.get(k), n) for k, n in sorted(seen.items())}
     report.unknown_statuses = conv.unknown_statuses
     return report
 
