@@ -178,8 +178,7 @@ def _status_lines(col: ColumnProfile | None, status_map: dict[str, OrderStatus] 
               "  map:"]
     for value, count in sorted(col.values.items(), key=lambda kv: -kv[1]):
         new = (status_map or {}).get(value)
-        lines.append(f"    {yaml_str(value)}: {new.value if new else '~'}"
-                     f"{'  ' if new else ''}  # {count} rows")
+        lines.append(f"    {yaml_str(value)}: {new.value if new else '~'}  # {count} rows")
     if col.blanks:
         lines.append(f"    # and {col.blanks} blank (rejected: status is required)")
     return lines

@@ -124,7 +124,8 @@ def test_status_table_from_xlsx(tmp_path: Path) -> None:
 
     book = Workbook()
     sheet = book.active
-    for row in (["旧状态", "新状态"], ["已付款", "paid"], [" 支付成功 ", "PAID"], ["退款中", "refunding"]):
+    for row in (["旧状态", "新状态"], ["已付款", "paid"], [" 支付成功 ", "PAID"],
+                ["退款中", "refunding"]):
         sheet.append(row)
     book.save(tmp_path / "map.xlsx")
     assert read_status_table(tmp_path / "map.xlsx") == {

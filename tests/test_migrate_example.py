@@ -26,8 +26,8 @@ EXPECTED_REJECTS = [
     (87, "订单状态", "status '已发贷' is not in the status table"),
     (102, "订单状态", "status '已发贷' is not in the status table"),
     (117, "订单状态", "blank required field 订单状态"),
-    (132, "平台", "unknown platform '亚马逊' (known: 淘宝, 天猫, 京东, jd, 拼多多, pdd, 抖音, 抖店, "
-                  "其他, 线下)"),
+    (132, "平台", "unknown platform '亚马逊' (known: 淘宝, 天猫, 京东, jd, 拼多多, pdd, "
+                  "抖音, 抖店, 其他, 线下)"),
     (147, "订单编号", "order 250211-507276529179437 is also on row 21 with different values; "
                       "keep the right one"),
     (162, None, "row has 18 cells, the header has 17"),
