@@ -15,7 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_SPACES = re.compile(r"\s+")  # Unicode whitespace: also U+3000 and U+00A0
+# Cells needing work: a full-width letter or digit, a whitespace run, whitespace other than a
+# plain space, or whitespace at either end.  Most cells need none, and one search is cheap.
+_WORK = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]|\s\s|[^\S ]|^\s|\s$")
+_FULL = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 # U+FF10..FF19 digits, U+FF21..FF3A and U+FF41..FF5A letters, U+3000 ideographic space.
 _HALF = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
          for c in range(r[0], r[1] + 1)}
@@ -47,13 +51,19 @@ def cleaner(spec: CleanSpec) -> Callable[[dict[str, Any]], dict[str, Any]]:
     blanks = frozenset(spec.blanks)
     whitespace, fullwidth = spec.whitespace, spec.fullwidth
 
+    work, full, spaces, half = _WORK.search, _FULL.search, _SPACES.sub, _HALF
+
     def cell(value: Any) -> Any:
-        if not isinstance(value, str):
+        if type(value) is not str:
             return value
-        if fullwidth:
-            value = value.translate(_HALF)
+        if value in blanks:
+            return None
+        if work(value) is None:
+            return value
+        if fullwidth and full(value):
+            value = value.translate(half)
         if whitespace:
-            value = _SPACES.sub(" ", value).strip()
+            value = spaces(" ", value).strip()
         return None if value in blanks else value
 
     def clean(record: dict[str, Any]) -> dict[str, Any]:

@@ -297,12 +297,14 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
 
+    flat = [p[0] for p in paths] if all(len(p) == 1 and p[0] != "*" for p in paths) else None
+
     def get(record: Any) -> Any:
         if const is not None:
             return const
         value = None
-        for path in paths:
-            raw = _dig(record, path)
+        for path in paths if flat is None or not isinstance(record, dict) else flat:
+            raw = record.get(path) if isinstance(path, str) else _dig(record, path)
             if raw is None:
                 continue
             try:

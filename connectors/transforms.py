@@ -9,8 +9,9 @@ phones with ``'``; JD writes ``0001-01-01 00:00:00`` for "never"; Douyin counts 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -203,15 +204,11 @@ _PLATFORMS = {name.lower(): key for key, names in _PLATFORM_NAMES.items() for na
 
 def nfkc(text: str) -> str:
     """Full-width forms to their ASCII twins (and the ideographic space to a space)."""
-    import unicodedata
-
-    return unicodedata.normalize("NFKC", text)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def excel_serial(days: float, tz: tzinfo) -> datetime:
     """An Excel date serial (days since 1899-12-30, time as the fraction) in ``tz``."""
-    from datetime import timedelta
-
     if not 1 <= days < 2958466:
         raise ValueError(f"not an Excel date serial: {days!r}")
     seconds = round(days * 86400)
@@ -225,8 +222,6 @@ def as_legacy_datetime(value: Any, tz: tzinfo) -> datetime | None:
     ``202503010905``, Excel serial numbers (``45717.38``, also as XLSX numbers) and the forms
     ``datetime`` reads.  Impossible dates (2025-02-30) are an error, never rolled over.
     """
-    from datetime import date
-
     if _blank(value):
         return None
     if isinstance(value, datetime):
@@ -238,9 +233,9 @@ def as_legacy_datetime(value: Any, tz: tzinfo) -> datetime | None:
     text = nfkc(str(value)).strip()
     if _blank(text) or text.startswith(_NEVER):
         return None
-    if _SERIAL.match(text):
+    found = _LEGACY_DT.match(text) or _COMPACT.match(text)
+    if found is None and _SERIAL.match(text):
         return excel_serial(float(text), tz)
-    found = _COMPACT.match(text) or _LEGACY_DT.match(text)
     if found:
         parts = [int(p) if p else 0 for p in found.groups()]
         try:
