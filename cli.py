@@ -34,6 +34,8 @@ COMMAND_MODULES = (
     "orderhub.commands.db",
     "orderhub.commands.demo",
     "orderhub.commands.migrate",
+    "orderhub.commands.rules",
+    "orderhub.commands.flows",
 )
 
 EXIT_REJECTED = 10

@@ -10,7 +10,7 @@ from ..cli import App, pass_app
 from ..config import Workspace, init_workspace
 from ..connectors.ingest import ingest
 from ._output import note, table
-from .ingest import _expand, _report
+from .ingest import _report
 
 DEMO_DIR = Path("orderhub-demo")
 
@@ -32,15 +32,17 @@ def demo_command(app: App, keep: bool) -> None:
     init_workspace(root)
     ws = Workspace.load(root, db_url=app.db_url)
     samples = root / "samples"
-    note(f"[bold]1. Ingest[/bold] sample orders from {samples} into {ws.db_url}")
-    first = ingest(ws.store, _expand((samples / "orders",)), catalog=ws.catalog)
-    _report(first, "table")
-    exports = _expand((samples / "exports",)) if (samples / "exports").is_dir() else []
-    if exports:
-        note("[bold]2. Ingest[/bold] a Taobao 订单报表 export (GBK)")
-        _report(ingest(ws.store, exports, catalog=ws.catalog), "table")
-    note("[bold]3. Re-ingest[/bold] everything: nothing changes the second time")
-    _report(ingest(ws.store, _expand((samples / "orders",)), catalog=ws.catalog), "table")
+    orders = sorted((samples / "orders").glob("*.json"))
+    updates = sorted((samples / "orders" / "updates").glob("*.json"))
+    exports = sorted((samples / "exports").glob("ExportOrderList*.csv"))
+    note(f"[bold]1. Ingest[/bold] each platform's order API responses into {ws.db_url}")
+    _report(ingest(ws.store, orders, catalog=ws.catalog), "table")
+    note("[bold]2. Ingest[/bold] a Taobao 订单报表 export (GBK, with its =\"...\" quirks)")
+    _report(ingest(ws.store, exports, catalog=ws.catalog), "table")
+    note("[bold]3. Ingest[/bold] later snapshots: shipped, refunds requested, addresses changed")
+    _report(ingest(ws.store, updates, catalog=ws.catalog), "table")
+    note("[bold]4. Re-ingest[/bold] everything: nothing changes the second time")
+    _report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
     note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")

@@ -21,7 +21,6 @@ from ..connectors.mapping import Mapping, load_mapping
 from ..connectors.tables import read_status_table
 from ..errors import RecordError
 from ..model import Order, OrderStatus
-from ..store import content_hash
 
 BATCH_PREFIX = "migrate:"
 
@@ -68,6 +67,13 @@ def load_migration_mapping(path: Path, status_map: Path | None = None) -> Mappin
     table = read_status_table(Path(status_map))
     status = mapping.spec.status.model_copy(update={"map": {**mapping.spec.status.map, **table}})
     return Mapping(mapping.spec.model_copy(update={"status": status}), mapping.origin)
+
+
+def digest(order: Order) -> str:
+    """What an order says, without where it came from: two rows that clean and map to the same
+    order have the same digest however their cells were written."""
+    body = order.model_dump_json(exclude={"id", "raw", "batch", "source"})
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
 def batch_id(path: Path, mapping: Mapping) -> str:
@@ -155,7 +161,7 @@ class Converter:
             return RowReject(item.number, reason, column, order_no, _cells(item))
         if status_raw is not None:
             self.statuses[status_raw] += 1
-        return Converted(item.number, order, content_hash(order))
+        return Converted(item.number, order, digest(order))
 
     def _order_no(self, record: dict[str, Any]) -> str | None:
         spec = self.mapping.spec.order.get("platform_order_no")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ..connectors.mapping import Mapping
 from ..model import Order, OrderStatus
-from ..store import OrderStore, Reject
+from ..store import OrderStore, Reject, content_hash
 from ..store.schema import orders
 from . import batches
 from .convert import BATCH_PREFIX, Converted, Converter, Duplicate, RowReject, batch_id
@@ -152,12 +152,12 @@ def _flush(store: OrderStore | None, chunk: list[Converted], batch: str, report:
         elif not (found[0] or "").startswith(BATCH_PREFIX):
             report.kept.append((item.row, order.label, found[2] or "?"))
             continue
-        elif found[1] == item.digest:
-            report.unchanged += 1
-            continue
         else:
+            order.batch = found[0]  # an order stays in the batch that first imported it
+            if found[1] == content_hash(order):
+                report.unchanged += 1
+                continue
             report.updated += 1
-            order.batch = found[0]
         pending.append(order)
     if write and pending and store is not None:
         store.upsert(pending)
