@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("rows", nargs="*", type=int, default=[10_000, 100_000])
     parser.add_argument("--pg", metavar="URL", help="also run against this PostgreSQL URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="orderhub-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="migrate-bench-", dir=Path.home()) as tmp:
         for rows in args.rows:
             bench(rows, None, Path(tmp))
             if args.pg:

@@ -1,7 +1,8 @@
 """``check --sample N``: import the first N good rows into a scratch database, end to end.
 
 The scratch store is a SQLite file in a temporary folder, thrown away afterwards, so the real
-store is never touched.  After the import, the workspace's rules and flows run on the sample.
+store is never touched.  After the import, the workspace's rules (``orderhub.engine.rules``)
+and routing flows (``orderhub.engine.flows``) run on the sample.
 """
 
 from __future__ import annotations
@@ -56,17 +57,39 @@ def sample(path: Path, mapping: Mapping, n: int, workspace: Any = None) -> Sampl
 
 
 def run_rules_and_flows(store: OrderStore, workspace: Any) -> list[str]:
-    """Run the rules and flows on every order of the scratch store; lines for the report.
+    """Run the workspace's rules and routing flows on every order of the scratch store; one
+    line per finding for the report.  Nothing outside the scratch store is written: flows route
+    against empty stock (a what-if), rules count history in the scratch store."""
+    if workspace is None:
+        return ["rules and flows: no workspace given; sample import only"]
+    from collections import Counter
 
-    HOOK(rules, flows): the rules engine (``orderhub.engine`` RuleSet / ``load_rules``) and the
-    flow interpreter are being built on their own branches.  When they land, evaluate
-    ``load_rules(workspace.content_dir("rules"))`` over ``store.list(limit=None)`` here, run
-    the flows on ``store.events()``, and return one line per rule hit / flow outcome.
-    """
+    from ..errors import OrderhubError
+
+    orders = store.list(limit=None)
+    lines: list[str] = []
     try:
-        from ..engine import load_rules  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        return ["rules and flows: not available in this build (rules engine not installed); "
-                "sample import only"]
-    return ["rules and flows: engine present but not yet wired into `migrate check --sample` "
-            "(see orderhub.migrate.sample.run_rules_and_flows)"]
+        from ..engine.rules import load_rules
+
+        ruleset = load_rules(workspace.content_dir("rules"),
+                             timezone=workspace.config.timezone, run_examples=False)
+        decisions = ruleset.evaluate_batch(orders, ruleset.context(history=store))
+        fired = Counter(f.rule for d in decisions for f in d.fired)
+        errors = sum(len(d.errors) for d in decisions)
+        lines.append(f"rules: {len(ruleset)} rule(s) on {len(orders)} order(s); "
+                     + (", ".join(f"{r} fired {n}x" for r, n in fired.most_common())
+                        or "none fired") + (f"; {errors} error(s)" if errors else ""))
+    except OrderhubError as exc:
+        lines.append(f"rules: cannot run: {exc}")
+    try:
+        from ..engine.flows import RoutingState, route_orders
+        from ..engine.flows.service import workspace_flows
+
+        routes = route_orders(orders, workspace_flows(workspace), RoutingState(), history=store,
+                              trace=False)
+        where = Counter(r.error and "error" or r.warehouse or "not routed" for r in routes)
+        lines.append(f"flows: {len(routes)} order(s) routed against empty stock; "
+                     + ", ".join(f"{w} {n}" for w, n in where.most_common()))
+    except OrderhubError as exc:
+        lines.append(f"flows: cannot run: {exc}")
+    return lines

@@ -101,6 +101,9 @@ def test_cli_check_run_list_rollback(legacy: Path, runner: CliRunner) -> None:
     assert checked.exit_code == 10, checked.output
     data = json.loads(checked.stdout)
     assert data["new"] == 285 and data["rejected"] == 12 and data["sample"]["imported"] == 5
+    rules, flows = data["sample"]["engine"]  # the workspace's (default) rules and flows ran
+    assert rules.startswith("rules: ") and "on 5 order(s)" in rules
+    assert flows.startswith("flows: 5 order(s) routed")
     assert data["rejects"][0] == {"row": 12, "column": "订单编号", "order_no": None,
                                   "reason": "blank required field 订单编号 (platform_order_no)"}
     assert not db.exists()  # a check writes nothing, not even an empty database
