@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .catalog import Catalog
+from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .model import DEFAULT_TZ
 
@@ -33,6 +34,8 @@ class WorkspaceConfig(BaseModel):
     rules: str = "rules"
     flows: str = "flows"
     mappings: str = "mappings"
+    shops: list[ShopConfig] = Field(
+        default_factory=list, description="authorised shops to pull (connectors/shops.py)")
 
     @field_validator("timezone")
     @classmethod
