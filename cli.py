@@ -33,6 +33,8 @@ COMMAND_MODULES = (
     "orderhub.commands.orders",
     "orderhub.commands.db",
     "orderhub.commands.demo",
+    "orderhub.commands.pull",
+    "orderhub.commands.simulator",
 )
 
 EXIT_REJECTED = 10

@@ -100,9 +100,16 @@ class PlatformClient(ABC):
             try:
                 return self._call(api, params)
             except PlatformError as again:
-                raise again.for_shop(self.shop.name, self.platform) from None
+                raise self._named(again) from None
         except PlatformError as exc:
-            raise exc.for_shop(self.shop.name, self.platform) from None
+            raise self._named(exc) from None
+
+    def _named(self, exc: PlatformError) -> PlatformError:
+        hint = None
+        if isinstance(exc, AuthError) and not isinstance(exc, TokenExpired):
+            hint = (f"check the shop's app_key ({self.shop.app_key}) and the secret in "
+                    f"${self.shop.secret_env}")
+        return exc.for_shop(self.shop.name, self.platform, hint)
 
     def _call(self, api: str, params: dict[str, Any]) -> Any:
         self.requests += 1

@@ -52,27 +52,27 @@ class PlatformError(OrderhubError):
     """An error answer from a platform gateway (or the road to it), naming the shop."""
 
     retryable = False
+    what = "error"
 
     def __init__(self, message: str, *, shop: str | None = None, platform: str | None = None,
-                 code: str | None = None, api: str | None = None) -> None:
+                 code: str | None = None, api: str | None = None,
+                 hint: str | None = None) -> None:
         self.shop, self.platform, self.code, self.api = shop, platform, code, api
         self.detail = redact(message)
+        self.hint = hint
         super().__init__(self._compose())
 
     def _compose(self) -> str:
-        where = []
-        if self.shop:
-            where.append(f"shop {self.shop!r}")
-        if self.platform:
-            where.append(self.platform)
-        if self.api:
-            where.append(self.api)
-        code = f" [{self.code}]" if self.code else ""
-        return f"{' '.join(where) or 'platform'}: {self.detail}{code}"
+        where = f"shop {self.shop!r}" if self.shop else "platform"
+        about = ", ".join(x for x in (self.platform, self.api) if x)
+        code = f" [code {self.code}]" if self.code else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{where}{f' ({about})' if about else ''}: {self.what}: {self.detail}{code}{hint}"
 
-    def for_shop(self, shop: str, platform: str) -> PlatformError:
-        """The same error, now naming the shop it happened for."""
+    def for_shop(self, shop: str, platform: str, hint: str | None = None) -> PlatformError:
+        """The same error, now naming the shop it happened for (and what to check)."""
         self.shop, self.platform = self.shop or shop, self.platform or platform
+        self.hint = self.hint or hint
         self.args = (self._compose(),)
         return self
 
@@ -80,7 +80,7 @@ class PlatformError(OrderhubError):
 class AuthError(PlatformError):
     """Wrong app key, secret or signature, or a revoked authorisation: fix the shop's config."""
 
-    exit_code = 5
+    what = "authentication failed"
 
 
 class TokenExpired(AuthError):
@@ -89,20 +89,26 @@ class TokenExpired(AuthError):
 
 class RateLimited(PlatformError):
     retryable = True
+    what = "rate limited"
 
 
 class ServerError(PlatformError):
     """A 5xx answer, a platform-side ``isp.*`` error, a timeout or a dropped connection."""
 
     retryable = True
+    what = "platform unavailable"
 
 
 class RequestRejected(PlatformError):
     """The platform refused the request's parameters (a bug or a config error; not retried)."""
 
+    what = "request refused"
+
 
 class WindowError(RequestRejected):
     """A time window the platform would refuse; raised *before* anything is sent."""
+
+    what = "window not allowed"
 
 
 @dataclass

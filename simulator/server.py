@@ -72,8 +72,8 @@ class Simulator:
         return self.gateways["pdd"]  # type: ignore[return-value]
 
     def start(self) -> Simulator:
-        serve = threading.Thread(target=self._server.serve_forever, name="simulator",
-                                 daemon=True)
+        serve = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                 name="simulator", daemon=True)
         serve.start()
         self._threads.append(serve)
         if self.rate > 0:
@@ -200,6 +200,7 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "orderhub-simulator"
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes
 
         def do_GET(self) -> None:  # noqa: N802
             self._serve()
