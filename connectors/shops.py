@@ -43,6 +43,10 @@ WINDOW_LIMITS = {
 }
 #: How far behind the platform's clock a window must end (PDD: at least 3 minutes).
 MIN_LAG_SECONDS = {"taobao": 0, "jd": 0, "pdd": 180, "douyin": 0}
+#: ...and by default.  A window that ends at "now" meets orders modified in that very second
+#: while it is paged: they land on page 1 and push others onto pages already read.  Ending a
+#: minute back keeps the window still [U: the platforms' own indexing delay is undocumented].
+DEFAULT_LAG_SECONDS = {"taobao": 60, "jd": 60, "pdd": 180, "douyin": 60}
 #: Whether the list API's records are partial, so each order is fetched in full.
 DETAIL_DEFAULT = {"taobao": True, "jd": False, "pdd": False, "douyin": False}
 PAGE_SIZE_DEFAULT = {"taobao": 50, "jd": 100, "pdd": 100, "douyin": 100}
@@ -123,7 +127,8 @@ class ShopConfig(BaseModel):
     @property
     def lag_seconds(self) -> int:
         least = MIN_LAG_SECONDS[self.platform]
-        return max(least, self.window.lag_seconds or 0)
+        lag = self.window.lag_seconds
+        return max(least, DEFAULT_LAG_SECONDS[self.platform] if lag is None else lag)
 
     @property
     def page_size(self) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..connectors.http import redact
-from ..connectors.shops import ShopConfig
+from ..connectors.shops import WINDOW_LIMITS, ShopConfig
 from .dygw import DouyinGateway
 from .faults import FaultBox, Faults
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
@@ -115,7 +115,10 @@ class Simulator:
 
     def shops(self, env: dict[str, str] | None = None, **settings: Any) -> list[ShopConfig]:
         """One shop per platform pointing here, its secrets put in ``env`` (default
-        ``os.environ``) under ``SIM_<PLATFORM>_SECRET`` / ``_TOKEN`` / ``_REFRESH``."""
+        ``os.environ``) under ``SIM_<PLATFORM>_SECRET`` / ``_TOKEN`` / ``_REFRESH``.
+
+        ``settings`` are ShopConfig fields per platform name, or for ``all``; a window longer
+        than a platform allows is cut to its limit."""
         import os
 
         target = os.environ if env is None else env
@@ -125,12 +128,16 @@ class Simulator:
             target[f"{prefix}_SECRET"] = gw.creds.secret
             target[f"{prefix}_TOKEN"] = gw.creds.token
             target[f"{prefix}_REFRESH"] = gw.creds.refresh_token
+            extra = dict(settings.get(platform, settings.get("all", {})))
+            window = dict(extra.pop("window", {}))
+            if window.get("minutes"):
+                window["minutes"] = min(int(window["minutes"]), WINDOW_LIMITS[platform][0])
             out.append(ShopConfig(
                 name=f"sim-{platform}", platform=platform,  # type: ignore[arg-type]
                 shop_id=SHOP_IDS[platform], app_key=gw.creds.app_key,
                 secret_env=f"{prefix}_SECRET", token_env=f"{prefix}_TOKEN",
-                refresh_token_env=f"{prefix}_REFRESH", base_url=self.url,
-                **settings.get(platform, settings.get("all", {})),
+                refresh_token_env=f"{prefix}_REFRESH", base_url=self.url, window=window,
+                **extra,
             ))
         return out
 
