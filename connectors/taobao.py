@@ -34,7 +34,7 @@ MAX_WINDOW_SECONDS = 24 * 3600
 ERRORS = {
     "rate_limit": (7, "App Call Limited", "accesscontrol.limited-by-app-access-count"),
     "signature": (25, "Invalid signature", None),
-    "session": (27, "Invalid session", "invalid-sessionkey"),
+    "token": (27, "Invalid session", "invalid-sessionkey"),
     "app_key": (29, "Invalid app Key", None),
     "server": (15, "Remote service error", "isp.remote-service-error"),
     "parameter": (41, "Invalid arguments", "isv.invalid-parameter"),

@@ -132,13 +132,12 @@ class Simulator:
             window = dict(extra.pop("window", {}))
             if window.get("minutes"):
                 window["minutes"] = min(int(window["minutes"]), WINDOW_LIMITS[platform][0])
-            out.append(ShopConfig(
-                name=f"sim-{platform}", platform=platform,  # type: ignore[arg-type]
-                shop_id=SHOP_IDS[platform], app_key=gw.creds.app_key,
-                secret_env=f"{prefix}_SECRET", token_env=f"{prefix}_TOKEN",
-                refresh_token_env=f"{prefix}_REFRESH", base_url=self.url, window=window,
-                **extra,
-            ))
+            fields: dict[str, Any] = {
+                "name": f"sim-{platform}", "platform": platform, "shop_id": SHOP_IDS[platform],
+                "app_key": gw.creds.app_key, "secret_env": f"{prefix}_SECRET",
+                "token_env": f"{prefix}_TOKEN", "refresh_token_env": f"{prefix}_REFRESH",
+                "base_url": self.url, "window": window}
+            out.append(ShopConfig(**{**fields, **extra}))
         return out
 
     def state(self) -> dict[str, Any]:
@@ -231,11 +230,14 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 resp = SimResponse(500, {"error": f"simulator error: {exc!r}"})
             payload = resp.body if isinstance(resp.body, bytes) else json.dumps(
                 resp.body, ensure_ascii=False).encode("utf-8")
-            self.send_response(resp.status)
-            self.send_header("Content-Type", resp.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(resp.status)
+                self.send_header("Content-Type", resp.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout test)
 
         def date_time_string(self, timestamp: float | None = None) -> str:
             return email.utils.formatdate(sim.world.clock.now(), usegmt=True)
