@@ -41,11 +41,26 @@ def demo_command(app: App, keep: bool) -> None:
         _report(ingest(ws.store, exports, catalog=ws.catalog), "table")
     note("[bold]3. Re-ingest[/bold] everything: nothing changes the second time")
     _report(ingest(ws.store, _expand((samples / "orders",)), catalog=ws.catalog), "table")
+    _pull_from_simulator(ws)
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
     note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")
 
 
+
+def _pull_from_simulator(ws: Workspace) -> None:
+    """Step 4 (connectors): the four platforms' APIs, simulated on a free local port."""
+    import os
+
+    from ..connectors.pull import pull_shop
+    from ..simulator import Simulator
+    from .pull import _report as report_pull
+
+    with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
+        note(f"[bold]4. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
+        summaries = [pull_shop(ws, shop)
+                     for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
+    report_pull(summaries, "table", ws.config.timezone)
 
 
 COMMANDS = [demo_command]
