@@ -33,6 +33,8 @@ COMMAND_MODULES = (
     "orderhub.commands.orders",
     "orderhub.commands.db",
     "orderhub.commands.demo",
+    "orderhub.commands.rules",
+    "orderhub.commands.flows",
     "orderhub.commands.pull",
     "orderhub.commands.simulator",
 )

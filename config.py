@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
+from .engine.flows.warehouses import WarehouseConfig
 from .model import DEFAULT_TZ
 
 CONFIG_NAME = "orderhub.yaml"
@@ -34,6 +35,12 @@ class WorkspaceConfig(BaseModel):
     rules: str = "rules"
     flows: str = "flows"
     mappings: str = "mappings"
+    # -- routing flows (engine/flows) --
+    stock: str = Field("stock.csv", description="stock CSV imported by `orderhub stock import`")
+    warehouses: list[WarehouseConfig] = Field(default_factory=list)
+    regions: dict[str, list[str]] | None = Field(
+        None, description="region -> provinces, overriding the default split (华东, 华南...)")
+    # -- connectors: shops to pull --
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
 
@@ -112,6 +119,32 @@ timezone: Asia/Shanghai
 
 # Product catalog (sku, title, category, cold_chain, weight_kg, price).
 catalog: catalog.csv
+
+# Warehouses the routing flows (flows/*.yaml) assign orders to. regions: the regions a
+# warehouse is the first choice for; daily_threshold: pending orders a day before new orders
+# are diverted to the nearest warehouse below its own threshold.
+warehouses:
+  - {code: SH-COLD, name: 上海冷链仓, province: 上海市, city: 上海市, district: 嘉定区,
+     capabilities: [cold_chain], daily_threshold: 800,
+     lead: {name: 陈冷, wecom: chen.leng, phone: "13800000001"}}
+  - {code: SH, name: 上海仓, province: 上海市, city: 上海市, district: 青浦区,
+     regions: [华东], daily_threshold: 500,
+     lead: {name: 王华东, wecom: wang.huadong, phone: "13800000002"}}
+  - {code: GZ, name: 广州仓, province: 广东省, city: 广州市, district: 白云区,
+     regions: [华南], daily_threshold: 500,
+     lead: {name: 李华南, wecom: li.huanan, phone: "13800000003"}}
+  - {code: BJ, name: 北京仓, province: 北京市, city: 北京市, district: 大兴区,
+     regions: [华北, 东北], daily_threshold: 500,
+     lead: {name: 赵华北, wecom: zhao.huabei, phone: "13800000004"}}
+  - {code: CD, name: 成都仓, province: 四川省, city: 成都市, district: 双流区,
+     regions: [西南, 西北], daily_threshold: 500,
+     lead: {name: 刘西南, wecom: liu.xinan, phone: "13800000005"}}
+  - {code: WH, name: 武汉仓, province: 湖北省, city: 武汉市, district: 东西湖区,
+     regions: [华中], daily_threshold: 500,
+     lead: {name: 周华中, wecom: zhou.huazhong, phone: "13800000006"}}
+
+# Stock per warehouse and merchant SKU: `orderhub stock import stock.csv`.
+stock: stock.csv
 """
 
 
@@ -119,6 +152,19 @@ def bundled_examples() -> Path | None:
     """The ``examples/`` folder of a source checkout (the repository root is the package)."""
     folder = Path(__file__).resolve().parent / "examples"
     return folder if (folder / "orders").is_dir() else None
+
+
+def _write_sample_stock(path: Path, catalog: Path) -> None:
+    from .engine.flows.stock import write_sample_stock
+
+    write_sample_stock(path, Catalog.load(catalog) if catalog.is_file() else Catalog(),
+                       default_warehouses())
+
+
+def default_warehouses() -> list[WarehouseConfig]:
+    """The example warehouse set of :data:`CONFIG_TEMPLATE` (used when a config has none)."""
+    data = yamlfile.parse(CONFIG_TEMPLATE, "<config template>")
+    return [WarehouseConfig.model_validate(w) for w in data["warehouses"]]
 
 
 def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
@@ -145,8 +191,9 @@ def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
         from .synth import examples as synth_examples
 
         examples = root / ".generated-examples"
-        synth_examples.write_examples(examples)
+        synth_examples.main([str(examples)])
     put(root / "catalog.csv", lambda p: shutil.copyfile(examples / "catalog.csv", p))
+    put(root / "stock.csv", lambda p: _write_sample_stock(p, root / "catalog.csv"))
     if samples:
         put(root / "samples", lambda p: shutil.copytree(examples, p))
     return written

@@ -125,7 +125,7 @@ class Order(_Model):
 
     source: str | None = Field(None, description="the mapping that produced this order")
     batch: str | None = Field(None, description="import batch, for migrations and rollback")
-    raw: dict[str, Any] = Field(default_factory=dict, description="the source record as delivered")
+    raw: Any = Field(None, description="the source record as delivered (not validated)")
 
     @field_validator("created_at", "paid_at", "modified_at", "shipped_at", "completed_at")
     @classmethod

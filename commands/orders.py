@@ -69,6 +69,10 @@ def show_command(app: App, ref: str, fmt: str) -> None:
         doc = order.model_dump(mode="json")
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
                          for e in events]
+        from ..engine.flows.stock import RoutingStore
+
+        doc["routes"] = [{**d["result"], "at": d["at"].isoformat(), "trace": d["trace"]}
+                         for d in RoutingStore(app.store.engine).decisions(order.id)]
         echo_json(doc)
         return
     tz = order.timezone
@@ -96,6 +100,23 @@ def show_command(app: App, ref: str, fmt: str) -> None:
            for i in order.items])
     table("events", ["#", "type", "at", "data"],
           [[e.id, e.type, local(e.at, tz), e.data or ""] for e in events])
+    _route_section(app, order.id, tz)
+
+
+def _route_section(app: App, order_id: str, tz: str) -> None:
+    """The order's routing decisions (flows), newest last, with the latest trace."""
+    from ..engine.flows.stock import RoutingStore
+    from ..engine.flows.trace import Trace
+
+    found = RoutingStore(app.store.engine).decisions(order_id)
+    if not found:
+        return
+    table("route", ["at", "flow", "warehouse", "reasons"],
+          [[local(d["at"], tz), f"{d['flow']} ({d['version']})", d["warehouse"] or "",
+            "\n".join(d["result"].get("reasons", []))] for d in found])
+    if found[-1]["trace"]:
+        table("route trace", ["step"], [[line] for line in
+                                        Trace.from_json(found[-1]["trace"]).lines()])
 
 
 @click.command("rejects")

@@ -147,6 +147,9 @@ class Mapping:
         self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
         self._status = _status_fn(spec.status)
+        self._status_fields = list(dict.fromkeys(
+            [k for r in spec.status.rules for k in r.when]
+            + ([spec.status.from_] if spec.status.from_ else [])))
         self._refund = spec.refund
         self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
             if spec.refund else []
@@ -188,11 +191,12 @@ class Mapping:
         data["items"] = items
         base = self._status(record)
         if base is None:
-            raw = _dig(record, _path(self.spec.status.from_)) if self.spec.status.from_ else None
-            raise RecordError(f"unknown status {raw!r}", field=self.spec.status.from_ or "status",
+            fields = self._status_fields
+            seen = ", ".join(f"{f}={_dig(record, _path(f))!r}" for f in fields)
+            raise RecordError(f"unknown status ({seen})", field="/".join(fields),
                               order_no=data.get("platform_order_no"))
-        refund_state = self._refund_state(record, items, base)
-        data["status"] = _overlay(base, refund_state)
+        refund_state, whole = self._refund_state(record, items, base)
+        data["status"] = _overlay(base, refund_state, whole)
         if refund_state is not None:
             data["refund"] = {
                 "status": refund_state,
@@ -227,29 +231,32 @@ class Mapping:
 
     def _refund_state(
         self, record: dict[str, Any], items: list[dict[str, Any]], base: OrderStatus
-    ) -> RefundStatus | None:
+    ) -> tuple[RefundStatus | None, bool]:
+        """The refund state and whether it covers the whole order (only then is the order
+        ``refunded``; a partial refund leaves the base status)."""
         if base == OrderStatus.refunded:
-            return RefundStatus.refunded
+            return RefundStatus.refunded, True
         if base == OrderStatus.refunding:
-            return RefundStatus.requested
+            return RefundStatus.requested, True
         for when, state in self._refund_rules:
             if when(record):  # a rule whose refund is null means "no refund, look no further"
-                return RefundStatus(state) if state else None
+                return (RefundStatus(state) if state else None), True
         lines = self._refund.lines if self._refund else None
         if lines is None or not items:
-            return None
+            return None, False
         states = [str(i.get("refund_status")) for i in items]
         if any(s in lines.requested for s in states):
-            return RefundStatus.requested
-        if any(s in lines.refunded for s in states):
-            return RefundStatus.refunded
-        return None
+            return RefundStatus.requested, True
+        refunded = [s in lines.refunded for s in states]
+        if any(refunded):
+            return RefundStatus.refunded, all(refunded)
+        return None, False
 
 
-def _overlay(base: OrderStatus, refund: RefundStatus | None) -> OrderStatus:
+def _overlay(base: OrderStatus, refund: RefundStatus | None, whole: bool) -> OrderStatus:
     if refund == RefundStatus.requested and base != OrderStatus.pending_payment:
         return OrderStatus.refunding
-    if refund == RefundStatus.refunded and base in (OrderStatus.cancelled, OrderStatus.refunded):
+    if refund == RefundStatus.refunded and whole and base != OrderStatus.pending_payment:
         return OrderStatus.refunded
     return base
 
@@ -282,15 +289,36 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
 
 
 def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
+    """A closure reading one field.  Plain paths (the common case) get a lookup without the
+    general path walker, since this runs for every field of every record."""
     transform = TRANSFORMS[spec.as_]
     paths = [_path(p) for p in spec.from_]
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
+    if const is not None:
+        return lambda record: const
+    general = reduce is not None or any("*" in p or any(k.isdigit() for k in p) for p in paths)
+    fetch = _fetcher(paths) if not general else None
 
-    def get(record: Any) -> Any:
-        if const is not None:
-            return const
-        value = None
+    def missing() -> Any:
+        if required:
+            raise RecordError(f"missing required {target} (from {names})", field=names)
+        return default
+
+    if fetch is not None:
+        def get(record: Any) -> Any:
+            raw = fetch(record)
+            if raw is None:
+                return missing()
+            try:
+                value = transform(raw, tz)
+            except ValueError as exc:
+                raise RecordError(str(exc), field=names) from None
+            return missing() if value is None else value
+
+        return get
+
+    def get_general(record: Any) -> Any:
         for path in paths:
             raw = _dig(record, path)
             if raw is None:
@@ -301,14 +329,35 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             except ValueError as exc:
                 raise RecordError(str(exc), field=names) from None
             if value is not None:
-                break
-        if value is None:
-            if required:
-                raise RecordError(f"missing required {target} (from {names})", field=names)
-            return default
-        return value
+                return value
+        return missing()
 
-    return get
+    return get_general
+
+
+def _fetcher(paths: list[tuple[str, ...]]) -> Callable[[Any], Any]:
+    """First non-blank raw value among plain dotted ``paths`` (no wildcards or indexes)."""
+    if len(paths) == 1 and len(paths[0]) == 1:
+        (key,) = paths[0]
+
+        def one(record: Any) -> Any:
+            raw = record.get(key)
+            return None if raw == "" else raw
+
+        return one
+
+    def first(record: Any) -> Any:
+        for path in paths:
+            value = record
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+                if value is None:
+                    break
+            if value is not None and value != "":
+                return value
+        return None
+
+    return first
 
 
 def _reduce(values: list[Any], how: str, transform: Any, tz: tzinfo) -> Any:

@@ -30,7 +30,6 @@ _LOOKUP_COLS = (
     orders.c.modified_at,
     orders.c.content_hash,
     orders.c.version,
-    orders.c.doc,
 )
 _CHUNK = 500
 
@@ -78,10 +77,18 @@ class Reject:
     batch: str | None = None
 
 
+def serialize(order: Order) -> tuple[str, str]:
+    """The stored document (the order without its id, which is a column) and its hash.
+
+    One serialization serves both: re-ingesting the same record yields the same hash, so an
+    unchanged order is a no-op.
+    """
+    doc = order.model_dump_json(exclude={"id"})
+    return doc, hashlib.blake2b(doc.encode(), digest_size=16).hexdigest()
+
+
 def content_hash(order: Order) -> str:
-    """Hash of what the order says, so that re-ingesting an unchanged order is a no-op."""
-    body = order.model_dump_json(exclude={"id", "source", "batch", "raw"})
-    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+    return serialize(order)[1]
 
 
 class OrderStore:
@@ -123,11 +130,12 @@ class OrderStore:
         self, conn: Connection, platform: str, chunk: list[Order], now: datetime
     ) -> UpsertResult:
         result = UpsertResult()
-        hashes = {o.platform_order_no: content_hash(o) for o in chunk}
+        docs = {o.platform_order_no: serialize(o) for o in chunk}
+        hashes = {no: digest for no, (_, digest) in docs.items()}
         existing = self._lookup(conn, platform, list(hashes))
         fresh = [o for o in chunk if o.platform_order_no not in existing]
         if fresh:
-            lost = self._insert_new(conn, fresh, hashes, now, result)
+            lost = self._insert_new(conn, fresh, docs, now, result)
             if lost:  # another process inserted them first: compare against its rows instead
                 existing.update(self._lookup(conn, platform, [o.platform_order_no for o in lost]))
         changed: list[tuple[Order, dict[str, Any]]] = []
@@ -158,15 +166,15 @@ class OrderStore:
         self,
         conn: Connection,
         fresh: list[Order],
-        hashes: dict[str, str],
+        docs: dict[str, tuple[str, str]],
         now: datetime,
         result: UpsertResult,
     ) -> list[Order]:
         rows, event_rows = [], []
         for order in fresh:
             order_id = str(ULID())
-            order = order.model_copy(update={"id": order_id})
-            rows.append(_row(order, hashes[order.platform_order_no], now, version=1))
+            doc, digest = docs[order.platform_order_no]
+            rows.append(_row(order, order_id, doc, digest, now, version=1))
             event_rows.extend(_event_rows(order_id, diff(None, order), now))
             result.ids[order.key] = order_id
         stmt = self._insert_ignore().returning(orders.c.platform_order_no)
@@ -199,10 +207,16 @@ class OrderStore:
         from sqlalchemy import bindparam
 
         rows, event_rows = [], []
+        ids = [old["id"] for _, old in changed]
+        query = select(orders.c.id, orders.c.doc).where(orders.c.id.in_(ids))
+        old_docs = {r.id: r.doc for r in conn.execute(query)}
         for order, old in changed:
-            old_order = Order.model_validate(old["doc"])
-            merged = _carry_over(order.model_copy(update={"id": old["id"]}), old_order)
-            row = _row(merged, hashes[order.platform_order_no], now, version=old["version"] + 1)
+            old_order = Order.model_validate_json(old_docs[old["id"]])
+            merged = _carry_over(order, old_order)
+            doc = merged.model_dump_json(exclude={"id"}) if merged is not order \
+                else serialize(order)[0]
+            row = _row(merged, old["id"], doc, hashes[order.platform_order_no], now,
+                       version=old["version"] + 1)
             row.pop("ingested_at")
             row["_id"] = row.pop("id")
             rows.append(row)
@@ -332,9 +346,11 @@ def _newer(a: Order, b: Order) -> bool:
 
 
 def _is_stale(order: Order, stored_modified: datetime | None) -> bool:
-    if order.modified_at is None or stored_modified is None:
+    """Older than what is stored.  A version without a modified time (most exports) cannot
+    prove it is newer, so it never overwrites one that has it."""
+    if stored_modified is None:
         return False
-    return order.modified_at < stored_modified
+    return order.modified_at is None or order.modified_at < stored_modified
 
 
 def _carry_over(new: Order, old: Order) -> Order:
@@ -350,11 +366,12 @@ def _carry_over(new: Order, old: Order) -> Order:
     return new
 
 
-def _row(order: Order, digest: str, now: datetime, *, version: int) -> dict[str, Any]:
+def _row(order: Order, order_id: str, doc: str, digest: str, now: datetime, *,
+         version: int) -> dict[str, Any]:
     r = order.receiver
     refund = order.refund
     return {
-        "id": order.id,
+        "id": order_id,
         "platform": order.platform.value,
         "shop_id": order.shop_id,
         "platform_order_no": order.platform_order_no,
@@ -381,7 +398,7 @@ def _row(order: Order, digest: str, now: datetime, *, version: int) -> dict[str,
         "refund_requested_at": refund.requested_at if refund else None,
         "refund_amount": refund.amount if refund else None,
         "tracking_no": order.tracking_no,
-        "doc": order.model_dump(mode="json"),
+        "doc": doc,
         "content_hash": digest,
         "source": order.source,
         "batch": order.batch,
@@ -398,7 +415,6 @@ def _event_rows(
 
 
 def _order(row: Any) -> Order:
-    order = Order.model_validate(row.doc)
-    if order.id != row.id:
-        order.id = row.id
+    order = Order.model_validate_json(row.doc)
+    order.id = row.id
     return order

@@ -96,7 +96,7 @@ orders = Table(
     Column("refund_requested_at", UTCDateTime),
     Column("refund_amount", Money),
     Column("tracking_no", String(64)),
-    Column("doc", JSONDoc, nullable=False),
+    Column("doc", Text, nullable=False),  # the whole normalized order, as JSON text
     Column("content_hash", String(32), nullable=False),
     Column("source", String(64)),
     Column("batch", String(64)),

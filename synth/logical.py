@@ -12,16 +12,18 @@ which can also be assigned.
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
 from .carriers import Carrier, pick_carrier
-from .catalog import CATALOG, COLD_CHAIN, PLATFORM_IDS, Product
+from .catalog import CATALOG, COLD_CHAIN, PLATFORM_IDS
 from .fmt import (
     BEIJING_OFFSET_S,
     SHANGHAI,
@@ -40,6 +42,8 @@ REFUND_STATUSES = ("refunding", "refunded")
 # Order lists of JD (pop.order.search) and PDD never show unpaid orders.
 NO_UNPAID = frozenset({"jd", "pdd"})
 AMBIENT = tuple(p for p in CATALOG if not p.cold_chain)
+# (sku, title, unit fen, platform sku id, platform item id, item code, spec, cold chain)
+ItemArgs = tuple[str, str, int, str, str, str, tuple[tuple[str, str], ...], bool]
 DAY = 86_400
 HOUR = 3600
 
@@ -212,9 +216,13 @@ class _Generator:
         self.until = until
         self.has_lines = platform in ("taobao", "douyin")
         ids = PLATFORM_IDS[platform]
-        # Per product: the LogicalItem constructor arguments that never change.
-        self.item_args = {p: (p.sku, p.title, p.price_fen, ids[p.sku][1], ids[p.sku][0],
-                              p.item_code, p.spec, p.cold_chain) for p in CATALOG}
+        # Per product: the LogicalItem constructor arguments that never change (tuples, so
+        # picking and comparing them never hashes a Product).
+        args = {p.sku: (p.sku, p.title, p.price_fen, ids[p.sku][1], ids[p.sku][0], p.item_code,
+                        p.spec, p.cold_chain) for p in CATALOG}
+        self.pool_all = tuple(args[p.sku] for p in CATALOG)
+        self.pool_ambient = tuple(args[p.sku] for p in AMBIENT)
+        self.pool_cold = tuple(args[p.sku] for p in COLD_CHAIN)
         self.used: set[str] = set()
 
     # -- plans ---------------------------------------------------------------
@@ -272,14 +280,14 @@ class _Generator:
             return str(2 * 10**18 + self.rng.getrandbits(64) % (3 * 10**18))
         return str(69 * 10**17 + self.rng.getrandbits(64) % 10**17)
 
-    def products(self, plan: Plan) -> list[Product]:
+    def products(self, plan: Plan) -> list[ItemArgs]:
         r = self.rng.random
         k = plan.items
         if k <= 0:
             roll = r()
             k = 1 if roll < 0.75 else (2 if roll < 0.93 else 3)
-        pool = AMBIENT if plan.cold is False else CATALOG
-        picked = [pick(r, COLD_CHAIN if plan.cold else pool)]
+        pool = self.pool_ambient if plan.cold is False else self.pool_all
+        picked = [pick(r, self.pool_cold if plan.cold else pool)]
         while len(picked) < k:
             p = pick(r, pool)
             if p not in picked:
@@ -340,10 +348,10 @@ class _Generator:
         items = []
         goods_fen = 0
         cold = False
-        for p in self.products(plan):
+        for args in self.products(plan):
             roll = r()
             qty = 1 if roll < 0.7 else (2 if roll < 0.9 else 3 + below(r, 3))
-            sku, title, unit, sku_id, item_id, code, spec, is_cold = self.item_args[p]
+            sku, title, unit, sku_id, item_id, code, spec, is_cold = args
             items.append(LogicalItem(sku, title, qty, unit, sku_id, item_id, code, spec, is_cold))
             goods_fen += unit * qty
             cold = cold or is_cold
@@ -413,6 +421,22 @@ class _Generator:
             tags.append("refund_late")
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building many acyclic objects.
+
+    Bulk generation allocates millions of small objects that the collector
+    would rescan again and again for nothing (measured: ~1.5x faster without).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _allocate(items: list[LogicalItem], discount_fen: int, goods_fen: int) -> None:
     """Split the order discount across lines by line total; the last line takes the rest."""
     if not discount_fen:
@@ -454,14 +478,23 @@ def generate_orders(n: int, seed: int | str, start: datetime, platform: str, *,
     until_ts = to_epoch(until)
     assert start_ts is not None
     gen = _Generator(seed, platform, shop or DEFAULT_SHOPS[platform], start_ts, until_ts)
-    rng = gen.rng
-    r = rng.random
     step = span.total_seconds() / max(n, 1)
     reserve = sum(p.burst - 1 for p in planted) + 4
     usable = max(1, n - reserve)
     planted_at = {(2 * k + 1) * usable // (2 * len(planted)): p for k, p in enumerate(planted)}
-    followers: deque[tuple[int, Receiver, str]] = deque()
     out: list[LogicalOrder] = []
+    with paused_gc():
+        _fill(out, n, gen, start_ts, step, planted_at, platform)
+    out.sort(key=lambda o: o.created_ts)
+    return out
+
+
+def _fill(out: list[LogicalOrder], n: int, gen: _Generator, start_ts: int, step: float,
+          planted_at: dict[int, Plan], platform: str) -> None:
+    """The generation loop: planted plans at their slots, burst followers, random orders."""
+    rng = gen.rng
+    r = rng.random
+    followers: deque[tuple[int, Receiver, str]] = deque()
     for i in range(n):
         created = start_ts + int((i + r()) * step)
         plan = planted_at.get(i)
@@ -480,8 +513,6 @@ def generate_orders(n: int, seed: int | str, start: datetime, platform: str, *,
             for off in _same_day_offsets(created, start_ts, plan.burst - 1, rng):
                 followers.append((created + off, receiver, nick))
         out.append(gen.build(plan, created, receiver, nick, extra))
-    out.sort(key=lambda o: o.created_ts)
-    return out
 
 
 __all__ = ["DEFAULT_SHOPS", "PLATFORMS", "SHANGHAI", "STATUSES", "LogicalItem", "LogicalOrder",

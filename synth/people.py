@@ -56,9 +56,10 @@ VAGUE_TEMPLATES = ("{mark}附近", "{road}地铁站旁边", "{mark}旁边的小�
                    "{mark}附近，到了打电话")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Receiver:
-    """Who and where a parcel goes; shared by a buyer's repeat orders."""
+    """Who and where a parcel goes; shared by a buyer's repeat orders (treat as read-only,
+    use dataclasses.replace to change one; not frozen only because frozen init is slow)."""
 
     name: str
     phone: str

@@ -12,7 +12,7 @@ from typing import Any
 from .douyin import envelope_douyin, render_douyin
 from .export import EXPORT_HEADERS, render_export_items, render_export_row
 from .jd import envelope_jd, render_jd
-from .logical import LogicalOrder
+from .logical import LogicalOrder, paused_gc
 from .pdd import envelope_pdd, render_pdd
 from .taobao import envelope_taobao, render_taobao
 
@@ -51,7 +51,8 @@ def render(order: LogicalOrder, platform: str | None = None) -> Payload:
 
 def render_many(orders: list[LogicalOrder], platform: str) -> list[Payload]:
     fn = _lookup(RENDERERS, platform)
-    return [fn(o) for o in orders]
+    with paused_gc():
+        return [fn(o) for o in orders]
 
 
 def envelope(platform: str, orders: list[Payload]) -> Payload:

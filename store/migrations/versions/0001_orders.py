@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("refund_requested_at", UTCDateTime),
         sa.Column("refund_amount", Money),
         sa.Column("tracking_no", sa.String(64)),
-        sa.Column("doc", JSONDoc, nullable=False),
+        sa.Column("doc", sa.Text, nullable=False),
         sa.Column("content_hash", sa.String(32), nullable=False),
         sa.Column("source", sa.String(64)),
         sa.Column("batch", sa.String(64)),

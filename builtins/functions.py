@@ -1,0 +1,227 @@
+"""Functions rules may call, registered by name with the signature the checker uses.
+
+Every function accepts null for any argument and then returns null (or 0 for counts), so rules
+stay null-safe without the author writing guards.  Functions that need the evaluation context
+(clock, timezone, order history) are declared with ``needs_ctx``; the compiler passes the context
+as the first argument.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ..dsl.types import ExprType
+
+T = ExprType
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ExprType
+    default: Any = ...  # ... = required
+
+    @property
+    def required(self) -> bool:
+        return self.default is ...
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A callable the language knows: its parameters, result type and implementation.
+
+    ``history``: the function reads order history; ``plan(ctx, *args)`` names the one query
+    (since, until) it needs, so a batch can fetch all phones of all orders in one call.
+    """
+
+    name: str
+    params: tuple[Param, ...]
+    returns: ExprType
+    impl: Callable[..., Any]
+    doc: str
+    needs_ctx: bool = False
+    history: bool = False
+    plan: Callable[..., tuple[datetime, datetime | None]] | None = field(default=None)
+    returns_like_arg: bool = False  # result type = first argument's type (coalesce)
+
+
+REGISTRY: dict[str, Builtin] = {}
+
+
+def builtin(
+    name: str,
+    params: list[Param],
+    returns: ExprType,
+    doc: str,
+    **kw: Any,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY[name] = Builtin(name, tuple(params), returns, fn, doc, **kw)
+        return fn
+
+    return register
+
+
+# ---- clock and calendar (shop timezone) ----------------------------------------------------
+
+
+@builtin("now", [], T.DATETIME, "the evaluation time (the injectable clock), shop timezone",
+         needs_ctx=True)
+def _now(ctx: Any) -> datetime:
+    return ctx.now
+
+
+@builtin("today", [], T.DATE, "today's date in the shop's timezone", needs_ctx=True)
+def _today(ctx: Any) -> date:
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+@builtin("date", [Param("value", T.DATETIME)], T.DATE,
+         "the calendar date of a date-time, in the shop's timezone", needs_ctx=True)
+def _date(ctx: Any, value: datetime | None) -> date | None:
+    return None if value is None else value.astimezone(ctx.tz).date()
+
+
+@builtin("hour", [Param("value", T.DATETIME)], T.NUMBER,
+         "the hour (0-23) of a date-time, in the shop's timezone", needs_ctx=True)
+def _hour(ctx: Any, value: datetime | None) -> int | None:
+    return None if value is None else value.astimezone(ctx.tz).hour
+
+
+@builtin("weekday", [Param("value", T.DATETIME)], T.NUMBER,
+         "day of the week, 1 = Monday ... 7 = Sunday, in the shop's timezone", needs_ctx=True)
+def _weekday(ctx: Any, value: datetime | None) -> int | None:
+    return None if value is None else value.astimezone(ctx.tz).isoweekday()
+
+
+@builtin("time_of", [Param("value", T.DATETIME)], T.TIME,
+         "the time of day of a date-time, in the shop's timezone", needs_ctx=True)
+def _time_of(ctx: Any, value: datetime | None) -> time | None:
+    return None if value is None else value.astimezone(ctx.tz).time()
+
+
+@builtin("minutes", [Param("value", T.DURATION)], T.NUMBER, "a duration in minutes")
+def _minutes(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds() / 60
+
+
+@builtin("hours", [Param("value", T.DURATION)], T.NUMBER, "a duration in hours")
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds() / 3600
+
+
+# ---- text ----------------------------------------------------------------------------------
+
+
+@builtin("lower", [Param("text", T.STRING)], T.STRING, "text in lower case")
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
+@builtin("upper", [Param("text", T.STRING)], T.STRING, "text in upper case")
+def _upper(text: str | None) -> str | None:
+    return None if text is None else text.upper()
+
+
+@builtin("trim", [Param("text", T.STRING)], T.STRING, "text without surrounding spaces")
+def _trim(text: str | None) -> str | None:
+    return None if text is None else text.strip()
+
+
+@builtin("length", [Param("value", T.ANY)], T.NUMBER, "number of characters or list elements")
+def _length(value: Any) -> int | None:
+    return None if value is None else len(value)
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Mainland mobile numbers in one form: digits only, without +86/0086 prefix.
+
+    Masked (``138****1234``) or encrypted values are returned unchanged: they cannot be
+    normalized and must not be mangled into something that looks like a real number.
+    """
+    if phone is None:
+        return None
+    text = phone.strip()
+    if "*" in text or not text:
+        return text
+    digits = _NON_DIGITS.sub("", text)
+    if len(digits) > 11 and digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits or text
+
+
+builtin("normalize_phone", [Param("phone", T.STRING)], T.STRING,
+        "phone digits only, without +86 (masked numbers unchanged)")(normalize_phone)
+
+
+@builtin("coalesce", [Param("value", T.ANY), Param("fallback", T.ANY)], T.ANY,
+         "the first argument unless it is null, else the second", returns_like_arg=True)
+def _coalesce(value: Any, fallback: Any) -> Any:
+    return fallback if value is None else value
+
+
+@builtin("abs", [Param("value", T.NUMBER)], T.NUMBER, "absolute value")
+def _abs(value: Any) -> Any:
+    return None if value is None else abs(value)
+
+
+# ---- order history (batched) ---------------------------------------------------------------
+
+
+def _day_start(ctx: Any) -> datetime:
+    local = ctx.now.astimezone(ctx.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# History windows are half-open, [since, until), like the store's query; "until now, this
+# instant included" is therefore now + 1 µs.
+_INSTANT = timedelta(microseconds=1)
+
+
+def _plan_today(ctx: Any, phone: str | None) -> tuple[datetime, datetime | None]:
+    return (_day_start(ctx), ctx.now + _INSTANT)
+
+
+def _plan_within(ctx: Any, phone: str | None, within: timedelta) -> tuple[datetime, datetime]:
+    return (ctx.now - within, ctx.now + _INSTANT)
+
+
+@builtin("orders_today", [Param("phone", T.STRING)], T.NUMBER,
+         "orders by this receiver phone since the start of today (shop timezone), this one "
+         "included", needs_ctx=True, history=True, plan=_plan_today)
+def _orders_today(ctx: Any, phone: str | None) -> int:
+    if phone is None:
+        return 0
+    since, until = _plan_today(ctx, phone)
+    return ctx.count_orders_by_phone(phone, since, until)
+
+
+@builtin("orders_by_phone", [Param("phone", T.STRING), Param("within", T.DURATION,
+                                                              timedelta(days=1))],
+         T.NUMBER, "orders by this receiver phone within the last DURATION (default 1d)",
+         needs_ctx=True, history=True, plan=_plan_within)
+def _orders_by_phone(ctx: Any, phone: str | None, within: timedelta = timedelta(days=1)) -> int:
+    if phone is None:
+        return 0
+    since, until = _plan_within(ctx, phone, within)
+    return ctx.count_orders_by_phone(phone, since, until)
+
+
+def describe_builtins() -> list[tuple[str, str, str]]:
+    """(signature, result, doc) of every builtin, for ``docs`` and help texts."""
+    out = []
+    for b in sorted(REGISTRY.values(), key=lambda b: b.name):
+        params = ", ".join(
+            f"{p.name}: {p.type}" + ("" if p.required else f" = {p.default}") for p in b.params
+        )
+        out.append((f"{b.name}({params})", str(b.returns), b.doc))
+    return out

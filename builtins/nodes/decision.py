@@ -1,0 +1,63 @@
+"""``decision``: ordered cases with conditions; the first true one wins, else ``default``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...engine.flows.compiler import NodeCompiler
+from ...engine.flows.model import Loc, NodeSpec
+from ...engine.flows.runtime import RunState, Step
+from . import register
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: str = Field(description="condition (expression language)")
+    goto: str = Field(description="node to continue with when the condition is true")
+    reason: str | None = Field(None, description="added to the order's routing reasons")
+
+
+@register
+class DecisionNode(NodeSpec):
+    """Ordered cases; the first whose ``when`` is true decides; ``default`` otherwise."""
+
+    type: Literal["decision"]
+    cases: list[Case] = Field(min_length=1)
+    default: str | None = Field(None, description="node for orders no case matches (required)")
+
+    needs_default = True
+
+    def edges(self) -> Iterable[tuple[Loc, str]]:
+        out: list[tuple[Loc, str]] = [(("cases", i, "goto"), c.goto)
+                                      for i, c in enumerate(self.cases)]
+        if self.default:
+            out.append((("default",), self.default))
+        return out
+
+    def compile(self, c: NodeCompiler) -> Step:
+        cases = []
+        for i, case in enumerate(self.cases):
+            expr = c.expr(("cases", i, "when"), case.when)
+            if expr is not None:
+                cases.append((expr.evaluate, case.goto, case.when, case.reason))
+        node, default = c.node, self.default
+
+        def decide(rs: RunState) -> str | None:
+            order, ctx = rs.order, rs.ctx
+            for i, (test, goto, text, reason) in enumerate(cases, 1):
+                if test(order, ctx):
+                    why = f"case {i} `{text}` is true → {goto}"
+                    if i > 1:
+                        why = f"cases 1-{i - 1} false; {why}"
+                    rs.step(node, "decision", why)
+                    if reason:
+                        rs.reason(reason)
+                    return goto
+            rs.step(node, "decision", f"no case is true → default {default}")
+            return default
+
+        return decide

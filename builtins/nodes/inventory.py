@@ -1,0 +1,106 @@
+"""``inventory``: the first candidate warehouse that has every line of the order in stock.
+
+Candidates are a list of warehouse codes, or an expression giving them (e.g. a decision
+table's ``warehouses`` output); by default, the warehouses that serve the order's region.
+``then_nearest`` adds every other warehouse, nearest to the destination first.  Sets the
+variable ``warehouse``; goes to ``out_of_stock`` when no candidate can ship the whole order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ...dsl import ExprType
+from ...engine.flows.compiler import NodeCompiler
+from ...engine.flows.model import LinearNode, Loc
+from ...engine.flows.runtime import RunState, Step
+from . import register
+
+
+def shortage_text(shortages: list[tuple[str, int, int]]) -> str:
+    return ", ".join(f"{sku} need {need}, have {have}" for sku, need, have in shortages[:3]) + \
+        (f" (+{len(shortages) - 3} more)" if len(shortages) > 3 else "")
+
+
+@register
+class InventoryNode(LinearNode):
+    """Whole-order stock check over candidate warehouses, in order (fallbacks after)."""
+
+    type: Literal["inventory"]
+    candidates: list[str] | str | None = Field(
+        None, description="warehouse codes, or an expression giving them; "
+                          "default: the warehouses serving the order's region")
+    then_nearest: bool = Field(False, description="then try every other warehouse, nearest first")
+    require: list[str] = Field(default_factory=list, description="capabilities, e.g. cold_chain")
+    out_of_stock: str | None = Field(None, description="node for orders no candidate can ship")
+
+    def edges(self) -> Iterable[tuple[Loc, str]]:
+        out = list(super().edges())
+        if self.out_of_stock:
+            out.append((("out_of_stock",), self.out_of_stock))
+        return out
+
+    def compile(self, c: NodeCompiler) -> Step:
+        node, nxt, oos, nearest = c.node, self.next, self.out_of_stock, self.then_nearest
+        network = c.network
+        fixed: list[str] | None = None
+        expr = None
+        if isinstance(self.candidates, list):
+            fixed = [code for i, w in enumerate(self.candidates)
+                     if (code := c.warehouse(("candidates", i), w))]
+        elif isinstance(self.candidates, str):
+            expr = c.expr(("candidates",), self.candidates, expect=None)
+            if expr is not None and expr.type not in (ExprType.STRING,
+                                                      ExprType.list_of(ExprType.STRING)):
+                c.error(("candidates",), f"candidates must be text or a list of text, "
+                        f"not {expr.type}")
+        require = frozenset(self.require)
+        caps = {code: w.capabilities for code, w in network.warehouses.items()}
+
+        def candidates(rs: RunState) -> list[str]:
+            if fixed is not None:
+                found: Any = fixed
+            elif expr is not None:
+                found = expr.evaluate(rs.order, rs.ctx)
+                found = [found] if isinstance(found, str) else list(found or ())
+            else:
+                found = network.primary_for(rs.vars.get("region"))
+            if nearest:
+                found = list(found) + [w for w, _ in network.by_distance(rs.destination.coords)
+                                       if w not in found]
+            return found
+
+        def check(rs: RunState) -> str | None:
+            names = candidates(rs)
+            rs.vars["candidates"] = names
+            needs = rs.needs
+            stock = rs.routing.stock
+            considered: list[tuple[str, bool, str]] = []
+            for code in names:
+                if code not in caps:
+                    considered.append((code, False, "no such warehouse in the config"))
+                    continue
+                if require and not require <= caps[code]:
+                    considered.append((code, False, f"lacks {', '.join(sorted(require - caps[code]))}"))
+                    continue
+                short = stock.shortages(code, needs)
+                if short:
+                    considered.append((code, False, "out of stock: " + shortage_text(short)))
+                    continue
+                considered.append((code, True, "has every line in stock"))
+                rs.vars["warehouse"] = code
+                if len(considered) > 1:
+                    rs.reason(f"{network.warehouses[code].name} ({code}) ships it: "
+                              + "; ".join(f"{w} {why}" for w, _, why in considered[:-1]))
+                rs.step(node, "inventory", f"{code} has stock → {nxt}", None, considered)
+                return nxt
+            rs.result.stockout = True
+            rs.reason("no candidate warehouse has every line in stock: "
+                      + "; ".join(f"{w} {why}" for w, _, why in considered))
+            rs.step(node, "inventory", f"no candidate has stock → {oos}", None, considered)
+            return oos
+
+        return check

@@ -1,0 +1,292 @@
+"""``decision_table``: rows of input conditions and outputs, with a hit policy.
+
+Inputs are named expressions; each row says, per input, which values match (a value, a list of
+values, a number range such as ``">= 100"`` or ``"[100..500)"``, or ``"-"`` for any), and which
+outputs it sets.  Hit policies: ``first`` (the first matching row), ``unique`` (at most one row
+may match: overlaps are load errors), ``collect`` (every matching row; outputs become lists).
+
+At load time the table is checked over its input domains: overlapping rows (``unique``), rows
+that an earlier row hides completely (``first``), and combinations no row covers (gaps, unless
+there is a ``default``).  A text input's domain is its declared ``values``, the region names for
+the ``region`` variable, else the values the rows mention plus "anything else".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...dsl import ExprType
+from ...engine.flows.compiler import NodeCompiler
+from ...engine.flows.model import LinearNode, Loc
+from ...engine.flows.runtime import RunState, Step
+from . import register
+
+Cell = str | int | float | bool | list[str | int | float | bool] | None
+_ANY = ("-", "any", "*", "")
+_RANGE = re.compile(r"^\s*([\[\(])\s*(-?[\d.]+)\s*\.\.\s*(-?[\d.]+)\s*([\]\)])\s*$")
+_COMPARE = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*(-?[\d.]+)\s*$")
+_OTHER = object()  # "any other value" of an open text domain
+_MAX_COMBINATIONS = 200_000
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expr: str = Field(description="expression giving the input's value")
+    values: list[str | int | float | bool] | None = Field(
+        None, description="every value the input can take (for the gap check)")
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    when: dict[str, Cell] = Field(default_factory=dict,
+                                  description="input name -> value, list, range or '-'")
+    then: dict[str, Any] = Field(description="output name -> value")
+    reason: str | None = None
+
+
+@register
+class DecisionTableNode(LinearNode):
+    """Rows of conditions and outputs; outputs become flow variables."""
+
+    type: Literal["decision_table"]
+    hit: Literal["first", "unique", "collect"] = "first"
+    inputs: dict[str, str | Input] = Field(min_length=1)
+    rows: list[Row] = Field(min_length=1)
+    default: dict[str, Any] | None = Field(None, description="outputs when no row matches")
+
+    def declares(self) -> dict[str, ExprType]:
+        out: dict[str, ExprType] = {}
+        for values in [r.then for r in self.rows] + ([self.default] if self.default else []):
+            for name, value in values.items():
+                t = _type_of(value)
+                if self.hit == "collect" and t.kind != "list":
+                    t = ExprType.list_of(t)
+                out.setdefault(name, t)
+        return out
+
+    def compile(self, c: NodeCompiler) -> Step:
+        before = len(c.env.errors)
+        inputs: list[tuple[str, Callable[..., Any], ExprType, list[Any] | None]] = []
+        for name, raw in self.inputs.items():
+            spec = raw if isinstance(raw, Input) else Input(expr=raw)
+            sub: Loc = ("inputs", name) if isinstance(raw, str) else ("inputs", name, "expr")
+            expr = c.expr(sub, spec.expr, expect=None)
+            if expr is None:
+                continue
+            domain = spec.values
+            if domain is None and spec.expr.strip() == "region":
+                domain = list(c.network.geo.regions)
+            if domain is None and expr.type == ExprType.BOOL:
+                domain = [True, False]
+            inputs.append((name, expr.evaluate, expr.type, domain))
+        names = [i[0] for i in inputs]
+        rows: list[list[Callable[[Any], bool] | None]] = []
+        for r, row in enumerate(self.rows):
+            for key in row.when:
+                if key not in self.inputs:
+                    from ...dsl.yamlfile import suggest
+
+                    c.error(("rows", r, "when", key), f"row {r + 1}: unknown input {key!r}",
+                            suggest(key, list(self.inputs)))
+            rows.append([_predicate(c, ("rows", r, "when", n), row.when.get(n), t)
+                         for n, _, t, _ in inputs])
+        self._check_outputs(c)
+        if len(inputs) == len(self.inputs) and len(c.env.errors) == before:
+            _check_domain(c, self, inputs, rows)
+        return _runner(c.node, self, inputs, rows, names)
+
+    def _check_outputs(self, c: NodeCompiler) -> None:
+        """Outputs named like ``warehouse``/``warehouses`` must hold known warehouse codes."""
+        sets = [(("rows", i, "then"), r.then) for i, r in enumerate(self.rows)]
+        if self.default:
+            sets.append((("default",), self.default))
+        for loc, values in sets:
+            for name, value in values.items():
+                if "warehouse" in name:
+                    for v in value if isinstance(value, list) else [value]:
+                        c.warehouse((*loc, name), v)
+
+
+def _type_of(value: Any) -> ExprType:
+    if isinstance(value, bool):
+        return ExprType.BOOL
+    if isinstance(value, int | float):
+        return ExprType.NUMBER
+    if isinstance(value, list):
+        return ExprType.list_of(_type_of(value[0]) if value else ExprType.STRING)
+    return ExprType.STRING
+
+
+def _predicate(c: NodeCompiler, loc: Loc, cell: Cell, t: ExprType) -> Callable[[Any], bool] | None:
+    """A test for one cell (None = matches anything)."""
+    if cell is None or (isinstance(cell, str) and cell.strip().lower() in _ANY):
+        return None
+    if isinstance(cell, list):
+        tests = [_predicate(c, loc, v, t) for v in cell]
+        if any(x is None for x in tests):
+            return None
+        values = frozenset(v for v in cell if not isinstance(v, str) or t != ExprType.NUMBER)
+        if t != ExprType.NUMBER:
+            return values.__contains__
+        return lambda v: any(test(v) for test in tests)  # type: ignore[misc]
+    if t == ExprType.NUMBER and isinstance(cell, str):
+        m = _RANGE.match(cell)
+        if m:
+            lo, hi = float(m[2]), float(m[3])
+            lo_in, hi_in = m[1] == "[", m[4] == "]"
+            return lambda v: v is not None and (lo < v or (lo_in and v == lo)) and \
+                (v < hi or (hi_in and v == hi))
+        m = _COMPARE.match(cell)
+        if m:
+            op, x = m[1], float(m[2])
+            ops = {">=": lambda v: v >= x, "<=": lambda v: v <= x, ">": lambda v: v > x,
+                   "<": lambda v: v < x, "==": lambda v: v == x, "!=": lambda v: v != x}
+            fn = ops[op]
+            return lambda v: v is not None and fn(v)
+        c.error(loc, f"{cell!r} is not a number, a comparison (>= 100) or a range ([100..500))")
+        return None
+    if t == ExprType.NUMBER and not isinstance(cell, int | float):
+        c.error(loc, f"{cell!r}: this input is a number")
+        return None
+    if t == ExprType.STRING and not isinstance(cell, str):
+        c.error(loc, f"{cell!r}: this input is text; quote the value")
+        return None
+    if t == ExprType.BOOL and not isinstance(cell, bool):
+        c.error(loc, f"{cell!r}: this input is true/false")
+        return None
+    return lambda v, x=cell: v == x
+
+
+def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
+            rows: list[list[Callable[[Any], bool] | None]], names: list[str]) -> Step:
+    thens = [r.then for r in spec.rows]
+    reasons = [r.reason for r in spec.rows]
+    default, hit, nxt = spec.default, spec.hit, spec.next
+    getters = [i[1] for i in inputs]
+    collect_keys = sorted({k for t in thens for k in t})
+
+    def decide(rs: RunState) -> str | None:
+        order, ctx = rs.order, rs.ctx
+        values = [g(order, ctx) for g in getters]
+        matched = []
+        for r, tests in enumerate(rows):
+            for test, v in zip(tests, values, strict=True):
+                if test is not None and not test(v):
+                    break
+            else:
+                matched.append(r)
+                if hit == "first":
+                    break
+        seen = dict(zip(names, values, strict=True))
+        if not matched:
+            if default is not None:
+                rs.vars.update(default)
+                rs.step(node, "decision_table", f"no row matches → default {default}", seen)
+            else:
+                rs.step(node, "decision_table", "no row matches and no default", seen)
+            return nxt
+        if hit == "collect":
+            out: dict[str, list[Any]] = {k: [] for k in collect_keys}
+            for r in matched:
+                for k, v in thens[r].items():
+                    out[k].extend(v if isinstance(v, list) else [v])
+            rs.vars.update(out)
+            rs.step(node, "decision_table",
+                     f"rows {', '.join(str(r + 1) for r in matched)} match → {out}", seen)
+        else:
+            r = matched[0]
+            rs.vars.update(thens[r])
+            rs.step(node, "decision_table", f"row {r + 1} matches → {thens[r]}", seen)
+        for r in matched:
+            if reasons[r]:
+                rs.reason(reasons[r])
+        return nxt
+
+    return decide
+
+
+def _atoms(domain: list[Any] | None, cells: Iterable[Any], t: ExprType) -> list[Any]:
+    """Representative values of an input: one per class of values the cells can tell apart."""
+    if domain is not None:
+        return list(domain)
+    mentioned: list[Any] = []
+    for cell in cells:
+        for v in cell if isinstance(cell, list) else [cell]:
+            if v is not None and not (isinstance(v, str) and v.strip().lower() in _ANY):
+                mentioned.append(v)
+    if t != ExprType.NUMBER:
+        return list(dict.fromkeys(mentioned)) + [_OTHER]
+    bounds: set[float] = set()
+    for v in mentioned:
+        if isinstance(v, int | float):
+            bounds.add(float(v))
+        elif (m := _RANGE.match(v)):
+            bounds.update((float(m[2]), float(m[3])))
+        elif (m := _COMPARE.match(v)):
+            bounds.add(float(m[2]))
+    points = sorted(bounds)
+    if not points:
+        return [0.0]
+    atoms: list[Any] = [points[0] - 1]
+    for a, b in itertools.pairwise(points):
+        atoms.extend([a, (a + b) / 2])
+    atoms.extend([points[-1], points[-1] + 1])
+    return atoms
+
+
+def _label(v: Any) -> str:
+    return "anything else" if v is _OTHER else repr(v)
+
+
+def _check_domain(c: NodeCompiler, spec: DecisionTableNode, inputs: list[Any],
+                  rows: list[list[Callable[[Any], bool] | None]]) -> None:
+    """Overlaps (unique), hidden rows (first) and gaps (no default), over input atoms."""
+    atoms = [_atoms(domain, [r.when.get(name) for r in spec.rows], t)
+             for name, _, t, domain in inputs]
+    names = [i[0] for i in inputs]
+
+    def matches(r: int) -> list[set[int]]:
+        out = []
+        for col, test in enumerate(rows[r]):
+            out.append({i for i, a in enumerate(atoms[col])
+                        if test is None or (a is not _OTHER and test(a))})
+        return out
+
+    sets = [matches(r) for r in range(len(rows))]
+    for j in range(len(rows)):
+        for i in range(j):
+            common = [a & b for a, b in zip(sets[i], sets[j], strict=True)]
+            if spec.hit == "unique" and all(common):
+                example = ", ".join(f"{n}={_label(atoms[k][min(s)])}"
+                                    for k, (n, s) in enumerate(zip(names, common, strict=True)))
+                c.error(("rows", j), f"rows {i + 1} and {j + 1} overlap (hit policy unique), "
+                        f"e.g. {example}", "make the rows exclusive or use hit: first")
+                break
+            if spec.hit == "first" and all(b <= a for a, b in zip(sets[i], sets[j], strict=True)):
+                c.error(("rows", j), f"row {j + 1} is never used: row {i + 1} above matches "
+                        "everything it does", "move it up or remove it")
+                break
+    if spec.default is not None:
+        return
+    total = 1
+    for a in atoms:
+        total *= len(a)
+    if total > _MAX_COMBINATIONS:
+        return
+    gaps = []
+    for combo in itertools.product(*[range(len(a)) for a in atoms]):
+        if not any(all(k in s for k, s in zip(combo, row, strict=True)) for row in sets):
+            gaps.append(", ".join(f"{n}={_label(atoms[k][i])}"
+                                  for k, (n, i) in enumerate(zip(names, combo, strict=True))))
+            if len(gaps) == 3:
+                break
+    if gaps:
+        c.error(("rows",), f"no row matches {'; '.join(gaps)}",
+                "add rows for these values, a row with '-' (any), or a `default:`")

@@ -1,0 +1,94 @@
+"""``load_threshold``: divert from a warehouse that has too many pending orders today.
+
+When the chosen warehouse's pending orders today reach its threshold (its ``daily_threshold``
+or the node's ``threshold``), the order goes to the nearest warehouse (by distance from the
+destination) that is below its own lower mark and has every line in stock.  Hysteresis: a
+warehouse keeps diverting until its load falls below ``threshold x (1 - hysteresis)``, and only
+warehouses below that mark take diverted orders, so assignments do not flap.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ...engine.flows.compiler import NodeCompiler
+from ...engine.flows.model import LinearNode
+from ...engine.flows.runtime import RunState, Step
+from . import register
+from .inventory import shortage_text
+
+
+@register
+class LoadThresholdNode(LinearNode):
+    """Keep the chosen ``warehouse`` unless it is over its daily threshold; then divert."""
+
+    type: Literal["load_threshold"]
+    threshold: int | None = Field(None, ge=0, description="pending orders a day, for every "
+                                                          "warehouse; default: each one's own")
+    hysteresis: float = Field(0.1, ge=0, lt=1, description="fraction below the threshold a "
+                                                           "warehouse must fall to stop diverting")
+    max_distance_km: float | None = Field(None, gt=0, description="divert no farther than this")
+    require: list[str] = Field(default_factory=list, description="capabilities a target needs")
+
+    def compile(self, c: NodeCompiler) -> Step:
+        node, nxt, h = c.node, self.next, self.hysteresis
+        network = c.network
+        fixed, max_km, require = self.threshold, self.max_distance_km, frozenset(self.require)
+        thresholds = {code: fixed if fixed is not None else w.threshold
+                      for code, w in network.warehouses.items()}
+        caps = {code: w.capabilities for code, w in network.warehouses.items()}
+
+        def balance(rs: RunState) -> str | None:
+            code = rs.vars.get("warehouse")
+            if code is None or code not in thresholds:
+                rs.step(node, "load_threshold", f"no warehouse chosen yet → {nxt}")
+                return nxt
+            load = rs.routing.load
+            limit = thresholds[code]
+            n = load.load(code)
+            if not load.over(code, limit, h):
+                why = f"{code} has {n} pending today" + \
+                    (f", below its threshold {limit}" if limit is not None else "")
+                rs.step(node, "load_threshold", why, {"load": n, "threshold": limit})
+                return nxt
+            considered: list[tuple[str, bool, str]] = []
+            stock, needs = rs.routing.stock, rs.needs
+            for other, km in network.by_distance(rs.destination.coords):
+                if other == code:
+                    continue
+                dist = f"{km:.0f} km" if km is not None else "distance unknown"
+                if max_km is not None and (km is None or km > max_km):
+                    considered.append((other, False, f"{dist}, farther than {max_km:g} km"))
+                    break
+                if require and not require <= caps[other]:
+                    considered.append((other, False, f"{dist}, lacks {', '.join(require)}"))
+                    continue
+                other_limit = thresholds[other]
+                if not load.can_take(other, other_limit, h):
+                    considered.append((other, False, f"{dist}, busy: {load.load(other)} pending "
+                                                     f"(threshold {other_limit})"))
+                    continue
+                short = stock.shortages(other, needs)
+                if short:
+                    considered.append((other, False, f"{dist}, out of stock: "
+                                                     f"{shortage_text(short)}"))
+                    continue
+                considered.append((other, True, f"{dist}, {load.load(other)} pending, in stock"))
+                rs.vars["warehouse"] = other
+                rs.vars["diverted_from"] = code
+                rs.result.diverted_from = code
+                rs.reason(f"{code} has {n} pending orders today (threshold {limit}); diverted "
+                          f"to the nearest warehouse below its threshold with stock: {other} "
+                          f"({dist})")
+                rs.step(node, "load_threshold", f"{code} over threshold ({n} ≥ {limit}) → "
+                        f"divert to {other}", {"load": n, "threshold": limit}, considered)
+                return nxt
+            rs.reason(f"{code} is over its threshold ({n} pending, threshold {limit}) but no "
+                      "nearby warehouse can take the order; kept")
+            rs.step(node, "load_threshold", f"{code} over threshold, no warehouse can take it; "
+                    "kept", {"load": n, "threshold": limit}, considered)
+            return nxt
+
+        return balance

@@ -1,0 +1,315 @@
+"""``orderhub rules check|list|enable|disable|diff`` and ``orderhub dry-run``.
+
+All of them are thin: the work is in :mod:`orderhub.engine.rules` and
+:mod:`orderhub.engine.rulefile`.  ``dry-run`` and ``diff`` never write anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from ..cli import App, pass_app
+from ..dsl.context import HistorySource, MemoryHistory
+from ..engine.rulefile import lint, parse_time, set_enabled
+from ..engine.rules import Decision, RuleSet, load_rules, rule_files
+from ..errors import SourceErrors
+from ._output import FORMAT_OPTION, echo_json, note, table
+
+
+def _rules_path(app: App, path: Path | str | None) -> Path:
+    if path:
+        return Path(path)
+    return Path(app.workspace.content_dir("rules"))
+
+
+def _tz(app: App) -> str:
+    try:
+        return str(app.workspace.config.timezone)
+    except Exception:  # noqa: BLE001 - no workspace config: the default zone
+        return "Asia/Shanghai"
+
+
+def _time(text: str | None, tz: str) -> datetime:
+    if not text:
+        return datetime.now(ZoneInfo(tz))
+    try:
+        return parse_time(text, ZoneInfo(tz))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Check, list and switch the risk rules (rules/*.rules)."""
+
+
+@rules_group.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--at", "at", metavar="TIME", help="Judge windows at this time (default: now).")
+@pass_app
+def check_command(app: App, path: Path | None, at: str | None) -> None:
+    """Check rule files: syntax, types, templates, embedded examples, and lint.
+
+    Every error of every file is reported; the exit code is 1 when there is any.
+    """
+    folder = _rules_path(app, path)
+    tz = _tz(app)
+    ruleset = load_rules(folder, timezone=tz)  # raises SourceErrors: rendered by the CLI
+    warnings = lint(ruleset, _time(at, tz))
+    for w in warnings:
+        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+    examples = sum(len(r.node.examples) for r in ruleset)
+    files = len(rule_files(folder))
+    note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
+         f"passed, {len(warnings)} warning(s); version {ruleset.version}")
+
+
+@rules_group.command("list")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--at", "at", metavar="TIME", help="'active' at this time (default: now).")
+@FORMAT_OPTION
+@pass_app
+def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
+    """List rules: id, name, enabled, window, mode, and whether it is active now."""
+    tz = _tz(app)
+    ruleset = load_rules(_rules_path(app, path), timezone=tz, run_examples=False)
+    now = _time(at, tz)
+    rows = [{
+        "id": r.id, "name": r.name, "enabled": r.switched_on(now), "window": r.window_text(),
+        "mode": r.mode, "active": r.active_at(now), "priority": r.priority,
+        "tags": r.tags, "file": r.filename,
+    } for r in ruleset]
+    if fmt == "json":
+        for row in rows:
+            echo_json(row)
+        return
+    table(f"{len(rows)} rule(s), version {ruleset.version}",
+          ["id", "name", "enabled", "window", "mode", "active now", "priority", "tags"],
+          [[r["id"], r["name"], "yes" if r["enabled"] else "no", r["window"], r["mode"],
+            "yes" if r["active"] else "no", r["priority"], ", ".join(r["tags"])]
+           for r in rows])
+
+
+def _switch(app: App, rule_id: str, enabled: bool, until: str | None, path: Path | None) -> None:
+    tz = _tz(app)
+    folder = _rules_path(app, path)
+    change = set_enabled(folder, rule_id, enabled, until=_time(until, tz) if until else None,
+                         timezone=tz)
+    note(f"{change.file}: rule {rule_id}: {change.before or '(default: enabled yes)'} -> "
+         f"{change.after}")
+
+
+@rules_group.command("enable")
+@click.argument("rule_id")
+@click.option("--until", metavar="TIME", help="Only until then (e.g. the end of the promo).")
+@click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
+@pass_app
+def enable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
+    """Switch a rule on (in its file, keeping comments; recorded in the audit log)."""
+    _switch(app, rule_id, True, until, path)
+
+
+@rules_group.command("disable")
+@click.argument("rule_id")
+@click.option("--until", metavar="TIME", help="Only until then; on again afterwards.")
+@click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
+@pass_app
+def disable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
+    """Switch a rule off (in its file, keeping comments; recorded in the audit log)."""
+    _switch(app, rule_id, False, until, path)
+
+
+# ---- dry runs ------------------------------------------------------------------------------
+
+
+def _sqlite_missing(url: str) -> bool:
+    return url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
+
+
+def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
+                 ) -> tuple[list[Any], HistorySource | None]:
+    """The sample orders and the history they are judged against (never written to)."""
+    if use_store:
+        store = app.store
+        orders = store.list(**filters)
+        return orders, store
+    from ..connectors.ingest import read_orders
+    from ..connectors.mapping import mappings
+
+    ws = app.workspace
+    orders, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
+    for r in rejects:
+        note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
+    base = None if _sqlite_missing(ws.db_url) else ws.store
+    return orders, MemoryHistory(orders, base=base)
+
+
+def _order_label(d: Decision) -> str:
+    return f"{d.platform}:{d.platform_order_no}"
+
+
+def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
+                     routes: list[Any] | None = None) -> None:
+    if fmt == "json":
+        for i, d in enumerate(decisions):
+            route = {"route": routes[i].as_json()} if routes else {}
+            echo_json({**route, 
+                "platform": d.platform, "platform_order_no": d.platform_order_no,
+                "order_id": d.order_id,
+                "fired": [{"rule": f.rule, "name": f.name, "mode": f.mode,
+                           "actions": [a.model_dump(mode="json") for a in f.actions],
+                           "why": f.why} for f in d.fired],
+                "errors": d.errors,
+            })
+        return
+    rows = []
+    for d in decisions:
+        if not d.fired and not d.errors:
+            rows.append([_order_label(d), "", "", ""])
+        for f in d.fired:
+            shadow = " (shadow)" if f.mode == "shadow" else ""
+            rows.append([_order_label(d), f"{f.name} ({f.rule}){shadow}",
+                         "\n".join(a.summary() for a in f.actions), "\n".join(f.why)])
+        for e in d.errors:
+            rows.append([_order_label(d), "[error]", e, ""])
+    hits = Counter(f.rule for d in decisions for f in d.fired)
+    table(f"dry-run: {len(decisions)} order(s), {sum(hits.values())} hit(s), rules "
+          f"{ruleset.version} (nothing was written)",
+          ["order", "rule", "would do", "why"], rows)
+
+
+def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
+             ctx: Any, fmt: str) -> None:
+    rule = ruleset.get(rule_id)
+    rows = []
+    for d, order in zip(decisions, orders, strict=True):
+        if any(f.rule == rule_id for f in d.fired):
+            continue
+        reason = ruleset.explain(rule_id, order, ctx)
+        if not rule.active_at(ctx.now):
+            state = f"enabled: {rule.switched_on(ctx.now)}, window: {rule.window_text()}"
+            reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} ({state})")
+        if fmt == "json":
+            echo_json({"platform": d.platform, "platform_order_no": d.platform_order_no,
+                       "order_id": d.order_id, "rule": rule_id, "why_not": reason})
+        else:
+            rows.append([_order_label(d), "\n".join(reason)])
+    if fmt != "json":
+        table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"], rows)
+
+
+@click.command("dry-run")
+@click.option("--orders", "files", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Order files (platform JSON/CSV/xlsx exports); repeatable.")
+@click.option("--store", "use_store", is_flag=True, help="Use orders from the store instead.")
+@click.option("--platform", help="With --store: only this platform.")
+@click.option("--since", metavar="TIME", help="With --store: created at or after.")
+@click.option("--until", metavar="TIME", help="With --store: created before.")
+@click.option("--limit", type=int, default=1000, show_default=True, help="With --store.")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, path_type=Path),
+              help="Rule file or folder (default: the workspace's rules).")
+@click.option("--at", "at", metavar="TIME", help="The clock: 'now' and 'today' (default: now).")
+@click.option("--why-not", "why_not", metavar="RULE", help="Explain the orders RULE missed.")
+@click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
+              help="Also route the orders through these flows (default: the workspace's own "
+                   "flows/, when it has one).")
+@FORMAT_OPTION
+@pass_app
+def dry_run_command(app: App, files: tuple[Path, ...], use_store: bool, platform: str | None,
+                    since: str | None, until: str | None, limit: int, rules_path: Path | None,
+                    at: str | None, why_not: str | None, flows_path: Path | None,
+                    fmt: str) -> None:
+    """Run the rules over sample orders and show what they would do, and why. Writes nothing.
+
+    With --orders, history functions (orders today by this phone...) count the sample orders
+    themselves as well as the store's orders, when a store exists.
+    """
+    if bool(files) == use_store:
+        raise click.UsageError("give --orders FILE... or --store (one of them)")
+    tz = _tz(app)
+    ruleset = load_rules(_rules_path(app, rules_path), timezone=tz)
+    if why_not and why_not not in {r.id for r in ruleset}:
+        raise click.BadParameter(f"no rule {why_not!r}", param_hint="--why-not")
+    filters = {"platform": platform, "since": _time(since, tz) if since else None,
+               "until": _time(until, tz) if until else None, "limit": limit}
+    orders, history = _load_orders(app, files, use_store, filters)
+    ctx = ruleset.context(now=_time(at, tz), history=history)
+    decisions = ruleset.evaluate_batch(orders, ctx)
+    note(f"{len(orders)} order(s), {len(ruleset)} rule(s), clock {ctx.now:%Y-%m-%d %H:%M %Z}, "
+         f"{ctx.queries} history quer{'y' if ctx.queries == 1 else 'ies'}")
+    if why_not:
+        _why_not(decisions, orders, ruleset, why_not, ctx, fmt)
+        return
+    from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
+
+    routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
+    _print_decisions(decisions, fmt, ruleset, routes)
+    if routes and fmt != "json":
+        print_routes(routes)
+
+
+@rules_group.command("diff")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--orders", "files", multiple=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--store", "use_store", is_flag=True)
+@click.option("--since", metavar="TIME")
+@click.option("--until", metavar="TIME")
+@click.option("--limit", type=int, default=10000, show_default=True)
+@click.option("--at", "at", metavar="TIME", help="The clock for both versions (default: now).")
+@FORMAT_OPTION
+@pass_app
+def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_store: bool,
+                 since: str | None, until: str | None, limit: int, at: str | None,
+                 fmt: str) -> None:
+    """Run two versions of the rules over the same orders; show what changes. Writes nothing."""
+    if bool(files) == use_store:
+        raise click.UsageError("give --orders FILE... or --store (one of them)")
+    tz = _tz(app)
+    before, after = load_rules(old, timezone=tz), load_rules(new, timezone=tz)
+    filters = {"platform": None, "since": _time(since, tz) if since else None,
+               "until": _time(until, tz) if until else None, "limit": limit}
+    orders, history = _load_orders(app, files, use_store, filters)
+    now = _time(at, tz)
+    a = before.evaluate_batch(orders, before.context(now=now, history=history), explain=False)
+    b = after.evaluate_batch(orders, after.context(now=now, history=history), explain=False)
+    result = diff_decisions(a, b)
+    if fmt == "json":
+        for row in result["orders"]:
+            echo_json(row)
+        echo_json({"hits": result["hits"]})
+        return
+    table(f"{len(result['orders'])} order(s) change ({before.version} -> {after.version})",
+          ["order", "no longer fires", "newly fires"],
+          [[r["order"], ", ".join(r["removed"]), ", ".join(r["added"])]
+           for r in result["orders"]])
+    table("hits per rule", ["rule", "old", "new", "change"],
+          [[k, v["old"], v["new"], f"{v['new'] - v['old']:+d}"]
+           for k, v in sorted(result["hits"].items())])
+
+
+def diff_decisions(old: list[Decision], new: list[Decision]) -> dict[str, Any]:
+    """Per-order rule changes and per-rule hit counts between two runs over the same orders."""
+    changes = []
+    hits: dict[str, dict[str, int]] = {}
+    for a, b in zip(old, new, strict=True):
+        ra, rb = {f.rule for f in a.fired}, {f.rule for f in b.fired}
+        for r in ra:
+            hits.setdefault(r, {"old": 0, "new": 0})["old"] += 1
+        for r in rb:
+            hits.setdefault(r, {"old": 0, "new": 0})["new"] += 1
+        if ra != rb:
+            changes.append({"order": _order_label(b), "order_id": b.order_id,
+                            "removed": sorted(ra - rb), "added": sorted(rb - ra)})
+    return {"orders": changes, "hits": hits}
+
+
+COMMANDS = [rules_group, dry_run_command]
+
+__all__ = ["COMMANDS", "SourceErrors", "diff_decisions", "dry_run_command", "rules_group"]

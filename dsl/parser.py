@@ -1,0 +1,468 @@
+"""Text -> typed syntax tree (``nodes``), and syntax errors a person can act on.
+
+The grammar lives in ``grammar.lark`` (LALR, one parser with two start rules: ``rulefile`` and
+``expression``).  The lark tree is turned into ``nodes`` dataclasses right away; nothing after
+this module sees lark.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..errors import SourceError, SourceSpan
+from . import nodes as n
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        _GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        start=["rulefile", "expression"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=False,
+    )
+
+
+def _pos(meta: Any) -> n.Pos:
+    if getattr(meta, "empty", False):
+        return n.NOWHERE
+    return n.Pos(
+        meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos
+    )
+
+
+def _tpos(tok: Token) -> n.Pos:
+    return n.Pos(
+        tok.line or 1,
+        tok.column or 1,
+        tok.end_line or 1,
+        tok.end_column or 1,
+        tok.start_pos or 0,
+        tok.end_pos or 0,
+    )
+
+
+_UNITS = {
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "秒": timedelta(seconds=1),
+    "min": timedelta(minutes=1),
+    "m": timedelta(minutes=1),
+    "分钟": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "小时": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "天": timedelta(days=1),
+    "w": timedelta(weeks=1),
+    "周": timedelta(weeks=1),
+}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w|秒|分钟|小时|天|周)")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``1h30m`` -> timedelta(hours=1, minutes=30)."""
+    total = timedelta()
+    for number, unit in _DURATION_PART.findall(text):
+        total += _UNITS[unit] * float(number)
+    return total
+
+
+def _datetime_value(text: str) -> tuple[str, Any]:
+    if len(text) == 10:
+        return "date", date.fromisoformat(text)
+    return "datetime", datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _unquote(text: str) -> str:
+    return str(ast.literal_eval(text))
+
+
+@v_args(meta=True)
+class _ToNodes(Transformer):
+    """lark tree -> ``nodes``.  One method per grammar rule or alias; no logic beyond shaping."""
+
+    # ---- literals
+    def number(self, meta: Any, c: list[Token]) -> n.Literal:
+        text = str(c[0])
+        value: Any = Decimal(text) if "." in text else int(text)
+        return n.Literal(_pos(meta), "number", value, text)
+
+    def money(self, meta: Any, c: list[Token]) -> n.Literal:
+        text = str(c[0])
+        return n.Literal(_pos(meta), "money", Decimal(text.strip("¥元")), text)
+
+    def string(self, meta: Any, c: list[Token]) -> n.Literal:
+        return n.Literal(_pos(meta), "string", _unquote(str(c[0])), str(c[0]))
+
+    def duration(self, meta: Any, c: list[Token]) -> n.Literal:
+        return n.Literal(_pos(meta), "duration", parse_duration(str(c[0])), str(c[0]))
+
+    def datetime(self, meta: Any, c: list[Token]) -> n.Literal:
+        kind, value = _datetime_value(str(c[0]))
+        return n.Literal(_pos(meta), kind, value, str(c[0]))
+
+    def time(self, meta: Any, c: list[Token]) -> n.Literal:
+        return n.Literal(_pos(meta), "time", time.fromisoformat(str(c[0]).zfill(5)), str(c[0]))
+
+    def true(self, meta: Any, c: list[Any]) -> n.Literal:
+        return n.Literal(_pos(meta), "bool", True, "true")
+
+    def false(self, meta: Any, c: list[Any]) -> n.Literal:
+        return n.Literal(_pos(meta), "bool", False, "false")
+
+    def null(self, meta: Any, c: list[Any]) -> n.Literal:
+        return n.Literal(_pos(meta), "null", None, "null")
+
+    def list(self, meta: Any, c: list[Any]) -> n.ListLit:
+        return n.ListLit(_pos(meta), [x for x in c if x is not None])
+
+    def object(self, meta: Any, c: list[Any]) -> n.ObjectLit:
+        return n.ObjectLit(_pos(meta), [p for p in c if p is not None])
+
+    def pair(self, meta: Any, c: list[Any]) -> tuple[str, n.Expr]:
+        key = str(c[0])
+        if c[0].type == "STRING":
+            key = _unquote(key)
+        return (key, c[1])
+
+    # ---- expressions
+    def expression(self, meta: Any, c: list[Any]) -> n.Expr:
+        return c[0]
+
+    def name(self, meta: Any, c: list[Token]) -> n.Name:
+        return n.Name(_pos(meta), str(c[0]))
+
+    def member(self, meta: Any, c: list[Any]) -> n.Member:
+        return n.Member(_pos(meta), c[0], str(c[1]), _tpos(c[1]))
+
+    def index(self, meta: Any, c: list[Any]) -> n.Index:
+        return n.Index(_pos(meta), c[0], c[1])
+
+    def call(self, meta: Any, c: list[Any]) -> n.Call:
+        args: list[n.Expr] = []
+        kwargs: list[tuple[str, n.Expr]] = []
+        for a in c[1] or []:
+            (kwargs if isinstance(a, tuple) else args).append(a)
+        return n.Call(_pos(meta), str(c[0]), args, kwargs)
+
+    def arguments(self, meta: Any, c: list[Any]) -> list[Any]:
+        return c
+
+    def argument(self, meta: Any, c: list[Any]) -> n.Expr:
+        return c[0]
+
+    def kwargument(self, meta: Any, c: list[Any]) -> tuple[str, n.Expr]:
+        return (str(c[0]), c[1])
+
+    def neg(self, meta: Any, c: list[Any]) -> n.Unary:
+        return n.Unary(_pos(meta), "-", c[0])
+
+    def not_op(self, meta: Any, c: list[Any]) -> n.Unary:
+        return n.Unary(_pos(meta), "not", c[0])
+
+    def and_op(self, meta: Any, c: list[Any]) -> n.BoolOp:
+        return n.BoolOp(_pos(meta), "and", c[0], c[1])
+
+    def or_op(self, meta: Any, c: list[Any]) -> n.BoolOp:
+        return n.BoolOp(_pos(meta), "or", c[0], c[1])
+
+    def arith(self, meta: Any, c: list[Any]) -> n.Arith:
+        return n.Arith(_pos(meta), str(c[1]), c[0], c[2])
+
+    def compare(self, meta: Any, c: list[Any]) -> n.Compare:
+        return n.Compare(_pos(meta), str(c[1]), c[0], c[2])
+
+    def _cmp(op: str):  # type: ignore[misc]  # noqa: N805 - a factory used in the class body
+        def method(self: Any, meta: Any, c: list[Any]) -> n.Compare:
+            return n.Compare(_pos(meta), op, c[0], c[-1])
+
+        return method
+
+    in_op = _cmp("in")
+    not_in_op = _cmp("not in")
+    contains = _cmp("contains")
+    contains_any = _cmp("contains any")
+    contains_all = _cmp("contains all")
+    starts_with = _cmp("starts with")
+    ends_with = _cmp("ends with")
+    matches = _cmp("matches")
+
+    def is_null(self, meta: Any, c: list[Any]) -> n.IsNull:
+        return n.IsNull(_pos(meta), c[0], False)
+
+    def is_not_null(self, meta: Any, c: list[Any]) -> n.IsNull:
+        return n.IsNull(_pos(meta), c[0], True)
+
+    def quantifier(self, meta: Any, c: list[Any]) -> n.Quantifier:
+        return n.Quantifier(_pos(meta), str(c[0]), str(c[1]), c[2], c[3])
+
+    def quant(self, meta: Any, c: list[Token]) -> str:
+        return str(c[0])
+
+    # ---- rule files
+    def rulefile(self, meta: Any, c: list[Any]) -> list[Any]:
+        return c
+
+    def let_def(self, meta: Any, c: list[Any]) -> n.LetDef:
+        return n.LetDef(str(c[0]), c[1], _pos(meta))
+
+    def timezone_setting(self, meta: Any, c: list[Any]) -> tuple[str, str]:
+        return ("timezone", _unquote(str(c[0])))
+
+    def rule(self, meta: Any, c: list[Any]) -> n.RuleNode:
+        name = _unquote(str(c[1])) if c[1] is not None else None
+        rule = n.RuleNode(id=str(c[0]), name=name, pos=_pos(meta))
+        for clause in c[2:]:
+            clause(rule)
+        return rule
+
+    def priority(self, meta: Any, c: list[Any]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.priority = int(c[0])
+
+        return apply
+
+    def tags(self, meta: Any, c: list[Token]) -> Any:
+        values = [_unquote(str(t)) if t.type == "STRING" else str(t) for t in c]
+
+        def apply(r: n.RuleNode) -> None:
+            r.tags = values
+
+        return apply
+
+    def yesno(self, meta: Any, c: list[Token]) -> bool:
+        return str(c[0]) == "yes"
+
+    def enabled(self, meta: Any, c: list[Any]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.enabled, r.enabled_until, r.enabled_pos = c[0], c[1], _pos(meta)
+
+        return apply
+
+    def window_from(self, meta: Any, c: list[Any]) -> Any:
+        return ("from", c[0])
+
+    def window_until(self, meta: Any, c: list[Any]) -> Any:
+        return ("until", c[0])
+
+    def window(self, meta: Any, c: list[Any]) -> Any:
+        parts = dict(x for x in c if x is not None)
+
+        def apply(r: n.RuleNode) -> None:
+            r.active_from, r.active_until = parts.get("from"), parts.get("until")
+
+        return apply
+
+    def mode_name(self, meta: Any, c: list[Token]) -> str:
+        return str(c[0])
+
+    def mode(self, meta: Any, c: list[Any]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.mode = c[0]
+
+        return apply
+
+    def description(self, meta: Any, c: list[Token]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.description = _unquote(str(c[0]))
+
+        return apply
+
+    def when(self, meta: Any, c: list[Any]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.when = c[0]
+
+        return apply
+
+    def then(self, meta: Any, c: list[Any]) -> Any:
+        def apply(r: n.RuleNode) -> None:
+            r.actions.extend(c)
+
+        return apply
+
+    def expect(self, meta: Any, c: list[Token]) -> bool:
+        return str(c[0]) == "fires"
+
+    def example_history(self, meta: Any, c: list[Any]) -> Any:
+        return ("history", c[0])
+
+    def example_at(self, meta: Any, c: list[Any]) -> Any:
+        return ("at", c[0])
+
+    def example(self, meta: Any, c: list[Any]) -> Any:
+        name = _unquote(str(c[0])) if c[0] is not None else None
+        fires, order = c[1], c[2]
+        extra = dict(x for x in c[3:] if x is not None)
+        node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta))
+
+        def apply(r: n.RuleNode) -> None:
+            r.examples.append(node)
+
+        return apply
+
+    def action(self, meta: Any, c: list[Any]) -> n.ActionNode:
+        return c[0]
+
+    def path(self, meta: Any, c: list[Token]) -> list[str]:
+        return [str(t) for t in c]
+
+    def dedup(self, meta: Any, c: list[Any]) -> n.Dedup:
+        return n.Dedup(c[0], str(c[1]), _pos(meta))
+
+    def _simple(kind: str, param: str):  # type: ignore[misc]  # noqa: N805
+        def method(self: Any, meta: Any, c: list[Any]) -> n.ActionNode:
+            return n.ActionNode(kind, {param: str(c[0])}, c[1], _pos(meta))
+
+        return method
+
+    hold = _simple("hold", "target")
+    release = _simple("release", "target")
+    flag = _simple("flag", "flag")
+    freeze = _simple("freeze", "target")
+
+    def task(self, meta: Any, c: list[Any]) -> n.ActionNode:
+        params = {"queue": _unquote(str(c[0])), "title": _unquote(str(c[1])),
+                  "title_pos": _tpos(c[1])}
+        return n.ActionNode("task", params, c[2], _pos(meta))
+
+    def notify(self, meta: Any, c: list[Any]) -> n.ActionNode:
+        params = {"channel": str(c[0]), "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        return n.ActionNode("notify", params, c[2], _pos(meta))
+
+    def sms(self, meta: Any, c: list[Any]) -> n.ActionNode:
+        params = {"phone": c[0], "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        return n.ActionNode("sms", params, c[2], _pos(meta))
+
+    def set_action(self, meta: Any, c: list[Any]) -> n.ActionNode:
+        return n.ActionNode("set", {"field": c[0], "value": c[1]}, c[2], _pos(meta))
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+_WORDS = {
+    "NAME": "a name",
+    "STRING": "a quoted text",
+    "NUMBER": "a number",
+    "SIGNED_INT": "a whole number",
+    "MONEY": "an amount",
+    "DURATION": "a duration like 10m",
+    "DATETIME": "a date or time like 2024-06-18 10:00",
+    "TIME": "a time of day like 09:30",
+    "COMP_OP": "a comparison (== != < <= > >=)",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "*, / or %",
+    "$END": "the end of the text",
+    "VALUE": "a value (a name, number, text, date, duration, list, or '(')",
+}
+_VALUE_START = {
+    "NAME", "NUMBER", "STRING", "MONEY", "DURATION", "DATETIME", "TIME", "LPAR", "LSQB",
+    "LBRACE", "MINUS", "TRUE", "FALSE", "NULL", "NOT", "ANY", "ALL", "COUNT", "SUM",
+}
+
+
+def _describe(term: str) -> str:
+    if term in _WORDS:
+        return _WORDS[term]
+    for t in _lark().terminals:
+        if t.name == term and t.pattern.type == "str":
+            return f"'{t.pattern.value}'"
+    return term.lower()
+
+
+def _syntax_error(exc: UnexpectedInput, filename: str, text: str,
+                  parsed: str | None = None) -> SourceError:
+    """``parsed``: the text actually parsed (a masked part of ``text``), for end positions."""
+    end_lines = (parsed if parsed is not None else text).rstrip().splitlines() or [""]
+    span = SourceSpan(filename, exc.line if exc.line > 0 else None, exc.column or None)
+    expected: set[str] = set()
+    if isinstance(exc, UnexpectedToken):
+        got = "the end of the text" if exc.token.type == "$END" else f"'{exc.token}'"
+        expected = set(exc.accepts or exc.expected)
+        if exc.token.type == "$END":
+            span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
+    elif isinstance(exc, UnexpectedCharacters):
+        got = f"character {text[exc.pos_in_stream]!r}"
+        expected = set(exc.allowed or ())
+    elif isinstance(exc, UnexpectedEOF):
+        got = "the end of the text"
+        expected = set(exc.expected)
+        span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
+    else:  # pragma: no cover - lark has no other kinds
+        got = "input"
+    if {"NAME", "NUMBER", "STRING"} <= expected:
+        expected -= _VALUE_START
+        expected.add("VALUE")
+    words = sorted({_describe(t) for t in expected if not t.startswith("__")})
+    hint = None
+    if words:
+        shown = ", ".join(words[:8]) + (", ..." if len(words) > 8 else "")
+        hint = f"expected {shown}"
+    if got == "'='":
+        hint = "to compare two values write '==' ('=' only belongs in let, set and name=value)"
+    return SourceError(f"syntax error: unexpected {got}", span, source=text, hint=hint)
+
+
+# ---- entry points --------------------------------------------------------------------------
+
+
+def parse_expression(text: str, filename: str = "<expression>") -> n.Expr:
+    """Parse one expression; raises SourceError (positions relative to ``text``)."""
+    try:
+        tree = _lark().parse(text, start="expression")
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, filename, text) from None
+    return _ToNodes().transform(tree)
+
+
+_TOP = re.compile(r"^[ \t]*(rule|let|timezone)\b", re.M)
+
+
+def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceError]]:
+    """Parse a rule file.  After a syntax error, parsing resumes at the next top-level item, so
+    one run reports the mistakes of every rule, not only the first."""
+    result = n.RuleFile(filename, text)
+    errors: list[SourceError] = []
+    try:
+        items = _ToNodes().transform(_lark().parse(text, start="rulefile"))
+    except UnexpectedInput:
+        items = []
+        starts = [m.start() for m in _TOP.finditer(text)] or [0]
+        bounds = list(zip(starts, starts[1:] + [len(text)], strict=True))
+        if starts[0] > 0:
+            bounds.insert(0, (0, starts[0]))
+        for lo, hi in bounds:
+            masked = _mask(text, lo, hi)
+            try:
+                items += _ToNodes().transform(_lark().parse(masked, start="rulefile"))
+            except UnexpectedInput as exc:
+                errors.append(_syntax_error(exc, filename, text, masked))
+    for item in items:
+        if isinstance(item, n.RuleNode):
+            result.rules.append(item)
+        elif isinstance(item, n.LetDef):
+            result.lets.append(item)
+        elif isinstance(item, tuple) and item[0] == "timezone":
+            result.timezone = item[1]
+    return result, errors
+
+
+def _mask(text: str, lo: int, hi: int) -> str:
+    """``text`` with everything outside [lo, hi) blanked, keeping every line and column."""
+
+    def blank(s: str) -> str:
+        return re.sub(r"[^\n]", " ", s)
+
+    return blank(text[:lo]) + text[lo:hi] + blank(text[hi:])

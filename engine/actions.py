@@ -1,0 +1,166 @@
+"""Rule actions: declared in rule files, planned per order, executed later by the service.
+
+A rule never does anything itself.  When it fires, each of its actions is rendered into a
+:class:`PlannedAction`: plain data with an idempotency key, so that evaluating the same order
+again (a re-pull, a restart, a second dry-run) can never repeat an SMS or a task.  A dedup
+window ("at most once per receiver.phone per 1d") replaces the order in the key by the dedup
+value and the window's bucket, so a second order of the same phone that day maps to the same key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Literal
+
+from jinja2 import TemplateSyntaxError
+from jinja2 import nodes as jn
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, Field
+
+from ..dsl import nodes as n
+from ..dsl.checker import suggest
+from ..dsl.parser import parse_duration
+from ..dsl.types import RecordType
+from ..errors import SourceError, SourceSpan
+
+ActionKind = Literal["hold", "release", "flag", "freeze", "task", "notify", "sms", "set"]
+
+_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+class PlannedAction(BaseModel):
+    """One thing a fired rule wants done.  ``shadow``: the rule is in shadow mode; log it,
+    do not execute it."""
+
+    kind: ActionKind
+    rule: str
+    index: int = Field(description="position of the action in the rule's then-block")
+    params: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str
+    dedup_window: str | None = None
+    shadow: bool = False
+
+    def summary(self) -> str:
+        """One line for tables: ``sms 13800000000: 请确认地址``."""
+        p = self.params
+        detail = {
+            "hold": lambda: p.get("target", ""),
+            "release": lambda: p.get("target", ""),
+            "freeze": lambda: p.get("target", ""),
+            "flag": lambda: p.get("flag", ""),
+            "task": lambda: f"[{p.get('queue')}] {p.get('title')}",
+            "notify": lambda: f"{p.get('channel')}: {p.get('text')}",
+            "sms": lambda: f"{p.get('phone')}: {p.get('text')}",
+            "set": lambda: f"{p.get('field')} = {p.get('value')!r}",
+        }[self.kind]()
+        return f"{self.kind} {detail}".strip()
+
+
+def _template_paths(tree: jn.Template) -> list[tuple[list[str], int]]:
+    """Every ``order.a.b`` a template reads, with its template line."""
+    out = []
+    for node in tree.find_all(jn.Getattr):
+        path: list[str] = []
+        cur: jn.Node = node
+        while isinstance(cur, jn.Getattr):
+            path.insert(0, cur.attr)
+            cur = cur.node
+        if isinstance(cur, jn.Name) and cur.name == "order":
+            out.append((path, node.lineno))
+    # keep only the longest chains (a.b.c also yields a.b)
+    longest = [p for p in out if not any(q[0][: len(p[0])] == p[0] and len(q[0]) > len(p[0])
+                                         for q in out)]
+    return longest
+
+
+class ActionSpec:
+    """A declared action, with its templates compiled and checked against the order schema."""
+
+    def __init__(self, rule_id: str, index: int, node: n.ActionNode, *, root: RecordType,
+                 filename: str, source: str, errors: list[SourceError]) -> None:
+        self.rule_id = rule_id
+        self.index = index
+        self.kind = node.kind
+        self.node = node
+        self.templates: dict[str, Any] = {}
+        self.window = parse_duration(node.dedup.window_text) if node.dedup else None
+        for key in ("title", "text"):
+            if key in node.params:
+                pos: n.Pos = node.params[f"{key}_pos"]
+                self.templates[key] = self._template(node.params[key], pos, root, filename,
+                                                     source, errors)
+
+    @staticmethod
+    def _template(text: str, pos: n.Pos, root: RecordType, filename: str, source: str,
+                  errors: list[SourceError]) -> Any:
+        try:
+            tree = _ENV.parse(text)
+        except TemplateSyntaxError as exc:
+            errors.append(SourceError(f"template: {exc.message}",
+                                      SourceSpan(filename, pos.line + (exc.lineno or 1) - 1,
+                                                 pos.column), source=source))
+            return None
+        for path, _line in _template_paths(tree):
+            record: RecordType | None = root
+            for i, part in enumerate(path):
+                if record is None:
+                    break
+                spec = record.get(part)
+                if spec is None:
+                    where = ".".join(["order", *path[:i]])
+                    col = pos.column + max(text.find(".".join(path[: i + 1])), 0)
+                    errors.append(SourceError(
+                        f"template: unknown field '{part}' of {where}",
+                        SourceSpan(filename, pos.line, col), source=source,
+                        hint=suggest(part, sorted(record.fields))))
+                    break
+                t = spec.type.item if spec.type.kind == "list" else spec.type
+                record = t.record if t is not None and t.kind == "record" else None
+        return _ENV.from_string(text)
+
+    def plan(self, order: Any, ctx: Any, rule: Any, dedup_value: Any,
+             value: Any = None) -> PlannedAction:
+        """The rendered action for ``order``; ``dedup_value`` and ``value`` were computed by the
+        rule's compiled code (the dedup key path and the ``set`` value)."""
+        env = {"order": order, "rule": {"id": rule.id, "name": rule.name}, "now": ctx.now}
+        params: dict[str, Any] = {}
+        for key, raw in self.node.params.items():
+            if key.endswith("_pos"):
+                continue
+            if key in self.templates and self.templates[key] is not None:
+                params[key] = self.templates[key].render(env)
+            elif key == "field":
+                params[key] = ".".join(raw)
+            elif key in ("phone", "value"):
+                params[key] = value
+            else:
+                params[key] = raw
+        if self.window is not None:
+            bucket = _bucket(ctx.now, self.window, ctx.tz)
+            subject = "*" if self.node.dedup is None or self.node.dedup.key is None else \
+                str(dedup_value)
+            key = f"{self.rule_id}#{self.index}:{subject}@{bucket}"
+        else:
+            key = f"{self.rule_id}#{self.index}:{order_ref(order)}"
+        return PlannedAction(kind=self.kind, rule=self.rule_id, index=self.index, params=params,
+                             idempotency_key=key, shadow=rule.mode == "shadow",
+                             dedup_window=self.node.dedup.window_text if self.node.dedup
+                             else None)
+
+
+def _bucket(now: datetime, window: timedelta, tz: tzinfo) -> str:
+    """Which window ``now`` falls in.  Whole-day windows follow the shop's calendar days."""
+    if window.total_seconds() % 86400 == 0 and window.days >= 1:
+        day = now.astimezone(tz).date()
+        start = day.toordinal() // window.days * window.days
+        return f"{type(day).fromordinal(start).isoformat()}/{window.days}d"
+    seconds = max(int(window.total_seconds()), 1)
+    return f"{int(now.timestamp()) // seconds * seconds}/{seconds}s"
+
+
+def order_ref(order: Any) -> str:
+    """How an order is named in keys: its internal ID, else ``platform:number``."""
+    if isinstance(order, dict):
+        return str(order.get("id") or order.get("order_id") or
+                   f"{order.get('platform')}:{order.get('platform_order_no')}")
+    return str(getattr(order, "id", None) or getattr(order, "label", None) or id(order))

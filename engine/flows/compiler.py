@@ -1,0 +1,154 @@
+"""What a node type gets while it compiles: positioned errors, expressions, warehouse codes,
+templates and sub-flow references, all checked at load time.
+
+Every error is collected (not raised) so one ``flows check`` run reports every mistake of every
+file.  Positions come from the ruamel document the node was read from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ...dsl import CompiledExpression, ExprType, compile_expression
+from ...dsl import yamlfile
+from ...errors import SourceError, SourceSpan
+from .model import Loc
+from .runtime import FlowRuntimeError
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+    from .flowset import CompiledFlow
+    from .warehouses import Network
+
+#: Variables every flow has; decision tables add their outputs (see :class:`CompileEnv`).
+BUILTIN_VARIABLES: dict[str, ExprType] = {
+    "region": ExprType.STRING,
+    "province": ExprType.STRING,
+    "city": ExprType.STRING,
+    "district": ExprType.STRING,
+    "warehouse": ExprType.STRING,
+    "diverted_from": ExprType.STRING,
+    "candidates": ExprType.list_of(ExprType.STRING),
+}
+
+#: Names a notify template may use besides the flow variables.
+TEMPLATE_NAMES = frozenset({"order", "warehouse", "vars", "reasons", "path", "flow", "items",
+                            "receiver", "diverted_from", "region", "load", "threshold"})
+
+
+@dataclass
+class FileDoc:
+    """A flow file as read: path, text, and the ruamel document (for positions)."""
+
+    path: str
+    text: str
+    data: Any
+
+    def span(self, loc: Loc) -> SourceSpan:
+        return yamlfile.span_at(self.data, loc, self.path)
+
+    def value_span(self, loc: Loc) -> SourceSpan:
+        """Where the scalar at ``loc`` starts: inside quotes, on the first line of a block."""
+        try:
+            pos = yamlfile.value_position(self.data, loc)
+        except (KeyError, IndexError, TypeError):
+            pos = None
+        if pos is None:
+            return self.span(loc)
+        line, col = pos
+        lines = self.text.splitlines()
+        here = lines[line - 1] if 0 < line <= len(lines) else ""
+        ch = here[col - 1:col]
+        if ch in ("'", '"'):
+            col += 1
+        elif ch in ("|", ">") and line < len(lines):
+            line += 1
+            nxt = lines[line - 1]
+            col = len(nxt) - len(nxt.lstrip()) + 1
+        return SourceSpan(self.path, line, col)
+
+
+@dataclass
+class CompileEnv:
+    """What all nodes of a load share: warehouses, variables' types, templates, flows."""
+
+    network: Network
+    variables: dict[str, ExprType]
+    timezone: str
+    flows: dict[str, CompiledFlow] = field(default_factory=dict)
+    errors: list[SourceError] = field(default_factory=list)
+    templates: ImmutableSandboxedEnvironment = field(
+        default_factory=lambda: ImmutableSandboxedEnvironment(autoescape=False,
+                                                              keep_trailing_newline=False))
+
+
+class NodeCompiler:
+    """Compiles one node: ``flow``/``node`` name it, ``loc`` is the node's place in its file."""
+
+    def __init__(self, env: CompileEnv, doc: FileDoc, flow: str, node: str, loc: Loc) -> None:
+        self.env = env
+        self.doc = doc
+        self.flow = flow
+        self.node = node
+        self.loc = loc
+
+    @property
+    def network(self) -> Network:
+        return self.env.network
+
+    def span(self, sub: Loc = ()) -> SourceSpan:
+        return self.doc.span(self.loc + sub)
+
+    def error(self, sub: Loc, message: str, hint: str | None = None) -> None:
+        self.env.errors.append(SourceError(message, self.span(sub), source=self.doc.text,
+                                           hint=hint))
+
+    def runtime_error(self, message: str) -> FlowRuntimeError:
+        return FlowRuntimeError(message, flow=self.flow, node=self.node, span=self.span())
+
+    def expr(self, sub: Loc, text: str, expect: ExprType | None = ExprType.BOOL,
+             extra: dict[str, ExprType] | None = None) -> CompiledExpression | None:
+        """Compile an expression written at ``sub``; type errors are collected."""
+        span = self.doc.value_span(self.loc + sub)
+        variables = dict(self.env.variables)
+        if extra:
+            variables.update(extra)
+        try:
+            return compile_expression(str(text), filename=self.doc.path, line=span.line,
+                                      column=span.column, variables=variables, expect=expect,
+                                      timezone=self.env.timezone)
+        except SourceError as exc:
+            self.env.errors.extend(getattr(exc, "errors", None) or [exc])
+            return None
+
+    def warehouse(self, sub: Loc, code: Any) -> str | None:
+        """A warehouse code that must exist in the workspace config."""
+        if isinstance(code, str) and code in self.network:
+            return code
+        self.error(sub, f"unknown warehouse {code!r}",
+                   yamlfile.suggest(str(code), self.network.codes)
+                   or f"warehouses in the config: {', '.join(self.network.codes) or 'none'}")
+        return None
+
+    def template(self, sub: Loc, text: str, names: set[str]) -> Template | None:
+        """A sandboxed Jinja2 template; syntax errors and unknown names are load errors."""
+        span = self.doc.value_span(self.loc + sub)
+        env = self.env.templates
+        try:
+            ast = env.parse(text)
+        except TemplateSyntaxError as exc:
+            line = (span.line or 1) + (exc.lineno or 1) - 1
+            self.env.errors.append(SourceError(f"template: {exc.message}",
+                                               SourceSpan(self.doc.path, line, span.column),
+                                               source=self.doc.text))
+            return None
+        for name in sorted(meta.find_undeclared_variables(ast) - names):
+            self.env.errors.append(SourceError(
+                f"template uses unknown name {name!r}", span, source=self.doc.text,
+                hint=yamlfile.suggest(name, names) or f"known: {', '.join(sorted(names))}"))
+        return env.from_string(text)

@@ -1,0 +1,207 @@
+"""Stock and routing decisions in the store: the ``stock`` and ``route_decisions`` tables.
+
+``stock`` holds on-hand and reserved quantity per warehouse and merchant SKU (imported from a
+CSV).  ``route_decisions`` holds every routing: order, flow, version, warehouse, trace.  Both are
+written in batches: one ``executemany`` per batch of results.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Engine, Index, Integer, String, Table, Text, func, select
+
+from ...connectors.files import decode
+from ...errors import RecordError
+from ...store.schema import BigId, JSONDoc, UTCDateTime, metadata, orders
+from .runtime import RouteResult
+from .state import StockLevels
+
+stock_table = Table(
+    "stock",
+    metadata,
+    Column("warehouse", String(32), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+route_decisions = Table(
+    "route_decisions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", String(26), nullable=False),
+    Column("flow", String(64)),
+    Column("version", String(16)),
+    Column("warehouse", String(32)),
+    Column("diverted_from", String(32)),
+    Column("result", JSONDoc, nullable=False),
+    Column("trace", Text),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_route_decisions_order", route_decisions.c.order_id, route_decisions.c.id)
+Index("ix_route_decisions_wh_at", route_decisions.c.warehouse, route_decisions.c.at)
+
+_HEADERS = {
+    "warehouse": ("warehouse", "仓库", "仓库编码", "仓库代码"),
+    "sku": ("sku", "商家编码", "SKU", "sku_code", "货号"),
+    "on_hand": ("on_hand", "库存", "数量", "qty", "quantity", "在库"),
+    "reserved": ("reserved", "占用", "预占"),
+}
+
+
+@dataclass
+class StockImport:
+    """What ``stock import`` did: rows imported, and the rows rejected with their reason."""
+
+    imported: int = 0
+    rejected: list[RecordError] = field(default_factory=list)
+
+
+def read_stock_csv(path: Path, known: Sequence[str] | None = None) -> tuple[list[tuple], list[RecordError]]:
+    """(warehouse, sku, on_hand, reserved) rows of a stock CSV (UTF-8 or GB18030), and the
+    rejected rows.  Headers may be English or Chinese (仓库, 商家编码, 库存, 占用)."""
+    text, _ = decode(path.read_bytes())
+    reader = csv.DictReader(io.StringIO(text))
+    cols: dict[str, str] = {}
+    for name in reader.fieldnames or []:
+        for key, aliases in _HEADERS.items():
+            if name.strip() in aliases or name.strip().lower() in aliases:
+                cols[key] = name
+    missing = [k for k in ("warehouse", "sku", "on_hand") if k not in cols]
+    if missing:
+        return [], [RecordError(f"missing column(s) {', '.join(missing)}; expected "
+                                "warehouse, sku, on_hand[, reserved]", file=str(path))]
+    rows, bad = [], []
+    for row in reader:
+        line = reader.line_num
+        wh = (row.get(cols["warehouse"]) or "").strip()
+        sku = (row.get(cols["sku"]) or "").strip()
+        if not wh or not sku:
+            bad.append(RecordError("warehouse and sku are required", file=str(path),
+                                   record=line, unit="line"))
+            continue
+        if known is not None and wh not in known:
+            bad.append(RecordError(f"unknown warehouse {wh!r} (config has {', '.join(known)})",
+                                   file=str(path), record=line, unit="line", field="warehouse"))
+            continue
+        try:
+            on_hand = int(float((row.get(cols["on_hand"]) or "0").strip() or 0))
+            reserved = int(float((row.get(cols.get("reserved", ""), "") or "0").strip() or 0))
+        except ValueError:
+            bad.append(RecordError("on_hand and reserved must be whole numbers", file=str(path),
+                                   record=line, unit="line", field="on_hand"))
+            continue
+        rows.append((wh, sku, on_hand, reserved))
+    return rows, bad
+
+
+class RoutingStore:
+    """Stock levels and routing decisions on the order store's engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def load_stock(self) -> StockLevels:
+        with self.engine.connect() as conn:
+            return StockLevels((r.warehouse, r.sku, r.on_hand, r.reserved)
+                               for r in conn.execute(select(stock_table)))
+
+    def import_stock(self, path: Path, known: Sequence[str] | None = None, *,
+                     now: datetime | None = None) -> StockImport:
+        """Set on-hand (and reserved, when given) from a CSV; bad rows are reported, the rest
+        imported."""
+        rows, bad = read_stock_csv(path, known)
+        self.put_stock(rows, now=now)
+        return StockImport(len(rows), bad)
+
+    def put_stock(self, rows: Iterable[tuple[str, str, int, int]], *,
+                  now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        rows = list(rows)
+        if not rows:
+            return
+        keys = {(w, s) for w, s, _, _ in rows}
+        with self.engine.begin() as conn:
+            for w, s in keys:
+                conn.execute(stock_table.delete().where(stock_table.c.warehouse == w,
+                                                        stock_table.c.sku == s))
+            conn.execute(stock_table.insert(), [
+                {"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
+                for w, s, n, r in rows])
+
+    def save_reservations(self, stock: StockLevels) -> None:
+        """Write back the rows routing changed (reserved quantities), in one batch."""
+        self.put_stock(stock.changed_rows())
+        stock.changed.clear()
+
+    def record(self, results: Sequence[RouteResult], *, now: datetime | None = None) -> int:
+        """Store routing decisions (with traces) in one batch; results without an order id or
+        without a flow are skipped.  Returns the number stored."""
+        now = now or datetime.now(UTC)
+        rows = [{"order_id": r.order_id, "flow": r.flow, "version": r.version,
+                 "warehouse": r.warehouse, "diverted_from": r.diverted_from,
+                 "result": r.as_json(),
+                 "trace": json.dumps(r.trace.as_json(), ensure_ascii=False) if r.trace else None,
+                 "at": now}
+                for r in results if r.order_id and r.flow]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(route_decisions.insert(), rows)
+        return len(rows)
+
+    def decisions(self, order_id: str) -> list[dict[str, Any]]:
+        """Every routing decision of an order, oldest first, with its trace."""
+        query = select(route_decisions).where(route_decisions.c.order_id == order_id) \
+            .order_by(route_decisions.c.id)
+        with self.engine.connect() as conn:
+            out = []
+            for r in conn.execute(query):
+                doc = dict(r._mapping)
+                doc["trace"] = json.loads(doc["trace"]) if doc["trace"] else None
+                out.append(doc)
+            return out
+
+    def load_today(self, now: datetime, tz: Any) -> dict[str, int]:
+        """Pending orders per warehouse today: orders routed since local midnight that are
+        still paid and not shipped (the latest decision of each order counts)."""
+        local = now.astimezone(tz)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = (start if start <= local else start - timedelta(days=1)).astimezone(UTC)
+        latest = (select(func.max(route_decisions.c.id).label("id"))
+                  .where(route_decisions.c.at >= start)
+                  .group_by(route_decisions.c.order_id).subquery())
+        query = (select(route_decisions.c.warehouse, func.count())
+                 .join(latest, latest.c.id == route_decisions.c.id)
+                 .join(orders, orders.c.id == route_decisions.c.order_id)
+                 .where(orders.c.status == "paid", route_decisions.c.warehouse.is_not(None))
+                 .group_by(route_decisions.c.warehouse))
+        with self.engine.connect() as conn:
+            return {w: int(n) for w, n in conn.execute(query)}
+
+
+def write_sample_stock(path: Path, catalog: Any, warehouses: Sequence[Any]) -> None:
+    """A stock CSV for the example workspace: cold-chain warehouses carry everything (an order
+    with one chilled item ships whole from there), the others everything but cold-chain SKUs,
+    with a few gaps so fallbacks show up in dry-runs."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["warehouse", "sku", "on_hand", "reserved"])
+    skus = sorted(catalog.products) if catalog is not None else []
+    for i, sku in enumerate(skus):
+        cold = bool(catalog.attributes(sku).get("cold_chain"))
+        for j, w in enumerate(warehouses):
+            is_cold = "cold_chain" in w.capabilities
+            if cold and not is_cold:
+                continue
+            on_hand = 0 if (i + j) % 7 == 3 else 200 + 50 * ((i * 3 + j) % 5)
+            writer.writerow([w.code, sku, on_hand, 0])
+    path.write_text(out.getvalue(), encoding="utf-8")

@@ -1,0 +1,140 @@
+"""Warehouses as the workspace config declares them, and the network the router computes on.
+
+:class:`WarehouseConfig` is the ``warehouses:`` section of ``orderhub.yaml``.  :class:`Network`
+is that list compiled for routing: each warehouse's coordinates, and per destination (cached) the
+warehouses ordered by distance, so the hot path of a flow is a few dict lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...builtins.geo import Geo, default_geo
+from ...builtins.geo.lookup import haversine_km
+
+
+class Lead(BaseModel):
+    """The warehouse lead: who is told about orders (WeCom user id, mobile phone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    wecom: str | None = Field(None, description="WeCom user id, @-mentioned in robot messages")
+    phone: str | None = Field(None, description="mobile number for SMS")
+
+
+class WarehouseConfig(BaseModel):
+    """One warehouse in ``orderhub.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, description="short code used in flows, e.g. SH-COLD")
+    name: str = Field(min_length=1)
+    province: str
+    city: str
+    district: str | None = None
+    regions: list[str] = Field(default_factory=list, description="regions it is primary for")
+    capabilities: list[str] = Field(default_factory=list, description="e.g. cold_chain")
+    daily_threshold: int | None = Field(None, ge=0, description="pending orders a day")
+    lead: Lead | None = None
+    wecom_webhook: str | None = Field(None, description="WeCom group-robot webhook URL")
+    wms_url: str | None = Field(None, description="WMS endpoint orders are pushed to")
+
+
+@dataclass(slots=True)
+class Warehouse:
+    """A compiled warehouse: its config plus coordinates."""
+
+    code: str
+    config: WarehouseConfig
+    coords: tuple[float, float] | None
+    threshold: int | None
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an order goes, resolved once per distinct (province, city, district, address)."""
+
+    province: str | None
+    city: str | None
+    district: str | None
+    region: str | None
+    coords: tuple[float, float] | None
+    source: str  # "receiver fields", "address text" or "unknown"
+
+
+class Network:
+    """The warehouses, the geography, and cached destination lookups and distance orders."""
+
+    def __init__(self, warehouses: Sequence[WarehouseConfig], geo: Geo | None = None) -> None:
+        self.geo = geo or default_geo()
+        self.configs = list(warehouses)
+        self.warehouses: dict[str, Warehouse] = {}
+        for w in self.configs:
+            coords = self.geo.coords(w.province, w.city, w.district)
+            self.warehouses[w.code] = Warehouse(w.code, w, coords, w.daily_threshold,
+                                                frozenset(w.capabilities))
+        self._dest: dict[tuple[str | None, ...], Destination] = {}
+        self._nearest: dict[tuple[float, float] | None, tuple[tuple[str, float | None], ...]] = {}
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.warehouses)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.warehouses
+
+    def destination(self, province: str | None, city: str | None, district: str | None,
+                    address: str | None) -> Destination:
+        """Region and coordinates of a receiver: structured fields first, else parsed text."""
+        key = (province, city, district, None if province or city else address)
+        found = self._dest.get(key)
+        if found is None:
+            found = self._resolve(*key)
+            if len(self._dest) < 200_000:
+                self._dest[key] = found
+        return found
+
+    def _resolve(self, province: str | None, city: str | None, district: str | None,
+                 address: str | None) -> Destination:
+        geo = self.geo
+        source = "receiver fields"
+        prov = geo.normalize_province(province)
+        place = geo.city(city, prov) if city else None
+        if prov is None and place is not None:
+            prov = place.province
+        if prov is None and address:
+            parsed = geo.parse_address(address)
+            prov, district, source = parsed.province, parsed.district, "address text"
+            place = geo.city(parsed.city, prov) if parsed.city else None
+        if prov is None:
+            return Destination(None, None, None, None, None, "unknown")
+        city_name = place.name if place else None
+        coords = geo.coords(prov, city_name, district)
+        return Destination(prov, city_name, district, geo.region_of(prov), coords, source)
+
+    def by_distance(self, coords: tuple[float, float] | None) -> tuple[tuple[str, float | None], ...]:
+        """All warehouses nearest first from ``coords`` (config order when unknown)."""
+        found = self._nearest.get(coords)
+        if found is None:
+            if coords is None:
+                found = tuple((code, None) for code in self.warehouses)
+            else:
+                pairs = [(code, haversine_km(coords, w.coords) if w.coords else None)
+                         for code, w in self.warehouses.items()]
+                pairs.sort(key=lambda p: float("inf") if p[1] is None else p[1])
+                found = tuple(pairs)
+            self._nearest[coords] = found
+        return found
+
+    def primary_for(self, region: str | None) -> list[str]:
+        """Warehouses that list ``region`` among the regions they serve, in config order."""
+        return [w.code for w in self.configs if region and region in w.regions]

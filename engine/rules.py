@@ -1,0 +1,503 @@
+"""Risk rules: load ``*.rules`` files, evaluate orders, explain decisions.
+
+``load_rules(path)`` parses and checks every file (all errors of all files at once, raised as
+:class:`SourceErrors`), runs each rule's embedded examples, and compiles the whole rule set into
+one generated Python function per set of active rules.  ``RuleSet.evaluate_batch`` fetches the
+history every rule of the batch needs in one query per window before evaluating anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from ..dsl import nodes as n
+from ..dsl.checker import Checker
+from ..dsl.compiler import Codegen, python_value
+from ..dsl.context import EvalContext, HistorySource
+from ..dsl.parser import parse_rulefile
+from ..dsl.types import ExprType, RecordType, order_record
+from ..errors import SourceError, SourceErrors, SourceSpan
+from ..model import DEFAULT_TZ
+from .actions import ActionSpec, PlannedAction
+
+
+class FiredRule(BaseModel):
+    rule: str
+    name: str
+    priority: int = 0
+    mode: str = "live"
+    actions: list[PlannedAction] = Field(default_factory=list)
+    why: list[str] = Field(default_factory=list)
+
+
+class Decision(BaseModel):
+    """What the rules decided for one order: the rules that fired, in priority order."""
+
+    platform: str | None = None
+    platform_order_no: str | None = None
+    order_id: str | None = None
+    fired: list[FiredRule] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def actions(self) -> list[PlannedAction]:
+        return [a for f in self.fired for a in f.actions]
+
+
+@dataclass(eq=False)
+class Rule:
+    """One checked rule.  Times are aware datetimes in the shop's timezone."""
+
+    id: str
+    name: str
+    node: n.RuleNode
+    filename: str
+    source: str
+    priority: int = 0
+    tags: list[str] = field(default_factory=list)
+    enabled: bool = True
+    enabled_until: datetime | None = None
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+    mode: str = "live"
+    description: str | None = None
+    actions: list[ActionSpec] = field(default_factory=list)
+
+    @property
+    def condition(self) -> n.Expr:
+        assert self.node.when is not None
+        return self.node.when
+
+    @property
+    def span(self) -> SourceSpan:
+        return SourceSpan(self.filename, self.node.pos.line, self.node.pos.column)
+
+    def text(self, node: n.Expr | n.Pos) -> str:
+        pos = node if isinstance(node, n.Pos) else node.pos
+        return " ".join(self.source[pos.start:pos.end].split())
+
+    def switched_on(self, now: datetime) -> bool:
+        """The enabled flag, with its optional ``until`` applied."""
+        if self.enabled_until is None:
+            return self.enabled
+        return self.enabled if now < self.enabled_until else not self.enabled
+
+    def in_window(self, now: datetime) -> bool:
+        if self.active_from is not None and now < self.active_from:
+            return False
+        return not (self.active_until is not None and now >= self.active_until)
+
+    def active_at(self, now: datetime) -> bool:
+        return self.switched_on(now) and self.in_window(now)
+
+    def window_text(self) -> str:
+        if self.active_from is None and self.active_until is None:
+            return "always"
+        fmt = "%Y-%m-%d %H:%M"
+        start = self.active_from.strftime(fmt) if self.active_from else "…"
+        end = self.active_until.strftime(fmt) if self.active_until else "…"
+        return f"{start} → {end}"
+
+
+@dataclass
+class _HistoryCall:
+    builtin: Any
+    args_fn: Callable[[Any, EvalContext], tuple[Any, ...]]
+    rule_index: int
+
+
+class RuleSet:
+    """Checked, compiled rules.  ``version`` is a hash of the sources: two loads of the same
+    files give the same version."""
+
+    def __init__(self, rules: list[Rule], *, root: RecordType, tz: tzinfo,
+                 sources: dict[str, str]) -> None:
+        self.rules = sorted(rules, key=lambda r: -r.priority)
+        self.root = root
+        self.tz = tz
+        self.sources = sources
+        digest = hashlib.sha256()
+        for name in sorted(sources):
+            digest.update(Path(name).name.encode() + b"\0" + sources[name].encode() + b"\0")
+        self.version = digest.hexdigest()[:12]
+        self._by_id = {r.id: r for r in self.rules}
+        self._matchers: dict[tuple[int, ...], Callable[..., list[str]]] = {}
+        self._support = self._compile_support()
+        self._explainers: dict[str, list[tuple[n.Expr, Any, Any, Any]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    def context(self, *, now: datetime | None = None, history: HistorySource | None = None,
+                variables: dict[str, Any] | None = None) -> EvalContext:
+        return EvalContext(now=now, history=history, variables=variables or {}, timezone=self.tz)
+
+    # ---- compiled code
+    def _compile_support(self) -> dict[str, Any]:
+        """Per-rule helper functions: the condition alone (examples, --why-not), dedup keys,
+        action values, history arguments."""
+        gen = Codegen(self.root)
+        self._history: list[_HistoryCall] = []
+        hist_nodes: list[tuple[int, n.Call]] = []
+        for i, rule in enumerate(self.rules):
+            gen.add_test(f"_test_{i}", rule.condition)
+            for j, action in enumerate(rule.actions):
+                dedup = action.node.dedup
+                if dedup is not None and dedup.key is not None:
+                    gen.add_value(f"_dedup_{i}_{j}", _path_node(dedup.key, dedup.pos, self.root))
+                for key in ("phone", "value"):
+                    node = action.node.params.get(key)
+                    if isinstance(node, n.Expr):
+                        gen.add_value(f"_value_{i}_{j}", node)
+            for call in _history_calls(rule.condition):
+                k = len(hist_nodes)
+                hist_nodes.append((i, call))
+                args = ", ".join(gen.wrap(gen.value(a)) for a in call.args)
+                kw = ", ".join(gen.wrap(gen.value(v)) for _, v in call.kwargs)
+                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args}{', ' if args else ''}"
+                                                          f"{kw}{',' if kw else ''})"])
+        ns = gen.build("<orderhub rules support>")
+        for k, (i, call) in enumerate(hist_nodes):
+            self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))  # type: ignore[attr-defined]
+        self.support_source = gen.source
+        return ns
+
+    def matcher(self, now: datetime) -> Callable[[Any, EvalContext], list[str]]:
+        """One generated function testing every rule active at ``now``; returns fired ids."""
+        active = tuple(i for i, r in enumerate(self.rules) if r.active_at(now))
+        fn = self._matchers.get(active)
+        if fn is None:
+            gen = Codegen(self.root)
+            gen.ns["_fail"] = _fail
+            body = ["hits = []"]
+            for i in active:
+                rid = self.rules[i].id
+                body += ["try:",
+                         f"    if {gen.test(self.rules[i].condition)}:",
+                         f"        hits.append({rid!r})",
+                         "except Exception as exc:",
+                         f"    _fail(ctx, o, {rid!r}, exc)"]
+            body.append("return hits")
+            gen.add_function("_match", "o, ctx", body)
+            fn = gen.build("<orderhub rules>")["_match"]
+            fn.python_source = gen.source  # type: ignore[attr-defined]
+            self._matchers[active] = fn
+        return fn
+
+    # ---- evaluation
+    def prefetch(self, orders: Sequence[Any], ctx: EvalContext, rules: Iterable[int]) -> None:
+        """One history query per (function, window) for the whole batch."""
+        wanted = set(rules)
+        groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
+        for call in self._history:
+            if call.rule_index not in wanted:
+                continue
+            for order in orders:
+                try:
+                    args = call.args_fn(order, ctx)
+                except Exception:  # noqa: BLE001 - the rule reports it when it runs
+                    continue
+                if args and args[0]:
+                    groups[call.builtin.plan(ctx, *args)].add(args[0])
+        for (since, until), phones in groups.items():
+            ctx.prefetch(since, until, phones)
+
+    def evaluate(self, order: Any, ctx: EvalContext | None = None, **kw: Any) -> Decision:
+        return self.evaluate_batch([order], ctx, **kw)[0]
+
+    def evaluate_batch(self, orders: Sequence[Any], ctx: EvalContext | None = None, *,
+                       now: datetime | None = None, history: HistorySource | None = None,
+                       explain: bool = True) -> list[Decision]:
+        """Decisions for many orders at one clock; history comes in one query per window."""
+        ctx = ctx or self.context(now=now, history=history)
+        assert ctx.now is not None
+        match = self.matcher(ctx.now)
+        active = [i for i, r in enumerate(self.rules) if r.active_at(ctx.now)]
+        self.prefetch(orders, ctx, active)
+        return [self._decide(o, ctx, match(o, ctx), explain) for o in orders]
+
+    def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
+        decision = Decision(**_identity(order))
+        errors = ctx._shared.get("rule_errors")
+        if errors:
+            decision.errors = [msg for oid, msg in errors if oid == id(order)]
+        for rule_id in fired:
+            rule = self._by_id[rule_id]
+            decision.fired.append(FiredRule(
+                rule=rule.id, name=rule.name, priority=rule.priority, mode=rule.mode,
+                actions=self.plan_actions(rule, order, ctx),
+                why=self.explain(rule.id, order, ctx) if explain else []))
+        return decision
+
+    def plan_actions(self, rule: Rule, order: Any, ctx: EvalContext) -> list[PlannedAction]:
+        i = self.rules.index(rule)
+        out = []
+        for j, action in enumerate(rule.actions):
+            dedup_fn = self._support.get(f"_dedup_{i}_{j}")
+            value_fn = self._support.get(f"_value_{i}_{j}")
+            out.append(action.plan(order, ctx, rule,
+                                   dedup_fn(order, ctx) if dedup_fn else None,
+                                   value_fn(order, ctx) if value_fn else None))
+        return out
+
+    def test(self, rule_id: str, order: Any, ctx: EvalContext) -> bool:
+        """Whether the rule's condition holds, whatever its enabled flag and window say."""
+        i = self.rules.index(self._by_id[rule_id])
+        return bool(self._support[f"_test_{i}"](order, ctx))
+
+    def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
+        """The values that decided each test of the rule's condition, e.g.
+        ``orders_today(receiver.phone) = 2, needs >= 3 → no``."""
+        rule = self._by_id[rule_id]
+        parts = self._explainers.get(rule_id)
+        if parts is None:
+            parts = self._explainers[rule_id] = self._compile_explainer(rule)
+        lines = []
+        for atom, test_fn, left_fn, right_fn in parts:
+            try:
+                ok = "yes" if test_fn(order, ctx) else "no"
+                if left_fn is None:
+                    lines.append(f"{rule.text(atom)} → {ok}")
+                    continue
+                assert isinstance(atom, n.Compare)
+                lv = python_value(left_fn(order, ctx))
+                if isinstance(atom.right, n.Literal | n.ListLit):
+                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                                 f"{rule.text(atom.right)} → {ok}")
+                elif _is_let(atom.right):
+                    rv = python_value(right_fn(order, ctx))
+                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                                 f"{rule.text(atom.right)} {rv} → {ok}")
+                else:
+                    rv = python_value(right_fn(order, ctx))
+                    lines.append(f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}"
+                                 f", needs {rule.text(atom)} → {ok}")
+            except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
+                lines.append(f"{rule.text(atom)}: error {exc}")
+        return lines
+
+    def _compile_explainer(self, rule: Rule) -> list[tuple[n.Expr, Any, Any, Any]]:
+        atoms = list(_atoms(rule.condition))
+        gen = Codegen(self.root)
+        for k, atom in enumerate(atoms):
+            gen.add_test(f"_a{k}", atom)
+            if isinstance(atom, n.Compare):
+                gen.add_value(f"_l{k}", atom.left)
+                gen.add_value(f"_r{k}", atom.right)
+        ns = gen.build(f"<explain {rule.id}>")
+        return [(a, ns[f"_a{k}"], ns.get(f"_l{k}"), ns.get(f"_r{k}"))
+                for k, a in enumerate(atoms)]
+
+
+def _fail(ctx: EvalContext, order: Any, rule_id: str, exc: Exception) -> None:
+    ctx._shared.setdefault("rule_errors", []).append(
+        (id(order), f"rule {rule_id}: {type(exc).__name__}: {exc}"))
+
+
+def _identity(order: Any) -> dict[str, Any]:
+    if isinstance(order, dict):
+        return {"platform": order.get("platform"), "platform_order_no":
+                order.get("platform_order_no"), "order_id": order.get("id")
+                or order.get("order_id")}
+    platform = getattr(order, "platform", None)
+    return {"platform": getattr(platform, "value", platform),
+            "platform_order_no": getattr(order, "platform_order_no", None),
+            "order_id": getattr(order, "id", None)}
+
+
+def _is_let(node: n.Expr) -> bool:
+    return isinstance(node, n.Name) and getattr(node, "ref", ("",))[0] == "let"
+
+
+def _atoms(node: n.Expr) -> Iterable[n.Expr]:
+    """The tests an explanation reports: everything below and/or/not."""
+    if isinstance(node, n.BoolOp):
+        yield from _atoms(node.left)
+        yield from _atoms(node.right)
+    elif isinstance(node, n.Unary) and node.op == "not":
+        yield from _atoms(node.operand)
+    else:
+        yield node
+
+
+def _history_calls(node: n.Expr) -> Iterable[n.Call]:
+    if isinstance(node, n.Call) and getattr(node, "builtin", None) is not None \
+            and node.builtin.history:  # type: ignore[attr-defined]
+        yield node
+    for child in n.children(node):
+        yield from _history_calls(child)
+
+
+def _path_node(path: list[str], pos: n.Pos, root: RecordType) -> n.Expr:
+    """A checked field-path expression for a dedup key such as ``receiver.phone``."""
+    node: n.Expr = n.Name(pos, path[0])
+    for part in path[1:]:
+        node = n.Member(pos, node, part, pos)
+    Checker(root, span=lambda p: SourceSpan("<dedup>"), source=None, tz=ZoneInfo(DEFAULT_TZ)
+            ).check(node)
+    return node
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def rule_files(path: str | Path) -> list[Path]:
+    """``*.rules`` files of a directory (sorted), or the file itself."""
+    p = Path(path)
+    if p.is_dir():
+        return sorted(f for f in p.rglob("*.rules") if f.is_file())
+    return [p]
+
+
+def load_rules(
+    path: str | Path | Sequence[str | Path],
+    *,
+    timezone: str | None = None,
+    schema: RecordType | None = None,
+    run_examples: bool = True,
+) -> RuleSet:
+    """Load, check and compile rule files.  Raises :class:`SourceErrors` with every error of
+    every file (syntax, types, templates, duplicate ids, failing examples)."""
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    files = [f for p in paths for f in rule_files(p)]
+    sources: dict[str, str] = {}
+    errors: list[SourceError] = []
+    for f in files:
+        try:
+            sources[str(f)] = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(SourceError(f"cannot read rule file: {exc}", SourceSpan(str(f))))
+    return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
+                         errors=errors)
+
+
+def load_rules_text(text: str, filename: str = "<rules>", **kw: Any) -> RuleSet:
+    """Rules from a string (tests, the benchmark, the API)."""
+    return build_ruleset({filename: text}, **kw)
+
+
+def build_ruleset(
+    sources: dict[str, str],
+    *,
+    timezone: str | None = None,
+    schema: RecordType | None = None,
+    run_examples: bool = True,
+    errors: list[SourceError] | None = None,
+) -> RuleSet:
+    errors = list(errors or [])
+    root = schema or order_record()
+    rules: list[Rule] = []
+    tz_name = timezone
+    parsed = []
+    for filename, text in sources.items():
+        rf, syntax = parse_rulefile(text, filename)
+        errors += syntax
+        tz_name = tz_name or rf.timezone
+        parsed.append(rf)
+    tz = ZoneInfo(tz_name or DEFAULT_TZ)
+    seen: dict[str, Rule] = {}
+    for rf in parsed:
+        for rule in _check_file(rf, root, tz, errors):
+            if rule.id in seen:
+                errors.append(SourceError(f"duplicate rule id '{rule.id}'", rule.span,
+                                          source=rule.source,
+                                          hint=f"first defined at {seen[rule.id].span}"))
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
+    if errors:
+        raise SourceErrors(errors)
+    ruleset = RuleSet(rules, root=root, tz=tz, sources=sources)
+    if run_examples and root is order_record():
+        from .examples import run_examples as run
+
+        errors += run(ruleset)
+        if errors:
+            raise SourceErrors(errors)
+    return ruleset
+
+
+def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
+                errors: list[SourceError]) -> list[Rule]:
+    def span(pos: n.Pos) -> SourceSpan:
+        return SourceSpan(rf.filename, pos.line, pos.column)
+
+    checker = Checker(root, span=span, source=rf.source, tz=tz)
+    for let in rf.lets:
+        checker.check(let.value)
+        checker.lets[let.name] = let.value
+    out = []
+    for node in rf.rules:
+        if node.when is None:
+            checker.error(node.pos, f"rule '{node.id}' has no 'when' condition",
+                          "add: when <condition>")
+            continue
+        checker.check(node.when, ExprType.BOOL)
+        for action in node.actions:
+            for key in ("phone", "value"):
+                value = action.params.get(key)
+                if isinstance(value, n.Expr):
+                    t = checker.check(value)
+                    if key == "phone" and not ExprType.STRING.accepts(t):
+                        checker.error(value.pos, f"an SMS goes to a phone number (text), not {t}")
+            if action.kind == "set":
+                _check_set_path(action, root, checker)
+            if action.dedup is not None and action.dedup.key is not None:
+                _check_path(action.dedup.key, action.dedup.pos, root, checker)
+        for example in node.examples:
+            checker.check(example.order)
+            if example.history is not None:
+                checker.check(example.history)
+            if example.at is not None:
+                checker.check(example.at)
+        times = {}
+        for key in ("enabled_until", "active_from", "active_until"):
+            lit = getattr(node, key)
+            if lit is not None:
+                checker.check(lit)
+                times[key] = _as_datetime(lit.value, tz)
+        rule = Rule(id=node.id, name=node.name or node.id, node=node, filename=rf.filename,
+                    source=rf.source, priority=node.priority, tags=node.tags,
+                    enabled=node.enabled, mode=node.mode, description=node.description, **times)
+        rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
+                                   source=rf.source, errors=checker.errors)
+                        for j, a in enumerate(node.actions)]
+        out.append(rule)
+    errors += checker.errors
+    return out
+
+
+def _as_datetime(value: Any, tz: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    return datetime(value.year, value.month, value.day, tzinfo=tz)
+
+
+def _check_path(path: list[str], pos: n.Pos, root: RecordType, checker: Checker) -> None:
+    node: n.Expr = n.Name(pos, path[0])
+    for part in path[1:]:
+        node = n.Member(pos, node, part, pos)
+    checker.check(node)
+
+
+def _check_set_path(action: n.ActionNode, root: RecordType, checker: Checker) -> None:
+    path: list[str] = action.params["field"]
+    settable = {"seller_memo", "tracking_no", "buyer_message"}
+    if len(path) != 1 or path[0] not in settable:
+        checker.error(action.pos, f"'set' cannot change {'.'.join(path)}",
+                      "rules may set: " + ", ".join(sorted(settable)))

@@ -1,0 +1,52 @@
+"""The main job on the bundled examples: what a new user sees from `orderhub demo`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from orderhub.cli import main
+from orderhub.connectors.ingest import read_orders
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_examples_normalize_with_exactly_the_planted_rejects() -> None:
+    files = sorted((EXAMPLES / "orders").glob("*.json"))
+    orders, rejects = read_orders(files)
+    assert {o.platform.value for o in orders} == {"taobao", "jd", "pdd", "douyin"}
+    assert len(orders) == 4 * 127  # 124 valid + 3 exact duplicates per platform
+    reasons = sorted((Path(r.file or "").stem, r.reason.split(":")[0].split(" (")[0])
+                     for r in rejects)
+    kinds = ["missing required platform_order_no", "not a date-time", "not an amount",
+             "unknown status"]
+    for platform in ("taobao", "jd", "pdd"):
+        assert [r for p, r in reasons if p == platform] == sorted(kinds)
+    douyin = sorted(r for p, r in reasons if p == "douyin")
+    assert douyin == sorted(["missing required platform_order_no", "not a unix time",
+                             "not an amount in fen", "unknown status"])
+
+
+def test_demo_shows_four_platforms_rejects_and_idempotent_reingest(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "demo"
+    result = runner.invoke(main, ["-w", str(ws), "demo"])
+    assert result.exit_code == 0, result.output
+    assert "rejected" in result.stderr and "not an amount: 'abc'" in result.stderr
+    listed = runner.invoke(main, ["-w", str(ws), "orders", "list", "--limit", "1000",
+                                  "--format", "json"])
+    orders = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {o["platform"] for o in orders} == {"taobao", "jd", "pdd", "douyin"}
+    assert len(orders) == 4 * 124
+    again = runner.invoke(main, ["-w", str(ws), "ingest", str(ws / "samples" / "orders"),
+                                 "--format", "json"])
+    assert again.exit_code == 10  # the planted malformed records are rejected again
+    assert json.loads(again.stdout) == {"new": 0, "updated": 0, "unchanged": 4 * 127 + 60,
+                                        "rejected": 16}
+    shipped = runner.invoke(main, ["-w", str(ws), "orders", "show", "jd:316073913214",
+                                   "--format", "json"])
+    doc = json.loads(shipped.stdout)
+    assert doc["status"] == "shipped" and doc["tracking_no"]
+    assert [e["type"] for e in doc["events"]][-2:] == ["shipped", "tracking_updated"]

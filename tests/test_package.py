@@ -1,0 +1,66 @@
+"""The wheel holds every subpackage and its data: the editable install would hide a gap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOT_PACKAGED = {"tests", "examples", "bench", "docs", "build", "dist", ".venv", ".git", ".dev"}
+
+
+def source_packages() -> set[str]:
+    found = {"orderhub"}
+    for init in REPO.rglob("__init__.py"):
+        rel = init.parent.relative_to(REPO)
+        if rel.parts and (rel.parts[0] in NOT_PACKAGED or rel.parts[0].startswith(".")
+                          or any(p.endswith(".egg-info") for p in rel.parts)):
+            continue
+        if rel.parts:
+            found.add("orderhub." + ".".join(rel.parts))
+    return found
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(out), str(REPO)], check=True)
+    (found,) = out.glob("orderhub-*.whl")
+    return found
+
+
+def test_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    packaged = {n[: -len("/__init__.py")].replace("/", ".") for n in names
+                if n.endswith("/__init__.py")}
+    assert source_packages() <= packaged
+    for data in ("orderhub/connectors/mappings/taobao.yaml", "orderhub/store/migrations/env.py",
+                 "orderhub/builtins/geo/china.json"):
+        assert data in names
+    assert not any(n.startswith(("tests/", "orderhub/tests/", "examples/")) for n in names)
+
+
+def test_every_subpackage_imports_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    env = tmp_path / "venv"
+    venv.create(env, system_site_packages=True, with_pip=False)
+    python = env / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", str(wheel)], check=True)
+    code = ("import importlib, orderhub, sys\n"
+            f"assert orderhub.__file__.startswith({str(env)!r}), orderhub.__file__\n"
+            f"for name in {sorted(source_packages())!r}: importlib.import_module(name)\n"
+            "from orderhub.connectors.mapping import builtin_mappings\n"
+            "print(len(builtin_mappings()))\n")
+    done = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 8
+    cli = subprocess.run([str(python), "-m", "orderhub", "--help"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and "ingest" in cli.stdout
