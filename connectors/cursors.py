@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Engine, String, Table, select, update
+from sqlalchemy import Column, Engine, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.schema import UTCDateTime, metadata
@@ -48,16 +48,16 @@ class CursorStore:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(
-                dialect.insert(pull_cursors)
-                .values(shop=shop, platform=platform, position=position, updated_at=now)
-                .on_conflict_do_nothing(index_elements=["shop"])
-            )
-            conn.execute(
-                update(pull_cursors)
-                .where(pull_cursors.c.shop == shop, pull_cursors.c.position < position)
-                .values(position=position, updated_at=now)
-            )
+            stmt = dialect.insert(pull_cursors).values(
+                shop=shop, platform=platform, position=position, updated_at=now)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["shop"],
+                set_={"position": stmt.excluded.position, "updated_at": now},
+                where=pull_cursors.c.position < stmt.excluded.position,
+            ).returning(pull_cursors.c.position)
+            moved = conn.execute(stmt).scalar_one_or_none()
+            if moved is not None:
+                return moved  # type: ignore[no-any-return]
             return conn.execute(  # type: ignore[no-any-return]
                 select(pull_cursors.c.position).where(pull_cursors.c.shop == shop)
             ).scalar_one()

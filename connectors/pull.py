@@ -135,15 +135,30 @@ def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop:
         return
     span = (end - start).total_seconds()
     for w_start, w_end in windows(start, end, timedelta(minutes=shop.window_minutes)):
-        for page in client.pages(w_start, w_end):
+        stored_any = False
+        for page, last in _with_last(client.pages(w_start, w_end)):
             _store_page(store, shop, mapping, catalog, page, summary)
-            if page.high_water is not None:
-                summary.position = cursors.advance(shop.name, shop.platform, page.high_water)
+            stored_any = True
+            # the window's last page completes it: the cursor may go to the window's end
+            mark = w_end if last else page.high_water
+            if mark is not None:
+                summary.position = cursors.advance(shop.name, shop.platform, mark)
             if progress:
                 done = ((page.high_water or w_start) - start).total_seconds()
                 progress(PullProgress(shop.name, max(0.0, min(1.0, done / span)),
                                       summary.fetched, page))
-        summary.position = cursors.advance(shop.name, shop.platform, w_end)
+        if not stored_any:
+            summary.position = cursors.advance(shop.name, shop.platform, w_end)
+
+
+def _with_last(pages: Iterator[Page]) -> Iterator[tuple[Page, bool]]:
+    """Each page, and whether it is the last one (the next is fetched before this is told)."""
+    previous = next(pages, None)
+    for page in pages:
+        yield previous, False  # type: ignore[misc]
+        previous = page
+    if previous is not None:
+        yield previous, True
 
 
 def windows(start: datetime, end: datetime, size: timedelta) -> Iterator[tuple[datetime,
