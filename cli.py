@@ -38,6 +38,8 @@ COMMAND_MODULES = (
     "orderhub.commands.rules",
     "orderhub.commands.flows",
     "orderhub.commands.service",
+    "orderhub.commands.pull",
+    "orderhub.commands.simulator",
 )
 
 EXIT_REJECTED = 10

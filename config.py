@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .catalog import Catalog
+from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .model import DEFAULT_TZ
@@ -42,6 +43,9 @@ class WorkspaceConfig(BaseModel):
         None, description="region -> provinces, overriding the default split (华东, 华南...)")
     service: ServiceConfig = Field(default_factory=ServiceConfig,
                                    description="orderhub run / worker: schedules, queue, outbox")
+    # -- connectors: shops to pull --
+    shops: list[ShopConfig] = Field(
+        default_factory=list, description="authorised shops to pull (connectors/shops.py)")
 
     @field_validator("timezone")
     @classmethod

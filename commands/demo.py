@@ -22,7 +22,8 @@ def demo_command(app: App, keep: bool) -> None:
     """Run the whole job on the bundled examples, in ./orderhub-demo (or --workspace).
 
     Ingests every platform's sample orders and exports (four platforms, with planted duplicates,
-    later modifications and malformed records), then shows what landed and what was rejected.
+    later modifications and malformed records), pulls from the four platforms' order APIs as
+    served by the local simulator, then shows what landed and what was rejected.
     Afterwards, explore with e.g. `orderhub -w orderhub-demo orders list`.
     """
     root = app.workspace_dir or DEMO_DIR
@@ -43,11 +44,28 @@ def demo_command(app: App, keep: bool) -> None:
     _report(ingest(ws.store, updates, catalog=ws.catalog), "table")
     note("[bold]4. Re-ingest[/bold] everything: nothing changes the second time")
     _report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
+    _pull_from_simulator(ws)
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
     note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")
 
 
+# -- step 5, connectors: the platforms' APIs ---------------------------------------------------
+
+
+def _pull_from_simulator(ws: Workspace) -> None:
+    """Pull every platform's orders from the simulator, started on a free local port."""
+    import os
+
+    from ..connectors.pull import pull_shop
+    from ..simulator import Simulator
+    from .pull import _report as report_pull
+
+    with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
+        note(f"[bold]5. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
+        summaries = [pull_shop(ws, shop)
+                     for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
+    report_pull(summaries, "table", ws.config.timezone)
 
 
 COMMANDS = [demo_command]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from orderhub.cli import main
 from orderhub.connectors.ingest import read_orders
+from orderhub.synth.examples import SNAPSHOT
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -35,11 +37,16 @@ def test_demo_shows_four_platforms_rejects_and_idempotent_reingest(tmp_path: Pat
     result = runner.invoke(main, ["-w", str(ws), "demo"])
     assert result.exit_code == 0, result.output
     assert "rejected" in result.stderr and "not an amount: 'abc'" in result.stderr
-    listed = runner.invoke(main, ["-w", str(ws), "orders", "list", "--limit", "1000",
+    listed = runner.invoke(main, ["-w", str(ws), "orders", "list", "--limit", "5000",
                                   "--format", "json"])
     orders = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {o["platform"] for o in orders} == {"taobao", "jd", "pdd", "douyin"}
-    assert len(orders) == 4 * 124
+    # the samples, and what step 5 pulled from the simulated platforms (placed in the last hours)
+    samples = [o for o in orders if datetime.fromisoformat(o["created_at"]) <= SNAPSHOT]
+    assert len(samples) == 4 * 124
+    pulled = [o for o in orders if o not in samples]
+    assert {o["platform"] for o in pulled} == {"taobao", "jd", "pdd", "douyin"}
+    assert all(f"sim-{p}" in result.stdout for p in ("taobao", "jd", "pdd", "douyin"))
     again = runner.invoke(main, ["-w", str(ws), "ingest", str(ws / "samples" / "orders"),
                                  "--format", "json"])
     assert again.exit_code == 10  # the planted malformed records are rejected again

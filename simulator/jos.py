@@ -1,0 +1,95 @@
+"""Simulated JD open platform (JOS): ``/routerjson`` and the OAuth refresh."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..connectors import jd
+from ..synth import render
+from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+
+
+class JosGateway(Gateway):
+    platform = "jd"
+    routes = (jd.API_PATH, jd.REFRESH_PATH)
+    tokenless = frozenset({"oauth2.refresh_token"})
+
+    def parse(self, req: SimRequest) -> Call:
+        params = {**req.query, **req.form}
+        if req.path == jd.REFRESH_PATH:
+            return Call("oauth2.refresh_token", params, {"grant_type": params.get("grant_type")},
+                        signed=False)
+        api = params.get("method")
+        if not api:
+            raise Rejection("parameter", "missing method")
+        try:
+            business = json.loads(params.get("360buy_param_json") or "{}")
+        except ValueError:
+            raise Rejection("parameter", "360buy_param_json is not JSON") from None
+        return Call(api, params, business)
+
+    def authenticate(self, call: Call) -> None:
+        p = call.params
+        if p.get("app_key") != self.creds.app_key:
+            raise Rejection("app_key")
+        if not call.signed:
+            if p.get("app_secret") != self.creds.secret:
+                raise Rejection("signature", "app_secret mismatch")
+            return
+        if p.get("sign") != jd.sign(p, self.creds.secret):
+            raise Rejection("signature")
+
+    def token_of(self, call: Call) -> str | None:
+        return call.params.get("access_token")
+
+    def error_body(self, kind: str, detail: str) -> Any:
+        code, zh, en = jd.ERRORS.get(kind, jd.ERRORS["parameter"])
+        text = f"{zh}：{detail}" if detail else zh
+        return {"error_response": {"code": code, "zh_desc": text, "en_desc": en}}
+
+    # -- APIs ------------------------------------------------------------------------------
+
+    def api_jingdong_pop_order_search(self, call: Call, entry: dict[str, Any]) -> Any:
+        b = call.business
+        fields = b.get("optional_fields")
+        if not fields:
+            raise Rejection("parameter", "optional_fields不能为空")
+        if str(b.get("dateType", "0")) != "0":
+            raise Rejection("parameter", "the simulator lists by modified time only (dateType=0)")
+        start = beijing_epoch(b.get("start_date"), "start_date")
+        end = beijing_epoch(b.get("end_date"), "end_date")
+        entry["window"] = (start, end)
+        if end < start or end - start > jd.MAX_WINDOW_SECONDS:
+            raise Rejection("parameter", "查询时间跨度不能超过一个月")
+        page = int_param(b, "page", 1, low=1)
+        size = int_param(b, "page_size", 20, low=1, high=100)
+        states = set(str(b.get("order_state") or "").split(",")) - {""}
+        keep = set(str(fields).split(","))
+        with self.world.lock:
+            listed = self.world.modified_between(self.platform, start, end,
+                                                 newest_first=str(b.get("sortType")) == "1")
+            rendered = [render(o) for o in listed]
+            if states:
+                rendered = [r for r in rendered if r["orderState"] in states]
+            chosen = [{k: v for k, v in r.items() if k in keep}
+                      for r in page_slice(rendered, page, size)]
+        self.churn(listed)
+        return {"jingdong_pop_order_search_responce": {"code": "0", "searchorderinfo_result": {
+            "apiResult": {"success": True, "resultCode": "0", "chineseErrCode": "成功"},
+            "orderInfoList": chosen, "orderTotal": len(rendered)}}}
+
+    def api_jingdong_pop_order_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        number = str(call.business.get("order_id", ""))
+        with self.world.lock:
+            order = self.world.get(self.platform, number)
+            if order is None:
+                raise Rejection("parameter", f"no order {number}")
+            info = render(order)
+        return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
+            "apiResult": {"success": True}, "orderInfo": info}}}
+
+    def api_oauth2_refresh_token(self, call: Call, entry: dict[str, Any]) -> Any:
+        token = self.issue_token(str(call.params.get("refresh_token", "")))
+        return {"access_token": token, "refresh_token": self.creds.refresh_token,
+                "expires_in": 86400, "code": 0}

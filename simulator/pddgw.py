@@ -1,0 +1,121 @@
+"""Simulated Pinduoduo open platform: ``/api/router`` (+ a daily bill download)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..connectors import pdd
+from ..connectors.base import BEIJING
+from ..synth import render
+from ..synth.fmt import ts
+from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
+
+BILL_PATH = "/_sim/pdd/bill/"
+BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
+                "业务描述"]
+SERVICE_FEE_RATE = 0.006  # 技术服务费 [U]; the simulator's choice
+
+
+class PddGateway(Gateway):
+    platform = "pdd"
+    routes = (pdd.API_PATH,)
+    tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API})
+    base_url = ""  # set by the server, for bill download links
+
+    def parse(self, req: SimRequest) -> Call:
+        params = {**req.query, **req.form}
+        api = params.get("type")
+        if not api:
+            raise Rejection("parameter", "missing type")
+        system = {"type", "client_id", "access_token", "timestamp", "data_type", "version",
+                  "sign"}
+        return Call(api, params, {k: v for k, v in params.items() if k not in system})
+
+    def authenticate(self, call: Call) -> None:
+        p = call.params
+        if p.get("client_id") != self.creds.app_key:
+            raise Rejection("client_id")
+        if p.get("sign") != pdd.sign(p, self.creds.secret):
+            raise Rejection("signature")
+
+    def token_of(self, call: Call) -> str | None:
+        return call.params.get("access_token")
+
+    def error_body(self, kind: str, detail: str) -> Any:
+        code, msg = pdd.ERRORS.get(kind, pdd.ERRORS["parameter"])
+        return {"error_response": {"error_code": code, "error_msg": msg, "sub_code": str(code),
+                                   "sub_msg": detail, "request_id": uuid.uuid4().hex[:20]}}
+
+    # -- APIs ------------------------------------------------------------------------------
+
+    def api_pdd_order_number_list_increment_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        p = call.params
+        start = int_param(p, "start_updated_at")
+        end = int_param(p, "end_updated_at")
+        entry["window"] = (start, end)
+        now = self.world.clock.now_int()
+        if end < start or end - start > pdd.MAX_WINDOW.total_seconds():
+            raise Rejection("parameter", "start_updated_at与end_updated_at的时间间隔不能超过30分钟")
+        if end > now - pdd.MIN_LAG.total_seconds():
+            raise Rejection("parameter", "end_updated_at须早于当前时间3分钟")
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            listed = self.world.modified_between(self.platform, start, end)
+            orders = [render(o) for o in page_slice(listed, page, size)]
+        self.churn(listed)
+        return {"order_sn_increment_get_response": {
+            "total_count": len(listed), "has_next": page * size < len(listed),
+            "order_sn_list": orders}}
+
+    def api_pdd_order_information_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        number = str(call.params.get("order_sn", ""))
+        with self.world.lock:
+            order = self.world.get(self.platform, number)
+            if order is None:
+                raise Rejection("parameter", f"no order {number}")
+            info = render(order)
+        return {"order_info_get_response": {"order_info": info}}
+
+    def api_pdd_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
+
+    def api_pdd_pop_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
+        token = self.issue_token(str(call.params.get("refresh_token", "")))
+        return {"pop_auth_token_refresh_response": {
+            "access_token": token, "refresh_token": self.creds.refresh_token, "expires_in": 86400,
+            "owner_id": "102345678"}}
+
+    def api_pdd_finance_balance_daily_bill_url_get(self, call: Call,
+                                                   entry: dict[str, Any]) -> Any:
+        day = str(call.params.get("bill_date", ""))
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise Rejection("parameter", "bill_date must be yyyy-MM-dd") from None
+        return {"finance_balance_daily_bill_url_get_response": {
+            "download_url": f"{self.base_url}{BILL_PATH}{day}.csv"}}
+
+    def bill_csv(self, day: str) -> bytes:
+        """The day's 货款账单: income per completed order, and its service fee."""
+        first = datetime.combine(date.fromisoformat(day), datetime.min.time(), BEIJING)
+        lo, hi = int(first.timestamp()), int((first + timedelta(days=1)).timestamp())
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(BILL_COLUMNS)
+        with self.world.lock:
+            done = [o for o in self.world.orders[self.platform].values()
+                    if o.completed_ts is not None and lo <= o.completed_ts < hi]
+        for o in sorted(done, key=lambda o: o.completed_ts or 0):
+            when = ts(o.completed_ts or 0)
+            pay = o.payment_fen
+            fee = round(pay * SERVICE_FEE_RATE)
+            writer.writerow([o.order_no, when, f"{pay / 100:.2f}", "", "交易收入", "",
+                             f"订单{o.order_no}交易收入"])
+            writer.writerow([o.order_no, when, "", f"-{fee / 100:.2f}", "技术服务费", "",
+                             f"订单{o.order_no}技术服务费"])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,104 @@
+"""Simulated Taobao Open Platform: ``/router/rest``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from ..connectors import taobao as top
+from ..synth import render
+from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+
+
+class TopGateway(Gateway):
+    platform = "taobao"
+    routes = (top.API_PATH,)
+    tokenless = frozenset({top.REFRESH_API})
+
+    def parse(self, req: SimRequest) -> Call:
+        params = {**req.query, **req.form}
+        api = params.get("method")
+        if not api:
+            raise Rejection("parameter", "missing method")
+        system = {"method", "app_key", "session", "timestamp", "format", "v", "sign_method",
+                  "sign", "partner_id", "simplify", "target_app_key"}
+        return Call(api, params, {k: v for k, v in params.items() if k not in system})
+
+    def authenticate(self, call: Call) -> None:
+        p = call.params
+        if p.get("app_key") != self.creds.app_key:
+            raise Rejection("app_key")
+        method = p.get("sign_method", "md5")
+        if method not in ("md5", "hmac", "hmac-sha256"):
+            raise Rejection("parameter", f"unsupported sign_method {method}")
+        if p.get("sign") != top.sign(p, self.creds.secret, method):
+            raise Rejection("signature")
+
+    def token_of(self, call: Call) -> str | None:
+        return call.params.get("session")
+
+    def error_body(self, kind: str, detail: str) -> Any:
+        code, msg, sub = top.ERRORS.get(kind, top.ERRORS["parameter"])
+        err: dict[str, Any] = {"code": code, "msg": msg, "request_id": uuid.uuid4().hex[:13]}
+        if sub:
+            err["sub_code"] = sub
+        if detail:
+            err["sub_msg"] = detail
+        return {"error_response": err}
+
+    # -- APIs ------------------------------------------------------------------------------
+
+    def api_taobao_trades_sold_increment_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        p = call.params
+        if not p.get("fields"):
+            raise Rejection("parameter", "fields is required")
+        start = beijing_epoch(p.get("start_modified"), "start_modified")
+        end = beijing_epoch(p.get("end_modified"), "end_modified")
+        entry["window"] = (start, end)
+        if end < start or end - start > top.MAX_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_modified and end_modified must be within one "
+                                         "day")
+        page = int_param(p, "page_no", 1, low=1)
+        size = int_param(p, "page_size", 40, low=1, high=100)
+        fields = set(str(p["fields"]).split(","))
+        with self.world.lock:
+            listed = self.world.modified_between(self.platform, start, end)
+            trades = [_only(render(o), fields) for o in page_slice(listed, page, size)]
+        self.churn(listed)
+        body: dict[str, Any] = {}
+        if trades:
+            body["trades"] = {"trade": trades}
+        if p.get("use_has_next") == "true":
+            body["has_next"] = page * size < len(listed)
+        else:
+            body["total_results"] = len(listed)
+        return {"trades_sold_increment_get_response": body}
+
+    def api_taobao_trade_fullinfo_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        tid = str(call.params.get("tid", ""))
+        with self.world.lock:
+            order = self.world.get(self.platform, tid)
+            if order is None:
+                raise Rejection("parameter", f"no trade {tid}")
+            trade = _only(render(order), set(str(call.params.get("fields", "")).split(",")))
+        return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def api_taobao_top_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
+        token = self.issue_token(str(call.params.get("refresh_token", "")))
+        result = {"access_token": token, "refresh_token": self.creds.refresh_token,
+                  "expires_in": 86400, "token_type": "Bearer"}
+        return {"top_auth_token_refresh_response": {"token_result": json.dumps(result)}}
+
+    def api_taobao_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        from ..synth.fmt import ts
+
+        return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
+
+
+def _only(trade: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    """TOP returns only the asked-for fields (``tid_str`` comes with ``tid``)."""
+    if not fields or fields == {""}:
+        return trade
+    keep = set(fields) | ({"tid_str"} if "tid" in fields else set())
+    return {k: v for k, v in trade.items() if k in keep}
