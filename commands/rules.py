@@ -236,7 +236,7 @@ The table lists the orders where a rule fired (--all: every order), hits per rul
 summary line.  --format json prints one JSON object per order (platform, platform_order_no,
 order_id, fired: [{rule, name, actions, why}]).
 
-History functions (orders today by this phone...) count the sample orders together with the
+History functions (orders by this phone that day...) count the sample orders together with the
 workspace's stored orders, each (platform, order number) once.  --at sets the clock: "today",
 now() and promo windows; sample exports are best judged at their snapshot time.
 """
