@@ -34,8 +34,10 @@ COMMAND_MODULES = (
     "orderhub.commands.orders",
     "orderhub.commands.db",
     "orderhub.commands.demo",
+    "orderhub.commands.migrate",
     "orderhub.commands.rules",
     "orderhub.commands.flows",
+    "orderhub.commands.service",
 )
 
 EXIT_REJECTED = 10

@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .model import DEFAULT_TZ
+from .service.config import ServiceConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -39,6 +40,8 @@ class WorkspaceConfig(BaseModel):
     warehouses: list[WarehouseConfig] = Field(default_factory=list)
     regions: dict[str, list[str]] | None = Field(
         None, description="region -> provinces, overriding the default split (华东, 华南...)")
+    service: ServiceConfig = Field(default_factory=ServiceConfig,
+                                   description="orderhub run / worker: schedules, queue, outbox")
 
     @field_validator("timezone")
     @classmethod
@@ -157,6 +160,15 @@ def _write_sample_stock(path: Path, catalog: Path) -> None:
                        default_warehouses())
 
 
+def _write_flow_schema(path: Path) -> None:
+    """The flows' JSON Schema, named by the ``yaml-language-server`` comment of each flow."""
+    import json
+
+    from .engine.flows import json_schema
+
+    path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def default_warehouses() -> list[WarehouseConfig]:
     """The example warehouse set of :data:`CONFIG_TEMPLATE` (used when a config has none)."""
     data = yamlfile.parse(CONFIG_TEMPLATE, "<config template>")
@@ -190,6 +202,7 @@ def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
         synth_examples.main([str(examples)])
     put(root / "catalog.csv", lambda p: shutil.copyfile(examples / "catalog.csv", p))
     put(root / "stock.csv", lambda p: _write_sample_stock(p, root / "catalog.csv"))
+    put(root / "flows" / "flow.schema.json", _write_flow_schema)
     if samples:
         put(root / "samples", lambda p: shutil.copytree(examples, p))
     return written

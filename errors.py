@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,10 @@ class RecordError(OrderhubError):
         field: str | None = None,
         order_no: str | None = None,
         unit: str = "record",
+        cells: list[Any] | None = None,
     ) -> None:
         self.reason = reason
+        self.cells = cells  # the row as read, when it could not be made a record (rejects files)
         self.unit = unit
         self.file = file
         self.record = record

@@ -133,7 +133,7 @@ def _read_csv(path: Path) -> Iterator[SourceRecord | RecordError]:
         if len(row) != len(header):
             yield RecordError(
                 f"row has {len(row)} cells, the header has {len(header)}",
-                file=str(path), record=rowno, unit="row", order_no=_first(row),
+                file=str(path), record=rowno, unit="row", order_no=_first(row), cells=row,
             )
             continue
         record = {h: _clean_cell(v) for h, v in zip(header, row, strict=True)}

@@ -7,8 +7,10 @@ does the same normalization without a store, for dry-runs.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,28 +145,48 @@ def ingest(
     """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled."""
     norm = Normalizer(**options)
     summary = IngestSummary()
-    for path in map(Path, paths):
-        items = norm.records(path)
-        if on_file:
-            on_file(path, len(items))
-        summary.files += 1
-        pending: list[Order] = []
-        for i, item in enumerate(items, 1):
-            out = norm.normalize(item, path)
-            if isinstance(out, Reject):
-                summary.rejects.append(out)
-            else:
-                pending.append(out)
-                key = out.source or "?"
-                summary.by_source[key] = summary.by_source.get(key, 0) + 1
-            if len(pending) >= batch_size or i == len(items):
-                _flush(store, pending, summary)
-                pending = []
-                if progress:
-                    progress(i)
+    with _few_collections():
+        for path in map(Path, paths):
+            _ingest_file(store, norm, path, summary, batch_size, progress, on_file)
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Bulk work allocates millions of objects that all survive; Python's default collector
+    thresholds would re-scan them over and over, costing a third of the time."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
+                 batch_size: int, progress: Progress | None,
+                 on_file: Callable[[Path, int], None] | None) -> None:
+    """One file: normalize its records and store them in batches."""
+    items = norm.records(path)
+    if on_file:
+        on_file(path, len(items))
+    summary.files += 1
+    pending: list[Order] = []
+    for i, item in enumerate(items, 1):
+        out = norm.normalize(item, path)
+        if isinstance(out, Reject):
+            summary.rejects.append(out)
+        else:
+            pending.append(out)
+            key = out.source or "?"
+            summary.by_source[key] = summary.by_source.get(key, 0) + 1
+        if len(pending) >= batch_size or i == len(items):
+            _flush(store, pending, summary)
+            pending = []
+            if progress:
+                progress(i)
 
 
 def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary) -> None:

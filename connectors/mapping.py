@@ -29,6 +29,7 @@ from pydantic import (
 from ..dsl import yamlfile
 from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
+from .cleaning import CleanSpec, cleaner
 from .transforms import TRANSFORMS, zone
 
 Getter = Callable[[Any], Any]
@@ -86,8 +87,13 @@ class StatusRule(_Spec):
 
 
 class StatusSpec(_Spec):
+    """The status table.  A ``map`` entry whose status is empty (``~``) is listed but not yet
+    decided: records with that value are rejected as unknown, never guessed.  ``table`` names
+    an XLSX or CSV file (old value, new status), relative to the mapping file."""
+
     from_: str | None = Field(None, alias="from")
-    map: dict[str, OrderStatus] = Field(default_factory=dict)
+    map: dict[str, OrderStatus | None] = Field(default_factory=dict)
+    table: str | None = None
     rules: list[StatusRule] = Field(default_factory=list)
 
 
@@ -112,10 +118,11 @@ class DetectSpec(_Spec):
 class MappingSpec(_Spec):
     name: str
     platform: Platform
-    kind: Literal["api", "export"] = "api"
+    kind: Literal["api", "export", "legacy"] = "api"
     description: str = ""
     timezone: str = "Asia/Shanghai"
     detect: DetectSpec = Field(default_factory=DetectSpec)
+    clean: CleanSpec | None = None
     envelopes: list[str] = Field(default_factory=list)
     order: dict[str, FieldLike]
     items: ItemsSpec | None = None
@@ -147,6 +154,7 @@ class Mapping:
         self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
         self._status = _status_fn(spec.status)
+        self._clean = cleaner(spec.clean) if spec.clean else None
         self._status_fields = list(dict.fromkeys(
             [k for r in spec.status.rules for k in r.when]
             + ([spec.status.from_] if spec.status.from_ else [])))
@@ -175,6 +183,8 @@ class Mapping:
             raise RecordError(f"expected an object, got {type(record).__name__}")
         data: dict[str, Any] = {"platform": self.platform, "source": self.name,
                                 "timezone": self.spec.timezone, "raw": record}
+        if self._clean is not None:
+            record = self._clean(record)
         receiver: dict[str, Any] = {}
         for target, get in self._order:
             value = get(record)
@@ -423,6 +433,11 @@ def load_mapping(path: Path) -> Mapping:
             )
     if errors:
         raise SourceErrors(errors)
+    if spec.status.table:
+        from .tables import read_status_table
+
+        table = read_status_table(path.parent / spec.status.table)
+        spec.status.map = {**spec.status.map, **table}
     return Mapping(spec, str(path))
 
 

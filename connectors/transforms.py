@@ -9,8 +9,9 @@ phones with ``'``; JD writes ``0001-01-01 00:00:00`` for "never"; Douyin counts 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -171,3 +172,138 @@ TRANSFORMS: dict[str, Transform] = {
     "unix": as_unix,
     "raw": as_raw,
 }
+
+
+# -- legacy exports (``orderhub migrate``) ---------------------------------------------------
+# Old ERPs and hand-kept Excel sheets write the same value many ways; these transforms accept the
+# common forms and give a reason a person can act on for the rest.  They apply NFKC first, so
+# full-width digits, letters and punctuation (２０２５／３／１, ＋８６, ￥) read like ASCII.
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+_LEGACY_DT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:(?:\s+|T|\s*)(\d{1,2})\s*[:时點点]\s*(\d{1,2})\s*分?"
+    r"(?:\s*:?\s*(\d{1,2})\s*秒?)?)?"
+    r"(?:\.\d+)?$"
+)
+_PHONE_JUNK = re.compile(r"[\s\-()（）.]")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+_MASKED = re.compile(r"^1\d{2}\*{4}\d{4}$")
+_PLATFORM_NAMES = {
+    "taobao": ("淘宝", "天猫", "tmall", "taobao", "tb", "淘宝网", "天猫商城"),
+    "jd": ("京东", "jd", "jingdong", "京东商城"),
+    "pdd": ("拼多多", "pdd", "pinduoduo"),
+    "douyin": ("抖音", "抖店", "douyin", "dy", "抖音小店"),
+    "other": ("其他", "线下", "门店", "other", "offline", "微店", "自营"),
+}
+_PLATFORMS = {name.lower(): key for key, names in _PLATFORM_NAMES.items() for name in names}
+
+
+def nfkc(text: str) -> str:
+    """Full-width forms to their ASCII twins (and the ideographic space to a space)."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def excel_serial(days: float, tz: tzinfo) -> datetime:
+    """An Excel date serial (days since 1899-12-30, time as the fraction) in ``tz``."""
+    if not 1 <= days < 2958466:
+        raise ValueError(f"not an Excel date serial: {days!r}")
+    seconds = round(days * 86400)
+    return (_EXCEL_EPOCH + timedelta(seconds=seconds)).replace(tzinfo=tz)
+
+
+def as_legacy_datetime(value: Any, tz: tzinfo) -> datetime | None:
+    """Dates as legacy exports write them, in the mapping's timezone.
+
+    ``2025/3/1 9:05``, ``2025-03-01T09:05``, ``2025年3月1日 9时5分``, ``2025.3.1``, ``20250301``,
+    ``202503010905``, Excel serial numbers (``45717.38``, also as XLSX numbers) and the forms
+    ``datetime`` reads.  Impossible dates (2025-02-30) are an error, never rolled over.
+    """
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return excel_serial(float(value), tz)
+    text = nfkc(str(value)).strip()
+    if _blank(text) or text.startswith(_NEVER):
+        return None
+    found = _LEGACY_DT.match(text) or _COMPACT.match(text)
+    if found is None and _SERIAL.match(text):
+        return excel_serial(float(text), tz)
+    if found:
+        parts = [int(p) if p else 0 for p in found.groups()]
+        try:
+            return datetime(*parts, tzinfo=tz)  # type: ignore[misc]
+        except ValueError as exc:
+            raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+    try:
+        return as_datetime(text, tz)
+    except ValueError:
+        raise ValueError(f"not a date-time: {value!r}") from None
+
+
+def as_clean_phone(value: Any, tz: tzinfo) -> str | None:
+    """Chinese phone numbers in one form: ``13812345678`` or ``021-61234567``.
+
+    Drops ``+86``/``0086``/``86`` before a mobile number, spaces, dashes, brackets and the
+    export quirks ``phone`` drops; a masked mobile (``138****5678``) is kept as it is.
+    """
+    if _blank(value):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, float):
+        raise ValueError(f"phone {value!r} was stored as a number; format the column as text")
+    text = nfkc(str(value)).strip().lstrip("'").strip()
+    if _MASKED.match(text):
+        return text
+    digits = _PHONE_JUNK.sub("", text)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and _MOBILE.match(digits[len(prefix):]):
+            digits = digits[len(prefix):]
+            break
+    if _MOBILE.match(digits):
+        return digits
+    if _LANDLINE.match(digits):
+        area = 3 if digits[1] in "12" else 4
+        return f"{digits[:area]}-{digits[area:]}"
+    raise ValueError(f"not a phone number: {value!r}")
+
+
+def as_amount(value: Any, tz: tzinfo) -> Decimal | None:
+    """Amounts as people type them: ``￥1,299.00``, ``128元``, ``９９.５``, ``RMB 88``."""
+    if _blank(value):
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    text = nfkc(str(value)) if isinstance(value, str) else value
+    try:
+        return as_yuan(text, tz)
+    except ValueError:
+        raise ValueError(f"not an amount: {value!r}") from None
+
+
+def as_platform(value: Any, tz: tzinfo) -> str | None:
+    """Platform names in Chinese or English (淘宝, 天猫, 京东, 拼多多, 抖音, 线下, ...)."""
+    if _blank(value):
+        return None
+    text = nfkc(str(value)).strip().lower()
+    found = _PLATFORMS.get(text)
+    if found is None:
+        known = ", ".join(n for names in _PLATFORM_NAMES.values() for n in names[:2])
+        raise ValueError(f"unknown platform {value!r} (known: {known})")
+    return found
+
+
+TRANSFORMS.update({
+    "legacy_datetime": as_legacy_datetime,
+    "clean_phone": as_clean_phone,
+    "amount": as_amount,
+    "platform": as_platform,
+})

@@ -177,13 +177,20 @@ class OrderStore:
             rows.append(_row(order, order_id, doc, digest, now, version=1))
             event_rows.extend(_event_rows(order_id, diff(None, order), now))
             result.ids[order.key] = order_id
-        stmt = self._insert_ignore().returning(orders.c.platform_order_no)
-        inserted = {r[0] for r in conn.execute(stmt, rows)}
+        if self._dialect == "sqlite":
+            # BEGIN IMMEDIATE made this transaction the only writer since the lookup, so no
+            # other process can have inserted these: the plain executemany fast path is safe.
+            conn.execute(insert(orders), rows)
+            inserted = {o.platform_order_no for o in fresh}
+        else:
+            stmt = self._insert_ignore().returning(orders.c.platform_order_no)
+            inserted = {r[0] for r in conn.execute(stmt, rows)}
         lost = [o for o in fresh if o.platform_order_no not in inserted]
-        for order in lost:
-            result.ids.pop(order.key, None)
-        lost_ids = {rows[i]["id"] for i, o in enumerate(fresh) if o in lost}
-        event_rows = [e for e in event_rows if e["order_id"] not in lost_ids]
+        if lost:
+            lost_ids = set()
+            for order in lost:
+                lost_ids.add(result.ids.pop(order.key))
+            event_rows = [e for e in event_rows if e["order_id"] not in lost_ids]
         if event_rows:
             conn.execute(insert(order_events), event_rows)
         result.new += len(inserted)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from orderhub.cli import main
-
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 

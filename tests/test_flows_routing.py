@@ -52,7 +52,8 @@ def test_address_text_alone_is_enough(flows) -> None:  # type: ignore[no-untyped
 
 @pytest.mark.parametrize(("province", "city"), [("广东省", "广州市"), ("西藏自治区", "拉萨市"),
                                                 ("北京市", "北京市")])
-def test_cold_chain_goes_to_the_shanghai_cold_warehouse_from_anywhere(flows, province, city) -> None:  # type: ignore[no-untyped-def]
+def test_cold_chain_goes_to_the_shanghai_cold_warehouse_from_anywhere(  # type: ignore[no-untyped-def]
+        flows, province, city) -> None:
     (r,) = route_orders([order(province, city, ("CRAB", 1), ("TOWEL", 1))], flows, full_stock(),
                         now=NOW)
     assert r.warehouse == "SH-COLD"

@@ -144,3 +144,27 @@ def test_cli_ingest_json_summary_and_exit_codes(tmp_path: Path, gbk_export: Path
     assert doc["payment"] == "206.00" and [e["type"] for e in doc["events"]] == ["created", "paid"]
     missing = runner.invoke(main, ["-w", str(ws), "orders", "show", "jd:0"])
     assert missing.exit_code == 4 and "no order 'jd:0'" in missing.stderr
+
+
+def test_pdd_xlsx_export_lands(store: OrderStore, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["订单号", "订单状态", "商品总价(元)", "邮费(元)", "用户实付金额(元)",
+                  "商品数量(件)", "订单成交时间", "支付时间", "商品", "商家编码-规格维度",
+                  "收货人", "手机", "省", "市", "区", "详细地址", "售后状态"])
+    sheet.append(["251126-000000000000001", "待发货", 59, 0, 59, 1, "2025-11-26 10:00:00",
+                  "2025-11-26 10:00:05", "鲜牛奶1L", "CC-MILK-1L", "赵六", "13700000000",
+                  "四川省", "成都市", "武侯区", "天府大道100号", "无售后或售后取消"])
+    sheet.append(["251126-000000000000002", "已发货，待签收", "88.5", 0, "88.5", 2,
+                  "2025-11-26 11:00:00", "2025-11-26 11:00:05", "毛巾", "HJ-TOWEL-001",
+                  "钱七", "13700000001", "湖北省", "武汉市", "洪山区", "珞喻路1号", "退款中"])
+    path = tmp_path / "pdd-orders.xlsx"
+    book.save(path)
+    summary = ingest(store, [path])
+    assert summary.counts() == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    first = store.get("pdd:251126-000000000000001")
+    assert first.status == OrderStatus.paid and str(first.payment) == "59.00"
+    assert first.receiver.city == "成都市" and first.items[0].sku == "CC-MILK-1L"
+    assert store.get("pdd:251126-000000000000002").status == OrderStatus.refunding

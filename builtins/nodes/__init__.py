@@ -25,16 +25,16 @@ def register(cls: N) -> N:
     return cls
 
 
-from . import (  # noqa: E402, I001 - registration order is the order in the schema and docs
+from . import (  # noqa: E402 - registration order is the order in the schema and docs
+    actions,
     decision,
-    table,
     geofence,
     inventory,
-    threshold,
-    actions,
     notify,
     output,
     subflow,
+    table,
+    threshold,
 )
 
 __all__ = ["REGISTRY", "register", "decision", "table", "geofence", "inventory", "threshold",

@@ -84,7 +84,8 @@ class InventoryNode(LinearNode):
                     considered.append((code, False, "no such warehouse in the config"))
                     continue
                 if require and not require <= caps[code]:
-                    considered.append((code, False, f"lacks {', '.join(sorted(require - caps[code]))}"))
+                    missing = ", ".join(sorted(require - caps[code]))
+                    considered.append((code, False, f"lacks {missing}"))
                     continue
                 short = stock.shortages(code, needs)
                 if short:

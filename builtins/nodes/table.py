@@ -166,9 +166,9 @@ def _predicate(c: NodeCompiler, loc: Loc, cell: Cell, t: ExprType) -> Callable[[
 
 def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
             rows: list[list[Callable[[Any], bool] | None]], names: list[str]) -> Step:
-    thens = [r.then for r in spec.rows]
+    thens = [_plain(r.then) for r in spec.rows]
     reasons = [r.reason for r in spec.rows]
-    default, hit, nxt = spec.default, spec.hit, spec.next
+    default, hit, nxt = _plain(spec.default), spec.hit, spec.next
     getters = [i[1] for i in inputs]
     collect_keys = sorted({k for t in thens for k in t})
 
@@ -210,6 +210,15 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
         return nxt
 
     return decide
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists (not ruamel's commented ones, which are slow to iterate)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _atoms(domain: list[Any] | None, cells: Iterable[Any], t: ExprType) -> list[Any]:

@@ -49,27 +49,27 @@ class LoadThresholdNode(LinearNode):
             limit = thresholds[code]
             n = load.load(code)
             if not load.over(code, limit, h):
-                why = f"{code} has {n} pending today" + \
-                    (f", below its threshold {limit}" if limit is not None else "")
-                rs.step(node, "load_threshold", why, {"load": n, "threshold": limit})
+                rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
+                                                 code, n, limit), {"load": n, "threshold": limit})
                 return nxt
             considered: list[tuple[str, bool, str]] = []
             stock, needs = rs.routing.stock, rs.needs
             for other, km in network.by_distance(rs.destination.coords):
                 if other == code:
                     continue
-                dist = f"{km:.0f} km" if km is not None else "distance unknown"
                 if max_km is not None and (km is None or km > max_km):
-                    considered.append((other, False, f"{dist}, farther than {max_km:g} km"))
+                    considered.append((other, False, ("{:.0f} km, farther than {:g} km",
+                                                      km or 0, max_km)))
                     break
                 if require and not require <= caps[other]:
-                    considered.append((other, False, f"{dist}, lacks {', '.join(require)}"))
+                    considered.append((other, False, ("lacks {}", ", ".join(require))))
                     continue
                 other_limit = thresholds[other]
                 if not load.can_take(other, other_limit, h):
-                    considered.append((other, False, f"{dist}, busy: {load.load(other)} pending "
-                                                     f"(threshold {other_limit})"))
+                    considered.append((other, False, ("{:.0f} km, busy: {} pending (threshold {})",
+                                                      km or 0, load.load(other), other_limit)))
                     continue
+                dist = f"{km:.0f} km" if km is not None else "distance unknown"
                 short = stock.shortages(other, needs)
                 if short:
                     considered.append((other, False, f"{dist}, out of stock: "
@@ -86,9 +86,9 @@ class LoadThresholdNode(LinearNode):
                         f"divert to {other}", {"load": n, "threshold": limit}, considered)
                 return nxt
             rs.reason(f"{code} is over its threshold ({n} pending, threshold {limit}) but no "
-                      "nearby warehouse can take the order; kept")
-            rs.step(node, "load_threshold", f"{code} over threshold, no warehouse can take it; "
-                    "kept", {"load": n, "threshold": limit}, considered)
+                      "other warehouse can take the order; kept")
+            rs.step(node, "load_threshold", "over threshold, no warehouse can take it; kept",
+                    {"load": n, "threshold": limit}, considered)
             return nxt
 
         return balance

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ...dsl import CompiledExpression, ExprType, compile_expression
-from ...dsl import yamlfile
+from ...dsl import CompiledExpression, ExprType, compile_expression, yamlfile
 from ...errors import SourceError, SourceSpan
 from .model import Loc
 from .runtime import FlowRuntimeError

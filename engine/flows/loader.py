@@ -17,8 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...dsl import ExprType
-from ...dsl import yamlfile
+from ...dsl import ExprType, yamlfile
 from ...errors import SourceError, SourceErrors
 from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
@@ -213,8 +212,9 @@ def _compile(docs: list[tuple[FileDoc, Any]], network: Network, timezone: str,
     unique: list[tuple[FileDoc, Any]] = []
     for doc, spec in docs:
         if spec.name in seen:
-            errors.append(SourceError(f"flow {spec.name!r} is also defined in {seen[spec.name].path}",
-                                      doc.span(("name",)), source=doc.text))
+            errors.append(SourceError(
+                f"flow {spec.name!r} is also defined in {seen[spec.name].path}",
+                doc.span(("name",)), source=doc.text))
             continue
         seen[spec.name] = doc
         unique.append((doc, spec))
@@ -251,7 +251,8 @@ def _compile_flow(doc: FileDoc, spec: Any, env: CompileEnv) -> CompiledFlow:
     return flow
 
 
-def _variables(docs: Iterable[tuple[FileDoc, Any]], errors: list[SourceError]) -> dict[str, ExprType]:
+def _variables(docs: Iterable[tuple[FileDoc, Any]],
+               errors: list[SourceError]) -> dict[str, ExprType]:
     """Built-in variables plus every decision table's outputs (types from their values)."""
     out = dict(BUILTIN_VARIABLES)
     origin: dict[str, str] = {}

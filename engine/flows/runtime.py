@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import OrderhubError, SourceSpan
-from .trace import Trace, TraceStep
+from .trace import Trace
 
 if TYPE_CHECKING:
     from ...dsl import EvalContext
@@ -142,7 +142,7 @@ class RunState:
 
     def step(self, node: str, type_: str, why: str, values: dict[str, Any] | None = None,
              considered: list[tuple[str, bool, str]] | None = None) -> None:
-        self.trace.steps.append(TraceStep(node, type_, why, values, considered, self.flow))
+        self.trace.raw.append((node, type_, why, values, considered, self.flow))
 
     def reason(self, text: str) -> None:
         self.result.reasons.append(text)

@@ -16,13 +16,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+)
 
 from ...connectors.files import decode
 from ...errors import RecordError
 from ...store.schema import BigId, JSONDoc, UTCDateTime, metadata, orders
 from .runtime import RouteResult
 from .state import StockLevels
+from .trace import Trace
 
 stock_table = Table(
     "stock",
@@ -66,7 +78,8 @@ class StockImport:
     rejected: list[RecordError] = field(default_factory=list)
 
 
-def read_stock_csv(path: Path, known: Sequence[str] | None = None) -> tuple[list[tuple], list[RecordError]]:
+def read_stock_csv(path: Path, known: Sequence[str] | None = None
+                   ) -> tuple[list[tuple[str, str, int, int]], list[RecordError]]:
     """(warehouse, sku, on_hand, reserved) rows of a stock CSV (UTF-8 or GB18030), and the
     rejected rows.  Headers may be English or Chinese (仓库, 商家编码, 库存, 占用)."""
     text, _ = decode(path.read_bytes())
@@ -138,19 +151,45 @@ class RoutingStore:
                 {"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
                 for w, s, n, r in rows])
 
-    def save_reservations(self, stock: StockLevels) -> None:
-        """Write back the rows routing changed (reserved quantities), in one batch."""
-        self.put_stock(stock.changed_rows())
+    def save_reservations(self, stock: StockLevels, *, now: datetime | None = None) -> None:
+        """Write back the reserved quantities routing changed: one batched UPDATE (and an
+        INSERT for SKUs a warehouse had no row for)."""
+        now = now or datetime.now(UTC)
+        rows = stock.changed_rows()
+        known = self._keys({(w, s) for w, s, _, _ in rows})
+        update = stock_table.update().where(
+            stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
+        ).values(reserved=bindparam("r"), updated_at=bindparam("u"))
+        with self.engine.begin() as conn:
+            old = [{"w": w, "s": s, "r": r, "u": now} for w, s, _, r in rows if (w, s) in known]
+            if old:
+                conn.execute(update, old)
+            new = [{"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
+                   for w, s, n, r in rows if (w, s) not in known]
+            if new:
+                conn.execute(stock_table.insert(), new)
         stock.changed.clear()
+
+    def _keys(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not wanted:
+            return set()
+        with self.engine.connect() as conn:
+            warehouses = sorted({w for w, _ in wanted})
+            found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku)
+                                 .where(stock_table.c.warehouse.in_(warehouses)))
+            return {(w, s) for w, s in found} & wanted
 
     def record(self, results: Sequence[RouteResult], *, now: datetime | None = None) -> int:
         """Store routing decisions (with traces) in one batch; results without an order id or
         without a flow are skipped.  Returns the number stored."""
         now = now or datetime.now(UTC)
+        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
         rows = [{"order_id": r.order_id, "flow": r.flow, "version": r.version,
                  "warehouse": r.warehouse, "diverted_from": r.diverted_from,
-                 "result": r.as_json(),
-                 "trace": json.dumps(r.trace.as_json(), ensure_ascii=False) if r.trace else None,
+                 "result": {"path": r.path, "reasons": r.reasons, "region": r.region,
+                            "stockout": r.stockout, "error": r.error,
+                            "actions": [a.as_json() for a in r.actions]},
+                 "trace": dumps(r.trace.compact()) if r.trace else None,
                  "at": now}
                 for r in results if r.order_id and r.flow]
         if rows:
@@ -166,7 +205,11 @@ class RoutingStore:
             out = []
             for r in conn.execute(query):
                 doc = dict(r._mapping)
-                doc["trace"] = json.loads(doc["trace"]) if doc["trace"] else None
+                doc["result"] = {**doc["result"], "flow": doc["flow"], "version": doc["version"],
+                                 "warehouse": doc["warehouse"],
+                                 "diverted_from": doc["diverted_from"]}
+                doc["trace"] = Trace.from_json(json.loads(doc["trace"])).as_json() \
+                    if doc["trace"] else None
                 out.append(doc)
             return out
 

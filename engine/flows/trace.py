@@ -6,8 +6,13 @@ looks: the router records a trace for every order, most are never read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+
+def text(why: Any) -> str:
+    """A reason as text: nodes on the hot path record ``(format, *args)`` and format late."""
+    return why if isinstance(why, str) else why[0].format(*why[1:])
 
 
 @dataclass(slots=True)
@@ -22,6 +27,11 @@ class TraceStep:
     considered: list[tuple[str, bool, str]] | None = None
     flow: str | None = None
 
+    def __post_init__(self) -> None:
+        self.why = text(self.why)
+        if self.considered:
+            self.considered = [(w, ok, text(why)) for w, ok, why in self.considered]
+
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"node": self.node, "type": self.type, "why": self.why}
         if self.flow:
@@ -34,13 +44,28 @@ class TraceStep:
         return out
 
 
-@dataclass(slots=True)
 class Trace:
-    """The steps of one order's run through a flow (and the sub-flows it called)."""
+    """The steps of one order's run through a flow (and the sub-flows it called).
 
-    flow: str
-    version: str
-    steps: list[TraceStep] = field(default_factory=list)
+    Nodes append plain tuples to ``raw`` (cheap: most traces are never read); ``steps`` turns
+    them into :class:`TraceStep` objects on first use."""
+
+    __slots__ = ("flow", "version", "raw", "_steps")
+
+    def __init__(self, flow: str, version: str, steps: list[TraceStep] | None = None) -> None:
+        self.flow = flow
+        self.version = version
+        self.raw: list[tuple[Any, ...]] = []
+        self._steps: list[TraceStep] | None = steps
+
+    @property
+    def steps(self) -> list[TraceStep]:
+        if self._steps is None or len(self._steps) != len(self.raw) and self.raw:
+            self._steps = [TraceStep(*t) for t in self.raw]
+        return self._steps
+
+    def __repr__(self) -> str:
+        return f"Trace({self.flow!r}, {self.version!r}, {len(self.raw)} steps)"
 
     def as_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "version": self.version,
@@ -59,8 +84,16 @@ class Trace:
                 out.append(f"      {'✓' if ok else '✗'} {w}: {why}")
         return out
 
+    def compact(self) -> dict[str, Any]:
+        """What the store keeps: the raw step tuples (formatted when read back)."""
+        return {"flow": self.flow, "version": self.version, "raw": self.raw}
+
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Trace:
+        if "raw" in doc:
+            trace = cls(doc.get("flow", ""), doc.get("version", ""))
+            trace.raw = [tuple(step) for step in doc["raw"]]
+            return trace
         steps = [TraceStep(s["node"], s["type"], s["why"], s.get("values"),
                            [(c["warehouse"], c["chosen"], c["why"]) for c in s["considered"]]
                            if s.get("considered") else None, s.get("flow"))

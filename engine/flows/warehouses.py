@@ -121,7 +121,8 @@ class Network:
         coords = geo.coords(prov, city_name, district)
         return Destination(prov, city_name, district, geo.region_of(prov), coords, source)
 
-    def by_distance(self, coords: tuple[float, float] | None) -> tuple[tuple[str, float | None], ...]:
+    def by_distance(self, coords: tuple[float, float] | None
+                    ) -> tuple[tuple[str, float | None], ...]:
         """All warehouses nearest first from ``coords`` (config order when unknown)."""
         found = self._nearest.get(coords)
         if found is None:

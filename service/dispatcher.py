@@ -1,0 +1,86 @@
+"""The outbox dispatcher: a thread that leases due messages and delivers them through channels."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from .channels import Channel, DeliveryError, build_channels
+from .config import ServiceConfig
+from .outbox import Backoff, Outbox, OutboxMessage
+
+log = logging.getLogger("orderhub.service.outbox")
+
+
+class Dispatcher(threading.Thread):
+    def __init__(self, outbox: Outbox, config: ServiceConfig,
+                 channels: dict[str, Channel] | None = None,
+                 count: Callable[[str], None] = lambda _: None) -> None:
+        super().__init__(name="orderhub-outbox", daemon=True)
+        self.outbox = outbox
+        self.config = config
+        self.client = httpx.Client(timeout=config.send_timeout_seconds)
+        self.channels = channels or build_channels(config.channels, self.client)
+        self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
+        # a send is leased for its timeout plus a margin; after that another dispatcher retries
+        self.lease = timedelta(seconds=config.send_timeout_seconds * 2 + 5)
+        self.count = count
+        self.stop_event = threading.Event()
+        self.idle = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    sent = self.step()
+                except Exception:  # noqa: BLE001 - database blip: wait and go on
+                    log.exception("outbox dispatcher step failed")
+                    sent = 0
+                if sent:
+                    self.idle.clear()
+                else:
+                    self.idle.set()
+                    self.stop_event.wait(self.config.poll_seconds)
+        finally:
+            self.client.close()
+
+    def step(self, limit: int = 20) -> int:
+        """Deliver one batch of due messages; returns how many were tried."""
+        messages = self.outbox.claim_due(limit, datetime.now(UTC), self.lease)
+        for message in messages:
+            self.deliver(message)
+            if self.stop_event.is_set():
+                # give back what we did not try: due again at once for the next start
+                for rest in messages[messages.index(message) + 1:]:
+                    self.outbox.release(rest, datetime.now(UTC))
+                break
+        return len(messages)
+
+    def deliver(self, message: OutboxMessage) -> None:
+        channel = self.channels.get(message.kind)
+        extra = {"event": "outbox", "outbox_id": message.id, "kind": message.kind,
+                 "attempt": message.attempts}
+        try:
+            if channel is None:
+                raise DeliveryError(f"no channel {message.kind!r}", retryable=False)
+            channel.send(message.payload, message.idempotency_key)
+        except DeliveryError as exc:
+            status = self.outbox.failed(message, str(exc), datetime.now(UTC),
+                                        retryable=exc.retryable,
+                                        max_attempts=self.config.max_attempts,
+                                        backoff=self.backoff)
+            self.count("outbox_dead" if status == "dead" else "outbox_retries")
+            level = logging.ERROR if status == "dead" else logging.WARNING
+            log.log(level, "outbox %d (%s) attempt %d failed: %s -> %s", message.id,
+                    message.kind, message.attempts, exc, status, extra={**extra, "status": status})
+            return
+        self.outbox.sent(message, datetime.now(UTC))
+        self.count("outbox_sent")
+        log.debug("outbox %d (%s) sent", message.id, message.kind, extra=extra)
+
+    def stop(self) -> None:
+        self.stop_event.set()

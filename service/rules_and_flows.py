@@ -1,0 +1,131 @@
+"""The default evaluator: the risk rules, then the routing flows, whichever are installed.
+
+The service must be useful before both are finished: a missing piece (the module is not there,
+or the workspace has no files for it) contributes no actions and a version of ``None``.
+Loading goes through each piece's own loader, which compiles, type-checks and runs the embedded
+examples, raising positioned :class:`~orderhub.errors.SourceErrors`; hot reload keeps the last
+good set when it raises.
+
+Rules run on ``created``, ``paid``, ``refund_requested`` and ``address_changed`` events (their
+dedup keys make a re-run harmless); flows run on the events their triggers name.  Rule actions
+``sms`` and ``notify`` become outbox messages (the rule's idempotency key); a flow's messages get
+a key of flow, order, channel and position, so re-routing the order never sends them twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from typing import Any
+
+from ..model import Order
+from ..store.orders import OrderEvent
+from .evaluator import MESSAGE_KINDS, Action, EvalContext, Evaluation, Message, Versions
+
+#: Events that (re)evaluate the risk rules.
+RULE_EVENTS = frozenset({"created", "paid", "refund_requested", "address_changed"})
+
+
+def _optional(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def flows_version(flows: Any) -> str | None:
+    if flows is None or not len(flows):
+        return None
+    digest = hashlib.sha256()
+    for f in sorted(flows, key=lambda f: f.name):
+        digest.update(f"{f.name}:{f.version}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+class RulesAndFlowsEvaluator:
+    def __init__(self, ruleset: Any = None, flows: Any = None, workspace: Any = None) -> None:
+        self.ruleset = ruleset if ruleset is not None and len(ruleset) else None
+        self.flows = flows if flows is not None and len(flows) else None
+        self.workspace = workspace
+        self.versions = Versions(
+            rules=self.ruleset.version if self.ruleset is not None else None,
+            flows=flows_version(self.flows),
+        )
+        self._router: tuple[int, Any] | None = None
+
+    def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation:
+        out = Evaluation(versions=self.versions)
+        if self.ruleset is not None and event.type in RULE_EVENTS:
+            decision = self.ruleset.evaluate(order, now=ctx.now, history=ctx.store)
+            if decision.errors:
+                raise RuntimeError("; ".join(decision.errors))
+            planned_actions = decision.actions
+            for planned in planned_actions() if callable(planned_actions) else planned_actions:
+                _add_planned(out, planned, order)
+        if self.flows is not None and event.type in self.flows.events:
+            result = self._router_for(ctx).route(order, event.type)
+            if result.error:
+                raise RuntimeError(result.error)
+            _add_route(out, result, order)
+        return out
+
+    def _router_for(self, ctx: EvalContext) -> Any:
+        """One router per batch (the context is per batch): stock and load read once."""
+        if self._router is None or self._router[0] != id(ctx):
+            from ..engine.flows.router import Router
+            from ..engine.flows.service import routing_state
+
+            state = routing_state(self.workspace, ctx.now) if self.workspace else None
+            router = Router(self.flows, state, now=ctx.now, history=ctx.store, trace=False)
+            self._router = (id(ctx), router)
+        return self._router[1]
+
+
+def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
+    """A rule's planned action: messages go to the outbox, the rest are order actions."""
+    data = planned.model_dump(mode="json")
+    kind, key, params = data["kind"], data["idempotency_key"], data.get("params", {})
+    if data.get("shadow"):
+        out.actions.append(Action(f"shadow:{kind}", key, params))
+        return
+    out.actions.append(Action(kind, key, {**params, "rule": data.get("rule")}))
+    if kind == "sms":
+        out.messages.append(Message("sms", key, {"phone": params.get("phone"),
+                                                 "text": params.get("text"),
+                                                 "order": order.platform_order_no}))
+    elif kind == "notify" and params.get("channel", "wecom") in MESSAGE_KINDS:
+        channel = params.get("channel", "wecom")
+        out.messages.append(Message(channel, key, {"content": params.get("text", ""),
+                                                   **params}))
+
+
+def _add_route(out: Evaluation, result: Any, order: Order) -> None:
+    """A routing result: the warehouse as an action, its messages to the outbox."""
+    if result.warehouse:
+        out.actions.append(Action("route", f"route:{order.id}:{result.flow}",
+                                  {"warehouse": result.warehouse, "flow": result.flow,
+                                   "diverted_from": result.diverted_from,
+                                   "region": result.region}))
+    for action in result.actions:
+        out.actions.append(Action(action.kind, action.idempotency_key, action.params))
+    for i, message in enumerate(result.messages):
+        key = f"flow:{result.flow}:{order.id}:{message.channel}:{i}"
+        payload = {**message.payload, "to": message.to, "warehouse": message.warehouse,
+                   "order": order.platform_order_no}
+        if message.channel in MESSAGE_KINDS:
+            out.messages.append(Message(message.channel, key, payload))
+        else:  # e.g. a pick list line: recorded, printed by its own command
+            out.actions.append(Action(message.channel, key, payload))
+
+
+def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
+    """Load whichever of rules and flows are installed; raises positioned errors."""
+    ruleset = None
+    load_rules = _optional("orderhub.engine.rules", "load_rules")
+    if load_rules is not None:
+        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone)
+    flows = None
+    workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
+    if workspace_flows is not None:
+        flows = workspace_flows(workspace)
+    return RulesAndFlowsEvaluator(ruleset, flows, workspace)

@@ -1,0 +1,305 @@
+"""The service process: ``orderhub run`` (everything, one process) and ``orderhub worker``.
+
+A :class:`Service` runs, in one process:
+
+* the consumer loop (main thread): enqueue new events, claim a batch, evaluate it with the live
+  evaluator (grabbed once per batch), commit decisions + actions + outbox rows with the claims;
+* the outbox dispatcher (thread);
+* the file watcher for hot reload (thread), plus SIGHUP and ``orderhub reload`` requests;
+* the schedules (APScheduler thread) while this node is the leader.
+
+SIGTERM and Ctrl-C set a flag: the batch in hand is finished and committed, the threads stop,
+and the next start resumes from the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from ulid import ULID
+
+from ..errors import OrderhubError
+from ..model import Order
+from ..store.orders import OrderEvent
+from ..store.schema import order_events, orders
+from . import state
+from .dispatcher import Dispatcher
+from .evaluator import EvalContext, EvaluatorFactory, load_factory
+from .jobs import build_scheduler
+from .leader import LeaderElection
+from .outbox import Outbox
+from .queue import Batch, EventQueue, Outcome
+from .reload import Reloader, Watcher
+
+log = logging.getLogger("orderhub.service")
+
+#: Seconds between heartbeats, reload-request polls and leader polls.
+BEAT_SECONDS = 2.0
+
+
+class ServiceError(OrderhubError):
+    """The service cannot start (no valid rules, a worker on SQLite, ...)."""
+
+
+class Service:
+    def __init__(self, workspace: Any, *, mode: str = "run",
+                 factory: EvaluatorFactory | None = None, dispatch: bool = True,
+                 schedules: bool = True) -> None:
+        self.workspace = workspace
+        self.config = workspace.config.service
+        self.mode = mode
+        self.store = workspace.store
+        self.engine = self.store.engine
+        self.node_id = f"{socket.gethostname()}:{os.getpid()}:{str(ULID())[-6:]}"
+        cfg = self.config
+        self.queue = EventQueue(self.engine, cfg.consumer, self.node_id,
+                                lease_seconds=cfg.lease_seconds, max_attempts=cfg.max_attempts,
+                                grace_seconds=cfg.late_commit_grace_seconds)
+        self.outbox = Outbox(self.engine)
+        self.reloader = Reloader(factory or load_factory(cfg.evaluator, workspace.root),
+                                 workspace)
+        self.leader = LeaderElection(self.engine)
+        self.counters: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self._sighup = threading.Event()
+        self._reload_seq = 0
+        self._want_dispatch = dispatch
+        self._want_schedules = schedules
+        self.dispatcher: Dispatcher | None = None
+        self.watcher: Watcher | None = None
+        self.scheduler: Any = None
+        self.started_at = datetime.now(UTC)
+        self._keepalive: Any = None
+        self._short_claim = True
+        self._enqueued_at = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.mode == "worker" and self.engine.dialect.name != "postgresql":
+            raise ServiceError("`orderhub worker` shares work through PostgreSQL; on SQLite "
+                               "use `orderhub run` (one process does everything)")
+        if self.engine.dialect.name == "sqlite":
+            # Closing the last connection to a WAL database checkpoints it (~10 ms, and the
+            # store's engine does not pool): keep one open while the service runs.
+            self._keepalive = self.engine.connect()
+        first = self.reloader.reload("start")
+        if not first.ok:
+            raise ServiceError("cannot start: the rules/flows do not load:\n"
+                               + "\n".join(first.errors))
+        self._reload_seq = state.reload_seq(self.engine)
+        if self._want_dispatch:
+            self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            self.dispatcher.start()
+        if self.config.watch:
+            folders = [self.workspace.path(self.workspace.config.rules),
+                       self.workspace.path(self.workspace.config.flows)]
+            self.watcher = Watcher(self.reloader, folders)
+            self.watcher.start()
+        self.heartbeat()
+        log.info("%s %s started (%s, consumer %s)", self.mode, self.node_id,
+                 self.engine.dialect.name, self.config.consumer,
+                 extra={"event": "start", "node": self.node_id})
+
+    def run(self, *, idle_exit: float | None = None) -> None:
+        """Start, serve until stopped (signal, :meth:`stop`, or idle), then stop cleanly."""
+        self.start()
+        self._install_signals()
+        try:
+            self.loop(idle_exit=idle_exit)
+        finally:
+            self.shutdown()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def loop(self, *, idle_exit: float | None = None) -> None:
+        next_beat = 0.0
+        idle_since: float | None = None
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            if now >= next_beat:
+                self._periodic()
+                next_beat = now + BEAT_SECONDS
+            done = self.step()
+            if done:
+                idle_since = None
+                continue
+            idle_since = idle_since or now
+            if idle_exit is not None and now - idle_since >= idle_exit and self._outbox_idle():
+                log.info("idle for %.1fs; stopping", idle_exit)
+                break
+            self.stop_event.wait(self.config.poll_seconds)
+
+    def shutdown(self) -> None:
+        log.info("stopping %s", self.node_id, extra={"event": "stopping", "node": self.node_id})
+        self._stop_schedules()
+        if self.dispatcher:
+            self.dispatcher.stop()
+            self.dispatcher.join(timeout=self.config.send_timeout_seconds + 5)
+        if self.watcher:
+            self.watcher.stop()
+            self.watcher.join(timeout=2)
+        self.leader.resign()
+        self.heartbeat(stopped=True)
+        if self._keepalive is not None:
+            self._keepalive.close()
+        log.info("stopped %s after %d events", self.node_id, self.counters["events"],
+                 extra={"event": "stopped", "node": self.node_id})
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("%s: finishing the batch in hand, then stopping",
+                     signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self._sighup.set())
+
+    def _outbox_idle(self) -> bool:
+        """Nothing left to deliver (messages waiting for a retry count as work)."""
+        if self.dispatcher is None:
+            return True
+        backlog = self.outbox.backlog()
+        return backlog["pending"] + backlog["sending"] == 0
+
+    # -- periodic work ---------------------------------------------------------------------
+
+    def _periodic(self) -> None:
+        try:
+            self._check_reload()
+            self._check_leader()
+            self.heartbeat()
+        except Exception:  # noqa: BLE001 - database blip: the next beat tries again
+            log.exception("periodic housekeeping failed")
+
+    def _check_reload(self) -> None:
+        reason = None
+        if self._sighup.is_set():
+            self._sighup.clear()
+            reason = "SIGHUP"
+        seq = state.reload_seq(self.engine)
+        if seq != self._reload_seq:
+            self._reload_seq = seq
+            reason = reason or f"orderhub reload (request {seq})"
+        if reason:
+            self.reloader.reload(reason)
+
+    def _check_leader(self) -> None:
+        if not self._want_schedules:
+            return
+        leading = self.leader.poll()
+        if leading and self.scheduler is None:
+            log.info("%s leads the schedules", self.node_id, extra={"event": "leader"})
+            self.scheduler = build_scheduler(self)
+            self.scheduler.start()
+        elif not leading and self.scheduler is not None:
+            self._stop_schedules()
+
+    def _stop_schedules(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+
+    def heartbeat(self, *, stopped: bool = False) -> None:
+        live = self.reloader._live
+        last = self.reloader.last
+        with self._count_lock:
+            counters = dict(self.counters)
+        counters["reloads_ok"] = self.reloader.ok_count
+        counters["reloads_failed"] = self.reloader.failed_count
+        state.write_node(self.engine, self.node_id, {
+            "node": self.node_id, "host": socket.gethostname(), "pid": os.getpid(),
+            "mode": self.mode, "consumer": self.config.consumer,
+            "started_at": self.started_at.isoformat(), "leader": self.leader.is_leader,
+            "live": {"rules": live.versions.rules, "flows": live.versions.flows,
+                     "since": live.since.isoformat()} if live else None,
+            "last_reload": last.as_dict() if last else None,
+            "counters": counters, "reload_seq_seen": self._reload_seq, "stopped": stopped,
+        })
+
+    def timed_checks(self) -> None:
+        """The leader's periodic checks: warn on queue lag and dead letters."""
+        lag = state.queue_lag(self.engine, self.config.consumer)
+        backlog = self.outbox.backlog()
+        if lag["oldest_age_seconds"] > 8 * 60:
+            log.warning("queue lag: %d events waiting, the oldest for %.0fs",
+                        lag["unprocessed"], lag["oldest_age_seconds"],
+                        extra={"event": "lag", **lag})
+        if backlog["dead"]:
+            log.warning("outbox: %d dead message(s); see `orderhub outbox list --status dead`",
+                        backlog["dead"], extra={"event": "dead_letters", "dead": backlog["dead"]})
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self._count_lock:
+            self.counters[name] += n
+
+    # -- the consumer ----------------------------------------------------------------------
+
+    def step(self) -> int:
+        """Enqueue, claim one batch, evaluate and commit it; returns events handled."""
+        now = datetime.now(UTC)
+        mono = time.monotonic()
+        if self._short_claim or mono - self._enqueued_at >= self.config.poll_seconds:
+            self.queue.enqueue(now)
+            self._enqueued_at = mono
+        batch = self.queue.claim(self.config.batch_size, now)
+        self._short_claim = len(batch.claims) < self.config.batch_size
+        if not batch.claims:
+            return 0
+        outcomes = self.evaluate(batch)
+        kept = self.queue.complete(batch, outcomes, datetime.now(UTC))
+        errors = sum(1 for o in kept if o.error)
+        self.count("events", len(kept))
+        self.count("batches")
+        if errors:
+            self.count("events_failed", errors)
+        if len(kept) < len(outcomes):
+            self.count("leases_lost", len(outcomes) - len(kept))
+        return len(batch.claims)
+
+    def evaluate(self, batch: Batch) -> list[Outcome]:
+        """Evaluate a batch with ONE live evaluator, so no batch mixes versions."""
+        live = self.reloader.live
+        ids = [c.event_id for c in batch.claims]
+        order_ids = sorted({c.order_id for c in batch.claims})
+        with self.engine.connect() as conn:
+            events = {r.id: OrderEvent(**r._asdict()) for r in conn.execute(
+                select(order_events).where(order_events.c.id.in_(ids)))}
+            docs = {r.id: r.doc for r in conn.execute(
+                select(orders.c.id, orders.c.doc).where(orders.c.id.in_(order_ids)))}
+        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        outcomes = []
+        for claim in batch.claims:
+            event = events[claim.event_id]
+            outcome = Outcome(claim, event.type)
+            try:
+                if claim.order_id not in docs:
+                    raise LookupError(f"order {claim.order_id} is not in the store")
+                doc = docs[claim.order_id]
+                order = (Order.model_validate_json(doc) if isinstance(doc, str | bytes)
+                         else Order.model_validate(doc))
+                order.id = claim.order_id
+                outcome.evaluation = live.evaluator.evaluate(order, event, ctx)
+            except Exception as exc:  # noqa: BLE001 - one bad order must not stop the batch
+                outcome.error = f"{type(exc).__name__}: {exc}"
+                log.warning("event %d (order %s): %s", claim.event_id, claim.order_id,
+                            outcome.error, extra={"event": "evaluate_failed",
+                                                  "event_id": claim.event_id})
+            outcomes.append(outcome)
+        return outcomes
