@@ -3,7 +3,7 @@
 Every function accepts null for any argument and then returns null (or 0 for counts), so rules
 stay null-safe without the author writing guards.  Functions that need the evaluation context
 (clock, timezone, order history) are declared with ``needs_ctx``; the compiler passes the context
-as the first argument.
+as the first argument, and for ``needs_order`` the order being judged as the second.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ class Param:
 class Builtin:
     """A callable the language knows: its parameters, result type and implementation.
 
-    ``history``: the function reads order history; ``plan(ctx, *args)`` names the one query
-    (since, until) it needs, so a batch can fetch all phones of all orders in one call.
+    ``history``: the function reads order history; ``plan(ctx, order, *args)`` names the one
+    query (since, until) it needs, so a batch can fetch all phones of all orders in one call
+    per window.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Builtin:
     impl: Callable[..., Any]
     doc: str
     needs_ctx: bool = False
+    needs_order: bool = False
     history: bool = False
     plan: Callable[..., tuple[datetime, datetime | None]] | None = field(default=None)
     returns_like_arg: bool = False  # result type = first argument's type (coalesce)
@@ -177,9 +179,21 @@ def _abs(value: Any) -> Any:
 # ---- order history (batched) ---------------------------------------------------------------
 
 
-def _day_start(ctx: Any) -> datetime:
-    local = ctx.now.astimezone(ctx.tz)
+def _day_start(ctx: Any, at: datetime | None = None) -> datetime:
+    local = (at or ctx.now).astimezone(ctx.tz)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _created_at(order: Any) -> datetime | None:
+    """The order's creation time, from a model or a plain dict (datetime or ISO text)."""
+    value = order.get("created_at") if isinstance(order, dict) else getattr(order, "created_at",
+                                                                             None)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
 
 # History windows are half-open, [since, until), like the store's query; "until now, this
@@ -187,21 +201,33 @@ def _day_start(ctx: Any) -> datetime:
 _INSTANT = timedelta(microseconds=1)
 
 
-def _plan_today(ctx: Any, phone: str | None) -> tuple[datetime, datetime | None]:
-    return (_day_start(ctx), ctx.now + _INSTANT)
+def _plan_today(ctx: Any, order: Any, phone: str | None) -> tuple[datetime, datetime | None]:
+    """The calendar day the order was placed on (the clock's day when it has no creation time),
+    up to the clock.  Judged on arrival that is simply "today"; a dry-run of last week's orders
+    judges each against its own day instead of finding nothing today."""
+    since = _day_start(ctx, _created_at(order))
+    return (since, min(_next_day(since, ctx.tz), ctx.now + _INSTANT))
 
 
-def _plan_within(ctx: Any, phone: str | None, within: timedelta) -> tuple[datetime, datetime]:
+def _next_day(start: datetime, tz: Any) -> datetime:
+    """Midnight after ``start`` in ``tz`` (23 or 25 hours later across a DST change)."""
+    naive = start.replace(tzinfo=None) + timedelta(days=1)
+    return naive.replace(tzinfo=tz)
+
+
+def _plan_within(ctx: Any, order: Any, phone: str | None,
+                 within: timedelta) -> tuple[datetime, datetime]:
     return (ctx.now - within, ctx.now + _INSTANT)
 
 
 @builtin("orders_today", [Param("phone", T.STRING)], T.NUMBER,
-         "orders by this receiver phone since the start of today (shop timezone), this one "
-         "included", needs_ctx=True, history=True, plan=_plan_today)
-def _orders_today(ctx: Any, phone: str | None) -> int:
+         "orders by this receiver phone on the day this order was placed (shop timezone; "
+         "today, for a new order) up to the clock, this one included",
+         needs_ctx=True, needs_order=True, history=True, plan=_plan_today)
+def _orders_today(ctx: Any, order: Any, phone: str | None) -> int:
     if phone is None:
         return 0
-    since, until = _plan_today(ctx, phone)
+    since, until = _plan_today(ctx, order, phone)
     return ctx.count_orders_by_phone(phone, since, until)
 
 
@@ -212,7 +238,7 @@ def _orders_today(ctx: Any, phone: str | None) -> int:
 def _orders_by_phone(ctx: Any, phone: str | None, within: timedelta = timedelta(days=1)) -> int:
     if phone is None:
         return 0
-    since, until = _plan_within(ctx, phone, within)
+    since, until = _plan_within(ctx, None, phone, within)
     return ctx.count_orders_by_phone(phone, since, until)
 
 

@@ -2,17 +2,94 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
 from ..cli import App, pass_app
 from ..config import Workspace, init_workspace
 from ..connectors.ingest import ingest
+from ..engine.rules import Decision, load_rules
+from ..model import Order
 from ._output import note, table
 from .ingest import _report
 
 DEMO_DIR = Path("orderhub-demo")
+#: The bundled examples are a snapshot as of this time (examples/README.md).
+SNAPSHOT = datetime(2025, 11, 26, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+#: Orders whose waybill is not printed yet: what exception interception is for.
+CHECKED_STATUSES = ("paid", "refunding")
+
+
+@dataclass
+class RiskCheck:
+    """The rules' verdict on the stored orders awaiting shipment, at one clock."""
+
+    orders: list[Order]
+    decisions: list[Decision]
+    hits: Counter[str]
+    rule_names: dict[str, str]
+
+    def hit_orders(self, rule_id: str) -> list[str]:
+        """``platform:number`` of the orders ``rule_id`` fired on."""
+        return [f"{d.platform}:{d.platform_order_no}" for d in self.decisions
+                if any(f.rule == rule_id for f in d.fired)]
+
+
+def risk_check(ws: Workspace, now: datetime = SNAPSHOT,
+               statuses: tuple[str, ...] = CHECKED_STATUSES) -> RiskCheck:
+    """Evaluate the workspace's rules over its stored orders in ``statuses``; writes nothing.
+
+    History functions count every stored order (all statuses), as the live engine would."""
+    ruleset = load_rules(ws.content_dir("rules"), timezone=str(ws.config.timezone))
+    orders = [o for status in statuses for o in ws.store.list(status=status, limit=None)]
+    decisions = ruleset.evaluate_batch(orders, ruleset.context(now=now, history=ws.store))
+    hits = Counter(f.rule for d in decisions for f in d.fired)
+    return RiskCheck(orders, decisions, hits, {r.id: r.name for r in ruleset})
+
+
+def _refund_delay(order: Order) -> timedelta | None:
+    if order.refund is None or order.refund.requested_at is None:
+        return None
+    return order.refund.requested_at - order.created_at
+
+
+def _show_risk_check(check: RiskCheck, per_rule: int = 2) -> None:
+    table("hits per rule", ["rule", "name", "orders"],
+          [[rid, name, check.hits.get(rid, 0)] for rid, name in check.rule_names.items()])
+    rows: list[list[Any]] = []
+    for rid in check.rule_names:
+        shown = 0
+        for d in check.decisions:
+            fired = next((f for f in d.fired if f.rule == rid), None)
+            if fired is None or shown == per_rule:
+                continue
+            shown += 1
+            rows.append([f"{d.platform}:{d.platform_order_no}", f"{fired.name} ({rid})",
+                         "\n".join(a.summary() for a in fired.actions), "\n".join(fired.why)])
+    table(f"example hits (at most {per_rule} per rule)", ["order", "rule", "would do", "why"],
+          rows)
+    # the article's 10-minute line, on the orders planted around it
+    edge = sorted(((delay, o, d) for o, d in zip(check.orders, check.decisions, strict=True)
+                   if (delay := _refund_delay(o)) is not None
+                   and timedelta(minutes=9, seconds=50) <= delay <= timedelta(minutes=10,
+                                                                                seconds=10)),
+                  key=lambda t: (t[0], t[1].platform.value))
+    table("refunds requested around 10 minutes after ordering", ["order", "refund after",
+                                                                 "high_risk_refund"],
+          [[f"{o.platform.value}:{o.platform_order_no}", _duration(delay),
+            "fires" if any(f.rule == "high_risk_refund" for f in d.fired) else "no"]
+           for delay, o, d in edge])
+
+
+def _duration(delay: timedelta) -> str:
+    seconds = int(delay.total_seconds())
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 @click.command("demo")
@@ -44,13 +121,21 @@ def demo_command(app: App, keep: bool) -> None:
     _report(ingest(ws.store, updates, catalog=ws.catalog), "table")
     note("[bold]4. Re-ingest[/bold] everything: nothing changes the second time")
     _report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
+    note(f"[bold]5. Risk check[/bold]: the rules in {ws.content_dir('rules')} over the "
+         f"{' and '.join(CHECKED_STATUSES)} orders, clock {SNAPSHOT:%Y-%m-%d %H:%M} "
+         f"(the examples' snapshot); nothing is held or sent")
+    check = risk_check(ws)
+    _show_risk_check(check)
+    note(f"{len(check.orders)} orders checked, {sum(check.hits.values())} hits")
     _pull_from_simulator(ws)
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
     note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")
+    note(f"         orderhub -w {root} dry-run --store --at \"{SNAPSHOT:%Y-%m-%d %H:%M}\" "
+         "--why-not purchase_limit")
 
 
-# -- step 5, connectors: the platforms' APIs ---------------------------------------------------
+# -- step 6, connectors: the platforms' APIs ---------------------------------------------------
 
 
 def _pull_from_simulator(ws: Workspace) -> None:
@@ -62,7 +147,7 @@ def _pull_from_simulator(ws: Workspace) -> None:
     from .pull import _report as report_pull
 
     with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
-        note(f"[bold]5. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
+        note(f"[bold]6. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
         summaries = [pull_shop(ws, shop)
                      for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
     report_pull(summaries, "table", ws.config.timezone)

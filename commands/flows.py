@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -228,7 +229,10 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     from ..engine.flows.state import RoutingState
 
     ws = app.workspace
-    if flows_path is None and not ws.path(ws.config.flows).is_dir():
+    own = ws.path(ws.config.flows)
+    packaged = Path(str(resources.files("orderhub.flows"))).resolve()
+    # the repository root (an editable install) holds the packaged flows/: not the user's own
+    if flows_path is None and (not own.is_dir() or own == packaged):
         return None
     flows = _flows(app, [flows_path] if flows_path else None)
     url = ws.db_url

@@ -7,6 +7,7 @@ All of them are thin: the work is in :mod:`orderhub.engine.rules` and
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,9 @@ def _order_label(d: Decision) -> str:
 
 
 def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
-                     routes: list[Any] | None = None) -> None:
+                     routes: list[Any] | None = None, *, show_all: bool = False) -> None:
+    """JSON Lines: one object per order.  Table: a one-line summary, hits per rule, and the
+    orders where something fired or failed (every order with ``show_all``)."""
     if fmt == "json":
         for i, d in enumerate(decisions):
             route = {"route": routes[i].as_json()} if routes else {}
@@ -168,8 +171,11 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
                 "errors": d.errors,
             })
         return
+    hits = hit_counts(decisions)
+    errors = sum(len(d.errors) for d in decisions)
+    shown = [d for d in decisions if show_all or d.fired or d.errors]
     rows = []
-    for d in decisions:
+    for d in shown:
         if not d.fired and not d.errors:
             rows.append([_order_label(d), "", "", ""])
         for f in d.fired:
@@ -178,10 +184,22 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
                          "\n".join(a.summary() for a in f.actions), "\n".join(f.why)])
         for e in d.errors:
             rows.append([_order_label(d), "[error]", e, ""])
-    hits = Counter(f.rule for d in decisions for f in d.fired)
-    table(f"dry-run: {len(decisions)} order(s), {sum(hits.values())} hit(s), rules "
-          f"{ruleset.version} (nothing was written)",
-          ["order", "rule", "would do", "why"], rows)
+    quiet = len(decisions) - len(shown)
+    title = (f"dry-run: {len(shown)} order(s) listed" if show_all else
+             f"dry-run: the {len(shown)} order(s) where a rule fired"
+             + (f" ({quiet} without hits not listed; --all lists them)" if quiet else ""))
+    if rows:
+        table(title, ["order", "rule", "would do", "why"], rows)
+    table("hits per rule", ["rule", "name", "hits"],
+          [[r.id, r.name, hits.get(r.id, 0)] for r in ruleset])
+    click.echo(f"{len(decisions)} orders, {sum(hits.values())} hits, {len(hits)} of "
+               f"{len(ruleset)} rules fired" + (f", {errors} errors" if errors else "")
+               + f" (rules {ruleset.version}; nothing was written)")
+
+
+def hit_counts(decisions: Iterable[Decision]) -> Counter[str]:
+    """How many orders each rule fired on."""
+    return Counter(f.rule for d in decisions for f in d.fired)
 
 
 def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
@@ -204,32 +222,56 @@ def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rul
         table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"], rows)
 
 
-@click.command("dry-run")
-@click.option("--orders", "files", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Order files (platform JSON/CSV/xlsx exports); repeatable.")
+DRY_RUN_HELP = """Run the rules over sample orders and show what they would do, and why.
+
+Writes nothing: not the store, not the outbox, not the rule files.
+
+\b
+Examples (from the repository root; no workspace needed, the packaged rules are used):
+  orderhub dry-run --orders examples/orders/*.json --at "2025-11-26 09:00"
+  orderhub dry-run --orders examples/orders/taobao.json --why-not purchase_limit
+  orderhub -w myshop dry-run --store --since 2025-11-25 --format json > hits.jsonl
+
+The table lists the orders where a rule fired (--all: every order), hits per rule, and a
+summary line.  --format json prints one JSON object per order (platform, platform_order_no,
+order_id, fired: [{rule, name, actions, why}]).
+
+History functions (orders by this phone that day...) count the sample orders together with the
+workspace's stored orders, each (platform, order number) once.  --at sets the clock: "today",
+now() and promo windows; sample exports are best judged at their snapshot time.
+"""
+
+
+@click.command("dry-run", help=DRY_RUN_HELP)
+@click.argument("more_files", nargs=-1, metavar="[FILE]...",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--orders", "files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Order files (platform JSON/CSV/xlsx exports); repeatable, and a shell glob "
+                   "(--orders examples/orders/*.json) works: further files may follow.")
 @click.option("--store", "use_store", is_flag=True, help="Use orders from the store instead.")
 @click.option("--platform", help="With --store: only this platform.")
 @click.option("--since", metavar="TIME", help="With --store: created at or after.")
 @click.option("--until", metavar="TIME", help="With --store: created before.")
 @click.option("--limit", type=int, default=1000, show_default=True, help="With --store.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, path_type=Path),
-              help="Rule file or folder (default: the workspace's rules).")
-@click.option("--at", "at", metavar="TIME", help="The clock: 'now' and 'today' (default: now).")
+              help="Rule file or folder (default: the workspace's rules, else the packaged "
+                   "ones).")
+@click.option("--at", "at", metavar="TIME",
+              help="The clock, e.g. \"2025-11-26 09:00\" in the shop's timezone (default: now).")
 @click.option("--why-not", "why_not", metavar="RULE", help="Explain the orders RULE missed.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Table: list every order, not only those where a rule fired.")
 @click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
               help="Also route the orders through these flows (default: the workspace's own "
                    "flows/, when it has one).")
 @FORMAT_OPTION
 @pass_app
-def dry_run_command(app: App, files: tuple[Path, ...], use_store: bool, platform: str | None,
-                    since: str | None, until: str | None, limit: int, rules_path: Path | None,
-                    at: str | None, why_not: str | None, flows_path: Path | None,
-                    fmt: str) -> None:
-    """Run the rules over sample orders and show what they would do, and why. Writes nothing.
-
-    With --orders, history functions (orders today by this phone...) count the sample orders
-    themselves as well as the store's orders, when a store exists.
-    """
+def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, ...],
+                    use_store: bool, platform: str | None, since: str | None, until: str | None,
+                    limit: int, rules_path: Path | None, at: str | None, why_not: str | None,
+                    show_all: bool, flows_path: Path | None, fmt: str) -> None:
+    files = files + more_files
     if bool(files) == use_store:
         raise click.UsageError("give --orders FILE... or --store (one of them)")
     tz = _tz(app)
@@ -249,7 +291,7 @@ def dry_run_command(app: App, files: tuple[Path, ...], use_store: bool, platform
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
     routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
-    _print_decisions(decisions, fmt, ruleset, routes)
+    _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all)
     if routes and fmt != "json":
         print_routes(routes)
 

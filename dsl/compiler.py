@@ -320,6 +320,8 @@ class Codegen:
         given = dict(zip((p.name for p in fn.params), node.args, strict=False))
         given.update(dict(node.kwargs))
         args = ["ctx"] if fn.needs_ctx else []
+        if fn.needs_order:
+            args.append("o")
         for p in fn.params:
             if p.name in given:
                 args.append(self.wrap(self.value(given[p.name])))

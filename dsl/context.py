@@ -33,30 +33,81 @@ def _get(obj: Any, name: str) -> Any:
 
 class MemoryHistory:
     """History made of orders held in memory (sample orders of a dry-run, examples of a rule),
-    optionally on top of another source (the store): counts add up."""
+    optionally on top of another source (the store).
+
+    Each (platform, platform order no) counts once: a key repeated in memory counts its latest
+    version, and an order that is also stored replaces the stored version rather than adding to
+    it (one batched lookup, on the first count, asks the base which keys it holds).
+    """
 
     def __init__(self, orders: Iterable[Any] = (), base: HistorySource | None = None) -> None:
         self.base = base
-        self._by_phone: dict[str, list[datetime]] = {}
+        self._orders: dict[Any, Any] = {}
+        self._stored: dict[tuple[str, str], tuple[str | None, datetime]] | None = None
+        self._by_phone: dict[str, list[datetime]] | None = None
         for order in orders:
             self.add(order)
 
     def add(self, order: Any) -> None:
-        receiver = _get(order, "receiver")
-        phone = _get(receiver, "phone") if receiver is not None else None
-        created = _get(order, "created_at")
-        if phone and created is not None:
-            self._by_phone.setdefault(phone, []).append(created)
+        key = _key(order) or id(order)
+        prev = self._orders.get(key)
+        if prev is None or not _older(order, prev):
+            self._orders[key] = order
+        self._stored = self._by_phone = None
+
+    def _times_by_phone(self) -> dict[str, list[datetime]]:
+        if self._by_phone is not None:
+            return self._by_phone
+        by_phone: dict[str, list[datetime]] = {}
+        for order in self._orders.values():
+            receiver = _get(order, "receiver")
+            phone = _get(receiver, "phone") if receiver is not None else None
+            created = _get(order, "created_at")
+            if phone and created is not None:
+                by_phone.setdefault(phone, []).append(created)
+        self._by_phone = by_phone
+        return by_phone
+
+    def stored_versions(self) -> dict[tuple[str, str], tuple[str | None, datetime]]:
+        """(phone, created at) of the base's versions of the orders held here."""
+        if self._stored is None:
+            lookup = getattr(self.base, "phones_of", None)
+            keys = [k for k in self._orders if isinstance(k, tuple)]
+            self._stored = lookup(keys) if lookup is not None and keys else {}
+        return self._stored
 
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None
     ) -> dict[str, int]:
-        counts = dict(self.base.count_orders_by_phone(phones, since, until)) if self.base else {}
+        def inside(t: datetime) -> bool:
+            return t >= since and (until is None or t < until)
+
+        counts: dict[str, int] = {}
+        if self.base is not None:
+            counts = dict(self.base.count_orders_by_phone(phones, since, until))
+            wanted = set(phones)
+            for phone, created in self.stored_versions().values():
+                if phone in wanted and inside(created):
+                    counts[phone] = counts.get(phone, 0) - 1
+        by_phone = self._times_by_phone()
         for phone in phones:
-            times = self._by_phone.get(phone, ())
-            mine = sum(1 for t in times if t >= since and (until is None or t < until))
-            counts[phone] = counts.get(phone, 0) + mine
+            mine = sum(1 for t in by_phone.get(phone, ()) if inside(t))
+            counts[phone] = max(counts.get(phone, 0) + mine, 0)
         return counts
+
+
+def _key(order: Any) -> tuple[str, str] | None:
+    platform = _get(order, "platform")
+    number = _get(order, "platform_order_no")
+    if platform is None or number is None:
+        return None
+    return (str(getattr(platform, "value", platform)), str(number))
+
+
+def _older(order: Any, than: Any) -> bool:
+    """Whether ``order`` is an older version of ``than`` (by modified time; ties: newer)."""
+    a, b = _get(order, "modified_at"), _get(than, "modified_at")
+    return a is not None and b is not None and a < b
 
 
 @dataclass

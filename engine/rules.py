@@ -201,7 +201,8 @@ class RuleSet:
 
     # ---- evaluation
     def prefetch(self, orders: Sequence[Any], ctx: EvalContext, rules: Iterable[int]) -> None:
-        """One history query per (function, window) for the whole batch."""
+        """One history query per (function, window) for the whole batch (``orders_today``:
+        one per calendar day the batch's orders were placed on)."""
         wanted = set(rules)
         groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
         for call in self._history:
@@ -213,7 +214,7 @@ class RuleSet:
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
                 if args and args[0]:
-                    groups[call.builtin.plan(ctx, *args)].add(args[0])
+                    groups[call.builtin.plan(ctx, order, *args)].add(args[0])
         for (since, until), phones in groups.items():
             ctx.prefetch(since, until, phones)
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
 
@@ -325,6 +325,24 @@ class OrderStore:
                 Reject(**{k: v for k, v in r._asdict().items() if k in Reject.__slots__})
                 for r in conn.execute(query)
             ]
+
+    def phones_of(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str | None, datetime]]:
+        """(receiver phone, created at) of the stored orders among ``keys`` = (platform,
+        platform order no); keys not stored are absent.  One query per 500 keys: a dry-run
+        uses it so that an order both in its file and in the store counts once."""
+        wanted = sorted(set(keys))
+        out: dict[tuple[str, str], tuple[str | None, datetime]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                part = wanted[i : i + _CHUNK]
+                query = select(
+                    orders.c.platform, orders.c.platform_order_no, orders.c.receiver_phone,
+                    orders.c.created_at,
+                ).where(tuple_(orders.c.platform, orders.c.platform_order_no).in_(part))
+                out.update({(r[0], r[1]): (r[2], r[3]) for r in conn.execute(query)})
+        return out
 
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
 from orderhub.cli import main
+from orderhub.commands.demo import risk_check
+from orderhub.config import Workspace
 from orderhub.connectors.ingest import read_orders
 from orderhub.synth.examples import SNAPSHOT
 
@@ -31,11 +35,44 @@ def test_examples_normalize_with_exactly_the_planted_rejects() -> None:
                              "not an amount in fen", "unknown status"])
 
 
-def test_demo_shows_four_platforms_rejects_and_idempotent_reingest(tmp_path: Path) -> None:
-    runner = CliRunner()
-    ws = tmp_path / "demo"
-    result = runner.invoke(main, ["-w", str(ws), "demo"])
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """One run of `orderhub demo` shared by the tests below (it takes a few seconds)."""
+    ws = tmp_path_factory.mktemp("demo") / "demo"
+    result = CliRunner().invoke(main, ["-w", str(ws), "demo"])
     assert result.exit_code == 0, result.output
+    return ws, result
+
+
+def test_demo_risk_check_fires_the_three_article_rules(demo: tuple[Path, Result]) -> None:
+    ws, result = demo
+    assert "5. Risk check" in result.stderr
+    hits = dict(re.findall(r"│ (\w+)\s+│ \S+\s+│ (\d+)\s+│", result.stdout))
+    for rule in ("high_risk_refund", "vague_address", "purchase_limit"):
+        assert int(hits[rule]) > 0, rule
+    # the article's 10-minute line: 10m00s is held, 10m01s is not
+    assert re.search(r"taobao:2601573729663813588\s+│ 10m00s\s+│ fires", result.stdout)
+    assert re.search(r"taobao:4744319385258851338\s+│ 10m01s\s+│ no", result.stdout)
+
+
+def test_risk_check_api_decides_the_planted_orders_and_writes_nothing(
+        demo: tuple[Path, Result]) -> None:
+    workspace = Workspace.load(demo[0])
+    events = len(workspace.store.events())
+    check = risk_check(workspace)
+    refunds = check.hit_orders("high_risk_refund")
+    assert "taobao:2601573729663813588" in refunds  # refund after 10m00s
+    assert "taobao:4744319385258851338" not in refunds  # after 10m01s
+    assert "taobao:3516558023263706861" in check.hit_orders("vague_address")
+    assert "taobao:3826112925724742383" in check.hit_orders("purchase_limit")  # 4 that day
+    assert len(workspace.store.events()) == events
+    workspace.store.engine.dispose()
+
+
+def test_demo_shows_four_platforms_rejects_and_idempotent_reingest(
+        demo: tuple[Path, Result]) -> None:
+    runner = CliRunner()
+    ws, result = demo
     assert "rejected" in result.stderr and "not an amount: 'abc'" in result.stderr
     listed = runner.invoke(main, ["-w", str(ws), "orders", "list", "--limit", "5000",
                                   "--format", "json"])

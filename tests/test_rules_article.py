@@ -150,3 +150,22 @@ def test_orders_without_phone_never_hit_purchase_limit(ruleset):
     orders = [order(no=str(i), receiver={"address": "x"}) for i in range(5)]
     ds = ruleset.evaluate_batch(orders, now=T0, history=MemoryHistory(orders))
     assert not any(d.fired for d in ds)
+
+
+def test_purchase_limit_judges_an_earlier_day_order_against_its_own_day(ruleset):
+    """A dry-run a week later still sees the 3 orders placed that day, not the later ones."""
+    monday = [order(no=f"m{i}", created_at=datetime(2024, 6, 17, 9 + i, tzinfo=TZ))
+              for i in range(3)]
+    tuesday = order(no="t0", created_at=datetime(2024, 6, 18, 9, tzinfo=TZ))
+    orders = [*monday[:2], tuesday]
+    week_later = datetime(2024, 6, 24, 12, tzinfo=TZ)
+    ds = ruleset.evaluate_batch([*monday, tuesday], now=week_later,
+                                history=MemoryHistory([*monday, tuesday]))
+    assert ["purchase_limit" in {f.rule for f in d.fired} for d in ds] == [True] * 3 + [False]
+    # two that day: no hit, whatever came the next day
+    ds = ruleset.evaluate_batch(orders, now=week_later, history=MemoryHistory(orders))
+    assert not any(d.fired for d in ds)
+    # up to the clock: at 10:30 on Monday only two of Monday's orders exist yet
+    d = ruleset.evaluate(monday[1], now=datetime(2024, 6, 17, 10, 30, tzinfo=TZ),
+                         history=MemoryHistory(monday))
+    assert d.fired == []
