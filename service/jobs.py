@@ -1,8 +1,11 @@
 """The leader's schedules (APScheduler 3, BackgroundScheduler): pulls, settlement, checks.
 
-* one pull per shop every ``interval_minutes`` (default 5).  Until platform connectors are
-  installed a pull ingests the files waiting in an inbox folder (the foundation's ingestion) and
-  moves each to ``done/`` (or ``failed/`` when no mapping recognises it);
+* one platform pull per shop of ``shops:`` in ``orderhub.yaml`` every ``interval_minutes``
+  (default 5), through the connectors (:func:`orderhub.connectors.pull.pull_shop`, which keeps
+  each shop's cursor); a shop whose pull fails is logged and tried again next interval;
+* file drops, when configured (``service.inbox`` / ``service.shops``): the files waiting in an
+  inbox folder are ingested (the foundation's ingestion) and moved to ``done/`` (or
+  ``failed/`` when no mapping recognises it);
 * the nightly settlement pull at ``settlement_time`` in the shops' timezone, through
   ``orderhub.finance`` when installed;
 * timed checks: queue lag and dead-letter warnings.
@@ -29,6 +32,11 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
     tz = ws.config.timezone
     scheduler = BackgroundScheduler(timezone=tz, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    for shop in ws.config.shops:
+        _redact_shop_secrets(shop)
+        scheduler.add_job(pull_platform, "interval", minutes=shop.interval_minutes,
+                          args=(ws, shop), id=f"pull:{shop.name}", name=f"pull {shop.name}",
+                          next_run_time=_now(tz))
     pulls = list(cfg.shops)
     if cfg.inbox and not any(p.inbox in (None, cfg.inbox) for p in pulls):
         from .config import ShopPull
@@ -38,11 +46,11 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
     for pull in pulls:
         inbox = pull.inbox or cfg.inbox
         if inbox is None:
-            log.warning("shop %s has no inbox and no platform connector; not pulled", pull.shop)
+            log.warning("file drops for shop %s: no inbox folder; not pulled", pull.shop)
             continue
         scheduler.add_job(pull_folder, "interval", minutes=pull.interval_minutes,
                           args=(ws, ws.path(inbox), pull.shop, pull.source),
-                          id=f"pull:{pull.shop}", name=f"pull {pull.shop}",
+                          id=f"files:{pull.shop}", name=f"file drops {pull.shop}",
                           next_run_time=_now(tz))
     hour, minute = (int(x) for x in cfg.settlement_time.split(":"))
     scheduler.add_job(settlement, "cron", hour=hour, minute=minute, args=(ws,),
@@ -52,12 +60,42 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
     return scheduler
 
 
+def _redact_shop_secrets(shop: Any) -> None:
+    """A shop's app secret and tokens (from the environment) never reach a log line."""
+    import os
+
+    from .logs import register_secret
+
+    for env in (shop.secret_env, shop.token_env, shop.refresh_token_env):
+        if env and os.environ.get(env):
+            register_secret(os.environ[env])
+
+
 def _now(tz: str) -> Any:
     from datetime import datetime
 
     from ..connectors.transforms import zone
 
     return datetime.now(zone(tz))
+
+
+def pull_platform(ws: Any, shop: Any) -> Any:
+    """Pull one shop's orders changed since its cursor; a failure is logged, not raised (the
+    next interval tries again, from the same cursor)."""
+    from ..connectors.pull import pull_shop
+    from ..errors import OrderhubError
+
+    try:
+        summary = pull_shop(ws, shop)
+    except OrderhubError as exc:
+        log.error("pull %s: %s", shop.name, exc,
+                  extra={"event": "pull_failed", "shop": shop.name, "error": str(exc)})
+        return None
+    log.info("pull %s: %d new, %d updated, %d rejected", shop.name, summary.new,
+             summary.updated, summary.rejected,
+             extra={"event": "pull", "shop": shop.name, "new": summary.new,
+                    "updated": summary.updated, "rejected": summary.rejected})
+    return summary
 
 
 def pull_folder(ws: Any, inbox: Path, shop: str, source: str | None = None) -> int:
@@ -90,15 +128,27 @@ def _move(path: Path, folder: Path) -> None:
 
 
 def settlement(ws: Any) -> None:
-    """The nightly settlement pull for yesterday, if the finance module is installed."""
+    """Reconcile yesterday (shops' timezone) with ``orderhub.finance.nightly_reconcile``, when
+    the finance module is installed; it writes the day's reports under ``finance.reports``."""
     try:
         finance = importlib.import_module("orderhub.finance")
     except ImportError:
         log.info("settlement: orderhub.finance is not installed; skipped")
         return
-    run = getattr(finance, "nightly", None) or getattr(finance, "run_nightly", None)
+    run = getattr(finance, "nightly_reconcile", None)
     if run is None:
-        log.warning("settlement: orderhub.finance has no nightly(workspace) entry point")
+        log.warning("settlement: orderhub.finance has no nightly_reconcile(workspace, day)")
         return
-    run(ws)
-    log.info("settlement: done", extra={"event": "settlement"})
+    from datetime import datetime, timedelta
+
+    from ..connectors.transforms import zone
+
+    day = (datetime.now(zone(ws.config.timezone)) - timedelta(days=1)).date()
+    try:
+        result = run(ws, day)
+    except Exception as exc:  # noqa: BLE001 - a failed night must not stop the scheduler
+        log.error("settlement %s: %s: %s", day, type(exc).__name__, exc,
+                  extra={"event": "settlement_failed", "day": day.isoformat()})
+        return
+    log.info("settlement %s: done", day, extra={"event": "settlement", "day": day.isoformat(),
+                                                "result": type(result).__name__})
