@@ -68,6 +68,9 @@ class Evaluation:
     actions: list[Action] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     versions: Versions = Versions()
+    #: routing results (``engine.flows`` RouteResult): their decision and stock reservations
+    #: are written in the same transaction as this evaluation's decision
+    routes: list[Any] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -77,9 +80,16 @@ class EvalContext:
     store: OrderStore
     now: datetime
     workspace: Any = None
+    #: orders routed already (committed, or earlier in this batch): their first routing
+    #: stands, so a replayed or repeated event never reserves stock twice
+    routed: set[str] = field(default_factory=set)
 
 
 class Evaluator(Protocol):
+    """``versions`` and ``evaluate``; optionally ``routes(event_type) -> bool``: whether that
+    event may reserve stock (the service then serialises such batches and tells the evaluator
+    which orders are routed already, in :attr:`EvalContext.routed`)."""
+
     versions: Versions
 
     def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation: ...

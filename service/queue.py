@@ -209,10 +209,23 @@ class EventQueue:
         if not outcomes:
             return []
         with self.engine.begin() as conn:
-            ours = self._finish(conn, batch, outcomes, now)
-            kept = [o for o in outcomes if o.claim.event_id in ours]
-            self._record(conn, kept, now)
+            return self.complete_on(conn, batch, outcomes, now)
+
+    def complete_on(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
+                    now: datetime) -> list[Outcome]:
+        """:meth:`complete` in the caller's transaction (which may hold the routing lock)."""
+        ours = self._finish(conn, batch, outcomes, now)
+        kept = [o for o in outcomes if o.claim.event_id in ours]
+        self._record(conn, kept, now)
         return kept
+
+    def routed_orders(self, conn: Connection, order_ids: Sequence[str]) -> set[str]:
+        """Those of ``order_ids`` that a committed decision routed already."""
+        if not order_ids:
+            return set()
+        return set(conn.execute(select(order_actions.c.order_id).where(
+            order_actions.c.order_id.in_(list(order_ids)),
+            order_actions.c.kind == "route")).scalars())
 
     def _finish(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
                 now: datetime) -> set[int]:
@@ -264,6 +277,12 @@ class EventQueue:
         insert_ignore(conn, decisions, decision_rows)
         insert_ignore(conn, order_actions, action_rows)
         insert_ignore(conn, outbox, message_rows)
+        routes = [r for o in kept if o.evaluation for r in o.evaluation.routes]
+        if routes:
+            from ..engine.flows.stock import record_on, reserve_on
+
+            reserve_on(conn, [x for r in routes for x in r.reserved], now=now)
+            record_on(conn, routes, now=now)
 
     def release(self, batch: Batch) -> None:
         """Give back claims we will not process (shutting down before evaluating them)."""

@@ -7,7 +7,9 @@ examples, raising positioned :class:`~orderhub.errors.SourceErrors`; hot reload 
 good set when it raises.
 
 Rules run on ``created``, ``paid``, ``refund_requested`` and ``address_changed`` events (their
-dedup keys make a re-run harmless); flows run on the events their triggers name.  Rule actions
+dedup keys make a re-run harmless); flows run on the events their triggers name, once per
+order: an order routed before keeps its warehouse and its reservation (the service commits the
+routing, its reservations and the decision together).  Rule actions
 ``sms`` and ``notify`` become outbox messages (the rule's idempotency key); a flow's messages get
 a key of flow, order, channel and position, so re-routing the order never sends them twice.
 """
@@ -62,12 +64,19 @@ class RulesAndFlowsEvaluator:
             planned_actions = decision.actions
             for planned in planned_actions() if callable(planned_actions) else planned_actions:
                 _add_planned(out, planned, order)
-        if self.flows is not None and event.type in self.flows.events:
+        if self.routes(event.type) and order.id not in ctx.routed:
             result = self._router_for(ctx).route(order, event.type)
             if result.error:
                 raise RuntimeError(result.error)
             _add_route(out, result, order)
+            if result.flow:
+                out.routes.append(result)
+                ctx.routed.add(order.id)
         return out
+
+    def routes(self, event_type: str) -> bool:
+        """Whether ``event_type`` triggers a flow (which may reserve stock)."""
+        return self.flows is not None and event_type in self.flows.events
 
     def _router_for(self, ctx: EvalContext) -> Any:
         """One router per batch (the context is per batch): stock and load read once."""

@@ -252,7 +252,13 @@ class Service:
     # -- the consumer ----------------------------------------------------------------------
 
     def step(self) -> int:
-        """Enqueue, claim one batch, evaluate and commit it; returns events handled."""
+        """Enqueue, claim one batch, evaluate and commit it; returns events handled.
+
+        The decisions, their actions and outbox rows, the stock reservations and the routing
+        decisions are committed in one transaction: together or not at all.  On PostgreSQL a
+        batch whose events may route is evaluated inside that transaction, holding the routing
+        lock from reading stock to the commit, so workers never reserve the same units twice.
+        """
         now = datetime.now(UTC)
         mono = time.monotonic()
         if self._short_claim or mono - self._enqueued_at >= self.config.poll_seconds:
@@ -262,8 +268,27 @@ class Service:
         self._short_claim = len(batch.claims) < self.config.batch_size
         if not batch.claims:
             return 0
-        outcomes = self.evaluate(batch)
-        kept = self.queue.complete(batch, outcomes, datetime.now(UTC))
+        live = self.reloader.live
+        events, docs = self._load(batch)
+        routes = getattr(live.evaluator, "routes", None)
+        routing = routes is not None and any(routes(e.type) for e in events.values())
+        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        if routing and self.engine.dialect.name == "postgresql":
+            from ..engine.flows.stock import lock_routing
+
+            with self.engine.begin() as conn:
+                lock_routing(conn)
+                ctx.routed = self.queue.routed_orders(conn, list(docs))
+                outcomes = self._evaluate(batch, live, events, docs, ctx)
+                kept = self.queue.complete_on(conn, batch, outcomes, datetime.now(UTC))
+        else:
+            # SQLite: this thread is the only router, and a transaction here would lock out
+            # the evaluation's own reads; the commit below is still the single one.
+            if routing:
+                with self.engine.connect() as conn:
+                    ctx.routed = self.queue.routed_orders(conn, list(docs))
+            outcomes = self._evaluate(batch, live, events, docs, ctx)
+            kept = self.queue.complete(batch, outcomes, datetime.now(UTC))
         errors = sum(1 for o in kept if o.error)
         self.count("events", len(kept))
         self.count("batches")
@@ -273,9 +298,8 @@ class Service:
             self.count("leases_lost", len(outcomes) - len(kept))
         return len(batch.claims)
 
-    def evaluate(self, batch: Batch) -> list[Outcome]:
-        """Evaluate a batch with ONE live evaluator, so no batch mixes versions."""
-        live = self.reloader.live
+    def _load(self, batch: Batch) -> tuple[dict[int, OrderEvent], dict[str, Any]]:
+        """The batch's events and their orders' documents, in two queries."""
         ids = [c.event_id for c in batch.claims]
         order_ids = sorted({c.order_id for c in batch.claims})
         with self.engine.connect() as conn:
@@ -283,7 +307,17 @@ class Service:
                 select(order_events).where(order_events.c.id.in_(ids)))}
             docs = {r.id: r.doc for r in conn.execute(
                 select(orders.c.id, orders.c.doc).where(orders.c.id.in_(order_ids)))}
+        return events, docs
+
+    def evaluate(self, batch: Batch) -> list[Outcome]:
+        """Evaluate a batch with ONE live evaluator, so no batch mixes versions (nothing is
+        committed: :meth:`step` does both)."""
+        events, docs = self._load(batch)
         ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        return self._evaluate(batch, self.reloader.live, events, docs, ctx)
+
+    def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
+                  docs: dict[str, Any], ctx: EvalContext) -> list[Outcome]:
         outcomes = []
         for claim in batch.claims:
             event = events[claim.event_id]

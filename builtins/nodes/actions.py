@@ -44,6 +44,7 @@ class AssignNode(LinearNode):
                     rs.result.stockout = True
                     rs.reason(f"{code} is short: {shortage_text(short)}")
                 stock.reserve(code, needs)
+                rs.result.reserved.extend((code, sku, qty) for sku, qty in needs.items())
             rs.routing.load.add(code)
             rs.step(node, "assign", f"assigned to {name} ({code})",
                     {"load": rs.routing.load.load(code)})

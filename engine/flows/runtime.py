@@ -100,6 +100,8 @@ class RouteResult:
     region: str | None = None
     error: str | None = None
     trace: Trace | None = None
+    #: (warehouse, merchant SKU, quantity) this routing reserved, for writing back elsewhere
+    reserved: list[tuple[str, str, int]] = field(default_factory=list)
 
     def as_json(self, *, trace: bool = False) -> dict[str, Any]:
         """``flow``, ``warehouse``, ``path``, ``reasons`` (the dry-run's ``route`` object) and

@@ -3,6 +3,12 @@
 ``stock`` holds on-hand and reserved quantity per warehouse and merchant SKU (imported from a
 CSV).  ``route_decisions`` holds every routing: order, flow, version, warehouse, trace.  Both are
 written in batches: one ``executemany`` per batch of results.
+
+:class:`RoutingStore` opens its own transactions.  The functions at the end (``lock_routing``,
+``reserve_on``, ``record_on``) write on a connection the caller owns, so the service commits a
+routing's reservations and decision in the same transaction as the event's decision and its
+outbox rows: a crash before that commit leaves no reservation behind, and one after it leaves
+nothing to redo.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -27,6 +34,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
 )
 
 from ...connectors.files import decode
@@ -182,20 +190,8 @@ class RoutingStore:
     def record(self, results: Sequence[RouteResult], *, now: datetime | None = None) -> int:
         """Store routing decisions (with traces) in one batch; results without an order id or
         without a flow are skipped.  Returns the number stored."""
-        now = now or datetime.now(UTC)
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        rows = [{"order_id": r.order_id, "flow": r.flow, "version": r.version,
-                 "warehouse": r.warehouse, "diverted_from": r.diverted_from,
-                 "result": {"path": r.path, "reasons": r.reasons, "region": r.region,
-                            "stockout": r.stockout, "error": r.error,
-                            "actions": [a.as_json() for a in r.actions]},
-                 "trace": dumps(r.trace.compact()) if r.trace else None,
-                 "at": now}
-                for r in results if r.order_id and r.flow]
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(route_decisions.insert(), rows)
-        return len(rows)
+        with self.engine.begin() as conn:
+            return record_on(conn, results, now=now)
 
     def decisions(self, order_id: str) -> list[dict[str, Any]]:
         """Every routing decision of an order, oldest first, with its trace."""
@@ -229,6 +225,75 @@ class RoutingStore:
                  .group_by(route_decisions.c.warehouse))
         with self.engine.connect() as conn:
             return {w: int(n) for w, n in conn.execute(query)}
+
+
+# -- on the caller's connection, in the caller's transaction ----------------------------------
+
+#: 'ordh' + 'rout': the advisory lock that serialises routings that reserve stock.
+ROUTING_LOCK_ID = 0x6F7264726F7574
+
+
+def lock_routing(conn: Connection) -> None:
+    """Hold the routing lock until ``conn``'s transaction ends (PostgreSQL).
+
+    Routers on other connections wait here, so stock read after this call stays true until the
+    commit that writes this routing's reservations.  SQLite has one writing process.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK_ID})
+
+
+def reserve_on(conn: Connection, reserved: Iterable[tuple[str, str, int]], *,
+               now: datetime | None = None) -> int:
+    """Add (warehouse, sku, quantity) reservations to ``stock.reserved`` on ``conn``.
+
+    Increments, not absolute values, so they compose with a stock import committed meanwhile;
+    a SKU a warehouse has no row for gets one (on hand 0: the order is short there).
+    Returns the number of (warehouse, sku) rows changed."""
+    now = now or datetime.now(UTC)
+    totals: dict[tuple[str, str], int] = {}
+    for w, s, q in reserved:
+        if q:
+            totals[(w, s)] = totals.get((w, s), 0) + q
+    if not totals:
+        return 0
+    warehouses = sorted({w for w, _ in totals})
+    known = {(w, s) for w, s in conn.execute(
+        select(stock_table.c.warehouse, stock_table.c.sku)
+        .where(stock_table.c.warehouse.in_(warehouses),
+               stock_table.c.sku.in_(sorted({s for _, s in totals}))))}
+    add = stock_table.update().where(
+        stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
+    ).values(reserved=stock_table.c.reserved + bindparam("q", type_=Integer),
+             updated_at=bindparam("u"))
+    old = [{"w": w, "s": s, "q": q, "u": now} for (w, s), q in sorted(totals.items())
+           if (w, s) in known]
+    if old:
+        conn.execute(add, old)
+    new = [{"warehouse": w, "sku": s, "on_hand": 0, "reserved": q, "updated_at": now}
+           for (w, s), q in sorted(totals.items()) if (w, s) not in known]
+    if new:
+        conn.execute(stock_table.insert(), new)
+    return len(totals)
+
+
+def record_on(conn: Connection, results: Sequence[RouteResult], *,
+              now: datetime | None = None) -> int:
+    """Insert routing decisions (with traces) on ``conn``; results without an order id or a
+    flow are skipped.  Returns the number stored."""
+    now = now or datetime.now(UTC)
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    rows = [{"order_id": r.order_id, "flow": r.flow, "version": r.version,
+             "warehouse": r.warehouse, "diverted_from": r.diverted_from,
+             "result": {"path": r.path, "reasons": r.reasons, "region": r.region,
+                        "stockout": r.stockout, "error": r.error,
+                        "actions": [a.as_json() for a in r.actions]},
+             "trace": dumps(r.trace.compact()) if r.trace else None,
+             "at": now}
+            for r in results if r.order_id and r.flow]
+    if rows:
+        conn.execute(route_decisions.insert(), rows)
+    return len(rows)
 
 
 def write_sample_stock(path: Path, catalog: Any, warehouses: Sequence[Any]) -> None:
