@@ -21,7 +21,8 @@ SQLite runs the same statements (``FOR UPDATE`` is ignored; one process writes a
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, literal, or_, select, update
 
 from ..store.schema import order_events
+from .bulk import insert_ignore, one_of
 from .evaluator import Evaluation
 from .schema import consumer_offsets, decisions, event_claims, order_actions, outbox
 
@@ -62,18 +64,6 @@ class Outcome:
     error: str | None = None
 
 
-def insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
-    """Insert rows, skipping any that collide with a unique constraint; returns rows added."""
-    if not rows:
-        return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = conn.execute(insert(table).on_conflict_do_nothing(), rows)
-    return max(result.rowcount or 0, 0)
-
-
 class EventQueue:
     """One consumer's view of the event log, as used by one worker."""
 
@@ -85,6 +75,7 @@ class EventQueue:
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
         self.grace = timedelta(seconds=grace_seconds)
+        self.dialect = engine.dialect.name
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -150,7 +141,7 @@ class EventQueue:
 
     # -- claim -----------------------------------------------------------------------------
 
-    def claim(self, limit: int, now: datetime) -> Batch:
+    def claim(self, limit: int, now: datetime, conn: Connection | None = None) -> Batch:
         """Lease up to ``limit`` events, at most one per order, oldest first.
 
         Two simple indexed queries rather than one anti-join, so the plan stays good on a
@@ -168,14 +159,15 @@ class EventQueue:
             .with_for_update(skip_locked=True)
         )
         batch = Batch(token=secrets.token_hex(8))
-        with self.engine.begin() as conn:
+        with _transaction(self.engine, conn) as conn:
             rows = conn.execute(candidates).all()
             if not rows:
                 return batch
             first_open = dict(conn.execute(
                 select(event_claims.c.order_id, func.min(event_claims.c.event_id))
                 .where(event_claims.c.consumer == self.consumer,
-                       event_claims.c.order_id.in_({r.order_id for r in rows}),
+                       one_of(event_claims.c.order_id, {r.order_id for r in rows},
+                              self.dialect),
                        event_claims.c.status.in_(OPEN))
                 .group_by(event_claims.c.order_id)).all())
             rows = [r for r in rows if first_open.get(r.order_id) == r.event_id][:limit]
@@ -196,11 +188,12 @@ class EventQueue:
 
     def _where(self, stmt: Any, ids: Sequence[int]) -> Any:
         return stmt.where(event_claims.c.consumer == self.consumer,
-                          event_claims.c.event_id.in_(list(ids)))
+                          one_of(event_claims.c.event_id, ids, self.dialect))
 
     # -- complete --------------------------------------------------------------------------
 
-    def complete(self, batch: Batch, outcomes: list[Outcome], now: datetime) -> list[Outcome]:
+    def complete(self, batch: Batch, outcomes: list[Outcome], now: datetime,
+                 conn: Connection | None = None) -> list[Outcome]:
         """Commit the outcomes whose lease is still ours, all in one transaction.
 
         Returns the outcomes committed; the others were taken over by another worker after
@@ -208,7 +201,7 @@ class EventQueue:
         """
         if not outcomes:
             return []
-        with self.engine.begin() as conn:
+        with _transaction(self.engine, conn) as conn:
             return self.complete_on(conn, batch, outcomes, now)
 
     def complete_on(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
@@ -224,7 +217,7 @@ class EventQueue:
         if not order_ids:
             return set()
         return set(conn.execute(select(order_actions.c.order_id).where(
-            order_actions.c.order_id.in_(list(order_ids)),
+            one_of(order_actions.c.order_id, order_ids, self.dialect),
             order_actions.c.kind == "route")).scalars())
 
     def _finish(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
@@ -295,3 +288,15 @@ class EventQueue:
                          .values(status="pending", lease_until=None,
                                  attempts=event_claims.c.attempts - 1))
 
+
+
+@contextmanager
+def _transaction(engine: Engine, conn: Connection | None) -> Iterator[Connection]:
+    """A transaction on ``conn`` (one the consumer keeps for a whole step), else on a new
+    connection."""
+    if conn is None:
+        with engine.begin() as own:
+            yield own
+        return
+    with conn.begin():
+        yield conn

@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from ulid import ULID
 
 from ..errors import OrderhubError
@@ -32,6 +32,7 @@ from ..model import Order
 from ..store.orders import OrderEvent
 from ..store.schema import order_events, orders
 from . import state
+from .bulk import one_of
 from .dispatcher import Dispatcher
 from .evaluator import EvalContext, EvaluatorFactory, load_factory
 from .jobs import build_scheduler
@@ -259,36 +260,15 @@ class Service:
         batch whose events may route is evaluated inside that transaction, holding the routing
         lock from reading stock to the commit, so workers never reserve the same units twice.
         """
-        now = datetime.now(UTC)
-        mono = time.monotonic()
-        if self._short_claim or mono - self._enqueued_at >= self.config.poll_seconds:
-            self.queue.enqueue(now)
-            self._enqueued_at = mono
-        batch = self.queue.claim(self.config.batch_size, now)
-        self._short_claim = len(batch.claims) < self.config.batch_size
-        if not batch.claims:
-            return 0
-        live = self.reloader.live
-        events, docs = self._load(batch)
-        routes = getattr(live.evaluator, "routes", None)
-        routing = routes is not None and any(routes(e.type) for e in events.values())
-        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
-        if routing and self.engine.dialect.name == "postgresql":
-            from ..engine.flows.stock import lock_routing
-
-            with self.engine.begin() as conn:
-                lock_routing(conn)
-                ctx.routed = self.queue.routed_orders(conn, list(docs))
-                outcomes = self._evaluate(batch, live, events, docs, ctx)
-                kept = self.queue.complete_on(conn, batch, outcomes, datetime.now(UTC))
+        if self.engine.dialect.name == "postgresql":
+            # one connection for the whole step: claim, load and commit without checkouts
+            with self.engine.connect() as conn:
+                got = self._step(conn)
         else:
-            # SQLite: this thread is the only router, and a transaction here would lock out
-            # the evaluation's own reads; the commit below is still the single one.
-            if routing:
-                with self.engine.connect() as conn:
-                    ctx.routed = self.queue.routed_orders(conn, list(docs))
-            outcomes = self._evaluate(batch, live, events, docs, ctx)
-            kept = self.queue.complete(batch, outcomes, datetime.now(UTC))
+            got = self._step(None)
+        if got is None:
+            return 0
+        batch, outcomes, kept = got
         errors = sum(1 for o in kept if o.error)
         self.count("events", len(kept))
         self.count("batches")
@@ -298,15 +278,57 @@ class Service:
             self.count("leases_lost", len(outcomes) - len(kept))
         return len(batch.claims)
 
-    def _load(self, batch: Batch) -> tuple[dict[int, OrderEvent], dict[str, Any]]:
+    def _step(self, conn: Connection | None) -> tuple[Batch, list[Outcome], list[Outcome]] | None:
+        """One batch: claimed, loaded, evaluated, committed (``conn``: PostgreSQL's, or None:
+        a connection per transaction, as SQLite wants)."""
+        now = datetime.now(UTC)
+        mono = time.monotonic()
+        if self._short_claim or mono - self._enqueued_at >= self.config.poll_seconds:
+            self.queue.enqueue(now)
+            self._enqueued_at = mono
+        batch = self.queue.claim(self.config.batch_size, now, conn)
+        self._short_claim = len(batch.claims) < self.config.batch_size
+        if not batch.claims:
+            return None
+        live = self.reloader.live
+        events, docs = self._load(batch, conn)
+        routes = getattr(live.evaluator, "routes", None)
+        routing = routes is not None and any(routes(e.type) for e in events.values())
+        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        if routing and conn is not None:
+            from ..engine.flows.stock import lock_routing
+
+            with conn.begin():
+                lock_routing(conn)
+                ctx.routed = self.queue.routed_orders(conn, list(docs))
+                outcomes = self._evaluate(batch, live, events, docs, ctx)
+                kept = self.queue.complete_on(conn, batch, outcomes, datetime.now(UTC))
+            return batch, outcomes, kept
+        # Without routing nothing read here can go stale before the commit.  On SQLite this
+        # thread is the only router, and a transaction held open would lock out the
+        # evaluation's own reads; the commit below is still the single one.
+        if routing:
+            with self.engine.connect() as own:
+                ctx.routed = self.queue.routed_orders(own, list(docs))
+        outcomes = self._evaluate(batch, live, events, docs, ctx)
+        kept = self.queue.complete(batch, outcomes, datetime.now(UTC), conn)
+        return batch, outcomes, kept
+
+    def _load(self, batch: Batch, conn: Connection | None = None
+              ) -> tuple[dict[int, OrderEvent], dict[str, Any]]:
         """The batch's events and their orders' documents, in two queries."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self._load(batch, own)
+        dialect = self.engine.dialect.name
         ids = [c.event_id for c in batch.claims]
         order_ids = sorted({c.order_id for c in batch.claims})
-        with self.engine.connect() as conn:
+        with conn.begin():
             events = {r.id: OrderEvent(**r._asdict()) for r in conn.execute(
-                select(order_events).where(order_events.c.id.in_(ids)))}
+                select(order_events).where(one_of(order_events.c.id, ids, dialect)))}
             docs = {r.id: r.doc for r in conn.execute(
-                select(orders.c.id, orders.c.doc).where(orders.c.id.in_(order_ids)))}
+                select(orders.c.id, orders.c.doc).where(one_of(orders.c.id, order_ids,
+                                                                dialect)))}
         return events, docs
 
     def evaluate(self, batch: Batch) -> list[Outcome]:
