@@ -3,8 +3,9 @@
     python bench/service.py [--events 4000] [--pg postgresql+psycopg://postgres@127.0.0.1/test]
 
 * events/s in one process on SQLite (`Service.step` loop, the tiny test evaluator);
-* events/s with 1 and 2 `orderhub worker` processes on PostgreSQL (wall time until every event
-  has a decision, process start included);
+* events/s with 1 and 2 `orderhub worker` processes on PostgreSQL: wall time until every event
+  has a decision (process start included), the steady rate (first to last decision), the
+  workers' CPU time and the whole machine's (PostgreSQL included) per 1,000 events;
 * reload latency: from saving a rule file to the new version being live (watchfiles).
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import resource
 import signal
 import tempfile
 import time
@@ -47,7 +50,19 @@ def sqlite_one_process(tmp: Path, events: int) -> float:
     return done / elapsed
 
 
-def pg_workers(tmp: Path, pg: str, events: int, workers: int) -> float:
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy so far (all processes, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pg_workers(tmp: Path, pg: str, events: int, workers: int) -> dict[str, float]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     plain = pg.replace("+psycopg", "")
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -57,16 +72,25 @@ def pg_workers(tmp: Path, pg: str, events: int, workers: int) -> float:
         ws_dir = sup.write_workspace(tmp / f"pg{workers}", url, batch_size=200)
         ws = Workspace.load(ws_dir)
         ws.store.upsert(sup.make_orders(events // 2))
+        engine = ws.store.engine
+        cpu0, busy0 = _children_cpu(), _machine_busy()
         start = time.perf_counter()
         procs = [sup.spawn(ws_dir, "worker", "--no-schedules") for _ in range(workers)]
-        sup.wait_until(lambda: sup.count(ws.store.engine, decisions) >= events, 600,
-                       "all decisions", every=0.05)
+        sup.wait_until(lambda: sup.count(engine, decisions) > 0, 120, "a decision",
+                       every=0.01)
+        first = time.perf_counter()
+        sup.wait_until(lambda: sup.count(engine, decisions) >= events, 600,
+                       "all decisions", every=0.02)
         elapsed = time.perf_counter() - start
+        steady = time.perf_counter() - first
+        busy = _machine_busy() - busy0
         for p in procs:
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=30)
-        ws.store.engine.dispose()
-        return events / elapsed
+        cpu = _children_cpu() - cpu0
+        engine.dispose()
+        return {"rate": events / elapsed, "steady": events / steady, "wall": elapsed,
+                "cpu_per_k": cpu / events * 1000, "busy_per_k": busy / events * 1000}
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -102,8 +126,10 @@ def main() -> None:
         tmp = Path(d)
         print(f"SQLite, one process:      {sqlite_one_process(tmp, args.events):8.0f} events/s")
         for n in (1, 2):
-            rate = pg_workers(tmp, args.pg, args.events, n)
-            print(f"PostgreSQL, {n} worker(s):  {rate:8.0f} events/s (process start included)")
+            r = pg_workers(tmp, args.pg, args.events, n)
+            print(f"PostgreSQL, {n} worker(s):  {r['rate']:8.0f} events/s in {r['wall']:.2f} s "
+                  f"(process start included), steady {r['steady']:.0f} events/s; CPU per "
+                  f"1,000 events: workers {r['cpu_per_k']:.2f} s, machine {r['busy_per_k']:.2f} s")
         lat = sorted(reload_latency(tmp))
         print(f"reload, save to live:     median {lat[len(lat) // 2] * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms (watchfiles debounce 150 ms)")

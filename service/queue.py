@@ -27,7 +27,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..store.schema import order_events
 from .bulk import insert_ignore, one_of
@@ -37,6 +48,10 @@ from .schema import consumer_offsets, decisions, event_claims, order_actions, ou
 _ENQUEUE_CHUNK = 50_000
 _SWEEP_EVERY = timedelta(seconds=5)
 OPEN = ("pending", "leased")
+_FIRST_OPEN_PG = text(
+    "SELECT o.id, (SELECT min(c.event_id) FROM event_claims c WHERE c.consumer = :consumer"
+    " AND c.order_id = o.id AND c.status IN ('pending', 'leased')) FROM unnest(:ids) AS o(id)"
+).bindparams(bindparam("ids", type_=ARRAY(String)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,32 +159,29 @@ class EventQueue:
     def claim(self, limit: int, now: datetime, conn: Connection | None = None) -> Batch:
         """Lease up to ``limit`` events, at most one per order, oldest first.
 
-        Two simple indexed queries rather than one anti-join, so the plan stays good on a
-        table the planner has no statistics for yet: lock a window of candidates, then keep
-        those that are the earliest open event of their order.
+        Simple indexed queries rather than one anti-join, so the plans stay good on a table
+        the planner has no statistics for yet and cost the same however long the backlog is:
+        lock a window of candidates (pending ones and expired leases, each read in event order
+        from the status index), then keep those that are the earliest open event of their
+        order (looked up per order on the order index).
         """
-        candidates = (
-            select(event_claims.c.event_id, event_claims.c.order_id, event_claims.c.attempts)
-            .where(event_claims.c.consumer == self.consumer,
-                   or_(event_claims.c.status == "pending",
-                       and_(event_claims.c.status == "leased",
-                            event_claims.c.lease_until < now)))
-            .order_by(event_claims.c.event_id)
-            .limit(limit * 3)
-            .with_for_update(skip_locked=True)
-        )
+        window = limit * 3
+        ec = event_claims
+        cols = (ec.c.event_id, ec.c.order_id, ec.c.attempts)
+        pending = (select(*cols).where(ec.c.consumer == self.consumer, ec.c.status == "pending")
+                   .order_by(ec.c.event_id).limit(window)
+                   .with_for_update(skip_locked=True).cte("pending"))
+        expired = (select(*cols).where(ec.c.consumer == self.consumer, ec.c.status == "leased",
+                                       ec.c.lease_until < now)
+                   .order_by(ec.c.event_id).limit(window)
+                   .with_for_update(skip_locked=True).cte("expired"))
+        candidates = select(pending).union_all(select(expired))
         batch = Batch(token=secrets.token_hex(8))
         with _transaction(self.engine, conn) as conn:
-            rows = conn.execute(candidates).all()
+            rows = sorted(conn.execute(candidates).all(), key=lambda r: r.event_id)[:window]
             if not rows:
                 return batch
-            first_open = dict(conn.execute(
-                select(event_claims.c.order_id, func.min(event_claims.c.event_id))
-                .where(event_claims.c.consumer == self.consumer,
-                       one_of(event_claims.c.order_id, {r.order_id for r in rows},
-                              self.dialect),
-                       event_claims.c.status.in_(OPEN))
-                .group_by(event_claims.c.order_id)).all())
+            first_open = self._first_open(conn, {r.order_id for r in rows})
             rows = [r for r in rows if first_open.get(r.order_id) == r.event_id][:limit]
             spent = [r.event_id for r in rows if r.attempts >= self.max_attempts]
             if spent:
@@ -185,6 +197,19 @@ class EventQueue:
                                      lease_until=now + self.lease,
                                      attempts=event_claims.c.attempts + 1))
         return batch
+
+    def _first_open(self, conn: Connection, order_ids: set[str]) -> dict[str, int]:
+        """The earliest open (pending or leased) event of each order."""
+        if self.dialect == "postgresql":
+            # one probe of the order index per order, whatever the planner believes
+            rows = conn.execute(_FIRST_OPEN_PG, {"consumer": self.consumer,
+                                                 "ids": sorted(order_ids)})
+            return {r[0]: r[1] for r in rows if r[1] is not None}
+        return dict(conn.execute(  # type: ignore[arg-type]
+            select(event_claims.c.order_id, func.min(event_claims.c.event_id))
+            .where(event_claims.c.consumer == self.consumer,
+                   event_claims.c.order_id.in_(order_ids), event_claims.c.status.in_(OPEN))
+            .group_by(event_claims.c.order_id)).all())
 
     def _where(self, stmt: Any, ids: Sequence[int]) -> Any:
         return stmt.where(event_claims.c.consumer == self.consumer,
