@@ -67,10 +67,14 @@ class ServiceConfig(_Section):
     lease_seconds: float = Field(60, gt=0)
     batch_size: int = Field(200, ge=1)
     poll_seconds: float = Field(1.0, gt=0)
+    beat_seconds: float = Field(
+        2.0, gt=0, description="heartbeat, reload-request and leader-election poll interval")
     max_attempts: int = Field(8, ge=1, description="event and outbox attempts before giving up")
     backoff_seconds: float = Field(5, gt=0, description="first outbox retry delay")
     backoff_max_seconds: float = Field(900, gt=0)
     send_timeout_seconds: float = Field(10, gt=0)
+    send_concurrency: int = Field(4, ge=1, description="outbox messages sent at once "
+                                  "(one order's messages always go one after another)")
     late_commit_grace_seconds: float = Field(
         600, ge=0, description="how long an ingest transaction may stay open (see docs)")
     watch: bool = Field(True, description="reload when rules/ or flows/ change")

@@ -1,10 +1,16 @@
-"""The outbox dispatcher: a thread that leases due messages and delivers them through channels."""
+"""The outbox dispatcher: a thread that leases due messages and delivers them through channels.
+
+A leased batch is delivered ``send_concurrency`` messages at a time (a slow WMS or SMS gateway
+then costs its latency once per batch, not once per message); the messages of one order go
+one after another, in the order they were written.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -31,6 +37,7 @@ class Dispatcher(threading.Thread):
         self.count = count
         self.stop_event = threading.Event()
         self.idle = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self) -> None:
         try:
@@ -46,19 +53,34 @@ class Dispatcher(threading.Thread):
                     self.idle.set()
                     self.stop_event.wait(self.config.poll_seconds)
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
             self.client.close()
 
     def step(self, limit: int = 20) -> int:
         """Deliver one batch of due messages; returns how many were tried."""
         messages = self.outbox.claim_due(limit, datetime.now(UTC), self.lease)
+        by_order: dict[str | None, list[OutboxMessage]] = {}
         for message in messages:
-            self.deliver(message)
+            by_order.setdefault(message.order_id or f"#{message.id}", []).append(message)
+        groups = list(by_order.values())
+        if len(groups) > 1 and self.config.send_concurrency > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.config.send_concurrency,
+                                                thread_name_prefix="orderhub-send")
+            list(self._pool.map(self._deliver_in_order, groups))
+        else:
+            for group in groups:
+                self._deliver_in_order(group)
+        return len(messages)
+
+    def _deliver_in_order(self, group: list[OutboxMessage]) -> None:
+        for message in group:
             if self.stop_event.is_set():
                 # give back what we did not try: due again at once for the next start
-                for rest in messages[messages.index(message) + 1:]:
-                    self.outbox.release(rest, datetime.now(UTC))
-                break
-        return len(messages)
+                self.outbox.release(message, datetime.now(UTC))
+            else:
+                self.deliver(message)
 
     def deliver(self, message: OutboxMessage) -> None:
         channel = self.channels.get(message.kind)

@@ -43,9 +43,6 @@ from .reload import Reloader, Watcher
 
 log = logging.getLogger("orderhub.service")
 
-#: Seconds between heartbeats, reload-request polls and leader polls.
-BEAT_SECONDS = 2.0
-
 
 class ServiceError(OrderhubError):
     """The service cannot start (no valid rules, a worker on SQLite, ...)."""
@@ -131,7 +128,7 @@ class Service:
             now = time.monotonic()
             if now >= next_beat:
                 self._periodic()
-                next_beat = now + BEAT_SECONDS
+                next_beat = now + self.config.beat_seconds
             done = self.step()
             if done:
                 idle_since = None

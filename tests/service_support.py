@@ -53,6 +53,7 @@ def write_workspace(root: Path, db_url: str, *, rules: str = "tag = one\n",
     (root / "rules").mkdir(exist_ok=True)
     (root / "rules" / "tiny.tiny").write_text(rules, encoding="utf-8")
     cfg = {"evaluator": f"{TINY}:load", "lease_seconds": 3, "poll_seconds": 0.1,
+           "beat_seconds": 0.25,
            "batch_size": 100, "backoff_seconds": 0.1, "backoff_max_seconds": 0.5,
            "max_attempts": 5, "send_timeout_seconds": 0.5, "watch": False, **service}
     config = {"database": db_url, "service": cfg}

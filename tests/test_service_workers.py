@@ -81,13 +81,13 @@ def test_three_workers_process_10000_events_exactly_once_through_a_kill_9(
 @pytest.mark.slow
 def test_sigterm_finishes_the_batch_in_hand_and_the_next_start_resumes(tmp_path: Path) -> None:
     ws = sup.write_workspace(tmp_path / "ws", f"sqlite:///{tmp_path / 's.db'}",
-                             rules="tag = x\nslow = 0.01\n", batch_size=20)
+                             rules="tag = x\nslow = 0.005\n", batch_size=20)
     store = Workspace.load(ws).store
     engine = store.engine
-    store.upsert(sup.make_orders(100))  # 200 events, ~0.2 s per batch
+    store.upsert(sup.make_orders(100))  # 200 events, ~0.1 s per batch
     proc = sup.spawn(ws, "run", "--no-schedules", log=tmp_path / "first.log")
     sup.wait_until(lambda: sup.count(engine, decisions) >= 20, 30, "the first batches")
-    time.sleep(0.2)  # mid-batch
+    time.sleep(0.05)  # mid-batch
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
     done = sup.count(engine, decisions)
