@@ -6,10 +6,12 @@ and commit, a late commit after a takeover, and a full replay of the events rese
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 _spec = importlib.util.spec_from_file_location(
@@ -116,3 +118,39 @@ def test_paid_orders_take_exactly_the_stock_on_hand_and_replays_reserve_nothing_
     assert sup.count(engine, decisions, decisions.c.consumer == "replay") == 56
     assert _routes(engine) == routed
     assert _reserved(engine) == {"SH": ON_HAND_SH, "WH": 20 - ON_HAND_SH}
+
+
+@pytest.mark.postgres
+def test_two_workers_routing_at_once_never_reserve_the_same_units(tmp_path: Path,
+                                                                 pg_url: str) -> None:
+    root = tmp_path / "ws"
+    init_workspace(root, samples=False)
+    with (root / "orderhub.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"database: {pg_url}\nservice: {{watch: false, batch_size: 5}}\n")
+    workers = [_service(root), _service(root)]
+    for w in workers:
+        w.start()
+    engine = workers[0].engine
+    RoutingStore(engine).put_stock([("SH", SKU, ON_HAND_SH, 0), ("WH", SKU, 100, 0)])
+    workers[0].store.upsert(_orders(40))
+    done = [0, 0]
+
+    def run(i: int) -> None:
+        idle = 0
+        while idle < 3:  # both keep claiming until the queue stays empty
+            n = workers[i].step()
+            done[i] += n
+            idle = 0 if n else idle + 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for w in workers:
+        w.shutdown()
+    assert sum(done) == 80 and all(done)  # both workers took part
+    routed = _routes(engine)
+    assert len({o for o, _ in routed}) == len(routed) == 40
+    assert Counter(w for _, w in routed) == {"SH": ON_HAND_SH, "WH": 40 - ON_HAND_SH}
+    assert _reserved(engine) == {"SH": ON_HAND_SH, "WH": 40 - ON_HAND_SH}
