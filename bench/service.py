@@ -4,8 +4,9 @@
 
 * events/s in one process on SQLite (`Service.step` loop, the tiny test evaluator);
 * events/s with 1 and 2 `orderhub worker` processes on PostgreSQL: wall time until every event
-  has a decision (process start included), the steady rate (first to last decision), the
-  workers' CPU time and the whole machine's (PostgreSQL included) per 1,000 events;
+  has a decision (process start included), the steady rate (first to last decision), and CPU
+  time per 1,000 events of the workers, of their PostgreSQL backends, and of the whole machine
+  (other jobs included: on a shared machine the first two are the figures to compare);
 * reload latency: from saving a rule file to the new version being live (watchfiles).
 """
 
@@ -34,6 +35,9 @@ from orderhub.service import Service  # noqa: E402
 from orderhub.service.reload import Watcher  # noqa: E402
 from orderhub.service.schema import decisions  # noqa: E402
 
+#: The service's default timings (the test helpers' are shortened for speed).
+PRODUCTION = {"batch_size": 200, "poll_seconds": 1.0, "beat_seconds": 2.0, "lease_seconds": 60}
+
 
 def sqlite_one_process(tmp: Path, events: int) -> float:
     ws = Workspace.load(sup.write_workspace(tmp / "sq", f"sqlite:///{tmp / 'sq.db'}",
@@ -50,11 +54,59 @@ def sqlite_one_process(tmp: Path, events: int) -> float:
     return done / elapsed
 
 
+def pg_one_process(tmp: Path, pg: str, events: int) -> dict[str, float]:
+    """One consumer in this process on PostgreSQL (no process start): events/s, and CPU per
+    1,000 events of this process and of its PostgreSQL backends."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    plain = pg.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        app = f"orderhub_{schema}"
+        url = f"{pg}?options=-csearch_path%3D{schema}&application_name={app}"
+        ws = Workspace.load(sup.write_workspace(tmp / "pg0", url, **PRODUCTION))
+        ws.store.upsert(sup.make_orders(events // 2))
+        svc = Service(ws, dispatch=False, schedules=False)
+        svc.start()
+        pg0 = _backend_cpu(ws.store.engine, app)
+        start, cpu0 = time.perf_counter(), time.process_time()
+        done = 0
+        while n := svc.step():
+            done += n
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
+        pg_cpu = _backend_cpu(ws.store.engine, app) - pg0
+        svc.shutdown()
+        ws.store.engine.dispose()
+        return {"rate": done / elapsed, "cpu_per_k": cpu / done * 1000,
+                "pg_per_k": pg_cpu / done * 1000}
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def _machine_busy() -> float:
     """CPU seconds the whole machine spent busy so far (all processes, /proc/stat)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu(engine: object, app: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving the workers (their connections carry
+    ``application_name``), read from /proc while they are still open."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :a"),
+                            {"a": app}).scalars().all()
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -68,8 +120,9 @@ def pg_workers(tmp: Path, pg: str, events: int, workers: int) -> dict[str, float
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        url = f"{pg}?options=-csearch_path%3D{schema}"
-        ws_dir = sup.write_workspace(tmp / f"pg{workers}", url, batch_size=200)
+        app = f"orderhub_{schema}"
+        url = f"{pg}?options=-csearch_path%3D{schema}&application_name={app}"
+        ws_dir = sup.write_workspace(tmp / f"pg{workers}", url, **PRODUCTION)
         ws = Workspace.load(ws_dir)
         ws.store.upsert(sup.make_orders(events // 2))
         engine = ws.store.engine
@@ -80,17 +133,19 @@ def pg_workers(tmp: Path, pg: str, events: int, workers: int) -> dict[str, float
                        every=0.01)
         first = time.perf_counter()
         sup.wait_until(lambda: sup.count(engine, decisions) >= events, 600,
-                       "all decisions", every=0.02)
+                       "all decisions", every=0.05)
         elapsed = time.perf_counter() - start
         steady = time.perf_counter() - first
         busy = _machine_busy() - busy0
+        pg_cpu = _backend_cpu(engine, app)
         for p in procs:
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=30)
         cpu = _children_cpu() - cpu0
         engine.dispose()
         return {"rate": events / elapsed, "steady": events / steady, "wall": elapsed,
-                "cpu_per_k": cpu / events * 1000, "busy_per_k": busy / events * 1000}
+                "cpu_per_k": cpu / events * 1000, "pg_per_k": pg_cpu / events * 1000,
+                "busy_per_k": busy / events * 1000}
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -125,11 +180,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         print(f"SQLite, one process:      {sqlite_one_process(tmp, args.events):8.0f} events/s")
+        r = pg_one_process(tmp, args.pg, args.events)
+        print(f"PostgreSQL, one process:  {r['rate']:8.0f} events/s; CPU per 1,000 events: "
+              f"consumer {r['cpu_per_k']:.2f} s, its PostgreSQL backends {r['pg_per_k']:.2f} s")
         for n in (1, 2):
             r = pg_workers(tmp, args.pg, args.events, n)
             print(f"PostgreSQL, {n} worker(s):  {r['rate']:8.0f} events/s in {r['wall']:.2f} s "
                   f"(process start included), steady {r['steady']:.0f} events/s; CPU per "
-                  f"1,000 events: workers {r['cpu_per_k']:.2f} s, machine {r['busy_per_k']:.2f} s")
+                  f"1,000 events: workers {r['cpu_per_k']:.2f} s, their PostgreSQL backends "
+                  f"{r['pg_per_k']:.2f} s, whole machine {r['busy_per_k']:.2f} s")
         lat = sorted(reload_latency(tmp))
         print(f"reload, save to live:     median {lat[len(lat) // 2] * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms (watchfiles debounce 150 ms)")
