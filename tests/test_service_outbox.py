@@ -32,9 +32,9 @@ def test_flaky_peer_gets_every_message_exactly_once_and_a_hopeless_one_goes_dead
             return "500" if n % 3 else "timeout"
         return "ok"
 
-    with sup.Peer(plan, timeout_sleep=1.0) as peer:
+    with sup.Peer(plan, timeout_sleep=0.6) as peer:
         ws = sup.write_workspace(
-            tmp_path / "ws", f"sqlite:///{tmp_path / 'o.db'}",
+            tmp_path / "ws", f"sqlite:///{tmp_path / 'o.db'}", send_timeout_seconds=0.3,
             rules="tag = x\nmessage_every = 1\nmessage_kind = wms\n",
             channels={"wms": {"url": f"{peer.url}/wms/push", "token_env": "TEST_WMS_TOKEN"}})
         store = Workspace.load(ws).store

@@ -39,7 +39,7 @@ def test_three_workers_process_10000_events_exactly_once_through_a_kill_9(
     with sup.Peer() as peer:
         ws = sup.write_workspace(
             tmp_path / "ws", pg_url, rules="tag = x\nmessage_every = 10\n",
-            batch_size=200, lease_seconds=2,
+            batch_size=500, lease_seconds=2,
             channels={"wms": {"url": f"{peer.url}/wms"}})
         store = Workspace.load(ws).store
         engine = store.engine
