@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .catalog import Catalog
 from .dsl import yamlfile
+from .finance.config import FinanceConfig
 from .model import DEFAULT_TZ
 
 CONFIG_NAME = "orderhub.yaml"
@@ -33,6 +34,7 @@ class WorkspaceConfig(BaseModel):
     rules: str = "rules"
     flows: str = "flows"
     mappings: str = "mappings"
+    finance: FinanceConfig = Field(default_factory=FinanceConfig)
 
     @field_validator("timezone")
     @classmethod
