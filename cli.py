@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "orderhub.commands.orders",
     "orderhub.commands.db",
     "orderhub.commands.demo",
+    "orderhub.commands.finance",
 )
 
 EXIT_REJECTED = 10

@@ -23,7 +23,17 @@ from .reconcile import (
     Reconciliation,
     reconcile,
 )
+from .nightly import NightlyResult, nightly_reconcile
+from .report import ReportFiles, render_html, write_reports
 from .store import SettlementStore
+from .vouchers import (
+    Voucher,
+    VoucherEntry,
+    VoucherUnbalanced,
+    build_vouchers,
+    check_balanced,
+    write_vouchers,
+)
 
 __all__ = [
     "DIFFERENCE_LABELS",
@@ -33,17 +43,28 @@ __all__ = [
     "FeeBand",
     "FinanceConfig",
     "ImportSummary",
+    "NightlyResult",
     "LineKind",
     "OrderSettlement",
     "Period",
     "Reconciliation",
+    "ReportFiles",
     "SettlementLine",
     "SettlementMapping",
     "SettlementStore",
+    "Voucher",
+    "VoucherEntry",
     "VoucherOptions",
+    "VoucherUnbalanced",
+    "build_vouchers",
+    "check_balanced",
     "import_settlements",
     "load_settlement_mapping",
+    "nightly_reconcile",
     "read_settlements",
     "reconcile",
+    "render_html",
     "settlement_mappings",
+    "write_reports",
+    "write_vouchers",
 ]

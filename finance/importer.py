@@ -65,7 +65,11 @@ def read_settlements(
     for path in map(Path, paths):
         summary.files += 1
         items = list(read_records(path, maps))  # type: ignore[arg-type]
-        chosen = maps[source] if source else detector.detect(items, path)
+        try:
+            chosen = maps[source] if source else detector.detect(items, path)
+        except SourceUnknown as exc:  # this file is rejected, the others go on
+            summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+            continue
         seen: Counter[str] = Counter()
         for item in items:
             if isinstance(item, RecordError):
