@@ -100,9 +100,13 @@ class FinanceConfig(_Section):
 
     @model_validator(mode="after")
     def _complete_accounts(self) -> FinanceConfig:
-        defaults = _default_accounts()
-        for key, account in defaults.items():
+        # A section that names one platform or account keeps the defaults of the others.
+        for key, account in _default_accounts().items():
             self.accounts.setdefault(key, account)
+        for platform, band in _default_fee_bands().items():
+            self.fee_bands.setdefault(platform, band)
+        for platform in (Platform.taobao, Platform.jd, Platform.pdd, Platform.douyin):
+            self.no_payout_days.setdefault(platform, self.default_no_payout_days)
         return self
 
     def payout_days(self, platform: str) -> int:
