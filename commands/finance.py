@@ -59,7 +59,8 @@ def _import_report(summary: ImportSummary, fmt: str) -> None:
         echo_json(summary.counts())
         return
     c = summary.counts()
-    table(f"imported {c['files']} file(s): {', '.join(f'{k} {v}' for k, v in c['by_source'].items())}",
+    sources = ", ".join(f"{k} {v}" for k, v in c["by_source"].items())
+    table(f"imported {c['files']} file(s): {sources}",
           ["records", "lines", "new", "already stored", "skipped", "rejected"],
           [[c["records"], c["lines"], c["new"], c["duplicate"], c["skipped"], c["rejected"]]])
 

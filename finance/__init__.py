@@ -14,6 +14,7 @@ from .config import Account, FeeBand, FinanceConfig, VoucherOptions
 from .importer import ImportSummary, import_settlements, read_settlements
 from .mapping import SettlementMapping, load_settlement_mapping, settlement_mappings
 from .model import LineKind, SettlementLine
+from .nightly import NightlyResult, nightly_reconcile
 from .period import Period
 from .reconcile import (
     DIFFERENCE_LABELS,
@@ -23,7 +24,6 @@ from .reconcile import (
     Reconciliation,
     reconcile,
 )
-from .nightly import NightlyResult, nightly_reconcile
 from .report import ReportFiles, render_html, write_reports
 from .store import SettlementStore
 from .vouchers import (
