@@ -8,6 +8,7 @@ other tools (``-differences.csv`` and ``-orders.csv``, UTF-8 with BOM so Excel r
 from __future__ import annotations
 
 import csv
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -96,53 +97,66 @@ def money(value: Any) -> str:
     return f"{Decimal(value):,.2f}"
 
 
-def write_xlsx(rec: Reconciliation, path: Path) -> None:
+#: Above this many orders the XLSX lists only the orders with differences (the CSV has all):
+#: openpyxl writes some 100,000 cells a second, and a report should take seconds.
+XLSX_ORDER_LIMIT = 20_000
+
+
+def write_xlsx(rec: Reconciliation, path: Path, *, order_limit: int = XLSX_ORDER_LIMIT) -> None:
     """Summary, Differences and Orders sheets; difference rows filled red.  Streams rows
-    (write-only mode), so 100,000 orders take seconds, not minutes."""
+    (write-only mode) and gives styled cells a shared style, so the cost is the cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
     book = Workbook(write_only=True)
-    fill = PatternFill(fill_type="solid", start_color=RED, end_color=RED)
-    red_font = Font(color=RED_TEXT)
-    bold = Font(bold=True)
+    first = book.create_sheet("汇总 Summary")
+    red_tpl = WriteOnlyCell(first)
+    red_tpl.fill = PatternFill(fill_type="solid", start_color=RED, end_color=RED)
+    red_tpl.font = Font(color=RED_TEXT)
+    red_tpl.number_format = "#,##0.00"
+    bold_tpl = WriteOnlyCell(first)
+    bold_tpl.font = Font(bold=True)
 
-    def cells(sheet: Any, values: list[Any], *, red: bool = False, head: bool = False) -> list:
+    def styled(sheet: Any, values: list[Any], template: Any) -> list[Any]:
         out = []
         for v in values:
             cell = WriteOnlyCell(sheet, value=_xl(v))
-            if red:
-                cell.fill, cell.font = fill, red_font
-            elif head:
-                cell.font = bold
-            if isinstance(v, Decimal):
-                cell.number_format = "#,##0.00"
+            cell._style = copy(template._style)  # no per-cell style registration
             out.append(cell)
         return out
 
-    summary = book.create_sheet("汇总 Summary")
-    summary.append(cells(summary, ["对账期间 period", rec.period.label], head=True))
+    def plain(values: list[Any]) -> list[Any]:
+        return [_xl(v) for v in values]
+
+    summary = first
+    summary.append(styled(summary, ["对账期间 period", rec.period.label], bold_tpl))
     summary.append(["店铺 shop", rec.shop or "全部 all"])
     for key, value in rec.totals.items():
-        summary.append(cells(summary, [key, value]))
+        summary.append(plain([key, value]))
     summary.append([])
-    summary.append(cells(summary, ["差异类型 kind", "数量 count", "金额 amount"], head=True))
+    summary.append(styled(summary, ["差异类型 kind", "数量 count", "金额 amount"], bold_tpl))
     s = rec.summary()
     for kind in DifferenceKind:
         n = s["by_kind"][kind.value]
-        summary.append(cells(summary, [DIFFERENCE_LABELS[kind], n,
-                                       s["amount_by_kind"][kind.value]], red=bool(n)))
+        row = [DIFFERENCE_LABELS[kind], n, s["amount_by_kind"][kind.value]]
+        summary.append(styled(summary, row, red_tpl) if n else plain(row))
 
     diffs = book.create_sheet("差异 Differences")
-    diffs.append(cells(diffs, [f"{zh} {en}" for en, zh in DIFF_COLUMNS], head=True))
+    diffs.append(styled(diffs, [f"{zh} {en}" for en, zh in DIFF_COLUMNS], bold_tpl))
     for d in rec.differences:
-        diffs.append(cells(diffs, _diff_row(d.as_dict()), red=True))
+        diffs.append(styled(diffs, _diff_row(d.as_dict()), red_tpl))
 
     orders = book.create_sheet("订单明细 Orders")
-    orders.append(cells(orders, [f"{zh} {en}" for en, zh in ORDER_COLUMNS], head=True))
-    for o in rec.orders:
-        orders.append(cells(orders, _order_row(o.as_dict()), red=bool(o.differences)))
+    orders.append(styled(orders, [f"{zh} {en}" for en, zh in ORDER_COLUMNS], bold_tpl))
+    listed = rec.orders if len(rec.orders) <= order_limit else \
+        [o for o in rec.orders if o.differences]
+    for o in listed:
+        row = _order_row(o.as_dict())
+        orders.append(styled(orders, row, red_tpl) if o.differences else plain(row))
+    if len(listed) < len(rec.orders):
+        orders.append([f"{len(rec.orders):,} orders: only the {len(listed):,} with differences "
+                       f"are listed here; every order is in the -orders.csv file"])
     book.save(path)
 
 
