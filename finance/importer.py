@@ -117,9 +117,11 @@ def _map(
     seen: Counter[str],
 ) -> list[SettlementLine] | Reject:
     record = _plain(item.record)
-    key = record_key(record)
-    occurrence = seen[key]
-    seen[key] += 1
+    occurrence = 0
+    if mapping.spec.line_id is None:  # ids are hashes: count identical lines in this file
+        key = record_key(record)
+        occurrence = seen[key]
+        seen[key] += 1
     try:
         lines = mapping.lines(record, shop=shop, occurrence=occurrence)
     except RecordError as err:
