@@ -28,17 +28,20 @@ from orderhub.store import OrderStore
 
 TZ = ZoneInfo("Asia/Shanghai")
 ALIPAY_COLS = ["账务流水号", "业务流水号", "商户订单号", "商品名称", "发生时间", "对方账号",
-               "收入金额（+元）", "支出金额（-元）", "账户余额（元）", "交易渠道", "业务类型", "备注"]
+               "收入金额（+元）", "支出金额（-元）", "账户余额（元）", "交易渠道", "业务类型",
+               "备注"]
 PDD_COLS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
             "业务描述"]
 
 
 def make_orders(n: int, rng: random.Random) -> list[Order]:
     out = []
-    base = datetime(2025, 10, 20, tzinfo=TZ)
+    base = datetime(2025, 10, 25, tzinfo=TZ)
     for i in range(n):
         taobao = i % 2 == 0
-        created = base + timedelta(minutes=i % 20000)
+        # 1 in 6 orders completes at the end of November: not due, no settlement line yet
+        created = base + timedelta(minutes=i % 20000) if i % 6 != 5 else \
+            datetime(2025, 11, 20, tzinfo=TZ)
         payment = Decimal(rng.randint(990, 49900)).scaleb(-2)
         out.append(Order(
             platform=Platform.taobao if taobao else Platform.pdd,
@@ -51,18 +54,24 @@ def make_orders(n: int, rng: random.Random) -> list[Order]:
 
 
 def write_bills(orders: list[Order], folder: Path, rng: random.Random) -> tuple[Path, Path, int]:
-    """One goods line per order, a fee line for 1 in 5 (so lines ~= orders), planted faults."""
+    """A goods line for 5 orders in 6, a fee line for 1 in 5 of those (so lines ~= orders),
+    and planted faults: amount mismatches, orphans, fee rates out of band, double payments."""
     alipay, pdd = [], []
     lines = 0
     for i, order in enumerate(orders):
+        if i % 6 == 5:
+            continue
         when = (order.completed_at or order.created_at).strftime("%Y-%m-%d %H:%M:%S")
         amount = order.payment
         if i % 997 == 0:
             amount -= Decimal("3.00")  # amount mismatch
         number = order.platform_order_no if i % 1999 else order.platform_order_no + "9"  # orphan
         fee = (amount * Decimal("0.006")).quantize(Decimal("0.01")) if i % 5 == 0 else None
-        if i % 4001 == 0 and fee is not None:
+        if i % 4000 == 0:
             fee = (amount * Decimal("0.2")).quantize(Decimal("0.01"))  # fee rate out of band
+        if i % 3001 == 0 and order.platform == Platform.pdd:  # paid twice
+            pdd.append([number, when, str(amount), "", "交易收入", "", "订单收入"])
+            lines += 1
         if order.platform == Platform.taobao:
             alipay.append([f"2025{i:024d}", f"B{i}", f"T200P{number}", "商品", when, "buyer",
                            str(amount), "", "0", "支付宝", "交易付款", "商品"])

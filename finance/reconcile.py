@@ -153,30 +153,33 @@ class Reconciliation:
 
 _ORDER_COLS = (
     orders.c.id, orders.c.platform, orders.c.shop_id, orders.c.platform_order_no,
-    orders.c.status, orders.c.shipped_at, orders.c.completed_at, orders.c.goods_total,
-    orders.c.discount, orders.c.post_fee, orders.c.payment, orders.c.refund_status,
-    orders.c.refund_amount,
+    orders.c.status, orders.c.goods_total, orders.c.discount, orders.c.post_fee,
+    orders.c.payment, orders.c.refund_status, orders.c.refund_amount,
 )
+#: Unpaid orders need their shipping and completion times for the evidence.
+_DUE_COLS = (*_ORDER_COLS, orders.c.shipped_at, orders.c.completed_at)
+_KIND_LIST = list(LineKind)
 
 
-def _orders_by_no(conn: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    """Orders for (platform, number) keys; a number that is an internal ID matches too."""
-    found: dict[tuple[str, str], Any] = {}
-    by_platform: dict[str, list[str]] = defaultdict(list)
-    for platform, number in keys:
-        by_platform[platform].append(number)
-    for platform, numbers in by_platform.items():
-        for i in range(0, len(numbers), _CHUNK):
-            part = numbers[i : i + _CHUNK]
-            query = select(*_ORDER_COLS).where(orders.c.platform == platform,
-                                               orders.c.platform_order_no.in_(part))
-            for row in conn.execute(query):
-                found[(platform, row.platform_order_no)] = row
-        missing = [n for n in numbers if (platform, n) not in found]
-        for i in range(0, len(missing), _CHUNK):
-            query = select(*_ORDER_COLS).where(orders.c.id.in_(missing[i : i + _CHUNK]))
-            for row in conn.execute(query):
-                found[(platform, row.id)] = row
+def _orders_in_period(conn: Any, period: Period, shop: str | None,
+                      keys: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """Orders named by the period's lines: one join on the platform order number, then the
+    few numbers left over are tried as internal IDs."""
+    s = settlement_lines.c
+    numbers = select(s.platform, s.order_no).where(
+        s.occurred_at >= period.start, s.occurred_at < period.end, s.order_no.is_not(None))
+    if shop is not None:
+        numbers = numbers.where(s.shop == shop)
+    sub = numbers.distinct().subquery()
+    query = select(*_ORDER_COLS).join(sub, and_(orders.c.platform == sub.c.platform,
+                                                orders.c.platform_order_no == sub.c.order_no))
+    found = {(row.platform, row.platform_order_no): row for row in conn.execute(query)}
+    missing: dict[str, str] = {n: p for p, n in keys if (p, n) not in found}
+    names = list(missing)
+    for i in range(0, len(names), _CHUNK):
+        query = select(*_ORDER_COLS).where(orders.c.id.in_(names[i : i + _CHUNK]))
+        for row in conn.execute(query):
+            found[(missing[row.id], row.id)] = row
     return found
 
 
@@ -193,7 +196,7 @@ def _due_unpaid(conn: Any, period: Period, config: FinanceConfig, shop: str | No
     for platform in sorted({p for p, in conn.execute(select(orders.c.platform).distinct())}):
         latest = period.end - timedelta(days=config.payout_days(platform))
         earliest = latest - timedelta(days=config.overdue_lookback_days)
-        query = select(*_ORDER_COLS).where(
+        query = select(*_DUE_COLS).where(
             orders.c.platform == platform,
             orders.c.status.in_(("shipped", "completed")),
             and_(due < latest, due >= earliest),
@@ -219,7 +222,7 @@ def reconcile(
     lines = settlements.between(period.start, period.end, shop=shop)
     keys = {(ln.platform, ln.order_no) for ln in lines if ln.order_no}
     with store.engine.connect() as conn:
-        matched = _orders_by_no(conn, keys)
+        matched = _orders_in_period(conn, period, shop, keys)
         overdue = _due_unpaid(conn, period, config, shop)
 
     per_order: dict[str, list[StoredLine]] = defaultdict(list)
@@ -264,7 +267,7 @@ def reconcile(
 
 
 def _settlement(row: Any, its_lines: Iterable[StoredLine]) -> OrderSettlement:
-    by_kind = dict.fromkeys(LineKind, ZERO)
+    by_kind = dict.fromkeys(_KIND_LIST, ZERO)
     n = 0
     for ln in its_lines:
         by_kind[ln.kind] += ln.amount
@@ -374,11 +377,15 @@ def _totals(
 
     totals = blank()
     by_platform: dict[str, dict[str, Any]] = defaultdict(blank)
+    sums: dict[tuple[str, LineKind], list[Decimal]] = defaultdict(list)
     for ln in lines:
-        for bucket in (totals, by_platform[ln.platform]):
-            bucket["lines"] += 1
-            bucket[ln.kind.value] += ln.amount
-            bucket["net"] += ln.amount
+        sums[(ln.platform, ln.kind)].append(ln.amount)
+    for (platform, kind), amounts in sums.items():
+        total = sum(amounts, ZERO)
+        for bucket in (totals, by_platform[platform]):
+            bucket["lines"] += len(amounts)
+            bucket[kind.value] += total
+            bucket["net"] += total
     matched = [o for o in breakdown if o.lines]
     totals.update({
         "orders": len(matched),

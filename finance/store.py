@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import BigInteger, Engine, String, and_, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store import OrderStore
@@ -35,10 +35,13 @@ class StoredLine:
     source: str | None
 
 
+# Amount and time are read raw (fen, naive UTC) and converted in _stored: reconciling reads
+# every line of a month, and the generic column types cost more than the rest of the work.
 _COLS = (
     settlement_lines.c.id, settlement_lines.c.platform, settlement_lines.c.shop,
     settlement_lines.c.line_id, settlement_lines.c.order_no, settlement_lines.c.sub_ref,
-    settlement_lines.c.kind, settlement_lines.c.amount, settlement_lines.c.occurred_at,
+    settlement_lines.c.kind, type_coerce(settlement_lines.c.amount, BigInteger()),
+    type_coerce(settlement_lines.c.occurred_at, String()).label("occurred_at"),
     settlement_lines.c.description, settlement_lines.c.source,
 )
 
@@ -115,6 +118,11 @@ def _row(line: SettlementLine, at: datetime) -> dict[str, Any]:
     }
 
 
+_KINDS = {k.value: k for k in LineKind}
+
+
 def _stored(r: Any) -> StoredLine:
-    return StoredLine(r.id, r.platform, r.shop, r.line_id, r.order_no, r.sub_ref,
-                      LineKind(r.kind), r.amount, r.occurred_at, r.description, r.source)
+    at = r.occurred_at
+    at = (datetime.fromisoformat(at) if isinstance(at, str) else at).replace(tzinfo=UTC)
+    return StoredLine(r[0], r[1], r[2], r[3], r[4], r[5], _KINDS[r[6]],
+                      Decimal(r[7]).scaleb(-2), at, r[9], r[10])
