@@ -310,6 +310,14 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
+#: Text values already read, per field: shops, statuses, SKUs, prices and quantities repeat on
+#: most rows of a file, so each distinct text is transformed once.  Transforms are pure and
+#: return immutable values (str, Decimal, datetime, int), so sharing a result is safe; errors
+#: are never remembered.  Bounded, because order numbers and times never repeat.
+_MEMO_SIZE = 4096
+_UNSEEN = object()
+
+
 def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     """A closure reading one field.  Plain paths (the common case) get a lookup without the
     general path walker, since this runs for every field of every record."""
@@ -328,15 +336,24 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
         return default
 
     if fetch is not None:
+        memo: dict[str, Any] = {}
+
         def get(record: Any) -> Any:
             raw = fetch(record)
             if raw is None:
                 return missing()
+            if type(raw) is str:
+                found = memo.get(raw, _UNSEEN)
+                if found is not _UNSEEN:
+                    return found
             try:
                 value = transform(raw, tz)
             except ValueError as exc:
                 raise RecordError(str(exc), field=names) from None
-            return missing() if value is None else value
+            value = missing() if value is None else value
+            if type(raw) is str and len(memo) < _MEMO_SIZE:
+                memo[raw] = value
+            return value
 
         return get
 

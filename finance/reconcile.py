@@ -22,8 +22,8 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from ..store import OrderStore
 from ..store.schema import orders
-from .config import FinanceConfig
-from .model import FEE_KINDS, LineKind
+from .config import FeeBand, FinanceConfig
+from .model import FEE_KINDS, INCOME_KINDS, LineKind
 from .period import Period
 from .schema import settlement_lines
 from .store import SettlementStore, StoredLine
@@ -237,16 +237,19 @@ def reconcile(
         else:
             unallocated.append(ln)
     rows = {row.id: row for row in matched.values()}
-    history_keys = sorted({(ln.platform, ln.order_no) for ln in lines
-                           if ln.order_no and (ln.platform, ln.order_no) in matched})
-    for ln in settlements.for_orders(history_keys, period.end, exclude_from=period.start):
-        per_order[matched[(ln.platform, ln.order_no)].id].append(ln)  # type: ignore[index]
+    for ln in settlements.earlier_lines(period.start, period.end, shop=shop):
+        row = matched.get((ln.platform, ln.order_no))  # type: ignore[arg-type]
+        if row is not None:
+            per_order[row.id].append(ln)
 
     differences: list[Difference] = []
     breakdown: list[OrderSettlement] = []
+    bands: dict[str, FeeBand] = {}
     for order_id, its_lines in per_order.items():
         order = _settlement(rows[order_id], its_lines)
-        found = _check_order(order, its_lines, config, tol)
+        band = bands.get(order.platform) or bands.setdefault(order.platform,
+                                                             config.fee_band(order.platform))
+        found = _check_order(order, its_lines, band, tol)
         order.differences = [d.kind for d in found]
         differences.extend(found)
         breakdown.append(order)
@@ -284,8 +287,10 @@ def _settlement(row: Any, its_lines: Iterable[StoredLine]) -> OrderSettlement:
 
 
 def _check_order(
-    order: OrderSettlement, its_lines: list[StoredLine], config: FinanceConfig, tol: Decimal
+    order: OrderSettlement, its_lines: list[StoredLine], band: FeeBand, tol: Decimal
 ) -> list[Difference]:
+    """The differences of one matched order (most have none: this runs for every order, so the
+    evidence is only put together for the ones found)."""
     out: list[Difference] = []
 
     def diff(kind: DifferenceKind, amount: Decimal, evidence: str, ids: list[str],
@@ -300,20 +305,17 @@ def _check_order(
              dup_ids, lines=len(dup_ids))
     settled = order.settled_income - extra
     expected = order.expected_income
-    income_ids = [ln.line_id for ln in its_lines
-                  if ln.kind in (LineKind.goods, LineKind.shipping, LineKind.refund)]
     if order.refunded > tol and settled >= order.payment - tol:
         diff(DifferenceKind.refunded_paid_in_full, settled - expected,
              f"refunded {order.refunded} of {order.payment}, yet {settled} was paid out with "
-             f"no refund deducted", income_ids, refunded=order.refunded, settled=settled,
-             payment=order.payment)
+             f"no refund deducted", _income_ids(its_lines), refunded=order.refunded,
+             settled=settled, payment=order.payment)
     elif abs(settled - expected) > tol:
         diff(DifferenceKind.amount_mismatch, settled - expected,
              f"expected {expected} (paid {order.payment}, refunded {order.refunded}), "
-             f"settled {settled}", income_ids, expected=expected, settled=settled)
+             f"settled {settled}", _income_ids(its_lines), expected=expected, settled=settled)
     base = order.by_kind[LineKind.goods] + order.by_kind[LineKind.shipping] - extra
     if base > 0:
-        band = config.fee_band(order.platform)
         fees = -order.fees
         rate = fees / base
         if rate < band.min or rate > band.max:
@@ -325,8 +327,14 @@ def _check_order(
     return out
 
 
+def _income_ids(its_lines: list[StoredLine]) -> list[str]:
+    return [ln.line_id for ln in its_lines if ln.kind in INCOME_KINDS]
+
+
 def _duplicates(its_lines: list[StoredLine], tol: Decimal) -> tuple[Decimal, list[str]]:
     """Goods paid more than once for the same item (sub-order): same amount, another line."""
+    if len(its_lines) < 2:  # most orders: nothing to compare
+        return ZERO, []
     groups: dict[str, list[StoredLine]] = defaultdict(list)
     for ln in its_lines:
         if ln.kind == LineKind.goods and ln.amount > 0:

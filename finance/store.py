@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, String, and_, func, select, type_coerce
+from sqlalchemy import BigInteger, Engine, String, and_, exists, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store import OrderStore
@@ -106,6 +106,26 @@ class SettlementStore:
                              c.occurred_at < min(before, exclude_from)))
                     for r in conn.execute(query):
                         yield _stored(r)
+
+
+    def earlier_lines(
+        self, start: datetime, end: datetime, *, shop: str | None = None
+    ) -> Iterator[StoredLine]:
+        """Lines before ``start`` of the orders that have a line in ``[start, end)``, by id.
+
+        One query (the order index answers the EXISTS) rather than the numbers sent in chunks:
+        a month names some 100,000 orders and almost none has an earlier line.
+        """
+        c, later = settlement_lines.c, settlement_lines.alias("later")
+        in_period = exists().where(
+            later.c.platform == c.platform, later.c.order_no == c.order_no,
+            later.c.occurred_at >= start, later.c.occurred_at < end)
+        if shop is not None:
+            in_period = in_period.where(later.c.shop == shop)
+        query = select(*_COLS).where(c.occurred_at < start, c.order_no.is_not(None), in_period)
+        with self.engine.connect() as conn:
+            for r in conn.execute(query.order_by(c.id)):
+                yield _stored(r)
 
 
 def _row(line: SettlementLine, at: datetime) -> dict[str, Any]:
