@@ -32,9 +32,6 @@ class StockLevels:
         new._levels = {k: list(v) for k, v in self._levels.items()}
         return new
 
-    def __len__(self) -> int:
-        return len(self._levels)
-
     def available(self, warehouse: str, sku: str) -> int:
         level = self._levels.get((warehouse, sku))
         return level[0] - level[1] if level else 0
