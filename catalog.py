@@ -40,6 +40,16 @@ class Catalog:
             products[sku] = {k: _value(k, v) for k, v in row.items() if k and k != "sku"}
         return cls(products)
 
+    @property
+    def version(self) -> str:
+        """Changes whenever any attribute of any product does (part of record fingerprints)."""
+        import hashlib
+
+        import orjson
+
+        body = orjson.dumps(self.products, option=orjson.OPT_SORT_KEYS, default=str)
+        return hashlib.blake2b(body, digest_size=8).hexdigest()
+
     def __len__(self) -> int:
         return len(self.products)
 

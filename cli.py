@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "orderhub.commands.service",
     "orderhub.commands.pull",
     "orderhub.commands.simulator",
+    "orderhub.commands.finance",
 )
 
 EXIT_REJECTED = 10

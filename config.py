@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
+from .finance.config import FinanceConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
 
@@ -46,6 +47,7 @@ class WorkspaceConfig(BaseModel):
     # -- connectors: shops to pull --
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
+    finance: FinanceConfig = Field(default_factory=FinanceConfig)
 
     @field_validator("timezone")
     @classmethod

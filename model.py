@@ -126,6 +126,10 @@ class Order(_Model):
     source: str | None = Field(None, description="the mapping that produced this order")
     batch: str | None = Field(None, description="import batch, for migrations and rollback")
     raw: Any = Field(None, description="the source record as delivered (not validated)")
+    fingerprint: str | None = Field(
+        None, exclude=True,
+        description="hash of the source record and the mapping that read it: lets ingestion "
+                    "skip records it has already stored without mapping them again")
 
     @field_validator("created_at", "paid_at", "modified_at", "shipped_at", "completed_at")
     @classmethod

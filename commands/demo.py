@@ -127,6 +127,7 @@ def demo_command(app: App, keep: bool) -> None:
     check = risk_check(ws)
     _show_risk_check(check)
     note(f"{len(check.orders)} orders checked, {sum(check.hits.values())} hits")
+    _route_paid_orders(ws)
     _pull_from_simulator(ws)
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
@@ -135,7 +136,31 @@ def demo_command(app: App, keep: bool) -> None:
          "--why-not purchase_limit")
 
 
-# -- step 6, connectors: the platforms' APIs ---------------------------------------------------
+# -- step 6, routing flows -----------------------------------------------------------------------
+
+
+def _route_paid_orders(ws: Workspace) -> None:
+    """The paid orders through the article's routing flow, against the sample stock; a what-if
+    that reserves and sends nothing."""
+    from ..engine.flows.whatif import simulate
+
+    paid = ws.store.list(status="paid", limit=None)
+    note(f"[bold]6. Route[/bold] the {len(paid)} paid orders through "
+         f"{ws.content_dir('flows')} (what-if: nothing is reserved or sent)")
+    sim = simulate(ws, paid, now=SNAPSHOT)
+    report = sim.report
+    table(f"routing: {report.orders} orders, {report.unassigned} without a warehouse "
+          f"(stock from {sim.stock_source})",
+          ["warehouse", "name", "assigned", "diverted in", "stock-outs", "load end"],
+          [[w.code, w.name, w.assigned, w.diverted_in, w.stockouts, w.end_load]
+           for w in report.warehouses])
+    examples = [r for r in report.results if r.warehouse][:4]
+    table("example routes", ["order", "warehouse", "path", "why"],
+          [[r.order, r.warehouse, " → ".join(r.path), "; ".join(r.reasons[-2:])]
+           for r in examples])
+
+
+# -- step 7, connectors: the platforms' APIs ---------------------------------------------------
 
 
 def _pull_from_simulator(ws: Workspace) -> None:
@@ -147,7 +172,7 @@ def _pull_from_simulator(ws: Workspace) -> None:
     from .pull import _report as report_pull
 
     with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
-        note(f"[bold]6. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
+        note(f"[bold]7. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
         summaries = [pull_shop(ws, shop)
                      for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
     report_pull(summaries, "table", ws.config.timezone)

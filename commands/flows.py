@@ -118,34 +118,23 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
     """
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
-    from ..connectors.transforms import zone
-    from ..engine.flows.outputs import summarize, write_pick_lists
-    from ..engine.flows.router import Router
-    from ..engine.flows.service import routing_state
-    from ..engine.flows.state import RoutingState, StockLevels
-    from ..engine.flows.stock import read_stock_csv
+    from ..engine.flows.outputs import write_pick_lists
+    from ..engine.flows.whatif import simulate
+    from .ingest import _expand
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    from .ingest import _expand
-
     orders, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
                                   mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
-    now = datetime.now(zone(ws.config.timezone))
-    if stock_csv is not None:
-        rows, bad = read_stock_csv(stock_csv, flows.network.codes)
-        for e in bad:
-            note(f"skipped: {e.render()}")
-        before = RoutingState(StockLevels(rows))
-    else:
-        before = routing_state(ws, now)
-    after = before.copy()
-    results = Router(flows, after, now=now).route_many(orders)
-    report = summarize(results, flows.network, before, after)
+    sim = simulate(ws, orders, flows=flows, stock_csv=stock_csv)
+    for e in sim.skipped:
+        note(f"skipped: {e.render()}")
+    note(f"stock from {sim.stock_source}")
+    report, results = sim.report, sim.report.results
     if pick_dir is not None:
         for p in write_pick_lists(results, pick_dir, flows.network):
             note(f"wrote {p}")
@@ -225,8 +214,7 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     given or the workspace has its own flows folder; None otherwise."""
     from ..connectors.transforms import zone
     from ..engine.flows import route_orders
-    from ..engine.flows.service import routing_state
-    from ..engine.flows.state import RoutingState
+    from ..engine.flows.whatif import starting_state
 
     ws = app.workspace
     own = ws.path(ws.config.flows)
@@ -237,7 +225,8 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     flows = _flows(app, [flows_path] if flows_path else None)
     url = ws.db_url
     fresh = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
-    state = RoutingState() if fresh else routing_state(ws, now.astimezone(zone(ws.config.timezone)))
+    state, _, _ = starting_state(ws, flows, now.astimezone(zone(ws.config.timezone)),
+                                 use_store=not fresh)
     return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
 
 

@@ -119,7 +119,11 @@ def _read_csv(path: Path) -> Iterator[SourceRecord | RecordError]:
         start += 1
     body = "".join(lines[start:])
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    if body[:4096].count("\t") > body[:4096].count(","):
+    sample = body[:4096]
+    # Alipay cells end in a tab before the comma ("123\t,"): those tabs are not separators.
+    tabs = sample.count("\t") - sample.count("\t,") - sample.count("\t\r") \
+        - sample.count("\t\n")
+    if tabs > sample.count(","):
         dialect = csv.excel_tab
     reader = csv.reader(io.StringIO(body), dialect)
     header: list[str] | None = None

@@ -8,12 +8,15 @@ does the same normalization without a store, for dry-runs.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
@@ -73,6 +76,7 @@ class Normalizer:
         self.shop_id = shop_id
         self.batch = batch
         self._file_mapping: Mapping | None = None
+        self._catalog_version = self.catalog.version
 
     def records(self, path: Path) -> list[SourceRecord | RecordError]:
         """All records of a file, after choosing the file's mapping (see :meth:`detect`)."""
@@ -104,7 +108,8 @@ class Normalizer:
             )
         return self.mappings[best[0][0]]
 
-    def normalize(self, item: SourceRecord | RecordError, path: Path) -> Order | Reject:
+    def normalize(self, item: SourceRecord | RecordError, path: Path, *,
+                  fingerprint: str | None = None) -> Order | Reject:
         if isinstance(item, RecordError):
             return _reject(item, None, path, None)
         mapping = item.mapping or self._file_mapping
@@ -118,7 +123,42 @@ class Normalizer:
             return _reject(err, mapping.name, path, item.record)
         if self.batch:
             order.batch = self.batch
+        order.fingerprint = fingerprint or self.fingerprint(item, mapping)
         return self.catalog.enrich(order)
+
+    def mapping_of(self, item: SourceRecord) -> str:
+        mapping = item.mapping or self._file_mapping
+        return mapping.name if mapping else "?"
+
+    def fingerprint(self, item: SourceRecord, mapping: Mapping | None = None) -> str:
+        """Hash of the record and of everything that shapes the order made from it (mapping,
+        catalog, shop, batch): equal fingerprints mean an equal order, without mapping it."""
+        mapping = mapping or item.mapping or self._file_mapping
+        salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
+               f"{self.shop_id or ''}|{self.batch or ''}|"
+        body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
+        return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
+
+    def known(
+        self, store: OrderStore, items: list[SourceRecord]
+    ) -> tuple[set[int], dict[int, str]]:
+        """Indexes of ``items`` whose exact record the store already holds (they are unchanged
+        and need no mapping, validation or write; one query per platform), and the
+        fingerprints computed on the way, for :meth:`normalize` to reuse."""
+        wanted: dict[str, list[tuple[int, str, str]]] = {}
+        for i, item in enumerate(items):
+            mapping = item.mapping or self._file_mapping
+            number = mapping.order_no(item.record) if mapping else None
+            if number:
+                wanted.setdefault(mapping.platform.value, []).append(  # type: ignore[union-attr]
+                    (i, number, self.fingerprint(item, mapping)))
+        same: set[int] = set()
+        prints: dict[int, str] = {}
+        for platform, rows in wanted.items():
+            stored = store.fingerprints(platform, [number for _, number, _ in rows])
+            same.update(i for i, number, fp in rows if stored.get(number) == fp)
+            prints.update((i, fp) for i, _, fp in rows)
+        return same, prints
 
 
 def read_orders(paths: Iterable[Path], **options: Any) -> tuple[list[Order], list[Reject]]:
@@ -168,25 +208,36 @@ def _few_collections() -> Iterator[None]:
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None) -> None:
-    """One file: normalize its records and store them in batches."""
+    """One file, in batches: records the store already holds exactly are counted unchanged
+    straight away; the rest are normalized and upserted."""
     items = norm.records(path)
     if on_file:
         on_file(path, len(items))
     summary.files += 1
-    pending: list[Order] = []
-    for i, item in enumerate(items, 1):
-        out = norm.normalize(item, path)
-        if isinstance(out, Reject):
-            summary.rejects.append(out)
-        else:
-            pending.append(out)
-            key = out.source or "?"
-            summary.by_source[key] = summary.by_source.get(key, 0) + 1
-        if len(pending) >= batch_size or i == len(items):
-            _flush(store, pending, summary)
-            pending = []
-            if progress:
-                progress(i)
+    for start in range(0, len(items), batch_size):
+        chunk = items[start : start + batch_size]
+        readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
+        known, prints = norm.known(store, [item for _, item in readable])
+        skip = {readable[k][0] for k in known}
+        fingerprints = {readable[k][0]: fp for k, fp in prints.items()}
+        summary.unchanged += len(skip)
+        for k in known:
+            name = norm.mapping_of(readable[k][1])
+            summary.by_source[name] = summary.by_source.get(name, 0) + 1
+        pending: list[Order] = []
+        for i, item in enumerate(chunk):
+            if i in skip:
+                continue
+            out = norm.normalize(item, path, fingerprint=fingerprints.get(i))
+            if isinstance(out, Reject):
+                summary.rejects.append(out)
+            else:
+                pending.append(out)
+                key = out.source or "?"
+                summary.by_source[key] = summary.by_source.get(key, 0) + 1
+        _flush(store, pending, summary)
+        if progress:
+            progress(start + len(chunk))
 
 
 def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary) -> None:

@@ -9,6 +9,7 @@ compiled to closures, so applying it costs little more than hand-written code.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import tzinfo
 from decimal import Decimal
@@ -150,6 +151,8 @@ class Mapping:
         self.platform = spec.platform
         self.tz: tzinfo = zone(spec.timezone)
         self._order = [(t, _getter(t, f, self.tz)) for t, f in spec.order.items()]
+        self._order_no = dict(self._order).get("platform_order_no")
+        self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
         self._items_path = _path(spec.items.from_) if spec.items and spec.items.from_ else None
         self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
@@ -168,6 +171,15 @@ class Mapping:
 
     def __repr__(self) -> str:
         return f"<Mapping {self.name} ({self.origin})>"
+
+    def order_no(self, record: Any) -> str | None:
+        """Just the order number, or None where it is missing or bad (apply() will say why)."""
+        if self._order_no is None or not isinstance(record, dict):
+            return None
+        try:
+            return self._order_no(record)  # type: ignore[no-any-return]
+        except RecordError:
+            return None
 
     def matches_record(self, record: Any) -> bool:
         keys = self.spec.detect.keys
@@ -298,6 +310,14 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
+#: Text values already read, per field: shops, statuses, SKUs, prices and quantities repeat on
+#: most rows of a file, so each distinct text is transformed once.  Transforms are pure and
+#: return immutable values (str, Decimal, datetime, int), so sharing a result is safe; errors
+#: are never remembered.  Bounded, because order numbers and times never repeat.
+_MEMO_SIZE = 4096
+_UNSEEN = object()
+
+
 def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     """A closure reading one field.  Plain paths (the common case) get a lookup without the
     general path walker, since this runs for every field of every record."""
@@ -316,15 +336,24 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
         return default
 
     if fetch is not None:
+        memo: dict[str, Any] = {}
+
         def get(record: Any) -> Any:
             raw = fetch(record)
             if raw is None:
                 return missing()
+            if type(raw) is str:
+                found = memo.get(raw, _UNSEEN)
+                if found is not _UNSEEN:
+                    return found
             try:
                 value = transform(raw, tz)
             except ValueError as exc:
                 raise RecordError(str(exc), field=names) from None
-            return missing() if value is None else value
+            value = missing() if value is None else value
+            if type(raw) is str and len(memo) < _MEMO_SIZE:
+                memo[raw] = value
+            return value
 
         return get
 

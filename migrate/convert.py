@@ -102,6 +102,7 @@ class Converter:
         self._status_col = status.from_
         self._table = {str(k).strip(): v for k, v in status.map.items()}
         self._clean = self.mapping._clean
+        self._status_texts: dict[str, str] = {}
 
     def items(self) -> list[SourceRecord | RecordError]:
         """Every record of the file (read once; the count drives the progress bar)."""
@@ -172,9 +173,19 @@ class Converter:
         return None
 
     def _status_value(self, record: dict[str, Any]) -> str | None:
+        """The status cell as the status table sees it (cleaned, trimmed).  A file holds a
+        handful of distinct status texts, so each is cleaned once."""
         if self._status_col is None:
             return None
         value = record.get(self._status_col)
+        if type(value) is str:
+            text = self._status_texts.get(value)
+            if text is None:
+                text = self._status_texts[value] = self._status_text(value) or ""
+            return text or None
+        return self._status_text(value)
+
+    def _status_text(self, value: Any) -> str | None:
         if self._clean is not None:
             value = self._clean({"v": value})["v"]
         text = None if value is None else str(value).strip()

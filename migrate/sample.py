@@ -38,9 +38,10 @@ def sample(path: Path, mapping: Mapping, n: int, workspace: Any = None) -> Sampl
     workspace's rules and flows on them."""
     report = SampleReport(n)
     orders: list[Order] = []
+    batch = batch_id(path, mapping)
     for out in Converter(mapping, Path(path)).outcomes():
         if isinstance(out, Converted):
-            out.order.batch = batch_id(path, mapping)
+            out.order.batch = batch
             orders.append(out.order)
             if len(orders) >= n:
                 break

@@ -344,6 +344,19 @@ class OrderStore:
                 out.update({(r[0], r[1]): (r[2], r[3]) for r in conn.execute(query)})
         return out
 
+    def fingerprints(self, platform: str, numbers: Sequence[str]) -> dict[str, str | None]:
+        """The stored source fingerprint of each of these orders that exists (see
+        :attr:`Order.fingerprint`): one indexed query per 500 numbers."""
+        out: dict[str, str | None] = {}
+        wanted = list(dict.fromkeys(n for n in numbers if n))
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                query = select(orders.c.platform_order_no, orders.c.fingerprint).where(
+                    orders.c.platform == platform,
+                    orders.c.platform_order_no.in_(wanted[i : i + _CHUNK]))
+                out.update({no: fp for no, fp in conn.execute(query)})
+        return out
+
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None
     ) -> dict[str, int]:
@@ -425,6 +438,7 @@ def _row(order: Order, order_id: str, doc: str, digest: str, now: datetime, *,
         "tracking_no": order.tracking_no,
         "doc": doc,
         "content_hash": digest,
+        "fingerprint": order.fingerprint,
         "source": order.source,
         "batch": order.batch,
         "version": version,

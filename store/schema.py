@@ -98,6 +98,7 @@ orders = Table(
     Column("tracking_no", String(64)),
     Column("doc", Text, nullable=False),  # the whole normalized order, as JSON text
     Column("content_hash", String(32), nullable=False),
+    Column("fingerprint", String(32)),
     Column("source", String(64)),
     Column("batch", String(64)),
     Column("version", Integer, nullable=False, default=1),

@@ -94,3 +94,12 @@ def test_demo_shows_four_platforms_rejects_and_idempotent_reingest(
     doc = json.loads(shipped.stdout)
     assert doc["status"] == "shipped" and doc["tracking_no"]
     assert [e["type"] for e in doc["events"]][-2:] == ["shipped", "tracking_updated"]
+
+
+def test_demo_routes_the_paid_orders_with_the_sample_stock(demo: tuple[Path, Result]) -> None:
+    _, result = demo
+    assert "6. Route" in result.stderr
+    rows = dict(re.findall(r"│ (SH-COLD|SH|GZ|BJ|CD|WH)\s+│ \S+\s+│ (\d+)\s+│", result.stdout))
+    assert set(rows) == {"SH-COLD", "SH", "GZ", "BJ", "CD", "WH"}
+    assert all(int(n) > 0 for n in rows.values())
+    assert "stock.csv" in result.stdout and "0 without a warehouse" in result.stdout

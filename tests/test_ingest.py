@@ -168,3 +168,18 @@ def test_pdd_xlsx_export_lands(store: OrderStore, tmp_path: Path) -> None:
     assert first.status == OrderStatus.paid and str(first.payment) == "59.00"
     assert first.receiver.city == "成都市" and first.items[0].sku == "CC-MILK-1L"
     assert store.get("pdd:251126-000000000000002").status == OrderStatus.refunding
+
+
+def test_known_records_skip_mapping_but_a_new_catalog_remaps_them(store: OrderStore,
+                                                                   tmp_path: Path) -> None:
+    (tmp_path / "t.json").write_text(json.dumps([TAOBAO]), encoding="utf-8")
+    catalog_path = tmp_path / "catalog.csv"
+    catalog_path.write_text("sku,cold_chain\nCC-MILK-1L,false\n", encoding="utf-8")
+    assert ingest(store, [tmp_path / "t.json"], catalog=Catalog.load(catalog_path)).new == 1
+    again = ingest(store, [tmp_path / "t.json"], catalog=Catalog.load(catalog_path))
+    assert (again.unchanged, again.by_source) == (1, {"taobao": 1})
+    # the catalog now says the milk is cold-chain: the same record makes a different order
+    catalog_path.write_text("sku,cold_chain\nCC-MILK-1L,true\n", encoding="utf-8")
+    changed = ingest(store, [tmp_path / "t.json"], catalog=Catalog.load(catalog_path))
+    assert changed.updated == 1
+    assert store.get("taobao:3456789012345678901").items[0].cold_chain

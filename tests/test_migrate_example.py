@@ -101,6 +101,24 @@ def test_run_imports_cleaned_orders_with_every_synonym_mapped(store, legacy: Pat
     assert serial.payment == Decimal("309.00")
 
 
+def test_run_after_a_kept_check_imports_exactly_what_the_check_saw(store, legacy: Path) -> None:
+    mapping = load_migration_mapping(legacy / "mapping.yaml")
+    preview = check(legacy / "legacy-orders.csv", mapping, store, keep=True)
+    report = run(store, legacy / "legacy-orders.csv", mapping, checked=preview)
+    assert report.counts() == {**preview.counts(), "new": 285} and not report.dry_run
+    assert [(r.row, r.column, r.reason) for r in report.rejects] == EXPECTED_REJECTS
+    assert report.statuses == preview.statuses and report.unknown_statuses == {"已发贷": 2}
+    assert store.count(batch=report.batch) == 285 and report.rejects_file
+    assert store.get("taobao:1139705169952734572").receiver.phone == "19532378404"
+    # a kept check of another file (or the same file changed since) is not used
+    changed = legacy / "changed.csv"
+    changed.write_bytes((legacy / "legacy-orders.csv").read_bytes().replace(
+        "郭秀兰".encode("gbk"), "郭秀英".encode("gbk")))
+    again = run(store, changed, mapping, checked=preview)
+    assert again.batch != report.batch and again.updated >= 1
+    assert store.get("taobao:1139705169952734572").receiver.name == "郭秀英"
+
+
 def test_second_run_imports_nothing_new(store, legacy: Path) -> None:
     mapping = load_migration_mapping(legacy / "mapping.yaml")
     first = run(store, legacy / "legacy-orders.csv", mapping)

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("tracking_no", sa.String(64)),
         sa.Column("doc", sa.Text, nullable=False),
         sa.Column("content_hash", sa.String(32), nullable=False),
+        sa.Column("fingerprint", sa.String(32)),
         sa.Column("source", sa.String(64)),
         sa.Column("batch", sa.String(64)),
         sa.Column("version", sa.Integer, nullable=False),

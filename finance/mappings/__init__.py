@@ -1,0 +1,1 @@
+"""Settlement mappings shipped with orderhub (YAML package data)."""
