@@ -63,3 +63,19 @@ def test_run_pulls_each_shop_from_the_platforms_and_decides_the_orders(tmp_path:
 def _platforms(engine) -> set[str]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         return set(conn.execute(select(orders.c.platform).distinct()).scalars())
+
+
+def test_the_nightly_settlement_job_reconciles_yesterday(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from orderhub.connectors.transforms import zone
+    from orderhub.service.jobs import settlement
+
+    root = tmp_path / "ws"
+    init_workspace(root, samples=False)
+    ws = Workspace.load(root)
+    settlement(ws)
+    yesterday = (datetime.now(zone(ws.config.timezone)) - timedelta(days=1)).date()
+    folder = ws.path(ws.config.finance.reports) / yesterday.isoformat()
+    assert (folder / f"reconcile-{yesterday}.html").is_file()
+    assert (folder / f"reconcile-{yesterday}.xlsx").is_file()
