@@ -7,7 +7,9 @@ dry-run and the simulation use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -80,7 +82,24 @@ class Router:
         return result
 
     def route_many(self, orders: Iterable[Order], event: str | None = None) -> list[RouteResult]:
-        return [self.route(o, event) for o in orders]
+        with batch_collections():
+            return [self.route(o, event) for o in orders]
+
+
+@contextmanager
+def batch_collections() -> Iterator[None]:
+    """Fewer garbage collections while a batch is routed.
+
+    Every result (with its trace, reasons and queued messages) lives until the batch is
+    stored, so with Python's default thresholds the collector re-scans tens of thousands of
+    young survivors over and over: about a third of the routing time.  Nothing routing makes
+    is cyclic; the thresholds are restored afterwards (as ``connectors.ingest`` does)."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def route_orders(orders: Iterable[Order], flows: FlowSet,
