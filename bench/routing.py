@@ -34,11 +34,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from orderhub.builtins.geo import default_geo
 from orderhub.config import default_warehouses
@@ -153,28 +156,29 @@ def route_all(orders: list[Order], router: Router, store: RoutingStore | None) -
     r = Run()
     cpu = time.process_time
     started, cpu_started = time.perf_counter(), cpu()
-    with batch_collections():  # as route_events and route_many do
-        route_batches(orders, router, store, r)
+    with ExitStack() as stack:
+        conn = stack.enter_context(store.connection()) if store else None
+        route_batches(orders, router, store, r, conn)
     r.wall = time.perf_counter() - started
     r.cpu = cpu() - cpu_started
     return r
 
 
 def route_batches(orders: list[Order], router: Router, store: RoutingStore | None,
-                  r: Run) -> None:
+                  r: Run, conn: Connection | None) -> None:
     clock, cpu = time.perf_counter_ns, time.process_time
     latencies = r.latencies
     for i in range(0, len(orders), BATCH):
         results = []
         c0 = cpu()
-        for order in orders[i:i + BATCH]:
-            a = clock()
-            results.append(router.route(order, "paid"))
-            latencies.append(clock() - a)
-        c1 = cpu()
-        if store is not None:
-            store.record(results, now=NOW)
-            store.save_reservations(router.state.stock, now=NOW)
+        with batch_collections():  # as route_events and route_many do
+            for order in orders[i:i + BATCH]:
+                a = clock()
+                results.append(router.route(order, "paid"))
+                latencies.append(clock() - a)
+            c1 = cpu()
+            if store is not None:  # one transaction per batch, on the worker's connection
+                store.write(results, router.state.stock, now=NOW, conn=conn)
         r.route_cpu += c1 - c0
         r.store_cpu += cpu() - c1
         for res in results:

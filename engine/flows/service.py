@@ -70,7 +70,5 @@ def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int 
             run.last_event = ev.id
             if ev.type in wanted:
                 run.results.append(router.route(store.get(ev.order_id), ev.type))
-    rs = RoutingStore(store.engine)
-    rs.record(run.results, now=now)
-    rs.save_reservations(state.stock)
+    RoutingStore(store.engine).write(run.results, state.stock, now=now)
     return run
