@@ -74,6 +74,12 @@ class StockLevels:
     def changed_rows(self) -> list[tuple[str, str, int, int]]:
         return sorted((w, s, *self._levels[(w, s)]) for (w, s) in self.changed)
 
+    def take_changed(self) -> list[tuple[str, str, int, int]]:
+        """:meth:`changed_rows` as of now, and start counting changes afresh."""
+        rows = self.changed_rows()
+        self.changed.clear()
+        return rows
+
     def total(self, warehouse: str) -> int:
         return sum(v[0] - v[1] for (w, _), v in self._levels.items() if w == warehouse)
 

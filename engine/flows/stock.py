@@ -170,7 +170,7 @@ class RoutingStore:
         (with a WAL checkpoint), that is a good part of a batch's cost."""
         now = now or datetime.now(UTC)
         with self._transaction(conn) as tx:
-            n = self._record(tx, results, now)
+            n = self.insert_decisions(tx, results, now)
             self._save_reservations(tx, stock, now)
         return n
 
@@ -191,7 +191,7 @@ class RoutingStore:
         """Store routing decisions (with traces) in one batch; results without an order id or
         without a flow are skipped.  Returns the number stored."""
         with self.engine.begin() as conn:
-            return self._record(conn, results, now or datetime.now(UTC))
+            return self.insert_decisions(conn, results, now or datetime.now(UTC))
 
     @contextmanager
     def _transaction(self, conn: Connection | None) -> Iterator[Connection]:
@@ -203,7 +203,12 @@ class RoutingStore:
                 yield conn
 
     def _save_reservations(self, conn: Connection, stock: StockLevels, now: datetime) -> None:
-        rows = stock.changed_rows()
+        self.save_rows(conn, stock.changed_rows(), now)
+        stock.changed.clear()
+
+    def save_rows(self, conn: Connection, rows: list[tuple[str, str, int, int]],
+                  now: datetime) -> None:
+        """Set reserved quantities from (warehouse, sku, on_hand, reserved) rows."""
         if not rows:
             return
         known = self._keys(conn, {(w, s) for w, s, _, _ in rows})
@@ -214,7 +219,6 @@ class RoutingStore:
                for w, s, n, r in rows if (w, s) not in known]
         if new:
             conn.execute(stock_table.insert(), new)
-        stock.changed.clear()
 
     @staticmethod
     def _keys(conn: Connection, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -224,7 +228,7 @@ class RoutingStore:
         return {(w, s) for w, s in found} & wanted
 
     @staticmethod
-    def _record(conn: Connection, results: Sequence[RouteResult], now: datetime) -> int:
+    def insert_decisions(conn: Connection, results: Sequence[RouteResult], now: datetime) -> int:
         """Decisions as ready tuples: this runs once per routed order, so it skips
         SQLAlchemy's per-row work (see :func:`insert_rows`): the JSON columns are text made by
         :func:`jsontext.dumps`, the time (the same for the whole batch) is converted once."""
