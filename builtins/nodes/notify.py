@@ -80,11 +80,15 @@ class NotifyNode(LinearNode):
                 target = to
             build = partial(_payload, render, template_context(rs), channel, target, mention)
             rs.result.messages.append(OutgoingMessage(channel, target, code, None, rs.order.id,
-                                                      build=build))
+                                                      build=_call_source, source=build))
             rs.step(node, "notify", f"{channel} message to {to} queued")
             return nxt
 
         return notify
+
+
+def _call_source(m: OutgoingMessage) -> dict[str, Any]:
+    return m.source()
 
 
 def _payload(render: Callable[[dict[str, Any]], str], context: dict[str, Any], channel: str,

@@ -6,7 +6,6 @@ writes pick lists (CSV and printable HTML per warehouse) and the outbox sends WM
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -47,6 +46,14 @@ def pick_list_body(o: Order) -> dict[str, Any]:
             "lines": lines}
 
 
+def _wms_payload(m: OutgoingMessage) -> dict[str, Any]:
+    return wms_body(m.source, m.warehouse or "")
+
+
+def _pick_payload(m: OutgoingMessage) -> dict[str, Any]:
+    return pick_list_body(m.source)
+
+
 @register
 class OutputNode(LinearNode):
     """``kind: wms`` queues a POST of the order to the warehouse's WMS (``url`` or the
@@ -71,10 +78,10 @@ class OutputNode(LinearNode):
             if kind == "wms":
                 target = wms_urls[code]  # KeyError for an unknown code, as before
                 rs.result.messages.append(OutgoingMessage(
-                    "wms", url or target, code, None, o.id, build=partial(wms_body, o, code)))
+                    "wms", url or target, code, None, o.id, build=_wms_payload, source=o))
             else:
                 rs.result.messages.append(OutgoingMessage(
-                    "pick_list", code, code, None, o.id, build=partial(pick_list_body, o)))
+                    "pick_list", code, code, None, o.id, build=_pick_payload, source=o))
             rs.step(node, "output", why.get(code) or f"{kind} for {code} queued")
             return nxt
 

@@ -70,21 +70,24 @@ class OutgoingMessage:
     ``{"msgtype": "markdown", ...}``; SMS: ``{"phone", "text"}``; WMS: the order for the
     warehouse; pick list: the lines to pick).
 
-    Nodes on the hot path pass ``build`` (a function of no arguments) instead of ``payload``:
+    Nodes on the hot path pass ``build`` (called with the message) and its ``source``
+    instead of ``payload``:
     most messages of a big routing batch are queued or counted long before anyone reads their
     body, so the WMS document or the rendered template is made on first access to ``payload``
     (once).  ``build`` must only read values fixed at queue time (see the output and notify
     nodes), so a late body is the same as an early one."""
 
-    __slots__ = ("channel", "to", "warehouse", "order_id", "_payload", "_build")
+    __slots__ = ("channel", "to", "warehouse", "order_id", "source", "_payload", "_build")
 
     def __init__(self, channel: str, to: str | None, warehouse: str | None,
                  payload: dict[str, Any] | None = None, order_id: str | None = None, *,
-                 build: Callable[[], dict[str, Any]] | None = None) -> None:
+                 build: Callable[[OutgoingMessage], dict[str, Any]] | None = None,
+                 source: Any = None) -> None:
         self.channel = channel
         self.to = to
         self.warehouse = warehouse
         self.order_id = order_id
+        self.source = source  # what ``build`` makes the body from (the order, a snapshot)
         self._payload = payload
         self._build = build if payload is None else None
 
@@ -92,7 +95,7 @@ class OutgoingMessage:
     def payload(self) -> dict[str, Any]:
         if self._payload is None:
             build, self._build = self._build, None
-            self._payload = build() if build is not None else {}
+            self._payload = build(self) if build is not None else {}
         return self._payload
 
     def __repr__(self) -> str:
