@@ -13,8 +13,11 @@ does.  Two runs over the same orders:
   every warehouse is over its threshold within the first few thousand orders, so nearly every
   order takes the divert path and finds every other warehouse busy too.
 
-Figures: wall time and CPU time (``time.process_time``; read CPU when others share the
-machine), split into routing and store writes, and per-order routing latency (median, p99).
+Each batch is stored by a :class:`BatchWriter` (one transaction: decisions with their traces,
+one stock update per warehouse and SKU) while the next batch is routed.  Figures: wall time,
+CPU time of both threads (``time.process_time``; read it when others share the machine),
+routing alone (the sum of the per-order times), and per-order routing latency (median, p99;
+with the store on, these include waits for the writer thread's turn at the GIL).
 
     python bench/routing.py [N] [--no-store] [--run daily|diversion|both] [--capacity 1.2]
                             [--no-freeze]
