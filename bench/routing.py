@@ -1,28 +1,62 @@
 """Route 100,000 orders through the article's flow (flows/routing.yaml); print throughput.
 
 Orders are built in-process (random destinations over China's cities, 1-3 lines, 8 % with a
-cold-chain item); stock is plentiful with a few holes; GZ starts near its threshold so
-diversions happen.  Decisions (with their traces) and stock reservations are written to a
-SQLite store in batches, as ``orderhub flows route`` does.
+cold-chain item); stock is plentiful with a few holes.  Decisions (with their traces) and stock
+reservations are written to a SQLite store in batches of 5,000, as ``orderhub flows route``
+does.  Two runs over the same orders:
 
-    python bench/routing.py [N] [--no-store]
+- ``daily``: warehouse thresholds that fit 100,000 orders a day (the example config's 500 a
+  warehouse fit a shop with ~3,000): each is ``--capacity`` (default 1.2) x the orders the
+  warehouse is the first choice for.  GZ starts the run half full, so it goes over its
+  threshold and diverts its overflow to the nearest warehouses.
+- ``diversion``: the example config's thresholds as they are (500 a day) against N orders:
+  every warehouse is over its threshold within the first few thousand orders, so nearly every
+  order takes the divert path and finds every other warehouse busy too.
+
+Each batch is stored by a :class:`BatchWriter` (one transaction: decisions with their traces,
+one stock update per warehouse and SKU) while the next batch is routed.  Figures: wall time,
+CPU time of both threads (``time.process_time``; read it when others share the machine),
+routing alone (the sum of the per-order times), and per-order routing latency (median, p99;
+with the store on, these include waits for the writer thread's turn at the GIL).
+
+    python bench/routing.py [N] [--no-store] [--run daily|diversion|both] [--capacity 1.2]
+                            [--no-freeze]
+
+The orders are built before timing and then frozen out of the garbage collector
+(``gc.freeze``): they stand for the batch a worker has just read, not for state the router
+keeps; ``--no-freeze`` shows the cost of collecting over 100,000 prebuilt orders.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from orderhub.builtins.geo import default_geo
-from orderhub.engine.flows import Router, RoutingState, StockLevels, load_flows
+from orderhub.config import default_warehouses
+from orderhub.engine.flows import (
+    FlowSet,
+    Network,
+    Router,
+    RoutingState,
+    StockLevels,
+    load_flows,
+)
+from orderhub.engine.flows.router import batch_collections
 from orderhub.engine.flows.stock import RoutingStore
+from orderhub.engine.flows.writer import BatchWriter
 from orderhub.model import LineItem, Order, Receiver
 from orderhub.store import connect
 
@@ -53,50 +87,126 @@ def make_orders(n: int, rng: random.Random) -> list[Order]:
     return out
 
 
-def main() -> None:
-    n = int(next((a for a in sys.argv[1:] if a.isdigit()), 100_000))
-    use_store = "--no-store" not in sys.argv
+def scaled_flows(orders: list[Order], capacity: float | None) -> FlowSet:
+    """The article's flow on the example warehouses.  With ``capacity``, each warehouse's
+    threshold is ``capacity`` x the orders it is the first choice for (cold-chain orders: the
+    cold warehouse; others: the warehouse serving their region)."""
+    warehouses = default_warehouses()
+    if capacity is None:
+        return load_flows(ROOT / "flows", warehouses=warehouses)
+    network = Network(warehouses)
+    cold = next(w.code for w in warehouses if "cold_chain" in w.capabilities)
+    share = Counter()
+    for o in orders:
+        if any(i.cold_chain for i in o.items):
+            share[cold] += 1
+            continue
+        r = o.receiver
+        region = network.destination(r.province, r.city, r.district, r.address).region
+        share.update(network.primary_for(region)[:1])
+    warehouses = [w.model_copy(update={"daily_threshold": max(1, round(capacity * share[w.code]))})
+                  for w in warehouses]
+    return load_flows(ROOT / "flows", warehouses=warehouses)
+
+
+@dataclass
+class Run:
+    wall: float = 0.0
+    cpu: float = 0.0
+    latencies: list[int] = field(default_factory=list)
+    diverted: int = 0
+    kept_over: int = 0
+    stockouts: int = 0
+
+
+def run(name: str, orders: list[Order], flows: FlowSet, use_store: bool) -> None:
     rng = random.Random(7)
-    flows = load_flows(ROOT / "flows")
     codes = flows.network.codes
     stock = StockLevels((w, s, 0 if rng.random() < 0.05 else 10**6, 0)
                         for w in codes for s in SKUS + COLD)
     state = RoutingState(stock)
-    state.load.pending["GZ"] = 450
-    t0 = time.perf_counter()
-    orders = make_orders(n, rng)
-    print(f"built {n:,} orders in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-
+    gz = flows.network.warehouses["GZ"].threshold or 0
+    state.load.pending["GZ"] = start_gz = gz // 2
     tmp = tempfile.TemporaryDirectory()
-    store = RoutingStore(connect(f"sqlite:///{tmp.name}/bench.db")) if use_store else None
+    store = None
+    if use_store:
+        store = RoutingStore(connect(f"sqlite:///{tmp.name}/bench.db"))
+        store.put_stock(stock.rows(), now=NOW)
     router = Router(flows, state, now=NOW)
-    latencies: list[int] = []
-    clock = time.perf_counter_ns
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for i in range(0, n, BATCH):
-        results = []
-        for order in orders[i:i + BATCH]:
-            a = clock()
-            results.append(router.route(order, "paid"))
-            latencies.append(clock() - a)
-        if store is not None:
-            store.record(results, now=NOW)
-            store.save_reservations(state.stock)
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-
-    latencies.sort()
-    med = statistics.median(latencies) / 1000
-    p99 = latencies[int(len(latencies) * 0.99)] / 1000
-    assigned = sum(state.load.pending.values()) - 450
-    print(f"routed {n:,} orders in {elapsed:.2f} s: {n / elapsed:,.0f} orders/s "
-          f"({'with' if use_store else 'without'} batched store writes of decisions + traces)")
-    print(f"CPU time {cpu:.2f} s: {n / cpu:,.0f} orders per CPU-second "
-          "(the figure to read when the machine is shared)")
-    print(f"per order (routing only): median {med:.1f} µs, p99 {p99:.1f} µs")
-    print(f"assigned {assigned:,}; load per warehouse: "
-          + ", ".join(f"{w} {state.load.load(w):,}" for w in codes))
+    r = route_all(orders, router, store)
+    n = len(orders)
+    print(f"\n== {name}: thresholds "
+          + ", ".join(f"{c} {flows.network.warehouses[c].threshold:,}" for c in codes))
+    print(f"routed {n:,} orders in {r.wall:.2f} s wall: {n / r.wall:,.0f} orders/s "
+          f"({'with' if store else 'without'} batched store writes of decisions + traces)")
+    print(f"CPU {r.cpu:.2f} s: {n / r.cpu:,.0f} orders per CPU-second (both threads; "
+          f"routing alone {n / (sum(r.latencies) / 1e9):,.0f} orders/s)")
+    lat = sorted(r.latencies)
+    print(f"per order (routing): median {statistics.median(lat) / 1000:.1f} µs, "
+          f"p99 {lat[int(len(lat) * 0.99)] / 1000:.1f} µs (wall)")
+    print(f"diverted {r.diverted:,}; over threshold and kept {r.kept_over:,}; "
+          f"stock-outs {r.stockouts:,}; end-of-day load: "
+          + ", ".join(f"{w} {state.load.load(w) - (start_gz if w == 'GZ' else 0):,}"
+                      for w in codes))
     tmp.cleanup()
+
+
+def route_all(orders: list[Order], router: Router, store: RoutingStore | None) -> Run:
+    """Route in batches; each batch is stored (one transaction) by a :class:`BatchWriter`
+    while the next one is routed, as ``orderhub flows route`` does."""
+    r = Run()
+    cpu = time.process_time
+    started, cpu_started = time.perf_counter(), cpu()
+    with ExitStack() as stack:
+        writer = stack.enter_context(BatchWriter(store, now=NOW)) if store else None
+        route_batches(orders, router, writer, r)
+    r.wall = time.perf_counter() - started
+    r.cpu = cpu() - cpu_started
+    return r
+
+
+def route_batches(orders: list[Order], router: Router, writer: BatchWriter | None,
+                  r: Run) -> None:
+    clock = time.perf_counter_ns
+    latencies = r.latencies
+    for i in range(0, len(orders), BATCH):
+        results = []
+        with batch_collections():  # as route_events and route_many do
+            for order in orders[i:i + BATCH]:
+                a = clock()
+                results.append(router.route(order, "paid"))
+                latencies.append(clock() - a)
+        if writer is not None:
+            writer.submit(results, router.state.stock)
+        for res in results:
+            r.diverted += res.diverted_from is not None
+            r.stockouts += res.stockout
+            r.kept_over += any("no other warehouse can take" in x for x in res.reasons)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("n", nargs="?", type=int, default=100_000)
+    p.add_argument("--no-store", action="store_true", help="route only, write nothing")
+    p.add_argument("--run", choices=["daily", "diversion", "both"], default="both")
+    p.add_argument("--capacity", type=float, default=1.2,
+                   help="daily run: thresholds as a multiple of each warehouse's expected "
+                        "orders (default 1.2)")
+    p.add_argument("--no-freeze", action="store_true",
+                   help="leave the prebuilt orders to the garbage collector")
+    args = p.parse_args()
+    t0 = time.perf_counter()
+    orders = make_orders(args.n, random.Random(7))
+    print(f"built {args.n:,} orders in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if not args.no_freeze:
+        gc.collect()
+        gc.freeze()
+    if args.run in ("daily", "both"):
+        run(f"daily (thresholds for {args.n:,} orders a day)", orders,
+            scaled_flows(orders, args.capacity), not args.no_store)
+    if args.run in ("diversion", "both"):
+        run("diversion (the example's 500 a day: every warehouse over)", orders,
+            scaled_flows(orders, None), not args.no_store)
 
 
 if __name__ == "__main__":

@@ -27,27 +27,27 @@ class AssignNode(LinearNode):
         node, nxt, why, reserve = c.node, self.next, self.reason, self.reserve
         fixed = c.warehouse(("warehouse",), self.warehouse) if self.warehouse else None
         network = c.network
+        assigned = {code: f"assigned to {w.name} ({code})"
+                    for code, w in network.warehouses.items()}
 
         def assign(rs: RunState) -> str | None:
             code = fixed or rs.vars.get("warehouse")
-            if code is None or code not in network.warehouses:
+            if code is None or code not in assigned:
                 raise c.runtime_error(f"no warehouse to assign (warehouse variable is {code!r})")
             rs.vars["warehouse"] = code
             rs.result.warehouse = code
-            name = network.warehouses[code].name
-            rs.reason(why or f"assigned to {name} ({code})")
+            rs.reason(why or assigned[code])
             if reserve:
                 stock = rs.routing.stock
                 needs = rs.needs
-                short = stock.shortages(code, needs)
-                if short:
+                if not stock.covers(code, needs):
                     rs.result.stockout = True
-                    rs.reason(f"{code} is short: {shortage_text(short)}")
+                    rs.reason(f"{code} is short: {shortage_text(stock.shortages(code, needs))}")
                 stock.reserve(code, needs)
                 rs.result.reserved.extend((code, sku, qty) for sku, qty in needs.items())
-            rs.routing.load.add(code)
-            rs.step(node, "assign", f"assigned to {name} ({code})",
-                    {"load": rs.routing.load.load(code)})
+            load = rs.routing.load
+            load.add(code)
+            rs.step(node, "assign", assigned[code], {"load": load.pending[code]})
             return nxt
 
         return assign

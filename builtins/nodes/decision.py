@@ -44,20 +44,25 @@ class DecisionNode(NodeSpec):
             expr = c.expr(("cases", i, "when"), case.when)
             if expr is not None:
                 cases.append((expr.evaluate, case.goto, case.when, case.reason))
+        # Why each case was taken, written once (the texts depend only on the case).
+        whys = []
+        for i, (_, goto, text, _) in enumerate(cases, 1):
+            why = f"case {i} `{text}` is true → {goto}"
+            whys.append(f"cases 1-{i - 1} false; {why}" if i > 1 else why)
+        tests = [(test, goto, why, reason)
+                 for (test, goto, _, reason), why in zip(cases, whys, strict=True)]
         node, default = c.node, self.default
+        no_case = f"no case is true → default {default}"
 
         def decide(rs: RunState) -> str | None:
             order, ctx = rs.order, rs.ctx
-            for i, (test, goto, text, reason) in enumerate(cases, 1):
+            for test, goto, why, reason in tests:
                 if test(order, ctx):
-                    why = f"case {i} `{text}` is true → {goto}"
-                    if i > 1:
-                        why = f"cases 1-{i - 1} false; {why}"
                     rs.step(node, "decision", why)
                     if reason:
                         rs.reason(reason)
                     return goto
-            rs.step(node, "decision", f"no case is true → default {default}")
+            rs.step(node, "decision", no_case)
             return default
 
         return decide

@@ -44,8 +44,7 @@ class GeofenceNode(LinearNode):
                 rs.step(node, "geofence", f"destination unknown → {target}",
                         {"address": rs.order.receiver.address})
                 return target
-            where = " ".join(p for p in (d.province, d.city, d.district) if p)
-            rs.step(node, "geofence", f"{where} is in {d.region} (from {d.source})",
+            rs.step(node, "geofence", ("{} is in {} (from {})", d.where, d.region, d.source),
                     {"region": d.region})
             return nxt
 

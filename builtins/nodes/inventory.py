@@ -9,7 +9,7 @@ variable ``warehouse``; goes to ``out_of_stock`` when no candidate can ship the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode, Loc
 from ...engine.flows.runtime import RunState, Step
 from . import register
+
+if TYPE_CHECKING:
+    from ...engine.flows.warehouses import Destination
 
 
 def shortage_text(shortages: list[tuple[str, int, int]]) -> str:
@@ -59,6 +62,10 @@ class InventoryNode(LinearNode):
                         f"not {expr.type}")
         require = frozenset(self.require)
         caps = {code: w.capabilities for code, w in network.warehouses.items()}
+        # Texts that depend only on the warehouse are made once, not per order.
+        in_stock = {code: (code, True, "has every line in stock") for code in caps}
+        found_why = {code: f"{code} has stock → {nxt}" for code in caps}
+        plans: dict[tuple[Any, ...], list[str]] = {}
 
         def candidates(rs: RunState) -> list[str]:
             if fixed is not None:
@@ -69,8 +76,7 @@ class InventoryNode(LinearNode):
             else:
                 found = network.primary_for(rs.vars.get("region"))
             if nearest:
-                found = list(found) + [w for w, _ in network.by_distance(rs.destination.coords)
-                                       if w not in found]
+                found = _then_nearest(found, rs.destination, plans)
             return found
 
         def check(rs: RunState) -> str | None:
@@ -87,16 +93,16 @@ class InventoryNode(LinearNode):
                     missing = ", ".join(sorted(require - caps[code]))
                     considered.append((code, False, f"lacks {missing}"))
                     continue
-                short = stock.shortages(code, needs)
-                if short:
+                if not stock.covers(code, needs):
+                    short = stock.shortages(code, needs)
                     considered.append((code, False, "out of stock: " + shortage_text(short)))
                     continue
-                considered.append((code, True, "has every line in stock"))
+                considered.append(in_stock[code])
                 rs.vars["warehouse"] = code
                 if len(considered) > 1:
                     rs.reason(f"{network.warehouses[code].name} ({code}) ships it: "
                               + "; ".join(f"{w} {why}" for w, _, why in considered[:-1]))
-                rs.step(node, "inventory", f"{code} has stock → {nxt}", None, considered)
+                rs.step(node, "inventory", found_why[code], None, considered)
                 return nxt
             rs.result.stockout = True
             rs.reason("no candidate warehouse has every line in stock: "
@@ -105,3 +111,16 @@ class InventoryNode(LinearNode):
             return oos
 
         return check
+
+
+def _then_nearest(found: list[str], dest: Destination,
+                  plans: dict[tuple[Any, ...], list[str]]) -> list[str]:
+    """``found`` then every other warehouse nearest first: one list per (candidates, place),
+    shared by every order with both (nobody changes it)."""
+    key = (*found, dest.coords)
+    plan = plans.get(key)
+    if plan is None:
+        plan = list(found) + [w for w, _ in dest.nearest if w not in found]
+        if len(plans) < 100_000:
+            plans[key] = plan
+    return plan

@@ -6,7 +6,7 @@ writes pick lists (CSV and printable HTML per warehouse) and the outbox sends WM
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -15,10 +15,13 @@ from ...engine.flows.model import LinearNode
 from ...engine.flows.runtime import OutgoingMessage, RunState, Step
 from . import register
 
+if TYPE_CHECKING:
+    from ...model import Order
 
-def order_document(rs: RunState, code: str) -> dict[str, Any]:
+
+def order_document(o: Order, code: str) -> dict[str, Any]:
     """The order as a warehouse needs it (WMS push body)."""
-    o, r = rs.order, rs.order.receiver
+    r = o.receiver
     return {
         "order_id": o.id, "platform": o.platform.value, "platform_order_no": o.platform_order_no,
         "shop_id": o.shop_id, "warehouse": code,
@@ -29,6 +32,26 @@ def order_document(rs: RunState, code: str) -> dict[str, Any]:
                    "quantity": i.quantity} for i in o.items],
         "buyer_message": o.buyer_message, "seller_memo": o.seller_memo,
     }
+
+
+def wms_body(o: Order, code: str) -> dict[str, Any]:
+    return {"method": "POST", "json": order_document(o, code)}
+
+
+def pick_list_body(o: Order) -> dict[str, Any]:
+    """The order's lines as its warehouse's pick list shows them."""
+    lines = [{"sku": i.sku, "title": i.title, "properties": i.properties,
+              "quantity": i.quantity} for i in o.items]
+    return {"order": o.label, "receiver": o.receiver.name, "city": o.receiver.city,
+            "lines": lines}
+
+
+def _wms_payload(m: OutgoingMessage) -> dict[str, Any]:
+    return wms_body(m.source, m.warehouse or "")
+
+
+def _pick_payload(m: OutgoingMessage) -> dict[str, Any]:
+    return pick_list_body(m.source)
 
 
 @register
@@ -42,24 +65,24 @@ class OutputNode(LinearNode):
 
     def compile(self, c: NodeCompiler) -> Step:
         node, nxt, kind, url = c.node, self.next, self.kind, self.url
+        wms_urls = {code: w.config.wms_url for code, w in c.network.warehouses.items()}
+        why = {code: f"{kind} for {code} queued" for code in wms_urls}
 
         def output(rs: RunState) -> str | None:
             code = rs.vars.get("warehouse")
             if code is None:
                 raise c.runtime_error("no warehouse assigned before output")
+            # Bodies are built when read (the outbox, pick-list files), not per routed order:
+            # they depend only on the order and the warehouse, both fixed here.
+            o = rs.order
             if kind == "wms":
-                w = rs.network.warehouses[code]
-                target = url or w.config.wms_url
-                body = {"method": "POST", "json": order_document(rs, code)}
-                rs.result.messages.append(OutgoingMessage("wms", target, code, body, rs.order.id))
+                target = wms_urls[code]  # KeyError for an unknown code, as before
+                rs.result.messages.append(OutgoingMessage(
+                    "wms", url or target, code, None, o.id, build=_wms_payload, source=o))
             else:
-                o = rs.order
-                lines = [{"sku": i.sku, "title": i.title, "properties": i.properties,
-                          "quantity": i.quantity} for i in o.items]
-                body = {"order": o.label, "receiver": o.receiver.name,
-                        "city": o.receiver.city, "lines": lines}
-                rs.result.messages.append(OutgoingMessage("pick_list", code, code, body, o.id))
-            rs.step(node, "output", f"{kind} for {code} queued")
+                rs.result.messages.append(OutgoingMessage(
+                    "pick_list", code, code, None, o.id, build=_pick_payload, source=o))
+            rs.step(node, "output", why.get(code) or f"{kind} for {code} queued")
             return nxt
 
         return output

@@ -164,6 +164,10 @@ def _predicate(c: NodeCompiler, loc: Loc, cell: Cell, t: ExprType) -> Callable[[
     return lambda v, x=cell: v == x
 
 
+#: A table's outcome: outputs (or None), why, the inputs seen, the matched rows' reasons.
+_Outcome = tuple[dict[str, Any] | None, str, dict[str, Any], tuple[str, ...]]
+
+
 def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
             rows: list[list[Callable[[Any], bool] | None]], names: list[str]) -> Step:
     thens = [_plain(r.then) for r in spec.rows]
@@ -172,9 +176,7 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
     getters = [i[1] for i in inputs]
     collect_keys = sorted({k for t in thens for k in t})
 
-    def decide(rs: RunState) -> str | None:
-        order, ctx = rs.order, rs.ctx
-        values = [g(order, ctx) for g in getters]
+    def evaluate(values: list[Any]) -> _Outcome:
         matched = []
         for r, tests in enumerate(rows):
             for test, v in zip(tests, values, strict=True):
@@ -187,26 +189,43 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
         seen = dict(zip(names, values, strict=True))
         if not matched:
             if default is not None:
-                rs.vars.update(default)
-                rs.step(node, "decision_table", f"no row matches → default {default}", seen)
-            else:
-                rs.step(node, "decision_table", "no row matches and no default", seen)
-            return nxt
+                return default, f"no row matches → default {default}", seen, ()
+            return None, "no row matches and no default", seen, ()
         if hit == "collect":
             out: dict[str, list[Any]] = {k: [] for k in collect_keys}
             for r in matched:
                 for k, v in thens[r].items():
                     out[k].extend(v if isinstance(v, list) else [v])
-            rs.vars.update(out)
-            rs.step(node, "decision_table",
-                     f"rows {', '.join(str(r + 1) for r in matched)} match → {out}", seen)
+            why = f"rows {', '.join(str(r + 1) for r in matched)} match → {out}"
         else:
-            r = matched[0]
-            rs.vars.update(thens[r])
-            rs.step(node, "decision_table", f"row {r + 1} matches → {thens[r]}", seen)
-        for r in matched:
-            if reasons[r]:
-                rs.reason(reasons[r])
+            out = thens[matched[0]]
+            why = f"row {matched[0] + 1} matches → {out}"
+        return out, why, seen, tuple(reasons[r] for r in matched if reasons[r])
+
+    # The outcome depends only on the inputs' values, and a table sees few distinct ones (the
+    # regions, a few flags): it is worked out once per distinct combination.  The outcome's
+    # dicts are shared by the orders that had it; nobody changes them.
+    memo: dict[tuple[Any, ...], _Outcome] = {}
+
+    def decide(rs: RunState) -> str | None:
+        order, ctx = rs.order, rs.ctx
+        values = [g(order, ctx) for g in getters]
+        try:
+            # types too: 1, 1.0 and True are one dict key but show differently in the trace
+            key = (*values, *map(type, values))
+            outcome = memo.get(key)
+        except TypeError:  # an unhashable value (a list): not remembered
+            key, outcome = None, None
+        if outcome is None:
+            outcome = evaluate(values)
+            if key is not None and len(memo) < 10_000:
+                memo[key] = outcome
+        out, why, seen, why_reasons = outcome
+        if out is not None:
+            rs.vars.update(out)
+        rs.step(node, "decision_table", why, seen)
+        for reason in why_reasons:
+            rs.reason(reason)
         return nxt
 
     return decide

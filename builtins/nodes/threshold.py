@@ -54,7 +54,7 @@ class LoadThresholdNode(LinearNode):
                 return nxt
             considered: list[tuple[str, bool, str]] = []
             stock, needs = rs.routing.stock, rs.needs
-            for other, km in network.by_distance(rs.destination.coords):
+            for other, km in rs.destination.nearest:
                 if other == code:
                     continue
                 if max_km is not None and (km is None or km > max_km):

@@ -7,7 +7,9 @@ dry-run and the simulation use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -80,7 +82,27 @@ class Router:
         return result
 
     def route_many(self, orders: Iterable[Order], event: str | None = None) -> list[RouteResult]:
-        return [self.route(o, event) for o in orders]
+        with batch_collections():
+            return [self.route(o, event) for o in orders]
+
+
+@contextmanager
+def batch_collections() -> Iterator[None]:
+    """No garbage collections while a batch is routed (reference counting still frees
+    everything).
+
+    Every result (with its trace, reasons and queued messages) lives until the batch is
+    stored, so the collector would re-scan tens of thousands of young survivors over and
+    over: a fifth to a third of the routing time, for nothing, since routing makes no
+    reference cycles.  The collector is switched back on afterwards (``connectors.ingest``
+    raises its thresholds for the same reason)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def route_orders(orders: Iterable[Order], flows: FlowSet,

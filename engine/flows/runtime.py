@@ -63,19 +63,44 @@ class Action:
         return out
 
 
-@dataclass(slots=True)
 class OutgoingMessage:
     """A message to send later: ``channel`` wecom | sms | wms | pick_list.
 
     ``to``: the webhook URL, phone number or WMS endpoint; ``payload``: the JSON body (WeCom:
     ``{"msgtype": "markdown", ...}``; SMS: ``{"phone", "text"}``; WMS: the order for the
-    warehouse; pick list: the lines to pick)."""
+    warehouse; pick list: the lines to pick).
 
-    channel: str
-    to: str | None
-    warehouse: str | None
-    payload: dict[str, Any]
-    order_id: str | None = None
+    Nodes on the hot path pass ``build`` (called with the message) and its ``source``
+    instead of ``payload``:
+    most messages of a big routing batch are queued or counted long before anyone reads their
+    body, so the WMS document or the rendered template is made on first access to ``payload``
+    (once).  ``build`` must only read values fixed at queue time (see the output and notify
+    nodes), so a late body is the same as an early one."""
+
+    __slots__ = ("channel", "to", "warehouse", "order_id", "source", "_payload", "_build")
+
+    def __init__(self, channel: str, to: str | None, warehouse: str | None,
+                 payload: dict[str, Any] | None = None, order_id: str | None = None, *,
+                 build: Callable[[OutgoingMessage], dict[str, Any]] | None = None,
+                 source: Any = None) -> None:
+        self.channel = channel
+        self.to = to
+        self.warehouse = warehouse
+        self.order_id = order_id
+        self.source = source  # what ``build`` makes the body from (the order, a snapshot)
+        self._payload = payload
+        self._build = build if payload is None else None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if self._payload is None:
+            build, self._build = self._build, None
+            self._payload = build(self) if build is not None else {}
+        return self._payload
+
+    def __repr__(self) -> str:
+        return (f"OutgoingMessage({self.channel!r}, {self.to!r}, {self.warehouse!r}, "
+                f"order_id={self.order_id!r})")
 
     def as_json(self) -> dict[str, Any]:
         return {"channel": self.channel, "to": self.to, "warehouse": self.warehouse,

@@ -14,7 +14,7 @@ from typing import Any
 
 from .flowset import FlowSet
 from .loader import load_flows
-from .router import Router
+from .router import Router, batch_collections
 from .runtime import RouteResult
 from .state import RoutingState
 from .stock import RoutingStore
@@ -64,12 +64,11 @@ def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int 
     events = store.events(after=after, limit=limit)
     wanted = flows.events
     router = Router(flows, state, now=now, history=store)
-    for ev in events:
-        run.events += 1
-        run.last_event = ev.id
-        if ev.type in wanted:
-            run.results.append(router.route(store.get(ev.order_id), ev.type))
-    rs = RoutingStore(store.engine)
-    rs.record(run.results, now=now)
-    rs.save_reservations(state.stock)
+    with batch_collections():
+        for ev in events:
+            run.events += 1
+            run.last_event = ev.id
+            if ev.type in wanted:
+                run.results.append(router.route(store.get(ev.order_id), ev.type))
+    RoutingStore(store.engine).write(run.results, state.stock, now=now)
     return run

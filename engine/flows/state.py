@@ -36,6 +36,16 @@ class StockLevels:
         level = self._levels.get((warehouse, sku))
         return level[0] - level[1] if level else 0
 
+    def covers(self, warehouse: str, needs: Mapping[str, int]) -> bool:
+        """Whether the warehouse has every quantity in ``needs`` available (the common case;
+        :meth:`shortages` says what is missing when not)."""
+        levels = self._levels
+        for sku, qty in needs.items():
+            level = levels.get((warehouse, sku))
+            if level is None or level[0] - level[1] < qty:
+                return False
+        return True
+
     def shortages(self, warehouse: str, needs: Mapping[str, int]) -> list[tuple[str, int, int]]:
         """(sku, needed, available) for every SKU the warehouse cannot cover in full."""
         levels = self._levels
@@ -63,6 +73,12 @@ class StockLevels:
 
     def changed_rows(self) -> list[tuple[str, str, int, int]]:
         return sorted((w, s, *self._levels[(w, s)]) for (w, s) in self.changed)
+
+    def take_changed(self) -> list[tuple[str, str, int, int]]:
+        """:meth:`changed_rows` as of now, and start counting changes afresh."""
+        rows = self.changed_rows()
+        self.changed.clear()
+        return rows
 
     def total(self, warehouse: str) -> int:
         return sum(v[0] - v[1] for (w, _), v in self._levels.items() if w == warehouse)

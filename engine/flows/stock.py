@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,8 @@ from sqlalchemy import (
 from ...connectors.files import decode
 from ...errors import RecordError
 from ...store.schema import BigId, JSONDoc, UTCDateTime, metadata, orders
+from . import jsontext
+from .bulk import insert_rows
 from .runtime import RouteResult
 from .state import StockLevels
 from .trace import Trace
@@ -67,6 +69,12 @@ route_decisions = Table(
     Column("trace", Text),
     Column("at", UTCDateTime, nullable=False),
 )
+#: The columns :meth:`RoutingStore.record` writes, in the order of its row tuples (+ ``at``).
+_DECISION_COLUMNS = ("order_id", "flow", "version", "warehouse", "diverted_from", "result",
+                     "trace")
+_UPDATE_RESERVED = stock_table.update().where(
+    stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
+).values(reserved=bindparam("r"), updated_at=bindparam("u"))
 Index("ix_route_decisions_order", route_decisions.c.order_id, route_decisions.c.id)
 Index("ix_route_decisions_wh_at", route_decisions.c.warehouse, route_decisions.c.at)
 
@@ -159,39 +167,87 @@ class RoutingStore:
                 {"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
                 for w, s, n, r in rows])
 
+    def write(self, results: Sequence[RouteResult], stock: StockLevels, *,
+              now: datetime | None = None, conn: Connection | None = None) -> int:
+        """A routed batch in one transaction: its decisions (:meth:`record`) and the stock it
+        reserved (:meth:`save_reservations`).  Returns the number of decisions stored.
+
+        ``conn``: a connection the caller keeps open over many batches (see
+        :meth:`connection`); on SQLite, where each new connection is opened and closed again
+        (with a WAL checkpoint), that is a good part of a batch's cost."""
+        now = now or datetime.now(UTC)
+        with self._transaction(conn) as tx:
+            n = self.insert_decisions(tx, results, now)
+            self._save_reservations(tx, stock, now)
+        return n
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One connection for a series of :meth:`write` calls (each still its own
+        transaction)."""
+        with self.engine.connect() as conn:
+            yield conn
+
     def save_reservations(self, stock: StockLevels, *, now: datetime | None = None) -> None:
         """Write back the reserved quantities routing changed: one batched UPDATE (and an
         INSERT for SKUs a warehouse had no row for)."""
-        now = now or datetime.now(UTC)
-        rows = stock.changed_rows()
-        known = self._keys({(w, s) for w, s, _, _ in rows})
-        update = stock_table.update().where(
-            stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
-        ).values(reserved=bindparam("r"), updated_at=bindparam("u"))
         with self.engine.begin() as conn:
-            old = [{"w": w, "s": s, "r": r, "u": now} for w, s, _, r in rows if (w, s) in known]
-            if old:
-                conn.execute(update, old)
-            new = [{"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
-                   for w, s, n, r in rows if (w, s) not in known]
-            if new:
-                conn.execute(stock_table.insert(), new)
-        stock.changed.clear()
-
-    def _keys(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        if not wanted:
-            return set()
-        with self.engine.connect() as conn:
-            warehouses = sorted({w for w, _ in wanted})
-            found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku)
-                                 .where(stock_table.c.warehouse.in_(warehouses)))
-            return {(w, s) for w, s in found} & wanted
+            self._save_reservations(conn, stock, now or datetime.now(UTC))
 
     def record(self, results: Sequence[RouteResult], *, now: datetime | None = None) -> int:
         """Store routing decisions (with traces) in one batch; results without an order id or
         without a flow are skipped.  Returns the number stored."""
         with self.engine.begin() as conn:
-            return record_on(conn, results, now=now)
+            return self.insert_decisions(conn, results, now or datetime.now(UTC))
+
+    @contextmanager
+    def _transaction(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is None:
+            with self.engine.begin() as own:
+                yield own
+        else:
+            with conn.begin():
+                yield conn
+
+    def _save_reservations(self, conn: Connection, stock: StockLevels, now: datetime) -> None:
+        self.save_rows(conn, stock.changed_rows(), now)
+        stock.changed.clear()
+
+    def save_rows(self, conn: Connection, rows: list[tuple[str, str, int, int]],
+                  now: datetime) -> None:
+        """Set reserved quantities from (warehouse, sku, on_hand, reserved) rows."""
+        if not rows:
+            return
+        known = self._keys(conn, {(w, s) for w, s, _, _ in rows})
+        old = [{"w": w, "s": s, "r": r, "u": now} for w, s, _, r in rows if (w, s) in known]
+        if old:
+            conn.execute(_UPDATE_RESERVED, old)
+        new = [{"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
+               for w, s, n, r in rows if (w, s) not in known]
+        if new:
+            conn.execute(stock_table.insert(), new)
+
+    @staticmethod
+    def _keys(conn: Connection, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        warehouses = sorted({w for w, _ in wanted})
+        found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku)
+                             .where(stock_table.c.warehouse.in_(warehouses)))
+        return {(w, s) for w, s in found} & wanted
+
+    @staticmethod
+    def insert_decisions(conn: Connection, results: Sequence[RouteResult], now: datetime) -> int:
+        """Decisions as ready tuples: this runs once per routed order, so it skips
+        SQLAlchemy's per-row work (see :func:`insert_rows`): the JSON columns are text made by
+        :func:`jsontext.dumps`, the time (the same for the whole batch) is converted once."""
+        dumps = jsontext.dumps
+        rows = [(r.order_id, r.flow, r.version, r.warehouse, r.diverted_from,
+                 dumps({"path": r.path, "reasons": r.reasons, "region": r.region,
+                        "stockout": r.stockout, "error": r.error,
+                        "actions": [a.as_json() for a in r.actions]}),
+                 dumps(r.trace.compact()) if r.trace else None)
+                for r in results if r.order_id and r.flow]
+        insert_rows(conn, route_decisions, _DECISION_COLUMNS, rows, at=now)
+        return len(rows)
 
     def decisions(self, order_id: str) -> list[dict[str, Any]]:
         """Every routing decision of an order, oldest first, with its trace."""
@@ -204,7 +260,7 @@ class RoutingStore:
                 doc["result"] = {**doc["result"], "flow": doc["flow"], "version": doc["version"],
                                  "warehouse": doc["warehouse"],
                                  "diverted_from": doc["diverted_from"]}
-                doc["trace"] = Trace.from_json(json.loads(doc["trace"])).as_json() \
+                doc["trace"] = Trace.from_json(jsontext.loads(doc["trace"])).as_json() \
                     if doc["trace"] else None
                 out.append(doc)
             return out
@@ -279,21 +335,9 @@ def reserve_on(conn: Connection, reserved: Iterable[tuple[str, str, int]], *,
 
 def record_on(conn: Connection, results: Sequence[RouteResult], *,
               now: datetime | None = None) -> int:
-    """Insert routing decisions (with traces) on ``conn``; results without an order id or a
-    flow are skipped.  Returns the number stored."""
-    now = now or datetime.now(UTC)
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    rows = [{"order_id": r.order_id, "flow": r.flow, "version": r.version,
-             "warehouse": r.warehouse, "diverted_from": r.diverted_from,
-             "result": {"path": r.path, "reasons": r.reasons, "region": r.region,
-                        "stockout": r.stockout, "error": r.error,
-                        "actions": [a.as_json() for a in r.actions]},
-             "trace": dumps(r.trace.compact()) if r.trace else None,
-             "at": now}
-            for r in results if r.order_id and r.flow]
-    if rows:
-        conn.execute(route_decisions.insert(), rows)
-    return len(rows)
+    """Insert routing decisions (with traces) on ``conn``, in the caller's transaction;
+    results without an order id or a flow are skipped.  Returns the number stored."""
+    return RoutingStore.insert_decisions(conn, results, now or datetime.now(UTC))
 
 
 def write_sample_stock(path: Path, catalog: Any, warehouses: Sequence[Any]) -> None:

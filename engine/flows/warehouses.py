@@ -61,7 +61,11 @@ class Warehouse:
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """Where an order goes, resolved once per distinct (province, city, district, address)."""
+    """Where an order goes, resolved once per distinct (province, city, district, address).
+
+    It is also the routing plan for that place, worked out once and shared by every order
+    going there: ``where`` (the place as text, for traces) and ``nearest`` (every warehouse,
+    nearest first, with its distance)."""
 
     province: str | None
     city: str | None
@@ -69,6 +73,8 @@ class Destination:
     region: str | None
     coords: tuple[float, float] | None
     source: str  # "receiver fields", "address text" or "unknown"
+    where: str = field(default="", compare=False)
+    nearest: tuple[tuple[str, float | None], ...] = field(default=(), compare=False)
 
 
 class Network:
@@ -116,10 +122,13 @@ class Network:
             prov, district, source = parsed.province, parsed.district, "address text"
             place = geo.city(parsed.city, prov) if parsed.city else None
         if prov is None:
-            return Destination(None, None, None, None, None, "unknown")
+            return Destination(None, None, None, None, None, "unknown", "",
+                               self.by_distance(None))
         city_name = place.name if place else None
         coords = geo.coords(prov, city_name, district)
-        return Destination(prov, city_name, district, geo.region_of(prov), coords, source)
+        where = " ".join(p for p in (prov, city_name, district) if p)
+        return Destination(prov, city_name, district, geo.region_of(prov), coords, source, where,
+                           self.by_distance(coords))
 
     def by_distance(self, coords: tuple[float, float] | None
                     ) -> tuple[tuple[str, float | None], ...]:
