@@ -24,24 +24,59 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
 from .errors import OrderhubError
 
-COMMAND_MODULES = (
-    "orderhub.commands.workspace",
-    "orderhub.commands.ingest",
-    "orderhub.commands.orders",
-    "orderhub.commands.db",
-    "orderhub.commands.demo",
-    "orderhub.commands.migrate",
-    "orderhub.commands.rules",
-    "orderhub.commands.flows",
-    "orderhub.commands.service",
-    "orderhub.commands.pull",
-    "orderhub.commands.simulator",
-    "orderhub.commands.finance",
-)
+#: Every command: name -> (module, attribute, the one-line help `orderhub --help` shows).
+#: Modules are imported only when their command runs, so `orderhub status` does not pay for
+#: the simulator, the reports and the rule compiler.  tests/test_cli.py keeps this in step with
+#: the modules' own ``COMMANDS`` lists.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("orderhub.commands.workspace", "init_command",
+             "Create a workspace: orderhub.yaml, rules/, flows/, catalog, samples."),
+    "ingest": ("orderhub.commands.ingest", "ingest_command",
+               "Load order files (API responses, exports) into the store, once each."),
+    "orders": ("orderhub.commands.orders", "orders_group", "Browse normalized orders."),
+    "rejects": ("orderhub.commands.orders", "rejects_command",
+                "Records that could not be ingested, with file, record and reason."),
+    "db": ("orderhub.commands.db", "db_group", "Database schema (Alembic migrations)."),
+    "demo": ("orderhub.commands.demo", "demo_command",
+             "Run the whole job on the bundled examples, in ./orderhub-demo."),
+    "migrate": ("orderhub.commands.migrate", "migrate_group",
+                "Move orders from a legacy system: plan, check, run, rollback."),
+    "rules": ("orderhub.commands.rules", "rules_group",
+              "Check, list, switch and diff the risk rules (rules/*.rules)."),
+    "dry-run": ("orderhub.commands.rules", "dry_run_command",
+                "What the rules (and flows) would do to sample orders, and why."),
+    "flows": ("orderhub.commands.flows", "flows_group",
+              "Routing flows (flows/*.yaml): check, list, route stored orders."),
+    "schema": ("orderhub.commands.flows", "schema_group",
+               "JSON Schemas of the file formats, for editors and scripts."),
+    "simulate": ("orderhub.commands.flows", "simulate_command",
+                 "What-if: a batch of orders through the flows, per warehouse."),
+    "stock": ("orderhub.commands.flows", "stock_group",
+              "Stock per warehouse and merchant SKU, used by routing."),
+    "run": ("orderhub.commands.service", "run_command",
+            "The service in one process: pulls, rules, flows, outbox, reload."),
+    "worker": ("orderhub.commands.service", "worker_command",
+               "One worker on a shared PostgreSQL database (start several)."),
+    "reload": ("orderhub.commands.service", "reload_command",
+               "Ask every running node to reload rules/ and flows/."),
+    "status": ("orderhub.commands.service", "status_command",
+               "Live versions, last reload, queue lag, outbox backlog."),
+    "outbox": ("orderhub.commands.service", "outbox_group",
+               "Outgoing messages (WeCom, SMS, WMS, logistics): list and retry."),
+    "pull": ("orderhub.commands.pull", "pull_command",
+             "Pull orders from the platforms' APIs into the store, once."),
+    "simulator": ("orderhub.commands.simulator", "simulator_command",
+                  "Serve simulated Taobao/JD/Pinduoduo/Douyin APIs locally."),
+    "settlements": ("orderhub.commands.finance", "settlements_group",
+                    "Platform settlement bills: import them for reconciliation."),
+    "reconcile": ("orderhub.commands.finance", "reconcile_command",
+                  "Match settlements to orders; write the difference reports."),
+    "vouchers": ("orderhub.commands.finance", "vouchers_command",
+                 "The month's journal vouchers for Kingdee or Yonyou."),
+}
 
 EXIT_REJECTED = 10
 
@@ -68,9 +103,26 @@ pass_app = click.make_pass_decorator(App)
 
 
 class OrderhubGroup(click.Group):
-    """Turns :class:`OrderhubError` into a readable message and its exit code."""
+    """Loads commands on first use (see :data:`COMMANDS`) and turns errors into a readable
+    message and their exit code, in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return None
+        module, attr, _ = spec
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, spec[2]) for name, spec in sorted(COMMANDS.items())])
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
         try:
             return super().invoke(ctx)
         except OrderhubError as exc:
@@ -101,11 +153,6 @@ def main(ctx: click.Context, workspace: Path | None, db_url: str | None) -> None
     """
     ctx.obj = App(workspace, db_url)
 
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(_name)
-    for _command in getattr(_module, "COMMANDS", ()):
-        main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
