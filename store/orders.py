@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
@@ -21,6 +22,7 @@ from ulid import ULID
 from ..errors import NotFound
 from ..model import Order
 from . import db
+from .bulk import insert_rows
 from .events import diff, snapshot
 from .schema import order_events, orders, rejects
 
@@ -175,7 +177,7 @@ class OrderStore:
             order_id = str(ULID())
             doc, digest = docs[order.platform_order_no]
             rows.append(_row(order, order_id, doc, digest, now, version=1))
-            event_rows.extend(_event_rows(order_id, diff(None, order), now))
+            event_rows.extend(_event_rows(order_id, diff(None, order)))
             result.ids[order.key] = order_id
         if self._dialect == "sqlite":
             # BEGIN IMMEDIATE made this transaction the only writer since the lookup, so no
@@ -190,9 +192,8 @@ class OrderStore:
             lost_ids = set()
             for order in lost:
                 lost_ids.add(result.ids.pop(order.key))
-            event_rows = [e for e in event_rows if e["order_id"] not in lost_ids]
-        if event_rows:
-            conn.execute(insert(order_events), event_rows)
+            event_rows = [e for e in event_rows if e[0] not in lost_ids]
+        _insert_events(conn, event_rows, now)
         result.new += len(inserted)
         result.events += len(event_rows)
         return lost
@@ -227,11 +228,11 @@ class OrderStore:
             row.pop("ingested_at")
             row["_id"] = row.pop("id")
             rows.append(row)
-            event_rows.extend(_event_rows(old["id"], diff(snapshot(old_order), merged), now))
+            event_rows.extend(_event_rows(old["id"], diff(snapshot(old_order), merged)))
         cols = {k: bindparam(k) for k in rows[0] if k != "_id"}
         stmt = update(orders).where(orders.c.id == bindparam("_id")).values(cols)
         conn.execute(stmt, rows)
-        conn.execute(insert(order_events), event_rows)
+        _insert_events(conn, event_rows, now)
         result.updated += len(rows)
         result.events += len(event_rows)
 
@@ -448,9 +449,18 @@ def _row(order: Order, order_id: str, doc: str, digest: str, now: datetime, *,
 
 
 def _event_rows(
-    order_id: str, events: list[tuple[str, dict[str, Any]]], now: datetime
-) -> list[dict[str, Any]]:
-    return [{"order_id": order_id, "type": t, "at": now, "data": d} for t, d in events]
+    order_id: str, events: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, str, str]]:
+    """(order_id, type, data as JSON text) for :func:`bulk.insert_rows`: events are written
+    for nearly every order, so they skip SQLAlchemy's per-row processing."""
+    return [(order_id, t, orjson.dumps(d).decode()) for t, d in events]
+
+
+_EVENT_COLUMNS = ("order_id", "type", "data")
+
+
+def _insert_events(conn: Connection, rows: list[tuple[str, str, str]], now: datetime) -> None:
+    insert_rows(conn, order_events, _EVENT_COLUMNS, rows, at=now)
 
 
 def _order(row: Any) -> Order:

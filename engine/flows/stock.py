@@ -39,9 +39,9 @@ from sqlalchemy import (
 
 from ...connectors.files import decode
 from ...errors import RecordError
+from ...store.bulk import insert_rows
 from ...store.schema import BigId, JSONDoc, UTCDateTime, metadata, orders
 from . import jsontext
-from .bulk import insert_rows
 from .runtime import RouteResult
 from .state import StockLevels
 from .trace import Trace

@@ -1,4 +1,5 @@
-"""Batched INSERTs straight to the database driver, for the tables routing writes per order.
+"""Batched INSERTs straight to the database driver, for the tables written once per order
+(order events, routing decisions).
 
 SQLAlchemy's ``conn.execute(table.insert(), rows)`` processes every value of every row in
 Python (type processors, parameter dicts): at tens of thousands of rows a second that costs
