@@ -17,11 +17,8 @@ from typing import Any
 
 from .base import Listing, PlatformClient, Record, epoch
 from .http import (
-    AuthError,
-    RateLimited,
+    ErrorCodes,
     RequestRejected,
-    ServerError,
-    TokenExpired,
 )
 
 LIST_API = "order.searchList"
@@ -40,10 +37,12 @@ ERRORS = {
     "server": (50000, "服务内部错误", "isp.service-error"),
     "parameter": (40003, "参数错误", "isv.parameter-invalid"),
 }
-RATE_LIMIT_CODES = {"90001"}
-TOKEN_CODES = {"30002", "30005"}
-AUTH_CODES = {"30001", "30003", "30004"}
-SERVER_CODES = {"50000", "50001", "50002"}
+CODES = ErrorCodes(
+    rate_limit=frozenset({"90001"}),
+    token=frozenset({"30002", "30005"}),
+    auth=frozenset({"30001", "30003", "30004"}),
+    server=frozenset({"50000", "50001", "50002"}),
+)
 
 
 def param_json(params: dict[str, Any]) -> str:
@@ -69,15 +68,7 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
     if code == str(SUCCESS):
         return
     message = " / ".join(str(m) for m in (body.get("msg"), body.get("sub_msg")) if m)
-    if code in RATE_LIMIT_CODES or code in extra_rate:
-        raise RateLimited(message, code=code)
-    if code in TOKEN_CODES:
-        raise TokenExpired(message, code=code)
-    if code in AUTH_CODES:
-        raise AuthError(message, code=code)
-    if code in SERVER_CODES:
-        raise ServerError(message, code=code)
-    raise RequestRejected(message, code=code)
+    CODES.raise_for(code, message, extra_rate=extra_rate)
 
 
 class DouyinClient(PlatformClient):

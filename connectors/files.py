@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
-from .mapping import Mapping, _dig, _path
+from .mapping import Mapping, dig, split_path
 
 CSV_ENCODINGS = ("utf-8", "gb18030")
 
@@ -74,7 +74,7 @@ def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping |
     if isinstance(doc, dict):
         for mapping in mappings.values():
             for envelope in mapping.spec.envelopes:
-                found = _dig(doc, _path(envelope))
+                found = dig(doc, split_path(envelope))
                 if found is not None:
                     return (found if isinstance(found, list) else [found]), mapping
         return [doc], None

@@ -19,9 +19,9 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
@@ -213,3 +213,28 @@ class HttpClient:
     def server_time(self) -> float:
         """The platform's clock as last measured (ours when nothing was measured yet)."""
         return time.time() + (self.clock_skew or 0.0)
+
+
+@dataclass(frozen=True)
+class ErrorCodes:
+    """A platform's error codes, grouped by what a client does about them: back off and retry,
+    refresh the token, give up naming the shop's credentials, retry later, or report."""
+
+    rate_limit: frozenset[str]
+    token: frozenset[str]
+    auth: frozenset[str]
+    server: frozenset[str] = frozenset()
+
+    def raise_for(self, code: str, message: str, *,
+                  extra_rate: Collection[str] = frozenset()) -> NoReturn:
+        """Raise the error that ``code`` means (``extra_rate``: a shop's own rate-limit codes)."""
+        if code in self.rate_limit or code in extra_rate:
+            raise RateLimited(message, code=code)
+        if code in self.token:
+            raise TokenExpired(message, code=code)
+        if code in self.auth:
+            raise AuthError(message, code=code)
+        if code in self.server:
+            raise ServerError(message, code=code)
+        raise RequestRejected(message, code=code)
+

@@ -17,10 +17,8 @@ from typing import Any
 from .base import Listing, PlatformClient, Record, beijing, parse_beijing
 from .http import (
     AuthError,
-    RateLimited,
+    ErrorCodes,
     RequestRejected,
-    ServerError,
-    TokenExpired,
     WindowError,
 )
 
@@ -41,10 +39,12 @@ ERRORS = {
     "server": ("66", "平台连接后端服务不可用", "Service unavailable"),
     "parameter": ("67", "参数错误", "Invalid parameter"),
 }
-RATE_LIMIT_CODES = {"65"}
-TOKEN_CODES = {"19"}
-AUTH_CODES = {"14", "15", "18"}
-SERVER_CODES = {"66"}
+CODES = ErrorCodes(
+    rate_limit=frozenset({"65"}),
+    token=frozenset({"19"}),
+    auth=frozenset({"14", "15", "18"}),
+    server=frozenset({"66"}),
+)
 
 ORDER_STATES = ("WAIT_SELLER_STOCK_OUT,WAIT_SELLER_DELIVERY,WAIT_SEND_CODE,"
                 "WAIT_GOODS_RECEIVE_CONFIRM,FINISHED_L,TRADE_CANCELED,LOCKED,PAUSE,"
@@ -73,15 +73,7 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
         return
     code = str(err.get("code", ""))
     message = str(err.get("zh_desc") or err.get("en_desc") or "error")
-    if code in RATE_LIMIT_CODES or code in extra_rate:
-        raise RateLimited(message, code=code)
-    if code in TOKEN_CODES:
-        raise TokenExpired(message, code=code)
-    if code in AUTH_CODES:
-        raise AuthError(message, code=code)
-    if code in SERVER_CODES:
-        raise ServerError(message, code=code)
-    raise RequestRejected(message, code=code)
+    CODES.raise_for(code, message, extra_rate=extra_rate)
 
 
 class JdClient(PlatformClient):

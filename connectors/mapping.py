@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -34,6 +34,7 @@ from .cleaning import CleanSpec, cleaner
 from .transforms import TRANSFORMS, zone
 
 Getter = Callable[[Any], Any]
+_T = TypeVar("_T")
 
 
 class _Spec(BaseModel):
@@ -150,11 +151,11 @@ class Mapping:
         self.origin = origin
         self.platform = spec.platform
         self.tz: tzinfo = zone(spec.timezone)
-        self._order = [(t, _getter(t, f, self.tz)) for t, f in spec.order.items()]
+        self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
         self._order_no = dict(self._order).get("platform_order_no")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
-        self._items_path = _path(spec.items.from_) if spec.items and spec.items.from_ else None
-        self._items = [(t, _getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
+        self._items_path = split_path(spec.items.from_) if spec.items and spec.items.from_ else None
+        self._items = [(t, field_getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
             if spec.items else []
         self._status = _status_fn(spec.status)
         self._clean = cleaner(spec.clean) if spec.clean else None
@@ -164,9 +165,9 @@ class Mapping:
         self._refund = spec.refund
         self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
             if spec.refund else []
-        self._refund_amount = _getter("refund.amount", spec.refund.amount, self.tz) \
+        self._refund_amount = field_getter("refund.amount", spec.refund.amount, self.tz) \
             if spec.refund and spec.refund.amount else None
-        self._refund_at = _getter("refund.requested_at", spec.refund.requested_at, self.tz) \
+        self._refund_at = field_getter("refund.requested_at", spec.refund.requested_at, self.tz) \
             if spec.refund and spec.refund.requested_at else None
 
     def __repr__(self) -> str:
@@ -214,7 +215,7 @@ class Mapping:
         base = self._status(record)
         if base is None:
             fields = self._status_fields
-            seen = ", ".join(f"{f}={_dig(record, _path(f))!r}" for f in fields)
+            seen = ", ".join(f"{f}={dig(record, split_path(f))!r}" for f in fields)
             raise RecordError(f"unknown status ({seen})", field="/".join(fields),
                               order_no=data.get("platform_order_no"))
         refund_state, whole = self._refund_state(record, items, base)
@@ -239,7 +240,7 @@ class Mapping:
         if self._items_path is None:
             lines = [record]
         else:
-            found = _dig(record, self._items_path)
+            found = dig(record, self._items_path)
             lines = found if isinstance(found, list) else ([found] if found else [])
         items = []
         for line in lines:
@@ -286,18 +287,18 @@ def _overlay(base: OrderStatus, refund: RefundStatus | None, whole: bool) -> Ord
 # -- compiling a spec ------------------------------------------------------------------------
 
 
-def _path(dotted: str) -> tuple[str, ...]:
+def split_path(dotted: str) -> tuple[str, ...]:
     return tuple(dotted.split("."))
 
 
-def _dig(record: Any, path: tuple[str, ...]) -> Any:
+def dig(record: Any, path: tuple[str, ...]) -> Any:
     value = record
     for i, key in enumerate(path):
         if key == "*":
             if not isinstance(value, list):
                 return None
             rest = path[i + 1 :]
-            return [_dig(v, rest) for v in value]
+            return [dig(v, rest) for v in value]
         if isinstance(value, dict):
             value = value.get(key)
         elif isinstance(value, list) and key.isdigit():
@@ -318,11 +319,11 @@ _MEMO_SIZE = 4096
 _UNSEEN = object()
 
 
-def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
+def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     """A closure reading one field.  Plain paths (the common case) get a lookup without the
     general path walker, since this runs for every field of every record."""
     transform = TRANSFORMS[spec.as_]
-    paths = [_path(p) for p in spec.from_]
+    paths = [split_path(p) for p in spec.from_]
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
     if const is not None:
@@ -359,7 +360,7 @@ def _getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
 
     def get_general(record: Any) -> Any:
         for path in paths:
-            raw = _dig(record, path)
+            raw = dig(record, path)
             if raw is None:
                 continue
             try:
@@ -415,10 +416,10 @@ def _when_fn(when: dict[str, Any]) -> Callable[[Any], bool]:
     tests = []
     for key, expected in when.items():
         allowed = {_norm(v) for v in (expected if isinstance(expected, list) else [expected])}
-        tests.append((_path(key), allowed))
+        tests.append((split_path(key), allowed))
 
     def check(record: Any) -> bool:
-        return all(_norm(_dig(record, path)) in allowed for path, allowed in tests)
+        return all(_norm(dig(record, path)) in allowed for path, allowed in tests)
 
     return check
 
@@ -429,7 +430,7 @@ def _norm(value: Any) -> str:
 
 def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
     rules = [(_when_fn(r.when), r.status) for r in spec.rules if r.status]
-    path = _path(spec.from_) if spec.from_ else None
+    path = split_path(spec.from_) if spec.from_ else None
     table = {_norm(k): v for k, v in spec.map.items()}
 
     def status(record: Any) -> OrderStatus | None:
@@ -437,7 +438,7 @@ def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
             if when(record):
                 return value
         if path is not None:
-            return table.get(_norm(_dig(record, path)))
+            return table.get(_norm(dig(record, path)))
         return None
 
     return status
@@ -481,23 +482,29 @@ def _bad_target(
     )
 
 
+def load_dir(folder: Path, load: Callable[[Path], _T]) -> dict[str, _T]:
+    """Every ``*.yaml`` in ``folder`` (none if it does not exist), loaded with ``load`` and
+    keyed by its ``name``.  Order and settlement mappings are both kept this way."""
+    out: dict[str, _T] = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        loaded = load(path)
+        out[loaded.name] = loaded  # type: ignore[attr-defined]
+    return out
+
+
+def package_dir(package: str) -> Path:
+    return Path(str(resources.files(package)))
+
+
 @cache
 def builtin_mappings() -> dict[str, Mapping]:
     """The mappings shipped with orderhub, by name."""
-    folder = resources.files("orderhub.connectors.mappings")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            mapping = load_mapping(Path(str(entry)))
-            out[mapping.name] = mapping
-    return out
+    return load_dir(package_dir("orderhub.connectors.mappings"), load_mapping)
 
 
 def mappings(extra_dirs: list[Path] | None = None) -> dict[str, Mapping]:
     """Built-in mappings plus any in ``extra_dirs`` (a workspace's ``mappings/``), which win."""
     out = dict(builtin_mappings())
     for folder in extra_dirs or []:
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            mapping = load_mapping(path)
-            out[mapping.name] = mapping
+        out.update(load_dir(folder, load_mapping))
     return out

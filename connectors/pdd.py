@@ -15,11 +15,7 @@ from typing import Any
 
 from .base import Listing, PlatformClient, Record, beijing, epoch, parse_beijing
 from .http import (
-    AuthError,
-    RateLimited,
-    RequestRejected,
-    ServerError,
-    TokenExpired,
+    ErrorCodes,
     WindowError,
 )
 
@@ -42,10 +38,12 @@ ERRORS = {
     "server": (50000, "系统内部错误"),
     "parameter": (10000, "参数错误"),
 }
-RATE_LIMIT_CODES = {"70031", "70032", "70033"}
-TOKEN_CODES = {"10019"}
-AUTH_CODES = {"10014", "10016", "10018"}
-SERVER_CODES = {"50000", "50001"}
+CODES = ErrorCodes(
+    rate_limit=frozenset({"70031", "70032", "70033"}),
+    token=frozenset({"10019"}),
+    auth=frozenset({"10014", "10016", "10018"}),
+    server=frozenset({"50000", "50001"}),
+)
 
 
 def sign(params: dict[str, Any], secret: str) -> str:
@@ -59,15 +57,7 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
         return
     code = str(err.get("error_code", ""))
     message = " / ".join(str(m) for m in (err.get("error_msg"), err.get("sub_msg")) if m)
-    if code in RATE_LIMIT_CODES or code in extra_rate:
-        raise RateLimited(message, code=code)
-    if code in TOKEN_CODES:
-        raise TokenExpired(message, code=code)
-    if code in AUTH_CODES:
-        raise AuthError(message, code=code)
-    if code in SERVER_CODES:
-        raise ServerError(message, code=code)
-    raise RequestRejected(message, code=code)
+    CODES.raise_for(code, message, extra_rate=extra_rate)
 
 
 class PddClient(PlatformClient):

@@ -16,13 +16,20 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..connectors.mapping import DetectSpec, FieldLike, _dig, _getter, _path
+from ..connectors.mapping import (
+    DetectSpec,
+    FieldLike,
+    dig,
+    field_getter,
+    load_dir,
+    package_dir,
+    split_path,
+)
 from ..connectors.transforms import TRANSFORMS, zone
 from ..dsl import yamlfile
 from ..errors import RecordError
@@ -135,15 +142,15 @@ class SettlementMapping:
         self.origin = origin
         self.platform = spec.platform
         self.tz = zone(spec.timezone)
-        self._line_id = _getter("line_id", spec.line_id, self.tz) if spec.line_id else None
-        self._sub = _getter("sub_ref", spec.sub_ref, self.tz) if spec.sub_ref else None
-        self._shop = _getter("shop", spec.shop, self.tz) if spec.shop else None
-        self._at = _getter("occurred_at", spec.occurred_at, self.tz)
+        self._line_id = field_getter("line_id", spec.line_id, self.tz) if spec.line_id else None
+        self._sub = field_getter("sub_ref", spec.sub_ref, self.tz) if spec.sub_ref else None
+        self._shop = field_getter("shop", spec.shop, self.tz) if spec.shop else None
+        self._at = field_getter("occurred_at", spec.occurred_at, self.tz)
         self._order_no = _order_no_fn(spec.order_no)
         self._rules = [(_when(r.when), r) for r in spec.rules]
         self._parts = [(p, _amount_fn(p.amount)) for p in spec.parts]
         self._net = _amount_fn(spec.net) if spec.net else None
-        self._text = [_path(t) for t in spec.text]
+        self._text = [split_path(t) for t in spec.text]
 
     def __repr__(self) -> str:
         return f"<SettlementMapping {self.name} ({self.origin})>"
@@ -214,20 +221,20 @@ class SettlementMapping:
         spec = self.spec.direction
         if spec is None:
             return amount
-        said = str(_dig(record, _path(spec.from_)) or "").strip()
+        said = str(dig(record, split_path(spec.from_)) or "").strip()
         return -abs(amount) if said in spec.expense else abs(amount)
 
     def _description(self, record: dict[str, Any]) -> str | None:
-        parts = [str(v).strip() for p in self._text if (v := _dig(record, p)) not in (None, "")]
+        parts = [str(v).strip() for p in self._text if (v := dig(record, p)) not in (None, "")]
         return " / ".join(parts) or None
 
 
 def _when(when: dict[str, str]) -> Callable[[Any], bool]:
-    tests = [(_path(k), re.compile(p)) for k, p in when.items()]
+    tests = [(split_path(k), re.compile(p)) for k, p in when.items()]
 
     def check(record: Any) -> bool:
         for path, pattern in tests:
-            value = _dig(record, path)
+            value = dig(record, path)
             if pattern.search("" if value is None else str(value).strip()) is None:
                 return False
         return True
@@ -236,13 +243,13 @@ def _when(when: dict[str, str]) -> Callable[[Any], bool]:
 
 
 def _order_no_fn(spec: OrderNoSpec) -> Callable[[Any], str | None]:
-    paths = [_path(p) for p in spec.from_]
+    paths = [split_path(p) for p in spec.from_]
     pattern = re.compile(spec.pattern) if spec.pattern else None
     clean = TRANSFORMS["order_no"]
 
     def get(record: Any) -> str | None:
         for path in paths:
-            value = _dig(record, path)
+            value = dig(record, path)
             if value in (None, ""):
                 continue
             if isinstance(value, float) and value.is_integer():
@@ -265,11 +272,11 @@ def _order_no_fn(spec: OrderNoSpec) -> Callable[[Any], str | None]:
 
 def _amount_fn(spec: AmountSpec) -> Callable[[Any], Decimal]:
     read = TRANSFORMS[spec.as_]
-    plus = [(p, _path(p)) for p in spec.plus]
-    minus = [(p, _path(p)) for p in spec.minus]
+    plus = [(p, split_path(p)) for p in spec.plus]
+    minus = [(p, split_path(p)) for p in spec.minus]
 
     def value(record: Any, name: str, path: tuple[str, ...]) -> Decimal:
-        raw = _dig(record, path)
+        raw = dig(record, path)
         try:
             got = read(raw, None)
         except ValueError as exc:
@@ -310,20 +317,12 @@ def load_settlement_mapping(path: Path) -> SettlementMapping:
 
 @cache
 def builtin_settlement_mappings() -> dict[str, SettlementMapping]:
-    folder = resources.files("orderhub.finance.mappings")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            mapping = load_settlement_mapping(Path(str(entry)))
-            out[mapping.name] = mapping
-    return out
+    return load_dir(package_dir("orderhub.finance.mappings"), load_settlement_mapping)
 
 
 def settlement_mappings(extra_dirs: list[Path] | None = None) -> dict[str, SettlementMapping]:
     """Built-in settlement mappings plus a workspace's own (which win on a name clash)."""
     out = dict(builtin_settlement_mappings())
     for folder in extra_dirs or []:
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            mapping = load_settlement_mapping(path)
-            out[mapping.name] = mapping
+        out.update(load_dir(folder, load_settlement_mapping))
     return out
