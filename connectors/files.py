@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..errors import RecordError
 from .mapping import Mapping, dig, split_path
@@ -84,8 +85,8 @@ def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping |
 def _read_json(path: Path, mappings: dict[str, Mapping]) -> Iterator[SourceRecord | RecordError]:
     text, _ = decode(path.read_bytes())
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         yield RecordError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                           file=str(path))
         return
@@ -100,8 +101,8 @@ def _read_jsonl(path: Path, mappings: dict[str, Mapping]) -> Iterator[SourceReco
         if not line.strip():
             continue
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             yield RecordError(f"not valid JSON: {exc.msg}", file=str(path), record=lineno,
                               unit="line")
             continue
