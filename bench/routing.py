@@ -54,9 +54,9 @@ from orderhub.engine.flows import (
     StockLevels,
     load_flows,
 )
-from orderhub.engine.flows.router import batch_collections
 from orderhub.engine.flows.stock import RoutingStore
 from orderhub.engine.flows.writer import BatchWriter
+from orderhub.gcpause import paused_gc
 from orderhub.model import LineItem, Order, Receiver
 from orderhub.store import connect
 
@@ -171,7 +171,7 @@ def route_batches(orders: list[Order], router: Router, writer: BatchWriter | Non
     latencies = r.latencies
     for i in range(0, len(orders), BATCH):
         results = []
-        with batch_collections():  # as route_events and route_many do
+        with paused_gc():  # as route_events and route_many do
             for order in orders[i:i + BATCH]:
                 a = clock()
                 results.append(router.route(order, "paid"))

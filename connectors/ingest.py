@@ -7,11 +7,9 @@ does the same normalization without a store, for dry-runs.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import orjson
 
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
+from ..gcpause import paused_gc
 from ..model import Order
 from ..store import OrderStore, Reject
 from .files import SourceRecord, read_records
@@ -185,24 +184,11 @@ def ingest(
     """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled."""
     norm = Normalizer(**options)
     summary = IngestSummary()
-    with _few_collections():
-        for path in map(Path, paths):
-            _ingest_file(store, norm, path, summary, batch_size, progress, on_file)
+    for path in map(Path, paths):
+        _ingest_file(store, norm, path, summary, batch_size, progress, on_file)
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
-
-
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """Bulk work allocates millions of objects that all survive; Python's default collector
-    thresholds would re-scan them over and over, costing a third of the time."""
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
@@ -216,28 +202,35 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
     summary.files += 1
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
-        readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
-        known, prints = norm.known(store, [item for _, item in readable])
-        skip = {readable[k][0] for k in known}
-        fingerprints = {readable[k][0]: fp for k, fp in prints.items()}
-        summary.unchanged += len(skip)
-        for k in known:
-            name = norm.mapping_of(readable[k][1])
-            summary.by_source[name] = summary.by_source.get(name, 0) + 1
-        pending: list[Order] = []
-        for i, item in enumerate(chunk):
-            if i in skip:
-                continue
-            out = norm.normalize(item, path, fingerprint=fingerprints.get(i))
-            if isinstance(out, Reject):
-                summary.rejects.append(out)
-            else:
-                pending.append(out)
-                key = out.source or "?"
-                summary.by_source[key] = summary.by_source.get(key, 0) + 1
-        _flush(store, pending, summary)
+        with paused_gc():
+            _ingest_chunk(store, norm, path, chunk, summary)
         if progress:
             progress(start + len(chunk))
+
+
+def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
+                  chunk: list[SourceRecord | RecordError], summary: IngestSummary) -> None:
+    """One batch: records the store holds exactly are counted unchanged, the rest stored."""
+    readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
+    known, prints = norm.known(store, [item for _, item in readable])
+    skip = {readable[k][0] for k in known}
+    fingerprints = {readable[k][0]: fp for k, fp in prints.items()}
+    summary.unchanged += len(skip)
+    for k in known:
+        name = norm.mapping_of(readable[k][1])
+        summary.by_source[name] = summary.by_source.get(name, 0) + 1
+    pending: list[Order] = []
+    for i, item in enumerate(chunk):
+        if i in skip:
+            continue
+        out = norm.normalize(item, path, fingerprint=fingerprints.get(i))
+        if isinstance(out, Reject):
+            summary.rejects.append(out)
+        else:
+            pending.append(out)
+            key = out.source or "?"
+            summary.by_source[key] = summary.by_source.get(key, 0) + 1
+    _flush(store, pending, summary)
 
 
 def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, String, and_, exists, func, select, type_coerce
+from sqlalchemy import BigInteger, Engine, String, exists, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store import OrderStore
@@ -89,24 +89,6 @@ class SettlementStore:
             query = query.where(c.platform == platform)
         with self.engine.connect() as conn:
             return [_stored(r) for r in conn.execute(query.order_by(c.occurred_at, c.id))]
-
-    def for_orders(
-        self, keys: Sequence[tuple[str, str]], before: datetime, *, exclude_from: datetime
-    ) -> Iterator[StoredLine]:
-        """Earlier lines (before ``exclude_from``) of the given (platform, order no) pairs."""
-        c = settlement_lines.c
-        by_platform: dict[str, list[str]] = {}
-        for platform, number in keys:
-            by_platform.setdefault(platform, []).append(number)
-        with self.engine.connect() as conn:
-            for platform, numbers in by_platform.items():
-                for i in range(0, len(numbers), _CHUNK):
-                    query = select(*_COLS).where(
-                        and_(c.platform == platform, c.order_no.in_(numbers[i : i + _CHUNK]),
-                             c.occurred_at < min(before, exclude_from)))
-                    for r in conn.execute(query):
-                        yield _stored(r)
-
 
     def earlier_lines(
         self, start: datetime, end: datetime, *, shop: str | None = None

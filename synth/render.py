@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..gcpause import paused_gc
 from .douyin import envelope_douyin, render_douyin
 from .export import EXPORT_HEADERS, render_export_items, render_export_row
 from .jd import envelope_jd, render_jd
-from .logical import LogicalOrder, paused_gc
+from .logical import LogicalOrder
 from .pdd import envelope_pdd, render_pdd
 from .taobao import envelope_taobao, render_taobao
 

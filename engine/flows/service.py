@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ...gcpause import paused_gc
 from .flowset import FlowSet
 from .loader import load_flows
-from .router import Router, batch_collections
+from .router import Router
 from .runtime import RouteResult
 from .state import RoutingState
 from .stock import RoutingStore
@@ -64,7 +65,7 @@ def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int 
     events = store.events(after=after, limit=limit)
     wanted = flows.events
     router = Router(flows, state, now=now, history=store)
-    with batch_collections():
+    with paused_gc():
         for ev in events:
             run.events += 1
             run.last_event = ev.id
