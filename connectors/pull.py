@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
@@ -31,6 +32,7 @@ from .mapping import mappings as all_mappings
 from .pdd import PddClient
 from .shops import ShopConfig, find_shop
 from .taobao import TaobaoClient
+from .tokens import TokenVault, load_key
 
 log = logging.getLogger("orderhub.connectors")
 
@@ -109,7 +111,7 @@ def pull_shop(
     """
     store, shop, catalog, mapping = _resolve(target, shop)
     own_client = client is None
-    client = client or make_client(shop, decryptor=decryptor)
+    client = client or _client_with_stored_token(target, store, shop, decryptor)
     cursors = CursorStore(store.engine)
     summary = PullSummary(shop.name, shop.platform)
     try:
@@ -124,6 +126,32 @@ def pull_shop(
         if own_client:
             client.close()
     return summary
+
+
+def _client_with_stored_token(target: Any, store: OrderStore, shop: ShopConfig,
+                              decryptor: Decryptor | None) -> PlatformClient:
+    """The shop's client, using the token ``shops authorize`` stored (and storing each refresh)
+    when there is one; else the token from the shop's environment variables."""
+    vault = token_vault(store, getattr(target, "root", None))
+    stored = vault.get(shop.name) if vault else None
+    if vault is None or stored is None:
+        return make_client(shop, decryptor=decryptor)
+    keep = vault
+
+    def on_token(s: ShopConfig, token: str) -> None:
+        keep.refreshed(s.name, s.platform, token)
+
+    client = make_client(shop.model_copy(update={"token_env": None, "refresh_token_env": None}),
+                         decryptor=decryptor, on_token=on_token)
+    client.token, client.stored_refresh = stored.access_token, stored.refresh_token
+    return client
+
+
+def token_vault(store: OrderStore, workspace_dir: Path | None, *,
+                create_key: bool = False) -> TokenVault | None:
+    """The encrypted token store, when a key is configured (or may be created)."""
+    key = load_key(workspace_dir, create=create_key)
+    return TokenVault(store.engine, key) if key is not None else None
 
 
 def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop: ShopConfig,

@@ -86,6 +86,8 @@ class ShopConfig(BaseModel):
     token_env: str | None = Field(None, description="env var holding the access token/session")
     refresh_token_env: str | None = None
     base_url: str | None = Field(None, description="default: the platform's real gateway")
+    oauth_url: str | None = Field(
+        None, description="the platform's OAuth authorize page (default: the real one)")
     interval_minutes: float = Field(5, gt=0)
     window: WindowSettings = Field(default_factory=WindowSettings)
     sign_method: Literal["md5", "hmac", "hmac-sha256"] = Field(

@@ -23,11 +23,6 @@ class DouyinGateway(Gateway):
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
                                            dy.SETTLE_API, CREATE_API, AFTERSALE_API))
     tokenless = frozenset({dy.REFRESH_API, CREATE_API})
-    codes: set[str]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.codes = set()
 
     def parse(self, req: SimRequest) -> Call:
         params = dict(req.query)
@@ -120,22 +115,14 @@ class DouyinGateway(Gateway):
         if grant == "authorization_self":
             if str(b.get("shop_id", "")) != SHOP_ID:
                 raise Rejection("app_key", f"app not authorised for shop {b.get('shop_id')!r}")
+            token = self.issue_token(self.creds.refresh_token)
         elif grant == "authorization_code":
-            if b.get("code") not in self.codes:
-                raise Rejection("parameter", "invalid or used code")
-            self.codes.discard(str(b["code"]))
+            token = self.take_code(str(b.get("code", "")))
         else:
             raise Rejection("parameter", f"unsupported grant_type {grant!r}")
-        token = self.issue_token(self.creds.refresh_token)
         return self.ok({"access_token": token, "refresh_token": self.creds.refresh_token,
                         "expires_in": 604800, "shop_id": SHOP_ID, "shop_name": "模拟抖店",
                         "authority_id": "", "scope": "SCOPE"})
-
-    def issue_code(self) -> str:
-        """An authorization code as the service market's OAuth redirect would deliver."""
-        code = uuid.uuid4().hex
-        self.codes.add(code)
-        return code
 
     def api_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.business.get("refresh_token", "")))

@@ -10,17 +10,19 @@ from ..synth import render
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 
+ACCESS_PATH = "/oauth2/access_token"
+
 
 class JosGateway(Gateway):
     platform = "jd"
-    routes = (jd.API_PATH, jd.REFRESH_PATH)
-    tokenless = frozenset({"oauth2.refresh_token"})
+    routes = (jd.API_PATH, jd.REFRESH_PATH, ACCESS_PATH)
+    tokenless = frozenset({"oauth2.refresh_token", "oauth2.access_token"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
-        if req.path == jd.REFRESH_PATH:
-            return Call("oauth2.refresh_token", params, {"grant_type": params.get("grant_type")},
-                        signed=False)
+        if req.path in (jd.REFRESH_PATH, ACCESS_PATH):
+            api = "oauth2." + req.path.rsplit("/", 1)[1]
+            return Call(api, params, {"grant_type": params.get("grant_type")}, signed=False)
         api = params.get("method")
         if not api:
             raise Rejection("parameter", "missing method")
@@ -108,6 +110,13 @@ class JosGateway(Gateway):
             info = render(order)
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
             "apiResult": {"success": True}, "orderInfo": info}}}
+
+    def api_oauth2_access_token(self, call: Call, entry: dict[str, Any]) -> Any:
+        if call.params.get("grant_type") != "authorization_code":
+            raise Rejection("parameter", "grant_type must be authorization_code")
+        token = self.take_code(str(call.params.get("code", "")))
+        return {"access_token": token, "refresh_token": self.creds.refresh_token,
+                "expires_in": 86400, "uid": "jd-sim-seller", "code": 0}
 
     def api_oauth2_refresh_token(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))

@@ -25,7 +25,7 @@ SERVICE_FEE_RATE = 0.006  # 技术服务费 [U]; the simulator's choice
 class PddGateway(Gateway):
     platform = "pdd"
     routes = (pdd.API_PATH,)
-    tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API})
+    tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API, "pdd.pop.auth.token.create"})
     base_url = ""  # set by the server, for bill download links
 
     def parse(self, req: SimRequest) -> Call:
@@ -125,6 +125,13 @@ class PddGateway(Gateway):
 
     def api_pdd_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
         return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
+
+    def api_pdd_pop_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        token = self.take_code(str(call.params.get("code", "")))
+        return {"pop_auth_token_create_response": {
+            "access_token": token, "refresh_token": self.creds.refresh_token, "expires_in": 86400,
+            "expires_at": self.world.clock.now_int() + 86400, "owner_id": "102345678",
+            "owner_name": "模拟拼多多店"}}
 
     def api_pdd_pop_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))

@@ -15,7 +15,7 @@ from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_pa
 class TopGateway(Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
-    tokenless = frozenset({top.REFRESH_API})
+    tokenless = frozenset({top.REFRESH_API, "taobao.top.auth.token.create"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
@@ -105,6 +105,15 @@ class TopGateway(Gateway):
                 raise Rejection("parameter", f"no trade {tid}")
             trade = _only(render(order), set(str(call.params.get("fields", "")).split(",")))
         return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def api_taobao_top_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        """The OAuth code exchange; ``token_result`` is a JSON text, ``expire_time`` in ms."""
+        token = self.take_code(str(call.params.get("code", "")))
+        expires = (self.world.clock.now_int() + 86400) * 1000
+        result = {"access_token": token, "refresh_token": self.creds.refresh_token,
+                  "expire_time": expires, "refresh_token_valid_time": expires + 86400 * 29000,
+                  "taobao_user_nick": "模拟旗舰店", "taobao_user_id": "2200000000001"}
+        return {"top_auth_token_create_response": {"token_result": json.dumps(result)}}
 
     def api_taobao_top_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))
