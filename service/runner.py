@@ -40,6 +40,7 @@ from .leader import LeaderElection
 from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
 from .reload import Reloader, Watcher
+from .stock_sync import StockChannel
 
 log = logging.getLogger("orderhub.service")
 
@@ -98,6 +99,8 @@ class Service:
         self._reload_seq = state.reload_seq(self.engine)
         if self._want_dispatch:
             self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            self.dispatcher.channels.setdefault(
+                "platform_stock", StockChannel(self.workspace.config.shops))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),

@@ -14,6 +14,7 @@ from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_pa
 
 SHOP_ID = "8123456"
 AFTERSALE_API = "afterSale.List"
+STOCK_API = "sku.syncStock"
 CREATE_API = "token.create"
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
 
@@ -21,8 +22,14 @@ SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's
 class DouyinGateway(Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API, CREATE_API, AFTERSALE_API))
+                                           dy.SETTLE_API, CREATE_API, AFTERSALE_API,
+                                           STOCK_API))
     tokenless = frozenset({dy.REFRESH_API, CREATE_API})
+    applied: set[str]  # idempotent_ids of stock syncs already applied
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applied = set()
 
     def parse(self, req: SimRequest) -> Call:
         params = dict(req.query)
@@ -106,6 +113,21 @@ class DouyinGateway(Gateway):
             shown = [aftersales.douyin(o) for o in page_slice(found, page, size, first=0)]
         return self.ok({"items": shown, "has_more": (page + 1) * size < len(found),
                         "total": len(found), "page": page, "size": size})
+
+    def api_sku_syncStock(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """A full set (``incremental`` false); an ``idempotent_id`` already applied is 40010."""
+        b = call.business
+        if b.get("incremental"):
+            raise Rejection("parameter", "the simulator takes full quantities only")
+        key = b.get("idempotent_id")
+        with self._lock:
+            if key and key in self.applied:
+                return {"code": 40010, "msg": "idempotent_id已使用", "sub_code": "",
+                        "sub_msg": "", "log_id": uuid.uuid4().hex, "data": {}}
+            if key:
+                self.applied.add(str(key))
+        self.set_listing(b.get("product_id"), b.get("sku_id"), b.get("stock_num"))
+        return self.ok({})
 
     def api_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
         """``grant_type=authorization_self`` (a self-built app, by ``shop_id``) or

@@ -111,6 +111,14 @@ class JosGateway(Gateway):
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
             "apiResult": {"success": True}, "orderInfo": info}}}
 
+    def api_jingdong_stock_write_updateSkuStock(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        b = call.business
+        if not b.get("skuId"):
+            raise Rejection("parameter", "skuId is required")
+        self.set_listing(b["skuId"], b["skuId"], b.get("stockNum"))
+        return {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": True}}
+
     def api_oauth2_access_token(self, call: Call, entry: dict[str, Any]) -> Any:
         if call.params.get("grant_type") != "authorization_code":
             raise Rejection("parameter", "grant_type must be authorization_code")

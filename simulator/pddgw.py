@@ -126,6 +126,15 @@ class PddGateway(Gateway):
     def api_pdd_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
         return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
 
+    def api_pdd_goods_quantity_update(self, call: Call, entry: dict[str, Any]) -> Any:
+        p = call.params
+        if str(p.get("update_type", "1")) != "1":
+            raise Rejection("parameter", "the simulator takes full quantities (update_type=1)")
+        if not p.get("goods_id") or not p.get("sku_id"):
+            raise Rejection("parameter", "goods_id and sku_id are required")
+        self.set_listing(p["goods_id"], p["sku_id"], p.get("quantity"))
+        return {"goods_quantity_update_response": {"is_success": True}}
+
     def api_pdd_pop_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.take_code(str(call.params.get("code", "")))
         return {"pop_auth_token_create_response": {

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..connectors import taobao as top
 from ..synth import render
+from ..synth.fmt import ts
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 
@@ -106,6 +107,21 @@ class TopGateway(Gateway):
             trade = _only(render(order), set(str(call.params.get("fields", "")).split(",")))
         return {"trade_fullinfo_get_response": {"trade": trade}}
 
+    def api_taobao_skus_quantity_update(self, call: Call, entry: dict[str, Any]) -> Any:
+        """``skuid_quantities`` = "skuId:qty;..." (at most 20), ``type`` 1 = full."""
+        p = call.params
+        item = p.get("num_iid")
+        pairs = [x for x in str(p.get("skuid_quantities") or "").split(";") if x]
+        if not item or not pairs or len(pairs) > 20:
+            raise Rejection("parameter", "num_iid and 1-20 skuid_quantities are required")
+        if str(p.get("type", "1")) != "1":
+            raise Rejection("parameter", "the simulator takes full quantities (type=1) only")
+        for pair in pairs:
+            sku, _, qty = pair.partition(":")
+            self.set_listing(item, sku, qty)
+        return {"skus_quantity_update_response": {"item": {
+            "num_iid": int(item), "modified": ts(self.world.clock.now_int())}}}
+
     def api_taobao_top_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
         """The OAuth code exchange; ``token_result`` is a JSON text, ``expire_time`` in ms."""
         token = self.take_code(str(call.params.get("code", "")))
@@ -122,8 +138,6 @@ class TopGateway(Gateway):
         return {"top_auth_token_refresh_response": {"token_result": json.dumps(result)}}
 
     def api_taobao_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
-        from ..synth.fmt import ts
-
         return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
 
 
