@@ -263,3 +263,15 @@ def test_the_simulator_puts_an_order_into_refunding_on_request(sim: Simulator) -
     assert answer.status_code == 200 and order.status == "refunding"
     missing = httpx.post(f"{sim.url}/_sim/refund", json={"platform": "pdd", "order_no": "0"})
     assert missing.status_code == 404
+
+
+def test_taobao_refuses_to_ship_part_of_a_sub_orders_units(
+        sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    channel = PlatformShip(list(sim_shops(sim, monkeypatch).values()))
+    order = next(o for o in sorted(sim.world.orders["taobao"].values(), key=lambda o: o.order_no)
+                 if o.status == "paid" and any(i.qty >= 2 for i in o.items))
+    line = next(i for i in order.items if i.qty >= 2)
+    with pytest.raises(ShipRejected, match="ships whole sub-orders") as part:
+        channel.send(body(order, lines=[{"line_id": line.line_id, "quantity": 1}]), "k")
+    assert part.value.reason == "split_unsupported"
+    assert ship_calls(sim) == [] and order.status == "paid"
