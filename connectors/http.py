@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import httpx
@@ -236,17 +236,24 @@ class ErrorCodes:
     token: frozenset[str]
     auth: frozenset[str]
     server: frozenset[str] = frozenset()
+    #: where one code covers several causes (Douyin's 40003), the ``sub_code`` decides:
+    #: sub_code -> "rate_limit" | "token" | "auth" | "server"
+    by_sub: Mapping[str, str] = field(default_factory=dict)
 
-    def raise_for(self, code: str, message: str, *,
+    def raise_for(self, code: str, message: str, *, sub: str = "",
                   extra_rate: Collection[str] = frozenset()) -> NoReturn:
-        """Raise the error that ``code`` means (``extra_rate``: a shop's own rate-limit codes)."""
+        """Raise the error that ``code`` (and ``sub``, the sub_code) means (``extra_rate``: a
+        shop's own rate-limit codes)."""
+        kind = self.by_sub.get(sub) or self.kind_of(code, extra_rate)
+        error = {"rate_limit": RateLimited, "token": TokenExpired, "auth": AuthError,
+                 "server": ServerError}.get(kind, RequestRejected)
+        raise error(message, code=code)
+
+    def kind_of(self, code: str, extra_rate: Collection[str] = frozenset()) -> str:
         if code in self.rate_limit or code in extra_rate:
-            raise RateLimited(message, code=code)
-        if code in self.token:
-            raise TokenExpired(message, code=code)
-        if code in self.auth:
-            raise AuthError(message, code=code)
-        if code in self.server:
-            raise ServerError(message, code=code)
-        raise RequestRejected(message, code=code)
+            return "rate_limit"
+        for kind in ("token", "auth", "server"):
+            if code in getattr(self, kind):
+                return kind
+        return "rejected"
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..connectors import jd
+from . import signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import JD_COMPANIES, ShipDenied, ship
 
@@ -45,8 +46,12 @@ class JosGateway(Gateway):
             if p.get("app_secret") != self.creds.secret:
                 raise Rejection("signature", "app_secret mismatch")
             return
-        if p.get("sign") != jd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.jos_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from ..connectors import taobao as top
+from . import signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import TAOBAO_COMPANIES, ShipDenied, ship
 
@@ -40,8 +41,12 @@ class TopGateway(Gateway):
         method = p.get("sign_method", "md5")
         if method not in ("md5", "hmac", "hmac-sha256"):
             raise Rejection("parameter", f"unsupported sign_method {method}")
-        if p.get("sign") != top.sign(p, self.creds.secret, method):
+        if p.get("sign") != signing.top_signature(p, self.creds.secret, method):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("session")
