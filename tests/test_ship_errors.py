@@ -69,7 +69,8 @@ def test_a_carrier_a_platform_cannot_take_is_refused_naming_carrier_and_platform
         channel.send(body(paid(sim, "pdd"), carrier="JTSD"), "k1")
     assert no_code.value.reason == "carrier" and not no_code.value.retryable
     assert "JTSD" in str(no_code.value) and "pdd" in str(no_code.value)
-    with pytest.raises(ShipRejected, match="'DHL' is not in the carrier table") as unknown:
+    with pytest.raises(ShipRejected, match=r"'DHL' is not in the carrier table \(shipping a "
+                       r"taobao order\)") as unknown:
         channel.send(body(paid(sim, "taobao"), carrier="DHL"), "k2")
     assert unknown.value.reason == "carrier"
     assert ship_calls(sim) == []
