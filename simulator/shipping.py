@@ -190,8 +190,9 @@ def _taobao(order: LogicalOrder, trade: dict[str, Any], done: list[Parcel],
         trade["status"] = "SELLER_CONSIGNED_PART"
     for line in trade["orders"]["order"]:
         parcel = shipped.get(line["oid_str"])
-        for key in ("invoice_no", "logistics_company", "consign_time"):
-            line.pop(key, None)
+        if partial or parcel is not None:  # else: shipped otherwise (the world's own life)
+            for key in ("invoice_no", "logistics_company", "consign_time"):
+                line.pop(key, None)
         if parcel is not None:
             line.update(invoice_no=parcel.tracking_no, logistics_company=parcel.company_name,
                         consign_time=ts(parcel.at))
@@ -201,9 +202,11 @@ def _taobao(order: LogicalOrder, trade: dict[str, Any], done: list[Parcel],
 
 def _douyin(order: LogicalOrder, shop_order: dict[str, Any], done: list[Parcel],
             partial: bool) -> None:
+    others = [x for x in shop_order.get("logistics_info") or []
+              if x["tracking_no"] not in {p.tracking_no for p in done}]
     shop_order["logistics_info"] = [
         {"tracking_no": p.tracking_no, "company": p.company, "company_name": p.company_name,
-         "ship_time": p.at} for p in done]
+         "ship_time": p.at} for p in done] + others
     if not partial:
         return
     shipped = _by_line(order, done)
