@@ -276,3 +276,29 @@ def test_taobao_refuses_to_ship_part_of_a_sub_orders_units(
         channel.send(body(order, lines=[{"line_id": line.line_id, "quantity": 1}]), "k")
     assert part.value.reason == "split_unsupported"
     assert ship_calls(sim) == [] and order.status == "paid"
+
+
+def test_a_failing_on_dead_callback_does_not_stop_the_others_or_delivery(
+        sim: Simulator, store: OrderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    shops = sim_shops(sim, monkeypatch)
+    outbox = Outbox(store.engine)
+    d = Dispatcher(outbox, ServiceConfig(send_concurrency=1, max_attempts=1),
+                   platform_ship=PlatformShip(list(shops.values())))
+    seen: list[str] = []
+
+    def broken(message: Any, exc: Any) -> None:
+        raise RuntimeError("task system down")
+
+    d.on_dead.extend([broken, lambda m, e: seen.append(m.payload["platform_order_no"])])
+    refunding, good = sorted((o for o in sim.world.orders["pdd"].values()
+                              if o.status == "paid"), key=lambda o: o.order_no)[:2]
+    sim.request_refund("pdd", refunding.order_no)
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        for key, order in (("a", refunding), ("b", good)):
+            conn.execute(insert(outbox_table).values(
+                kind="platform_ship", idempotency_key=key, payload=body(order),
+                status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    assert d.step() == 2
+    assert seen == [refunding.order_no]
+    assert outbox.backlog() == {"pending": 0, "sending": 0, "sent": 1, "dead": 1}
