@@ -173,12 +173,13 @@ class HttpClient:
         self.close()
 
     def request(self, method: str, url: str, *, check: Check, api: str | None = None,
-                **kwargs: Any) -> Any:
-        """Send, decode JSON, ``check`` it; retry what is retryable.  Returns the decoded body."""
+                raw: bool = False, **kwargs: Any) -> Any:
+        """Send, decode JSON, ``check`` it; retry what is retryable.  Returns the decoded body
+        (with ``raw``: the body's bytes, undecoded)."""
         attempt = 0
         while True:
             try:
-                return self._once(method, url, check, api, kwargs)
+                return self._once(method, url, check, api, kwargs, raw)
             except PlatformError as exc:
                 if not exc.retryable or attempt + 1 >= self.retry.attempts:
                     raise
@@ -189,8 +190,14 @@ class HttpClient:
                 attempt += 1
                 self.sleep(delay)
 
+    def download(self, url: str, *, api: str | None = None) -> bytes:
+        """GET a file (a bill the platform links to), with the same retries; its bytes."""
+        def ok(_: Any) -> None:
+            return None
+        return self.request("GET", url, check=ok, api=api, raw=True)  # type: ignore[no-any-return]
+
     def _once(self, method: str, url: str, check: Check, api: str | None,
-              kwargs: dict[str, Any]) -> Any:
+              kwargs: dict[str, Any], raw: bool = False) -> Any:
         try:
             resp = self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
@@ -202,6 +209,11 @@ class HttpClient:
             raise ServerError(f"HTTP {resp.status_code}", api=api, code=str(resp.status_code))
         if resp.status_code == 429:
             raise RateLimited("HTTP 429 Too Many Requests", api=api, code="429")
+        if raw:
+            if resp.status_code >= 400:
+                raise RequestRejected(f"HTTP {resp.status_code}: {redact(resp.text[:200])!r}",
+                                      api=api, code=str(resp.status_code))
+            return resp.content
         try:
             body = resp.json()
         except ValueError:

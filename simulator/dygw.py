@@ -9,11 +9,12 @@ from typing import Any
 from ..connectors import douyin as dy
 from ..synth import render
 from ..synth.fmt import ts
-from . import signing
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import DOUYIN_COMPANIES, ShipDenied, ship
 
 SHOP_ID = "8123456"
+AFTERSALE_API = "afterSale.List"
 CREATE_API = "token.create"
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
 #: Douyin's refusals: code 50002 业务处理失败, sub_code isv.business-failed:<n> [C: DYE]
@@ -26,8 +27,8 @@ SHIP_CODES = {"shipped": "60110", "refunding": "60040", "refunded": "60068",
 class DouyinGateway(Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API, CREATE_API, dy.SHIP_API,
-                                           dy.SHIP_PACK_API))
+                                           dy.SETTLE_API, CREATE_API, AFTERSALE_API,
+                                           dy.SHIP_API, dy.SHIP_PACK_API))
     tokenless = frozenset({dy.REFRESH_API, CREATE_API})
     codes: set[str]
 
@@ -159,6 +160,20 @@ class DouyinGateway(Gateway):
                         DOUYIN_COMPANIES[company], str(b["logistics_code"]), lines, request_id)
         except ShipDenied as denied:
             raise Rejection("ship:" + SHIP_CODES[denied.kind], denied.detail) from None
+
+    def api_afterSale_List(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """After-sales by update time (``update_start_time``/``update_end_time``), pages from 0."""
+        b = call.business
+        start = int_param(b, "update_start_time", 0)
+        end = int_param(b, "update_end_time", self.world.clock.now_int())
+        entry["window"] = (start, end)
+        page = int_param(b, "page", 0, low=0)
+        size = int_param(b, "size", 10, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.douyin(o) for o in page_slice(found, page, size, first=0)]
+        return self.ok({"items": shown, "has_more": (page + 1) * size < len(found),
+                        "total": len(found), "page": page, "size": size})
 
     def api_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
         """``grant_type=authorization_self`` (a self-built app, by ``shop_id``) or

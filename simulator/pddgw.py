@@ -11,7 +11,7 @@ from typing import Any
 from ..connectors import pdd
 from ..connectors.base import BEIJING
 from ..synth.fmt import ts
-from . import signing
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
 from .shipping import PDD_COMPANIES, ShipDenied, ship
 
@@ -89,6 +89,22 @@ class PddGateway(Gateway):
         return {"order_sn_increment_get_response": {
             "total_count": len(listed), "has_next": page * size < len(listed),
             "order_sn_list": orders}}
+
+    def api_pdd_refund_list_increment_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """After-sales by their updated time, in windows of at most 30 minutes."""
+        p = call.params
+        start = int_param(p, "start_updated_at")
+        end = int_param(p, "end_updated_at")
+        entry["window"] = (start, end)
+        if end < start or end - start > pdd.MAX_WINDOW.total_seconds():
+            raise Rejection("parameter", "start_updated_at与end_updated_at的时间间隔不能超过30分钟")
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.pdd(o) for o in page_slice(found, page, size)]
+        return {"refund_increment_get_response": {"total_count": len(found),
+                                                  "refund_list": shown}}
 
     def api_pdd_order_list_get(self, call: Call, entry: dict[str, Any]) -> Any:
         """Orders by deal (成交) time: ``start_confirm_at``/``end_confirm_at`` at most 24 h apart;
