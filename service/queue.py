@@ -297,9 +297,10 @@ class EventQueue:
         insert_ignore(conn, outbox, message_rows)
         routes = [r for o in kept if o.evaluation for r in o.evaluation.routes]
         if routes:
-            from ..engine.flows.stock import record_on, reserve_on
+            from ..engine.flows.ledger import reserve_routes
+            from ..engine.flows.stock import record_on
 
-            reserve_on(conn, [x for r in routes for x in r.reserved], now=now)
+            reserve_routes(conn, routes, now=now)  # stock.reserved and its ledger rows
             record_on(conn, routes, now=now)
 
     def release(self, batch: Batch) -> None:
