@@ -58,7 +58,9 @@ stock_ledger = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 Index("ix_stock_ledger_order", stock_ledger.c.order_id)
-Index("ix_stock_ledger_item", stock_ledger.c.warehouse, stock_ledger.c.sku, stock_ledger.c.id)
+# No index on (warehouse, sku): routing adds a row per order and SKU, and that index (random
+# insert positions) would double the ledger's cost to routing.  An item's history is read
+# newest first by id instead (``orderhub stock history``).
 # a shipment takes its units off hand once: the same (order, shipment, warehouse, sku) twice is
 # refused by the database, whatever the callers do
 Index("uq_stock_ledger_ship", stock_ledger.c.order_id, stock_ledger.c.cause,
@@ -148,20 +150,26 @@ def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tu
 
 def reserve_routes(conn: Connection, routes: Iterable[RouteResult], *,
                    now: datetime | None = None, actor: str = "routing") -> int:
-    """The reservations of routed orders (``RouteResult.reserved``): one ``reserve`` ledger row
+    """The reservations of routed orders (``RouteResult.reserved``): a ``reserve`` ledger row
     per order, warehouse and SKU, and ``stock.reserved`` raised by the same amounts.  Returns
-    the number of ledger rows."""
+    the number of ledger rows.
+
+    This runs for every routed order, so it stays lean: an assignment reserves each SKU of
+    the order once, so the rows are taken as they are, without regrouping."""
     rows: list[LedgerRow] = []
+    add = rows.append
+    causes: dict[tuple[str | None, str | None], str | None] = {}
     for r in routes:
         if not r.reserved:
             continue
-        per: dict[tuple[str, str], int] = {}
+        key = (r.flow, r.version)
+        cause = causes.get(key)
+        if cause is None:
+            cause = causes[key] = f"flow {r.flow} {r.version}" if r.flow else None
+        oid = r.order_id
         for w, s, q in r.reserved:
             if q:
-                per[(w, s)] = per.get((w, s), 0) + q
-        cause = f"flow {r.flow} {r.version}" if r.flow else None
-        rows.extend((w, s, "reserve", 0, q, r.order_id, cause, actor)
-                    for (w, s), q in per.items())
+                add((w, s, "reserve", 0, q, oid, cause, actor))
     post(conn, rows, now=now)
     return len(rows)
 

@@ -170,15 +170,19 @@ class RoutingStore:
     def write(self, results: Sequence[RouteResult], stock: StockLevels, *,
               now: datetime | None = None, conn: Connection | None = None) -> int:
         """A routed batch in one transaction: its decisions (:meth:`record`) and the stock it
-        reserved (:meth:`save_reservations`).  Returns the number of decisions stored.
+        reserved, as increments with a ledger row per order (:func:`.ledger.reserve_routes`).
+        Returns the number of decisions stored.
 
         ``conn``: a connection the caller keeps open over many batches (see
         :meth:`connection`); on SQLite, where each new connection is opened and closed again
         (with a WAL checkpoint), that is a good part of a batch's cost."""
+        from .ledger import reserve_routes
+
         now = now or datetime.now(UTC)
         with self._transaction(conn) as tx:
             n = self.insert_decisions(tx, results, now)
-            self._save_reservations(tx, stock, now)
+            reserve_routes(tx, results, now=now)
+        stock.changed.clear()
         return n
 
     @contextmanager
