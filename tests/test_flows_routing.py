@@ -67,7 +67,7 @@ def test_out_of_stock_first_choice_falls_back(flows) -> None:  # type: ignore[no
     (r,) = route_orders([order("广东省", "广州市", ("PILLOW", 2))], flows, stock, now=NOW)
     assert r.warehouse == "WH"  # the table's fallback for 华南
     step = next(s for s in r.trace.steps if s.node == "stock")
-    assert step.considered[0] == ("GZ", False, "out of stock: PILLOW need 2, have 1")
+    assert step.considered[0] == ("GZ", False, "out of stock: PILLOW need 2, 1 available")
     assert step.considered[1][:2] == ("WH", True)
 
 
