@@ -120,6 +120,10 @@ def read_stock_csv(path: Path, known: Sequence[str] | None = None
     for row in reader:
         line = reader.line_num
         try:
+            extra = row.pop(None, None)  # type: ignore[call-overload]
+            if extra:
+                width = len(reader.fieldnames or [])
+                raise _BadRow(None, f"row has {width + len(extra)} cells, the header has {width}")
             item = _stock_row(row, cols, known, seen, line)
         except _BadRow as exc:
             bad.append(RecordError(exc.reason, file=str(path), record=line, unit="line",
