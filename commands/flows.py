@@ -59,13 +59,23 @@ def list_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @flows_group.command("route")
-@click.option("--after", type=int, default=0, show_default=True, metavar="EVENT_ID",
-              help="Route orders whose events come after this event id.")
+@click.option("--after", type=int, default=None, metavar="EVENT_ID",
+              help="Read events after this event id instead of the stored cursor.")
 @click.option("--flows", "flow_paths", multiple=True, type=PATHS)
 @FORMAT_OPTION
 @pass_app
-def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) -> None:
-    """Route stored orders whose events trigger a flow; store decisions and reservations."""
+def route_command(app: App, after: int | None, flow_paths: tuple[Path, ...], fmt: str) -> None:
+    """Route stored orders whose events trigger a flow; store decisions and reservations.
+
+    Each order is routed once: the command reads the event log after its stored cursor, and
+    skips an order that already has a routing decision (an earlier run, the service) or was
+    brought in as history.  Running it twice reserves exactly what one run does.
+
+    \b
+    Examples:
+      orderhub flows route
+      orderhub flows route --format json | jq .route.warehouse
+    """
     from ..connectors.transforms import zone
     from ..engine.flows.service import route_events, routing_state
 
@@ -77,10 +87,13 @@ def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) 
         for r in run.results:
             echo_json({"order": r.order, "order_id": r.order_id, "route": r.as_json()})
     else:
-        table(f"{len(run.results)} order(s) routed", ["order", "warehouse", "path", "reasons"],
+        routed = [r for r in run.results if r.flow]  # the others no flow takes
+        table(f"{len(routed)} order(s) routed", ["order", "warehouse", "path", "reasons"],
               [[r.order, r.warehouse, " → ".join(r.path), "; ".join(r.reasons)]
-               for r in run.results if r.flow])
-    note(f"last event: {run.last_event}")
+               for r in routed])
+    if run.skipped:
+        note(f"{run.skipped} order event(s) skipped: routed before, or history")
+    note(f"last event: {run.last_event or 'none new'}")
 
 
 @click.group("schema")

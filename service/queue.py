@@ -238,12 +238,15 @@ class EventQueue:
         return kept
 
     def routed_orders(self, conn: Connection, order_ids: Sequence[str]) -> set[str]:
-        """Those of ``order_ids`` that a committed decision routed already."""
+        """Those of ``order_ids`` that a committed decision routed already (here, or by
+        ``orderhub flows route``), or that are history: none of them is routed again."""
         if not order_ids:
             return set()
+        from ..engine.flows.once import routed_already
+
         return set(conn.execute(select(order_actions.c.order_id).where(
             one_of(order_actions.c.order_id, order_ids, self.dialect),
-            order_actions.c.kind == "route")).scalars())
+            order_actions.c.kind == "route")).scalars()) | routed_already(conn, order_ids)
 
     def _finish(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
                 now: datetime) -> set[int]:
