@@ -71,6 +71,7 @@ Index("uq_stock_ledger_ship", stock_ledger.c.order_id, stock_ledger.c.cause,
 
 _LEDGER_COLUMNS = ("warehouse", "sku", "kind", "on_hand", "reserved", "order_id", "cause",
                    "actor")
+_TIMED_COLUMNS = (*_LEDGER_COLUMNS, "at")
 #: (warehouse, sku, kind, on_hand delta, reserved delta, order_id, cause, actor)
 LedgerRow = tuple[str, str, str, int, int, str | None, str | None, str | None]
 
@@ -247,10 +248,14 @@ def reserve_routes(conn: Connection, routes: Iterable[RouteResult], *,
     per order, warehouse and SKU, and ``stock.reserved`` raised by the same amounts.  Returns
     the number of ledger rows.
 
-    This runs for every routed order, so it stays lean: an assignment reserves each SKU of
-    the order once, so the rows are taken as they are, without regrouping."""
-    rows: list[LedgerRow] = []
+    This runs for every routed order, so it is :func:`post` unrolled: one pass makes the
+    rows, ready for the driver with their time, and the totals per warehouse and SKU (an
+    assignment reserves each SKU of the order once, so rows are not regrouped per order)."""
+    now = now or datetime.now(UTC)
+    at = _stored_time(conn, now)
+    rows: list[tuple[Any, ...]] = []
     add = rows.append
+    totals: dict[tuple[str, str], int] = {}
     causes: dict[tuple[str | None, str | None], str | None] = {}
     for r in routes:
         if not r.reserved:
@@ -262,9 +267,19 @@ def reserve_routes(conn: Connection, routes: Iterable[RouteResult], *,
         oid = r.order_id
         for w, s, q in r.reserved:
             if q:
-                add((w, s, "reserve", 0, q, oid, cause, actor))
-    post(conn, rows, now=now)
+                add((w, s, "reserve", 0, q, oid, cause, actor, at))
+                totals[(w, s)] = totals.get((w, s), 0) + q
+    if rows:
+        move(conn, {k: (0, q) for k, q in totals.items()}, now)
+        insert_rows(conn, stock_ledger, _TIMED_COLUMNS, rows)
     return len(rows)
+
+
+def _stored_time(conn: Connection, now: datetime) -> Any:
+    """``now`` as the ``at`` column stores it on this connection's database."""
+    dialect = conn.dialect
+    process = stock_ledger.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(now) if process else now
 
 
 # -- fulfilment: releases and shipments --------------------------------------------------------
