@@ -5,7 +5,8 @@ same transaction as the orders and their events (:meth:`OrderStore.upsert` with
 ``history=``).  Whatever reacts to order events leaves these orders alone: the service's queue
 never enqueues their events (so no rule, flow, message or reservation), and ``orderhub flows
 route`` skips them.  Marking is for good: a later snapshot of a migrated order is still
-history.
+history.  Only orders the history import inserts are marked: one the store already held live
+stays live, so its platform updates still reach the rules.
 """
 
 from __future__ import annotations

@@ -46,8 +46,8 @@ class UpsertResult:
     stale: int = 0
     events: int = 0
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: ids of the orders this batch inserted or changed (so wrote events for)
-    written: list[str] = field(default_factory=list)
+    #: ids of the orders this batch inserted
+    inserted: list[str] = field(default_factory=list)
 
     def add(self, other: UpsertResult) -> None:
         self.new += other.new
@@ -56,7 +56,7 @@ class UpsertResult:
         self.stale += other.stale
         self.events += other.events
         self.ids.update(other.ids)
-        self.written.extend(other.written)
+        self.inserted.extend(other.inserted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +113,10 @@ class OrderStore:
                history: str | None = None) -> UpsertResult:
         """Store a batch of orders in one transaction.  See the module docstring.
 
-        ``history`` (e.g. ``"migrate <batch>"``): the orders are history, marked as such in
-        the same transaction (:mod:`.history`), so nothing ever acts on them."""
+        ``history`` (e.g. ``"migrate <batch>"``): the orders it inserts are history, marked as
+        such in the same transaction (:mod:`.history`), so nothing ever acts on them.  An order
+        already stored keeps what it was: a live order stays live (its platform updates must
+        still reach the rules), a historical one stays history."""
         now = now or datetime.now(UTC)
         latest: dict[tuple[str, str], Order] = {}
         total = 0
@@ -135,7 +137,7 @@ class OrderStore:
             if history:
                 from .history import mark_historical
 
-                mark_historical(conn, result.written, history, now=now)
+                mark_historical(conn, result.inserted, history, now=now)
         result.unchanged += total - len(latest)
         return result
 
@@ -205,8 +207,8 @@ class OrderStore:
                 lost_ids.add(result.ids.pop(order.key))
             event_rows = [e for e in event_rows if e[0] not in lost_ids]
         _insert_events(conn, event_rows, now)
-        result.written.extend(result.ids[o.key] for o in fresh
-                              if o.platform_order_no in inserted)
+        result.inserted.extend(result.ids[o.key] for o in fresh
+                               if o.platform_order_no in inserted)
         result.new += len(inserted)
         result.events += len(event_rows)
         return lost
@@ -246,7 +248,6 @@ class OrderStore:
         stmt = update(orders).where(orders.c.id == bindparam("_id")).values(cols)
         conn.execute(stmt, rows)
         _insert_events(conn, event_rows, now)
-        result.written.extend(ids)
         result.updated += len(rows)
         result.events += len(event_rows)
 

@@ -121,3 +121,21 @@ def test_ingest_history_stores_orders_that_nothing_acts_on(tmp_path: Path, db_ur
                                      "reserve rows": 0, "reserved": 0}
     shown = CliRunner().invoke(main, ["-w", str(ws.root), "orders", "list"])
     assert shown.exit_code == 0 and "paid" in shown.stdout  # stored and visible
+
+
+def test_a_history_import_marks_only_the_orders_it_brings_in(store) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "service_support", Path(__file__).with_name("service_support.py"))
+    sup = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(sup)  # type: ignore[union-attr]
+    live, old = sup.make_orders(2)
+    store.upsert([live])
+    changed = live.model_copy(update={"buyer_nick": "老客户",
+                                      "modified_at": live.modified_at.replace(hour=5)})
+    result = store.upsert([changed, old], history="ingest --history")
+    assert (result.new, result.updated) == (1, 1)
+    with store.engine.connect() as conn:
+        marked = set(conn.execute(select(historical_orders.c.order_id)).scalars())
+    assert marked == {store.get(old.label).id}  # the live order stays live
