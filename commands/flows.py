@@ -11,6 +11,7 @@ import click
 
 from ..cli import EXIT_REJECTED, App, pass_app
 from ._output import FORMAT_OPTION, echo_json, note, table
+from .stock import AS_OPTION, adjust_command, history_command, person_name
 from .stockpush import push_command
 
 PATHS = click.Path(exists=True, path_type=Path)
@@ -59,13 +60,23 @@ def list_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @flows_group.command("route")
-@click.option("--after", type=int, default=0, show_default=True, metavar="EVENT_ID",
-              help="Route orders whose events come after this event id.")
+@click.option("--after", type=int, default=None, metavar="EVENT_ID",
+              help="Read events after this event id instead of the stored cursor.")
 @click.option("--flows", "flow_paths", multiple=True, type=PATHS)
 @FORMAT_OPTION
 @pass_app
-def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) -> None:
-    """Route stored orders whose events trigger a flow; store decisions and reservations."""
+def route_command(app: App, after: int | None, flow_paths: tuple[Path, ...], fmt: str) -> None:
+    """Route stored orders whose events trigger a flow; store decisions and reservations.
+
+    Each order is routed once: the command reads the event log after its stored cursor, and
+    skips an order that already has a routing decision (an earlier run, the service) or was
+    brought in as history.  Running it twice reserves exactly what one run does.
+
+    \b
+    Examples:
+      orderhub flows route
+      orderhub flows route --format json | jq .route.warehouse
+    """
     from ..connectors.transforms import zone
     from ..engine.flows.service import route_events, routing_state
 
@@ -77,10 +88,13 @@ def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) 
         for r in run.results:
             echo_json({"order": r.order, "order_id": r.order_id, "route": r.as_json()})
     else:
-        table(f"{len(run.results)} order(s) routed", ["order", "warehouse", "path", "reasons"],
+        routed = [r for r in run.results if r.flow]  # the others no flow takes
+        table(f"{len(routed)} order(s) routed", ["order", "warehouse", "path", "reasons"],
               [[r.order, r.warehouse, " → ".join(r.path), "; ".join(r.reasons)]
-               for r in run.results if r.flow])
-    note(f"last event: {run.last_event}")
+               for r in routed])
+    if run.skipped:
+        note(f"{run.skipped} order event(s) skipped: routed before, or history")
+    note(f"last event: {run.last_event or 'none new'}")
 
 
 @click.group("schema")
@@ -171,17 +185,34 @@ def stock_group() -> None:
 
 @stock_group.command("import")
 @click.argument("path", type=PATHS)
+@AS_OPTION
 @pass_app
-def stock_import(app: App, path: Path) -> None:
-    """Set stock from a CSV: warehouse, sku, on_hand[, reserved] (or 仓库, 商家编码, 库存)."""
+def stock_import(app: App, path: Path, person: str | None) -> None:
+    """Set on hand from a CSV: warehouse, sku, on_hand (or 仓库, 商家编码, 库存).
+
+    Every row is checked (whole numbers, none negative, a warehouse of orderhub.yaml, no
+    warehouse and SKU twice); bad rows are reported by line and the rest imported (exit 10
+    then).  Each change is a ledger row with the file as its cause (`stock history`).
+    Reserved stock is orderhub's own, so a 占用/reserved column is not imported.
+
+    \b
+    Examples:
+      orderhub stock import stock.csv
+      orderhub stock import 库存导出.csv --as 王芳
+    """
     from ..engine.flows.service import workspace_network
     from ..engine.flows.stock import RoutingStore
 
     ws = app.workspace
-    result = RoutingStore(ws.store.engine).import_stock(path, workspace_network(ws).codes)
+    result = RoutingStore(ws.store.engine).import_stock(path, workspace_network(ws).codes,
+                                                        actor=person_name(person))
     for e in result.rejected:
         note(f"rejected: {e.render()}")
-    click.echo(f"imported {result.imported} stock row(s) from {path}")
+    if result.reserved_ignored:
+        note("note: the file's reserved column was not imported: reserved stock is the open "
+             "reservations of routed orders (see `orderhub stock history`)")
+    click.echo(f"imported {result.imported} stock row(s) from {path} "
+               f"({result.changed} changed)")
     if result.rejected:
         raise SystemExit(EXIT_REJECTED)
 
@@ -189,21 +220,44 @@ def stock_import(app: App, path: Path) -> None:
 @stock_group.command("list")
 @click.option("--warehouse", metavar="CODE")
 @click.option("--sku", metavar="SKU")
+@click.option("--short", is_flag=True, help="Only items with more reserved than on hand.")
 @FORMAT_OPTION
 @pass_app
-def stock_list(app: App, warehouse: str | None, sku: str | None, fmt: str) -> None:
-    """Stock levels: on hand, reserved by routed orders, available."""
+def stock_list(app: App, warehouse: str | None, sku: str | None, short: bool, fmt: str) -> None:
+    """Stock levels: on hand, reserved by routed orders, available.
+
+    An item with more reserved than on hand has none available; how many units it is short
+    is said in words ("3 short"), never as a negative number.
+
+    \b
+    Examples:
+      orderhub stock list --warehouse GZ
+      orderhub stock list --short --format json
+    """
     from ..engine.flows.stock import RoutingStore
 
     rows = [r for r in RoutingStore(app.workspace.store.engine).load_stock().rows()
-            if (warehouse is None or r[0] == warehouse) and (sku is None or r[1] == sku)]
+            if (warehouse is None or r[0] == warehouse) and (sku is None or r[1] == sku)
+            and (not short or r[3] > r[2])]
     if fmt == "json":
         for w, s, n, res in rows:
             echo_json({"warehouse": w, "sku": s, "on_hand": n, "reserved": res,
-                       "available": n - res})
+                       "available": max(n - res, 0), "short": max(res - n, 0)})
         return
-    table(f"{len(rows)} stock row(s)", ["warehouse", "sku", "on hand", "reserved", "available"],
-          [[w, s, n, res, n - res] for w, s, n, res in rows])
+    table(f"{len(rows)} stock row(s)",
+          ["warehouse", "sku", "on hand", "reserved", "available", "note"],
+          [[w, s, n, res, max(n - res, 0), _shortfall(n, res)] for w, s, n, res in rows])
+
+
+def _shortfall(on_hand: int, reserved: int) -> str:
+    if reserved <= on_hand:
+        return ""
+    return f"{reserved - on_hand} short: {reserved} reserved, " + \
+        ("none on hand" if on_hand <= 0 else f"{on_hand} on hand")
+
+
+stock_group.add_command(adjust_command)
+stock_group.add_command(history_command)
 
 
 # ---- used by `orderhub dry-run` (commands/rules.py) ------------------------------------------

@@ -46,6 +46,8 @@ class UpsertResult:
     stale: int = 0
     events: int = 0
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: ids of the orders this batch inserted
+    inserted: list[str] = field(default_factory=list)
 
     def add(self, other: UpsertResult) -> None:
         self.new += other.new
@@ -54,6 +56,7 @@ class UpsertResult:
         self.stale += other.stale
         self.events += other.events
         self.ids.update(other.ids)
+        self.inserted.extend(other.inserted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +109,14 @@ class OrderStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None) -> UpsertResult:
-        """Store a batch of orders in one transaction.  See the module docstring."""
+    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None,
+               history: str | None = None) -> UpsertResult:
+        """Store a batch of orders in one transaction.  See the module docstring.
+
+        ``history`` (e.g. ``"migrate <batch>"``): the orders it inserts are history, marked as
+        such in the same transaction (:mod:`.history`), so nothing ever acts on them.  An order
+        already stored keeps what it was: a live order stays live (its platform updates must
+        still reach the rules), a historical one stays history."""
         now = now or datetime.now(UTC)
         latest: dict[tuple[str, str], Order] = {}
         total = 0
@@ -125,6 +134,10 @@ class OrderStore:
             for platform, group in by_platform.items():
                 for i in range(0, len(group), _CHUNK):
                     result.add(self._upsert_chunk(conn, platform, group[i : i + _CHUNK], now))
+            if history:
+                from .history import mark_historical
+
+                mark_historical(conn, result.inserted, history, now=now)
         result.unchanged += total - len(latest)
         return result
 
@@ -194,6 +207,8 @@ class OrderStore:
                 lost_ids.add(result.ids.pop(order.key))
             event_rows = [e for e in event_rows if e[0] not in lost_ids]
         _insert_events(conn, event_rows, now)
+        result.inserted.extend(result.ids[o.key] for o in fresh
+                               if o.platform_order_no in inserted)
         result.new += len(inserted)
         result.events += len(event_rows)
         return lost

@@ -24,8 +24,15 @@ if TYPE_CHECKING:
 
 
 def shortage_text(shortages: list[tuple[str, int, int]]) -> str:
-    return ", ".join(f"{sku} need {need}, have {have}" for sku, need, have in shortages[:3]) + \
+    """``TOWEL need 4, none available; PILLOW need 2, 1 available``: said in words, never as
+    a negative count (stock reserved past what is on hand has nothing available, not -23)."""
+    return "; ".join(f"{sku} need {need}, {_available(have)}"
+                     for sku, need, have in shortages[:3]) + \
         (f" (+{len(shortages) - 3} more)" if len(shortages) > 3 else "")
+
+
+def _available(n: int) -> str:
+    return "none available" if n <= 0 else f"{n} available"
 
 
 @register
