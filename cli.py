@@ -92,7 +92,7 @@ class App:
     def workspace(self) -> Any:
         from .config import Workspace
 
-        return Workspace.load(self.workspace_dir, db_url=self.db_url)
+        return Workspace.load(self.workspace_dir, db_url=self.db_url, create=False)
 
     @property
     def store(self) -> Any:

@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
+from .errors import NotFound
 from .finance.config import FinanceConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
@@ -61,35 +62,81 @@ class WorkspaceConfig(BaseModel):
 class Workspace:
     """A loaded workspace.  Expensive parts (store, catalog) are opened on first use."""
 
-    def __init__(self, root: Path, config: WorkspaceConfig, *, db_url: str | None = None) -> None:
+    def __init__(self, root: Path, config: WorkspaceConfig, *, db_url: str | None = None,
+                 create: bool = True) -> None:
         self.root = root
         self.config = config
         self._db_url = db_url
+        #: may opening the store create a missing SQLite file?  The CLI says no (only ``init``
+        #: and ``db upgrade`` create), so a typo in ``--db`` or ``-w`` never makes a database.
+        self.create = create
 
     @classmethod
-    def load(cls, root: Path | str | None = None, *, db_url: str | None = None) -> Workspace:
+    def load(cls, root: Path | str | None = None, *, db_url: str | None = None,
+             create: bool = True) -> Workspace:
+        """The workspace at ``root``; with ``create=False`` a folder that is not there is
+        :class:`NotFound` rather than made later by opening the store."""
         root = Path(root or os.environ.get("ORDERHUB_WORKSPACE") or ".").resolve()
+        if not create and not root.is_dir():
+            raise NotFound(f"no workspace folder {root}: check -w/ORDERHUB_WORKSPACE, or create "
+                           f"one with `orderhub init {root}`")
         path = root / CONFIG_NAME
         config = yamlfile.load_model(WorkspaceConfig, path) if path.is_file() \
             else WorkspaceConfig()
-        return cls(root, config, db_url=db_url or os.environ.get("ORDERHUB_DB"))
+        return cls(root, config, db_url=db_url or os.environ.get("ORDERHUB_DB"), create=create)
+
+    @property
+    def is_workspace(self) -> bool:
+        """Whether the folder holds an ``orderhub.yaml`` (else the defaults are in use)."""
+        return (self.root / CONFIG_NAME).is_file()
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
 
     @property
     def db_url(self) -> str:
+        """The database URL (checked: a malformed or unsupported one is exit 2)."""
+        from .store.db import check_url
+
         url = self._db_url or self.config.database
         if url is None:
             return f"sqlite:///{self.root / 'orderhub.db'}"
+        check_url(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             return f"sqlite:///{self.path(url[len('sqlite:///'):])}"
         return url
+
+    @property
+    def database_exists(self) -> bool:
+        """False when the database is a SQLite file that is not there (a server database is
+        taken to exist; connecting says otherwise, exit 3)."""
+        from .store.db import sqlite_path
+
+        path = sqlite_path(self.db_url)
+        return path is None or path.is_file()
+
+    def require_database(self) -> None:
+        """:class:`NotFound` (exit 4) naming what is missing, when the database is not there."""
+        from .store.db import sqlite_path
+
+        if self.database_exists:
+            return
+        where = sqlite_path(self.db_url)
+        if self._db_url:
+            raise NotFound(f"no database at {where} (from --db/ORDERHUB_DB {self._db_url!r}); "
+                           "check the path, or create it with `orderhub --db URL db upgrade`")
+        if not self.is_workspace:
+            raise NotFound(f"{self.root} is not a workspace (no {CONFIG_NAME}): pass -w DIR, "
+                           "cd into one, or create one with `orderhub init DIR`")
+        raise NotFound(f"no database at {where}: create it with "
+                       f"`orderhub -w {self.root} db upgrade`")
 
     @cached_property
     def store(self) -> Any:
         from .store import OrderStore
 
+        if not self.create:
+            self.require_database()
         return OrderStore.open(self.db_url)
 
     @cached_property

@@ -223,10 +223,8 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     if flows_path is None and (not own.is_dir() or own == packaged):
         return None
     flows = _flows(app, [flows_path] if flows_path else None)
-    url = ws.db_url
-    fresh = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
     state, _, _ = starting_state(ws, flows, now.astimezone(zone(ws.config.timezone)),
-                                 use_store=not fresh)
+                                 use_store=ws.database_exists)
     return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
 
 

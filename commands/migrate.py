@@ -189,10 +189,7 @@ def list_command(app: App, fmt: str) -> None:
 
 def _existing_store(app: App) -> Any:
     """The workspace store if it exists; a check never creates a database."""
-    url = app.workspace.db_url
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-        return None
-    return app.store
+    return app.store if app.workspace.database_exists else None
 
 
 def _print_report(report: Any, title: str) -> None:

@@ -129,10 +129,6 @@ def disable_command(app: App, rule_id: str, until: str | None, path: Path | None
 # ---- dry runs ------------------------------------------------------------------------------
 
 
-def _sqlite_missing(url: str) -> bool:
-    return url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
-
-
 def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
                  ) -> tuple[list[Any], HistorySource | None]:
     """The sample orders and the history they are judged against (never written to)."""
@@ -147,7 +143,7 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     orders, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
     for r in rejects:
         note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
-    base = None if _sqlite_missing(ws.db_url) else ws.store
+    base = ws.store if ws.database_exists else None
     return orders, MemoryHistory(orders, base=base)
 
 
