@@ -67,8 +67,9 @@ class Workspace:
         self.root = root
         self.config = config
         self._db_url = db_url
-        #: may opening the store create a missing SQLite file?  The CLI says no (only ``init``
-        #: and ``db upgrade`` create), so a typo in ``--db`` or ``-w`` never makes a database.
+        #: may opening the store create a missing SQLite file?  The CLI says no, so a typo in
+        #: ``--db`` or ``-w``, or a command run outside a workspace, never makes a database;
+        #: only ``init``, ``db upgrade`` and a workspace's own configured database create one.
         self.create = create
 
     @classmethod
@@ -135,7 +136,7 @@ class Workspace:
     def store(self) -> Any:
         from .store import OrderStore
 
-        if not self.create:
+        if not self.create and (self._db_url or not self.is_workspace):
             self.require_database()
         return OrderStore.open(self.db_url)
 
