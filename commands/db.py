@@ -11,7 +11,13 @@ from ._output import note
 
 @click.group("db")
 def db_group() -> None:
-    """Database schema management (Alembic migrations)."""
+    """Database schema management (Alembic migrations).
+
+    \b
+    Examples:
+      orderhub db status
+      orderhub db upgrade
+    """
 
 
 @db_group.command("upgrade")

@@ -102,6 +102,12 @@ def demo_command(app: App, keep: bool) -> None:
     later modifications and malformed records), pulls from the four platforms' order APIs as
     served by the local simulator, then shows what landed and what was rejected.
     Afterwards, explore with e.g. `orderhub -w orderhub-demo orders list`.
+
+    \b
+    Examples:
+      orderhub demo
+      orderhub demo --keep
+      orderhub -w /tmp/try-orderhub demo
     """
     root = app.workspace_dir or DEMO_DIR
     if not keep and app.db_url is None:

@@ -23,14 +23,27 @@ def _flows(app: App, paths: tuple[Path, ...] | list[Path] | None):  # type: igno
 
 @click.group("flows")
 def flows_group() -> None:
-    """Routing flows (flows/*.yaml): check, list, route stored orders."""
+    """Routing flows (flows/*.yaml): check, list, route stored orders.
+
+    \b
+    Examples:
+      orderhub flows check
+      orderhub flows list
+      orderhub flows route --format json
+    """
 
 
 @flows_group.command("check")
 @click.argument("paths", nargs=-1, type=PATHS)
 @pass_app
 def check_command(app: App, paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: the workspace's flows/); every mistake, file:line:col."""
+    """Check flow files (default: the workspace's flows/); every mistake, file:line:col.
+
+    \b
+    Examples:
+      orderhub flows check
+      orderhub flows check flows/routing.yaml
+    """
     flows = _flows(app, paths)
     for w in flows.warnings:
         note(w.render().replace("error:", "warning:", 1))
@@ -43,7 +56,13 @@ def check_command(app: App, paths: tuple[Path, ...]) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
-    """The flows, their triggers and versions."""
+    """The flows, their triggers and versions.
+
+    \b
+    Examples:
+      orderhub flows list
+      orderhub flows list --format json
+    """
     flows = _flows(app, paths)
     rows = [{"name": f.name, "trigger": f.event, "when": f.when.source if f.when else None,
              "start": f.start, "nodes": len(f.steps), "version": f.version, "file": f.path,
@@ -64,7 +83,13 @@ def list_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) -> None:
-    """Route stored orders whose events trigger a flow; store decisions and reservations."""
+    """Route stored orders whose events trigger a flow; store decisions and reservations.
+
+    \b
+    Examples:
+      orderhub flows route
+      orderhub flows route --flows flows/routing.yaml --format json
+    """
     from ..connectors.transforms import zone
     from ..engine.flows.service import route_events, routing_state
 
@@ -84,13 +109,23 @@ def route_command(app: App, after: int, flow_paths: tuple[Path, ...], fmt: str) 
 
 @click.group("schema")
 def schema_group() -> None:
-    """JSON Schemas of the file formats, for editors and scripts."""
+    """JSON Schemas of the file formats, for editors and scripts.
+
+    \b
+    Examples:
+      orderhub schema flows > flows/flow.schema.json
+    """
 
 
 @schema_group.command("flows")
 def schema_flows() -> None:
     """The JSON Schema of flow files.  Editors with yaml-language-server use it when a flow
-    starts with ``# yaml-language-server: $schema=<path to this output>``."""
+    starts with ``# yaml-language-server: $schema=<path to this output>``.
+
+    \b
+    Examples:
+      orderhub schema flows > flows/flow.schema.json
+    """
     from ..engine.flows import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
@@ -115,6 +150,12 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
 
     Prints, per warehouse, orders assigned, diversions in and out, stock-outs and the load at
     the end of the day, so a threshold change can be judged before it is published.
+
+    \b
+    Examples:
+      orderhub simulate --orders samples/orders
+      orderhub simulate --orders samples/orders --threshold 300 --format json
+      orderhub simulate --orders samples/orders --stock stock.csv --pick-lists picks
     """
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
@@ -165,14 +206,25 @@ def _rebuild_thresholds(app: App, flow_paths: tuple[Path, ...], threshold: int):
 
 @click.group("stock")
 def stock_group() -> None:
-    """Stock per warehouse and merchant SKU, used by routing."""
+    """Stock per warehouse and merchant SKU, used by routing.
+
+    \b
+    Examples:
+      orderhub stock import stock.csv
+      orderhub stock list --warehouse GZ
+    """
 
 
 @stock_group.command("import")
 @click.argument("path", type=PATHS)
 @pass_app
 def stock_import(app: App, path: Path) -> None:
-    """Set stock from a CSV: warehouse, sku, on_hand[, reserved] (or 仓库, 商家编码, 库存)."""
+    """Set stock from a CSV: warehouse, sku, on_hand[, reserved] (or 仓库, 商家编码, 库存).
+
+    \b
+    Examples:
+      orderhub stock import stock.csv
+    """
     from ..engine.flows.service import workspace_network
     from ..engine.flows.stock import RoutingStore
 
@@ -191,7 +243,13 @@ def stock_import(app: App, path: Path) -> None:
 @FORMAT_OPTION
 @pass_app
 def stock_list(app: App, warehouse: str | None, sku: str | None, fmt: str) -> None:
-    """Stock levels: on hand, reserved by routed orders, available."""
+    """Stock levels: on hand, reserved by routed orders, available.
+
+    \b
+    Examples:
+      orderhub stock list
+      orderhub stock list --warehouse GZ --sku TOWEL --format json
+    """
     from ..engine.flows.stock import RoutingStore
 
     rows = [r for r in RoutingStore(app.workspace.store.engine).load_stock().rows()

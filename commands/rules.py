@@ -6,9 +6,10 @@ All of them are thin: the work is in :mod:`orderhub.engine.rules` and
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ import click
 
 from ..cli import App, pass_app
 from ..dsl.context import HistorySource, MemoryHistory
-from ..engine.rulefile import lint, parse_time, set_enabled
+from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
 from ..engine.rules import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, note, table
@@ -47,7 +48,14 @@ def _time(text: str | None, tz: str) -> datetime:
 
 @click.group("rules")
 def rules_group() -> None:
-    """Check, list and switch the risk rules (rules/*.rules)."""
+    """Check, list and switch the risk rules (rules/*.rules).
+
+    \b
+    Examples:
+      orderhub rules check
+      orderhub rules list
+      orderhub rules disable refund_within_10min
+    """
 
 
 @rules_group.command("check")
@@ -58,6 +66,11 @@ def check_command(app: App, path: Path | None, at: str | None) -> None:
     """Check rule files: syntax, types, templates, embedded examples, and lint.
 
     Every error of every file is reported; the exit code is 1 when there is any.
+
+    \b
+    Examples:
+      orderhub rules check
+      orderhub rules check rules/risk.rules --at "2025-11-11 00:00"
     """
     folder = _rules_path(app, path)
     tz = _tz(app)
@@ -77,7 +90,13 @@ def check_command(app: App, path: Path | None, at: str | None) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
-    """List rules: id, name, enabled, window, mode, and whether it is active now."""
+    """List rules: id, name, enabled, window, mode, and whether it is active now.
+
+    \b
+    Examples:
+      orderhub rules list
+      orderhub rules list --at "2025-11-11 10:00" --format json
+    """
     tz = _tz(app)
     ruleset = load_rules(_rules_path(app, path), timezone=tz, run_examples=False)
     now = _time(at, tz)
@@ -97,32 +116,79 @@ def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
            for r in rows])
 
 
+_RELATIVE = re.compile(r"^\+(\d+)\s*([dhm])$")
+
+
+def _until(text: str, tz: str, now: datetime) -> datetime:
+    """``--until``: a time, or ``+3d`` / ``+12h`` / ``+30m`` from now (docs age, offsets don't)."""
+    rel = _RELATIVE.match(text.strip())
+    if rel:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[rel.group(2)]
+        return now + timedelta(**{unit: int(rel.group(1))})
+    return _time(text, tz)
+
+
+def switch_warnings(rule_id: str, enabled: bool, until: datetime | None, window_end: Any,
+                    now: datetime) -> list[str]:
+    """What makes a switch not do what it says: an ``--until`` already past (the rule is
+    back to the opposite at once), or, switching on, a window that has ended."""
+    found = []
+    if until is not None and until <= now:
+        state = "off" if enabled else "on"
+        found.append(f"warning: --until {until:%Y-%m-%d %H:%M} is already past: rule {rule_id} "
+                     f"stays {state} (give a later time, or e.g. --until +3d)")
+    if enabled and isinstance(window_end, datetime):
+        end = window_end if window_end.tzinfo else window_end.replace(tzinfo=now.tzinfo)
+        if end <= now:
+            found.append(f"warning: rule {rule_id}'s window ended {end:%Y-%m-%d %H:%M} "
+                         "(`active ... until` in its file): it will not fire until that moves")
+    return found
+
+
 def _switch(app: App, rule_id: str, enabled: bool, until: str | None, path: Path | None) -> None:
     tz = _tz(app)
+    now = datetime.now(ZoneInfo(tz))
     folder = _rules_path(app, path)
-    change = set_enabled(folder, rule_id, enabled, until=_time(until, tz) if until else None,
-                         timezone=tz)
+    when = _until(until, tz, now) if until else None
+    _, rule, _ = find_rule(folder, rule_id)
+    change = set_enabled(folder, rule_id, enabled, until=when, timezone=tz)
     note(f"{change.file}: rule {rule_id}: {change.before or '(default: enabled yes)'} -> "
          f"{change.after}")
+    window_end = rule.active_until.value if rule.active_until is not None else None
+    for warning in switch_warnings(rule_id, enabled, when, window_end, now):
+        note(warning)
 
 
 @rules_group.command("enable")
 @click.argument("rule_id")
-@click.option("--until", metavar="TIME", help="Only until then (e.g. the end of the promo).")
+@click.option("--until", metavar="TIME",
+              help="Only until then (e.g. the end of the promo; or +3d, +12h from now).")
 @click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
 @pass_app
 def enable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
-    """Switch a rule on (in its file, keeping comments; recorded in the audit log)."""
+    """Switch a rule on (in its file, keeping comments; recorded in the audit log).
+
+    \b
+    Examples:
+      orderhub rules enable vague_address
+      orderhub rules enable promo_big_cold_order --until +3d
+    """
     _switch(app, rule_id, True, until, path)
 
 
 @rules_group.command("disable")
 @click.argument("rule_id")
-@click.option("--until", metavar="TIME", help="Only until then; on again afterwards.")
+@click.option("--until", metavar="TIME", help="Only until then (or +2h, +1d); on again afterwards.")
 @click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
 @pass_app
 def disable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
-    """Switch a rule off (in its file, keeping comments; recorded in the audit log)."""
+    """Switch a rule off (in its file, keeping comments; recorded in the audit log).
+
+    \b
+    Examples:
+      orderhub rules disable vague_address
+      orderhub rules disable vague_address --until +2h
+    """
     _switch(app, rule_id, False, until, path)
 
 
@@ -306,7 +372,13 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
 def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_store: bool,
                  since: str | None, until: str | None, limit: int, at: str | None,
                  fmt: str) -> None:
-    """Run two versions of the rules over the same orders; show what changes. Writes nothing."""
+    """Run two versions of the rules over the same orders; show what changes. Writes nothing.
+
+    \b
+    Examples:
+      orderhub rules diff rules-old/ rules/ --orders last-week.json
+      orderhub rules diff rules-old/ rules/ --store --since "2025-11-01" --format json
+    """
     if bool(files) == use_store:
         raise click.UsageError("give --orders FILE... or --store (one of them)")
     tz = _tz(app)

@@ -36,6 +36,12 @@ def run_command(app: App, log_format: str, idle_exit: float | None, no_schedules
     (rules, then flows), the outbox dispatcher and hot reload of rules/ and flows/.
 
     SIGTERM or Ctrl-C finishes the batch in hand and stops; the next start resumes.
+
+    \b
+    Examples:
+      orderhub run
+      orderhub run --exit-when-idle 3 --no-schedules
+      orderhub run --log-format json
     """
     _serve(app, "run", log_format, idle_exit, no_schedules)
 
@@ -51,6 +57,11 @@ def worker_command(app: App, log_format: str, idle_exit: float | None,
 
     Workers share events through leases (FOR UPDATE SKIP LOCKED); one of them, elected through
     a PostgreSQL advisory lock, runs the schedules, and another takes over if it dies.
+
+    \b
+    Examples:
+      orderhub --db postgresql://orderhub@db.internal/orderhub worker
+      orderhub worker --no-schedules --log-format json
     """
     _serve(app, "worker", log_format, idle_exit, no_schedules)
 
@@ -65,6 +76,11 @@ def reload_command(app: App, wait: float, fmt: str) -> None:
 
     A reload checks everything and runs the embedded examples; only a set that passes goes live.
     Exits 1 when a node reports a failed reload (its previous set stays live).
+
+    \b
+    Examples:
+      orderhub reload
+      orderhub reload --wait 10 --format json
     """
     from ..service import state
 
@@ -104,7 +120,13 @@ def reload_command(app: App, wait: float, fmt: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def status_command(app: App, fmt: str) -> None:
-    """Live rule and flow versions per node, last reload, queue lag, outbox backlog, counters."""
+    """Live rule and flow versions per node, last reload, queue lag, outbox backlog, counters.
+
+    \b
+    Examples:
+      orderhub status
+      orderhub status --format json
+    """
     from ..service import state
 
     ws = app.workspace
@@ -148,7 +170,13 @@ def _parse(text: str | None) -> datetime | None:
 
 @click.group("outbox")
 def outbox_group() -> None:
-    """Outgoing messages (WeCom, SMS, WMS, logistics): list and retry."""
+    """Outgoing messages (WeCom, SMS, WMS, logistics): list and retry.
+
+    \b
+    Examples:
+      orderhub outbox list --status dead
+      orderhub outbox retry 42
+    """
 
 
 @outbox_group.command("list")
@@ -157,7 +185,13 @@ def outbox_group() -> None:
 @FORMAT_OPTION
 @pass_app
 def outbox_list(app: App, status: str | None, limit: int, fmt: str) -> None:
-    """Messages, newest first."""
+    """Messages, newest first.
+
+    \b
+    Examples:
+      orderhub outbox list
+      orderhub outbox list --status dead --format json
+    """
     from ..service.outbox import Outbox
 
     found = Outbox(app.store.engine).list(status=status, limit=limit)
@@ -177,7 +211,13 @@ def outbox_list(app: App, status: str | None, limit: int, fmt: str) -> None:
 @click.argument("message_id", type=int)
 @pass_app
 def outbox_retry(app: App, message_id: int) -> None:
-    """Send a dead message again now, with a fresh set of attempts."""
+    """Send a dead message again now, with a fresh set of attempts.
+
+    \b
+    Examples:
+      orderhub outbox list --status dead
+      orderhub outbox retry 42
+    """
     from ..service.outbox import Outbox
 
     m = Outbox(app.store.engine).retry(message_id, datetime.now(UTC))

@@ -25,8 +25,8 @@ _upgrade_lock = threading.Lock()
 #: The URL schemes orderhub stores orders in (the part before ``://``).
 SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 # a scheme typed without its "://" (``postgresql//host/db``, ``sqlite:/x.db``): a typo, not a path
-_MANGLED = re.compile(r"^(sqlite|postgres(?:ql)?|mysql|mariadb|oracle|mssql)(?:\+\w+)?(?::/{0,2}|/+)"
-                      r"(?!/)", re.IGNORECASE)
+_MANGLED = re.compile(r"^(sqlite|postgres(?:ql)?|mysql|mariadb|oracle|mssql)(?:\+\w+)?"
+                      r"(?::/{0,2}|/+)(?!/)", re.IGNORECASE)
 
 
 class DatabaseURLError(StoreError):
