@@ -160,7 +160,8 @@ class Workspace:
 
 CONFIG_TEMPLATE = """\
 # orderhub workspace configuration. Paths are relative to this folder.
-# yaml-language-server: $schema=https://orderhub.invalid/schema/workspace.json
+# yaml-language-server: $schema=./orderhub.schema.json
+# (written by `orderhub init`; `orderhub schema workspace` prints it again after an upgrade)
 
 # The shops' timezone: "today" in rules and the active windows of promo rules use it.
 timezone: Asia/Shanghai
@@ -223,6 +224,19 @@ def _write_flow_schema(path: Path) -> None:
     path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def workspace_schema() -> dict[str, Any]:
+    """The JSON Schema of ``orderhub.yaml`` (from :class:`WorkspaceConfig`)."""
+    schema = WorkspaceConfig.model_json_schema()
+    schema["title"] = "orderhub workspace (orderhub.yaml)"
+    return schema
+
+
+def _write_workspace_schema(path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps(workspace_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def default_warehouses() -> list[WarehouseConfig]:
     """The example warehouse set of :data:`CONFIG_TEMPLATE` (used when a config has none)."""
     data = yamlfile.parse(CONFIG_TEMPLATE, "<config template>")
@@ -243,6 +257,7 @@ def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
             written.append(target)
 
     put(root / CONFIG_NAME, lambda p: p.write_text(CONFIG_TEMPLATE, encoding="utf-8"))
+    put(root / "orderhub.schema.json", _write_workspace_schema)
     for kind in ("rules", "flows"):
         source = Path(str(resources.files(f"orderhub.{kind}")))
         for item in sorted(source.iterdir()):

@@ -114,6 +114,7 @@ def schema_group() -> None:
     \b
     Examples:
       orderhub schema flows > flows/flow.schema.json
+      orderhub schema workspace > orderhub.schema.json
     """
 
 
@@ -129,6 +130,20 @@ def schema_flows() -> None:
     from ..engine.flows import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@schema_group.command("workspace")
+def schema_workspace() -> None:
+    """The JSON Schema of orderhub.yaml.  `orderhub init` saves it as orderhub.schema.json,
+    which the config's first lines name for yaml-language-server editors.
+
+    \b
+    Examples:
+      orderhub schema workspace > orderhub.schema.json
+    """
+    from ..config import workspace_schema
+
+    click.echo(json.dumps(workspace_schema(), ensure_ascii=False, indent=2))
 
 
 @click.command("simulate")
