@@ -176,16 +176,18 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
     from ..connectors.mapping import mappings
     from ..engine.flows.outputs import write_pick_lists
     from ..engine.flows.whatif import simulate
+    from ..store.orders import latest_versions
     from .ingest import _expand
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    orders, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
-                                  mappings=mappings(ws.mapping_dirs))
+    records, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
+                                   mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
+    orders = latest_versions(records)  # an order and its later snapshot: one order
     sim = simulate(ws, orders, flows=flows, stock_csv=stock_csv)
     for e in sim.skipped:
         note(f"skipped: {e.render()}")

@@ -9,7 +9,7 @@ import click
 from ..cli import App, pass_app
 from ..connectors.transforms import as_datetime, zone
 from ..model import Order, OrderStatus, Platform
-from ._output import FORMAT_OPTION, echo_json, local, table
+from ._output import FORMAT_OPTION, echo_json, local, note, shown, table
 
 
 @click.group("orders")
@@ -45,13 +45,18 @@ def list_command(app: App, platform: str | None, status: str | None, shop: str |
       orderhub orders list --phone 13800138000 --format json
     """
     tz = zone(app.workspace.config.timezone)
-    found = app.store.list(platform=platform, status=status, shop=shop, phone=phone,
-                           since=_time(since, tz), until=_time(until, tz), limit=limit)
+    filters = {"platform": platform, "status": status, "shop": shop, "phone": phone,
+               "since": _time(since, tz), "until": _time(until, tz)}
+    found = app.store.list(**filters, limit=limit)
+    total = app.store.count_matching(**filters) if len(found) >= limit else len(found)
+    title = shown(len(found), total, "order(s)", limit)
     if fmt == "json":
         for order in found:
             echo_json(order.model_dump(mode="json", exclude={"raw"}))
+        if len(found) < total:
+            note(title)
         return
-    table(f"{len(found)} order(s)",
+    table(title,
           ["id", "order", "status", "created", "receiver", "city", "payment", "items"],
           [_row(o) for o in found])
 
@@ -151,11 +156,15 @@ def rejects_command(app: App, limit: int, fmt: str) -> None:
       orderhub rejects --limit 500 --format json
     """
     found = app.store.rejects(limit=limit)
+    total = app.store.count_rejects() if len(found) >= limit else len(found)
+    title = shown(len(found), total, "reject(s)", limit)
     if fmt == "json":
         for r in found:
             echo_json({k: getattr(r, k) for k in r.__slots__})
+        if len(found) < total:
+            note(title)
         return
-    table(f"{len(found)} reject(s)", ["file", "record", "order", "field", "reason"],
+    table(title, ["file", "record", "order", "field", "reason"],
           [[r.file, r.record, r.platform_order_no, r.field, r.reason] for r in found])
 
 

@@ -206,7 +206,10 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     from ..connectors.mapping import mappings
 
     ws = app.workspace
-    orders, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
+    from ..store.orders import latest_versions
+
+    records, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
+    orders = latest_versions(records)  # an order and its later snapshot: one order
     for r in rejects:
         note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
     base = ws.store if ws.database_exists else None
@@ -264,24 +267,49 @@ def hit_counts(decisions: Iterable[Decision]) -> Counter[str]:
     return Counter(f.rule for d in decisions for f in d.fired)
 
 
-def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
-             ctx: Any, fmt: str) -> None:
+def near_misses(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
+                ctx: Any, *, every_miss: bool = False) -> tuple[list[tuple[Decision, list[str]]],
+                                                                int]:
+    """The orders ``rule_id`` nearly fired on, each with the values of every test, and the
+    number of orders it missed.  Near: every test of its condition held but one (the rule's
+    window counts as a test); that one, when it compares numbers, missed by at most 1 or 10%,
+    and otherwise at least one other test held (a one-test rule's plain "no" is no near
+    miss).  ``every_miss``: every order it missed."""
     rule = ruleset.get(rule_id)
-    rows = []
+    active = rule.active_at(ctx.now)
+    found, misses = [], 0
     for d, order in zip(decisions, orders, strict=True):
         if any(f.rule == rule_id for f in d.fired):
             continue
-        reason = ruleset.explain(rule_id, order, ctx)
-        if not rule.active_at(ctx.now):
+        misses += 1
+        tests = ruleset.explain_tests(rule_id, order, ctx)
+        reason = [line for line, _, _ in tests]
+        failed = [close for _, held, close in tests if not held]
+        held = len(tests) - len(failed)
+        if not active:
             state = f"enabled: {rule.switched_on(ctx.now)}, window: {rule.window_text()}"
             reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} ({state})")
-        if fmt == "json":
+            failed.append(None)
+        near = len(failed) == 1 and (failed[0] is True or (failed[0] is None and held > 0))
+        if every_miss or near:
+            found.append((d, reason))
+    return found, misses
+
+
+def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
+             ctx: Any, fmt: str, every_miss: bool = False) -> None:
+    rule = ruleset.get(rule_id)
+    found, misses = near_misses(decisions, orders, ruleset, rule_id, ctx, every_miss=every_miss)
+    if fmt == "json":
+        for d, reason in found:
             echo_json({"platform": d.platform, "platform_order_no": d.platform_order_no,
                        "order_id": d.order_id, "rule": rule_id, "why_not": reason})
-        else:
-            rows.append([_order_label(d), "\n".join(reason)])
-    if fmt != "json":
-        table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"], rows)
+        return
+    table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"],
+          [[_order_label(d), "\n".join(reason)] for d, reason in found])
+    click.echo(f"every one of the {misses} order(s) it missed" if every_miss else
+               f"{len(found)} near miss(es) (every test but one held) of the {misses} order(s) "
+               "it missed; --all lists every miss")
 
 
 DRY_RUN_HELP = """Run the rules over sample orders and show what they would do, and why.
@@ -321,7 +349,8 @@ now() and promo windows; sample exports are best judged at their snapshot time.
                    "ones).")
 @click.option("--at", "at", metavar="TIME",
               help="The clock, e.g. \"2025-11-26 09:00\" in the shop's timezone (default: now).")
-@click.option("--why-not", "why_not", metavar="RULE", help="Explain the orders RULE missed.")
+@click.option("--why-not", "why_not", metavar="RULE",
+              help="Explain RULE's near misses: orders where every test but one held.")
 @click.option("--all", "show_all", is_flag=True,
               help="Table: list every order, not only those where a rule fired.")
 @click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
@@ -348,7 +377,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     note(f"{len(orders)} order(s), {len(ruleset)} rule(s), clock {ctx.now:%Y-%m-%d %H:%M %Z}, "
          f"{ctx.queries} history quer{'y' if ctx.queries == 1 else 'ies'}")
     if why_not:
-        _why_not(decisions, orders, ruleset, why_not, ctx, fmt)
+        _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all)
         return
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..cli import App, pass_app
-from ._output import FORMAT_OPTION, echo_json, local, note, table
+from ._output import FORMAT_OPTION, echo_json, local, note, shown, table
 
 LOG_FORMAT = click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
                           show_default=True, help="json: one JSON object per log line.")
@@ -131,6 +131,7 @@ def status_command(app: App, fmt: str) -> None:
 
     ws = app.workspace
     info = state.status(app.store.engine, ws.config.service.consumer)
+    info["outbox_unconfigured"] = _unconfigured(app)
     if fmt == "json":
         echo_json(info)
         return
@@ -143,6 +144,8 @@ def status_command(app: App, fmt: str) -> None:
     click.echo(f"queue ({info['consumer']}): {q['unprocessed']} unprocessed, oldest "
                f"{q['oldest_age_seconds']:.0f}s, {q['failed']} failed")
     click.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in info["outbox"].items()))
+    for kind, item in info["outbox_unconfigured"].items():
+        click.echo(f"outbox: {item['waiting']} {kind} message(s) waiting: {item['reason']}")
     counters = info["counters"]
     click.echo("counters: " + (", ".join(f"{k} {v}" for k, v in sorted(counters.items()))
                                or "(none yet)"))
@@ -151,6 +154,22 @@ def status_command(app: App, fmt: str) -> None:
         if last and not last.get("ok"):
             click.echo(f"\n{node['node']}: last reload FAILED ({last.get('reason')}):")
             click.echo("\n".join(last.get("errors") or []))
+
+
+def _unconfigured(app: App) -> dict[str, dict[str, Any]]:
+    """Channels with no endpoint configured, and how many messages wait for each."""
+    import httpx
+
+    from ..service.channels import build_channels
+    from ..service.dispatcher import unconfigured_channels
+    from ..service.outbox import Outbox
+
+    with httpx.Client() as client:
+        missing = unconfigured_channels(build_channels(app.workspace.config.service.channels,
+                                                       client))
+    box = Outbox(app.store.engine)
+    return {kind: {"reason": reason, "waiting": box.waiting([kind])}
+            for kind, reason in sorted(missing.items())}
 
 
 def _node_row(n: dict[str, Any], tz: str) -> list[Any]:
@@ -194,13 +213,18 @@ def outbox_list(app: App, status: str | None, limit: int, fmt: str) -> None:
     """
     from ..service.outbox import Outbox
 
-    found = Outbox(app.store.engine).list(status=status, limit=limit)
+    box = Outbox(app.store.engine)
+    found = box.list(status=status, limit=limit)
+    total = box.count(status=status) if len(found) >= limit else len(found)
+    title = shown(len(found), total, "message(s)", limit)
     if fmt == "json":
         for m in found:
             echo_json({k: getattr(m, k) for k in m.__dataclass_fields__})
+        if len(found) < total:
+            note(title)
         return
     tz = app.workspace.config.timezone
-    table(f"{len(found)} message(s)",
+    table(title,
           ["id", "kind", "status", "attempts", "next attempt", "order", "key", "last error"],
           [[m.id, m.kind, m.status, m.attempts,
             local(m.next_attempt_at, tz) if m.status == "pending" else "", m.order_id,

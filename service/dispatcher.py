@@ -35,6 +35,12 @@ class Dispatcher(threading.Thread):
         # a send is leased for its timeout plus a margin; after that another dispatcher retries
         self.lease = timedelta(seconds=config.send_timeout_seconds * 2 + 5)
         self.count = count
+        #: channels that cannot send anything (no URL configured) -> why; their messages are
+        #: left waiting, untried, and this is said once at start, not once per attempt
+        self.unconfigured = unconfigured_channels(self.channels)
+        for kind, reason in sorted(self.unconfigured.items()):
+            log.warning("%s: %s messages wait, untried, until it is configured", reason, kind,
+                        extra={"event": "channel_unconfigured", "kind": kind})
         self.stop_event = threading.Event()
         self.idle = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
@@ -59,7 +65,8 @@ class Dispatcher(threading.Thread):
 
     def step(self, limit: int = 20) -> int:
         """Deliver one batch of due messages; returns how many were tried."""
-        messages = self.outbox.claim_due(limit, datetime.now(UTC), self.lease)
+        messages = self.outbox.claim_due(limit, datetime.now(UTC), self.lease,
+                                         skip_kinds=self.unconfigured)
         by_order: dict[str | None, list[OutboxMessage]] = {}
         for message in messages:
             by_order.setdefault(message.order_id or f"#{message.id}", []).append(message)
@@ -106,3 +113,14 @@ class Dispatcher(threading.Thread):
 
     def stop(self) -> None:
         self.stop_event.set()
+
+
+def unconfigured_channels(channels: dict[str, Channel]) -> dict[str, str]:
+    """Channel kind -> why it cannot send, for channels that say so (``missing()``)."""
+    found = {}
+    for kind, channel in channels.items():
+        missing = getattr(channel, "missing", None)
+        reason = missing() if callable(missing) else None
+        if reason:
+            found[kind] = reason
+    return found

@@ -170,11 +170,11 @@ class Service:
             signal.signal(signal.SIGHUP, lambda *_: self._sighup.set())
 
     def _outbox_idle(self) -> bool:
-        """Nothing left to deliver (messages waiting for a retry count as work)."""
+        """Nothing left to deliver (messages waiting for a retry count as work; those of a
+        channel that is not configured do not: they wait for configuration, not for time)."""
         if self.dispatcher is None:
             return True
-        backlog = self.outbox.backlog()
-        return backlog["pending"] + backlog["sending"] == 0
+        return self.outbox.waiting(exclude=self.dispatcher.unconfigured) == 0
 
     # -- periodic work ---------------------------------------------------------------------
 
