@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ import httpx
 from .channels import Channel, DeliveryError, build_channels
 from .config import ServiceConfig
 from .outbox import Backoff, Outbox, OutboxMessage
+from .reconnect import Reconnect, is_connection_lost
 
 log = logging.getLogger("orderhub.service.outbox")
 
@@ -38,9 +40,12 @@ class Dispatcher(threading.Thread):
         #: channels that cannot send anything (no URL configured) -> why; their messages are
         #: left waiting, untried, and this is said once at start, not once per attempt
         self.unconfigured = unconfigured_channels(self.channels)
-        for kind, reason in sorted(self.unconfigured.items()):
-            log.warning("%s: %s messages wait, untried, until it is configured", reason, kind,
-                        extra={"event": "channel_unconfigured", "kind": kind})
+        self._warned: set[str] = set()
+        self._next_check = 0.0
+        if self.unconfigured:
+            log.info("channels not configured (their messages wait, untried): %s",
+                     ", ".join(sorted(self.unconfigured)))
+        self.reconnect = Reconnect("outbox", count)
         self.stop_event = threading.Event()
         self.idle = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
@@ -50,9 +55,17 @@ class Dispatcher(threading.Thread):
             while not self.stop_event.is_set():
                 try:
                     sent = self.step()
-                except Exception:  # noqa: BLE001 - database blip: wait and go on
-                    log.exception("outbox dispatcher step failed")
+                except Exception as exc:  # noqa: BLE001 - database blip: wait and go on
+                    if not is_connection_lost(exc):
+                        log.exception("outbox dispatcher step failed")
+                    else:
+                        self.idle.set()
+                        self.stop_event.wait(self.reconnect.lost(exc))
+                        continue
                     sent = 0
+                else:
+                    self.reconnect.back()
+                    self._warn_unconfigured()
                 if sent:
                     self.idle.clear()
                 else:
@@ -62,6 +75,23 @@ class Dispatcher(threading.Thread):
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
             self.client.close()
+
+    def _warn_unconfigured(self, every: float = 60.0) -> None:
+        """Once per outage of configuration, not per attempt: a warning when messages of an
+        unconfigured channel start waiting (checked at most every ``every`` seconds)."""
+        now = time.monotonic()
+        if not self.unconfigured or now < self._next_check:
+            return
+        self._next_check = now + every
+        for kind, reason in sorted(self.unconfigured.items()):
+            waiting = self.outbox.waiting([kind])
+            if waiting and kind not in self._warned:
+                self._warned.add(kind)
+                log.warning("%s: %d %s message(s) wait, untried, until it is configured",
+                            reason, waiting, kind,
+                            extra={"event": "channel_unconfigured", "kind": kind})
+            elif not waiting:
+                self._warned.discard(kind)
 
     def step(self, limit: int = 20) -> int:
         """Deliver one batch of due messages; returns how many were tried."""
