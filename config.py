@@ -176,7 +176,9 @@ catalog: catalog.csv
 
 # Warehouses the routing flows (flows/*.yaml) assign orders to. regions: the regions a
 # warehouse is the first choice for; daily_threshold: pending orders a day before new orders
-# are diverted to the nearest warehouse below its own threshold.
+# are diverted to the nearest warehouse below its own threshold. capabilities: a warehouse with
+# some takes only orders that need one of them when routing falls back or diverts to it
+# (add takes_any: true to let ordinary goods overflow into it).
 warehouses:
   - {code: SH-COLD, name: 上海冷链仓, province: 上海市, city: 上海市, district: 嘉定区,
      capabilities: [cold_chain], daily_threshold: 800,
