@@ -18,6 +18,7 @@ import httpx
 
 from .channels import Channel, DeliveryError, build_channels
 from .config import ServiceConfig
+from .digest import Digest, RateLimit, plan_digests
 from .outbox import Backoff, Outbox, OutboxMessage
 from .reconnect import Reconnect, is_connection_lost
 
@@ -46,6 +47,8 @@ class Dispatcher(threading.Thread):
             log.info("channels not configured (their messages wait, untried): %s",
                      ", ".join(sorted(self.unconfigured)))
         self.reconnect = Reconnect("outbox", count)
+        self.wecom = config.channels.wecom
+        self.robot_limit = RateLimit(self.wecom.per_minute)
         self.stop_event = threading.Event()
         self.idle = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
@@ -97,8 +100,11 @@ class Dispatcher(threading.Thread):
         """Deliver one batch of due messages; returns how many were tried."""
         messages = self.outbox.claim_due(limit, datetime.now(UTC), self.lease,
                                          skip_kinds=self.unconfigured)
+        robots = [m for m in messages if m.kind == "wecom"]
+        if robots:
+            self._deliver_to_robots(robots)
         by_order: dict[str | None, list[OutboxMessage]] = {}
-        for message in messages:
+        for message in (m for m in messages if m.kind != "wecom"):
             by_order.setdefault(message.order_id or f"#{message.id}", []).append(message)
         groups = list(by_order.values())
         if len(groups) > 1 and self.config.send_concurrency > 1:
@@ -110,6 +116,49 @@ class Dispatcher(threading.Thread):
             for group in groups:
                 self._deliver_in_order(group)
         return len(messages)
+
+    def _deliver_to_robots(self, messages: list[OutboxMessage]) -> None:
+        """WeCom messages: digests per robot (see :mod:`.digest`), each within the robot's
+        per-minute limit; what does not fit now waits, untried, for the window to open."""
+        if self.wecom.digest:
+            digests = plan_digests(messages, self.wecom.msgtype)
+        else:
+            digests = [Digest("", [m], m.payload) for m in messages]
+        for digest in digests:
+            wait = self.robot_limit.wait(digest.robot)
+            if wait > 0 or self.stop_event.is_set():
+                until = datetime.now(UTC) + timedelta(seconds=wait)
+                for m in digest.messages:
+                    self.outbox.postpone(m, until)
+                continue
+            self.robot_limit.note(digest.robot)
+            if len(digest.messages) == 1:
+                self.deliver(digest.messages[0])
+            else:
+                self.deliver_digest(digest)
+
+    def deliver_digest(self, digest: Digest) -> None:
+        """Send several messages as one post; they succeed or fail together."""
+        channel = self.channels["wecom"]
+        try:
+            channel.send(digest.payload, digest.key)
+        except DeliveryError as exc:
+            now = datetime.now(UTC)
+            for m in digest.messages:
+                status = self.outbox.failed(m, str(exc), now, retryable=exc.retryable,
+                                            max_attempts=self.config.max_attempts,
+                                            backoff=self.backoff)
+                self.count("outbox_dead" if status == "dead" else "outbox_retries")
+            log.warning("wecom digest of %d message(s) failed: %s", len(digest.messages), exc,
+                        extra={"event": "outbox", "kind": "wecom",
+                               "outbox_ids": [m.id for m in digest.messages]})
+            return
+        now = datetime.now(UTC)
+        for m in digest.messages:
+            self.outbox.sent(m, now)
+            self.count("outbox_sent")
+        self.count("wecom_digests")
+        log.debug("wecom digest of %d message(s) sent", len(digest.messages))
 
     def _deliver_in_order(self, group: list[OutboxMessage]) -> None:
         for message in group:

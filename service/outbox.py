@@ -93,6 +93,11 @@ class Outbox:
         self._close(message, status="dead", last_error=error[:2000])
         return "dead"
 
+    def postpone(self, message: OutboxMessage, until: datetime) -> None:
+        """Give back a leased message untried, due again at ``until`` (a rate limit)."""
+        self._close(message, status="pending", next_attempt_at=until,
+                    attempts=outbox.c.attempts - 1)
+
     def release(self, message: OutboxMessage, now: datetime) -> None:
         """Give back a leased message that was not tried (shutting down)."""
         self._close(message, status="pending", next_attempt_at=now,

@@ -151,7 +151,7 @@ class RunState:
     being built.  Nodes read and write it; it is not shared between orders."""
 
     __slots__ = ("order", "vars", "ctx", "network", "routing", "result", "trace", "flow",
-                 "_needs", "_dest", "depth")
+                 "_needs", "_wants", "_dest", "depth")
 
     def __init__(self, order: Order, ctx: EvalContext, network: Network,
                  routing: RoutingState, result: RouteResult, trace: Trace) -> None:
