@@ -87,7 +87,7 @@ def test_a_changed_phone_in_the_file_replaces_the_stored_version(ws_db, tmp_path
     sample = write_trades(tmp_path / "sample.json",
                           [moved, trade("5012345678900003", "2024-06-18 11:00:00")])
     result = run(ws, "dry-run", "--orders", str(sample), "--at", "2024-06-18 12:00",
-                 "--why-not", "purchase_limit", "--format", "json", db=db)
+                 "--why-not", "purchase_limit", "--all", "--format", "json", db=db)
     why = {r["platform_order_no"]: r["why_not"] for r in map(json.loads,
                                                               result.stdout.splitlines())}
     assert why["5012345678900003"] == ["orders_today(receiver.phone) = 2, needs >= 3 → no"]
