@@ -86,6 +86,8 @@ class ShopConfig(BaseModel):
     token_env: str | None = Field(None, description="env var holding the access token/session")
     refresh_token_env: str | None = None
     base_url: str | None = Field(None, description="default: the platform's real gateway")
+    oauth_url: str | None = Field(
+        None, description="the platform's OAuth authorize page (default: the real one)")
     interval_minutes: float = Field(5, gt=0)
     window: WindowSettings = Field(default_factory=WindowSettings)
     sign_method: Literal["md5", "hmac", "hmac-sha256"] = Field(
@@ -94,6 +96,8 @@ class ShopConfig(BaseModel):
     detail_concurrency: int = Field(8, ge=1, le=32)
     timeout_seconds: float = Field(20, gt=0)
     retries: int = Field(6, ge=1)
+    aftersales: bool = Field(
+        True, description="also pull the after-sales feed (true refund request times)")
     extra_rate_limit_codes: list[str] = Field(
         default_factory=list, description="more error codes to treat as rate limiting [U]")
 

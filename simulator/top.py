@@ -8,13 +8,14 @@ from typing import Any
 
 from ..connectors import taobao as top
 from ..synth import render
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 
 
 class TopGateway(Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
-    tokenless = frozenset({top.REFRESH_API})
+    tokenless = frozenset({top.REFRESH_API, "taobao.top.auth.token.create"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
@@ -32,8 +33,12 @@ class TopGateway(Gateway):
         method = p.get("sign_method", "md5")
         if method not in ("md5", "hmac", "hmac-sha256"):
             raise Rejection("parameter", f"unsupported sign_method {method}")
-        if p.get("sign") != top.sign(p, self.creds.secret, method):
+        if p.get("sign") != signing.top_signature(p, self.creds.secret, method):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("session")
@@ -75,6 +80,23 @@ class TopGateway(Gateway):
             body["total_results"] = len(listed)
         return {"trades_sold_increment_get_response": body}
 
+    def api_taobao_refunds_receive_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refunds received, by their modified time (``start_modified``/``end_modified``)."""
+        p = call.params
+        start = beijing_epoch(p.get("start_modified"), "start_modified")
+        end = beijing_epoch(p.get("end_modified"), "end_modified")
+        entry["window"] = (start, end)
+        if end < start or end - start > top.MAX_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_modified and end_modified must be within one day")
+        page = int_param(p, "page_no", 1, low=1)
+        size = int_param(p, "page_size", 40, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.taobao(o) for o in page_slice(found, page, size)]
+        return {"refunds_receive_get_response": {
+            "refunds": {"refund": shown}, "total_results": len(found),
+            "has_next": page * size < len(found)}}
+
     def api_taobao_trade_fullinfo_get(self, call: Call, entry: dict[str, Any]) -> Any:
         tid = str(call.params.get("tid", ""))
         with self.world.lock:
@@ -83,6 +105,15 @@ class TopGateway(Gateway):
                 raise Rejection("parameter", f"no trade {tid}")
             trade = _only(render(order), set(str(call.params.get("fields", "")).split(",")))
         return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def api_taobao_top_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        """The OAuth code exchange; ``token_result`` is a JSON text, ``expire_time`` in ms."""
+        token = self.take_code(str(call.params.get("code", "")))
+        expires = (self.world.clock.now_int() + 86400) * 1000
+        result = {"access_token": token, "refresh_token": self.creds.refresh_token,
+                  "expire_time": expires, "refresh_token_valid_time": expires + 86400 * 29000,
+                  "taobao_user_nick": "模拟旗舰店", "taobao_user_id": "2200000000001"}
+        return {"top_auth_token_create_response": {"token_result": json.dumps(result)}}
 
     def api_taobao_top_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))
