@@ -68,8 +68,8 @@ def test_make_legacy_rewrites_the_same_bytes(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    for run in ("first", "second"):
-        subprocess.run([sys.executable, str(LEGACY / "make_legacy.py"), str(tmp_path / run)],
+    for folder in ("first", "second"):
+        subprocess.run([sys.executable, str(LEGACY / "make_legacy.py"), str(tmp_path / folder)],
                        check=True, capture_output=True)
     for name in ("legacy-orders.csv", "status-map.xlsx"):
         assert (tmp_path / "first" / name).read_bytes() == (LEGACY / name).read_bytes(), name

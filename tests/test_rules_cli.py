@@ -92,7 +92,7 @@ def test_dry_run_why_not(tmp_path):
 
 
 def test_dry_run_on_the_store_writes_nothing(tmp_path):
-    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")  # a workspace
+    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
     assert run(tmp_path, "ingest", str(SAMPLES)).exit_code == 0
     db = tmp_path / "orderhub.db"
     before = db.read_bytes()

@@ -48,7 +48,7 @@ def json_lines(result) -> dict[str, dict]:  # type: ignore[no-untyped-def]
 def ws_db(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A workspace folder and its database URL (SQLite in the folder, or a PG schema)."""
     if request.param == "sqlite":
-        (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")  # a workspace
+        (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
         yield tmp_path, None
     else:
         from conftest import pg_schema_url

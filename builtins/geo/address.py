@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from .atlas import MUNICIPAL_KINDS, Atlas
 
@@ -174,14 +175,14 @@ class AddressParser:
 
     def _below_top(self, text: str, end: int, value: object) -> bool:
         """A known city (of a province) or district (of a city) starts at ``end``."""
-        kind, name = value  # type: ignore[misc]
+        kind, name = cast(tuple[str, str], value)
         if kind == "C":
             return self._district_at(text, end, name)
         return (self.city_tables[name].match(text, end) is not None
                 or self.province_districts[name].match(text, end) is not None)
 
     def _district_at(self, text: str, end: int, city: object) -> bool:
-        table = self.district_tables.get(city)  # type: ignore[arg-type]
+        table = self.district_tables.get(str(city))
         return table is not None and table.match(text, end) is not None
 
     def _city_after_province(self, text: str, pos: int,
