@@ -57,6 +57,11 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
                       id="settlement", name="nightly settlement")
     scheduler.add_job(service.timed_checks, "interval", seconds=cfg.check_interval_seconds,
                       id="checks", name="timed checks")
+    if any(s.stock_push.enabled for s in ws.config.shops):
+        from .stock_sync import sync_stock
+
+        scheduler.add_job(sync_stock, "interval", seconds=cfg.stock_push_seconds, args=(ws,),
+                          id="stock_push", name="stock to the platforms' listings")
     return scheduler
 
 

@@ -41,6 +41,8 @@ from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
 from .reconnect import Reconnect, is_connection_lost
 from .reload import Reloader, Watcher
+from .ship_channel import PlatformShip
+from .stock_sync import StockChannel
 
 log = logging.getLogger("orderhub.service")
 
@@ -99,7 +101,11 @@ class Service:
                                + "\n".join(first.errors))
         self._reload_seq = state.reload_seq(self.engine)
         if self._want_dispatch:
-            self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            self.dispatcher = Dispatcher(
+                self.outbox, self.config, count=self.count,
+                platform_ship=PlatformShip.for_workspace(self.workspace))
+            self.dispatcher.channels.setdefault(
+                "platform_stock", StockChannel(self.workspace.config.shops))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),
