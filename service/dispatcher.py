@@ -158,6 +158,8 @@ class Dispatcher(threading.Thread):
                                             max_attempts=self.config.max_attempts,
                                             backoff=self.backoff)
                 self.count("outbox_dead" if status == "dead" else "outbox_retries")
+                if status == "dead":
+                    self._dead(dataclasses.replace(m, status="dead", last_error=str(exc)), exc)
             log.warning("wecom digest of %d message(s) failed: %s", len(digest.messages), exc,
                         extra={"event": "outbox", "kind": "wecom",
                                "outbox_ids": [m.id for m in digest.messages]})
