@@ -25,14 +25,27 @@ def _flows(app: App, paths: tuple[Path, ...] | list[Path] | None):  # type: igno
 
 @click.group("flows")
 def flows_group() -> None:
-    """Routing flows (flows/*.yaml): check, list, route stored orders."""
+    """Routing flows (flows/*.yaml): check, list, route stored orders.
+
+    \b
+    Examples:
+      orderhub flows check
+      orderhub flows list
+      orderhub flows route --format json
+    """
 
 
 @flows_group.command("check")
 @click.argument("paths", nargs=-1, type=PATHS)
 @pass_app
 def check_command(app: App, paths: tuple[Path, ...]) -> None:
-    """Check flow files (default: the workspace's flows/); every mistake, file:line:col."""
+    """Check flow files (default: the workspace's flows/); every mistake, file:line:col.
+
+    \b
+    Examples:
+      orderhub flows check
+      orderhub flows check flows/routing.yaml
+    """
     flows = _flows(app, paths)
     for w in flows.warnings:
         note(w.render().replace("error:", "warning:", 1))
@@ -45,7 +58,13 @@ def check_command(app: App, paths: tuple[Path, ...]) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
-    """The flows, their triggers and versions."""
+    """The flows, their triggers and versions.
+
+    \b
+    Examples:
+      orderhub flows list
+      orderhub flows list --format json
+    """
     flows = _flows(app, paths)
     rows = [{"name": f.name, "trigger": f.event, "when": f.when.source if f.when else None,
              "start": f.start, "nodes": len(f.steps), "version": f.version, "file": f.path,
@@ -99,16 +118,41 @@ def route_command(app: App, after: int | None, flow_paths: tuple[Path, ...], fmt
 
 @click.group("schema")
 def schema_group() -> None:
-    """JSON Schemas of the file formats, for editors and scripts."""
+    """JSON Schemas of the file formats, for editors and scripts.
+
+    \b
+    Examples:
+      orderhub schema flows > flows/flow.schema.json
+      orderhub schema workspace > orderhub.schema.json
+    """
 
 
 @schema_group.command("flows")
 def schema_flows() -> None:
     """The JSON Schema of flow files.  Editors with yaml-language-server use it when a flow
-    starts with ``# yaml-language-server: $schema=<path to this output>``."""
+    starts with ``# yaml-language-server: $schema=<path to this output>``.
+
+    \b
+    Examples:
+      orderhub schema flows > flows/flow.schema.json
+    """
     from ..engine.flows import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@schema_group.command("workspace")
+def schema_workspace() -> None:
+    """The JSON Schema of orderhub.yaml.  `orderhub init` saves it as orderhub.schema.json,
+    which the config's first lines name for yaml-language-server editors.
+
+    \b
+    Examples:
+      orderhub schema workspace > orderhub.schema.json
+    """
+    from ..config import workspace_schema
+
+    click.echo(json.dumps(workspace_schema(), ensure_ascii=False, indent=2))
 
 
 @click.command("simulate")
@@ -130,21 +174,29 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
 
     Prints, per warehouse, orders assigned, diversions in and out, stock-outs and the load at
     the end of the day, so a threshold change can be judged before it is published.
+
+    \b
+    Examples:
+      orderhub simulate --orders samples/orders
+      orderhub simulate --orders samples/orders --threshold 300 --format json
+      orderhub simulate --orders samples/orders --stock stock.csv --pick-lists picks
     """
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
     from ..engine.flows.outputs import write_pick_lists
     from ..engine.flows.whatif import simulate
+    from ..store.orders import latest_versions
     from .ingest import _expand
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    orders, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
-                                  mappings=mappings(ws.mapping_dirs))
+    records, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
+                                   mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
+    orders = latest_versions(records)  # an order and its later snapshot: one order
     sim = simulate(ws, orders, flows=flows, stock_csv=stock_csv)
     for e in sim.skipped:
         note(f"skipped: {e.render()}")
@@ -180,7 +232,13 @@ def _rebuild_thresholds(app: App, flow_paths: tuple[Path, ...], threshold: int):
 
 @click.group("stock")
 def stock_group() -> None:
-    """Stock per warehouse and merchant SKU, used by routing."""
+    """Stock per warehouse and merchant SKU, used by routing.
+
+    \b
+    Examples:
+      orderhub stock import stock.csv
+      orderhub stock list --warehouse GZ
+    """
 
 
 @stock_group.command("import")
@@ -278,10 +336,8 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     if flows_path is None and (not own.is_dir() or own == packaged):
         return None
     flows = _flows(app, [flows_path] if flows_path else None)
-    url = ws.db_url
-    fresh = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
     state, _, _ = starting_state(ws, flows, now.astimezone(zone(ws.config.timezone)),
-                                 use_store=not fresh)
+                                 use_store=ws.database_exists)
     return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
 
 

@@ -38,6 +38,12 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     reservation, even for the ones still "paid".
 
     Exit code 0 when everything landed, 10 when some records were rejected.
+
+    \b
+    Examples:
+      orderhub ingest samples/orders
+      orderhub ingest jd-export.csv --source jd-export --shop jd-flagship
+      orderhub ingest taobao.json --format json
     """
     ws = app.workspace
     files = _expand(paths)

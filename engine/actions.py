@@ -5,6 +5,8 @@ A rule never does anything itself.  When it fires, each of its actions is render
 again (a re-pull, a restart, a second dry-run) can never repeat an SMS or a task.  A dedup
 window ("at most once per receiver.phone per 1d") replaces the order in the key by the dedup
 value and the window's bucket, so a second order of the same phone that day maps to the same key.
+The bucket is taken from the order's own time (``created_at``, in the shop's timezone), so the
+key does not depend on when the service gets to the order.
 """
 
 from __future__ import annotations
@@ -136,7 +138,9 @@ class ActionSpec:
             else:
                 params[key] = raw
         if self.window is not None:
-            bucket = _bucket(ctx.now, self.window, ctx.tz)
+            # the order's day, not the day it happens to be processed: an order placed at
+            # 23:59 and evaluated after midnight shares its day's message
+            bucket = _bucket(order_time(order) or ctx.now, self.window, ctx.tz)
             subject = "*" if self.node.dedup is None or self.node.dedup.key is None else \
                 str(dedup_value)
             key = f"{self.rule_id}#{self.index}:{subject}@{bucket}"
@@ -156,6 +160,13 @@ def _bucket(now: datetime, window: timedelta, tz: tzinfo) -> str:
         return f"{type(day).fromordinal(start).isoformat()}/{window.days}d"
     seconds = max(int(window.total_seconds()), 1)
     return f"{int(now.timestamp()) // seconds * seconds}/{seconds}s"
+
+
+def order_time(order: Any) -> datetime | None:
+    """When the order was placed (``created_at``), for dedup windows; None when unknown."""
+    value = order.get("created_at") if isinstance(order, dict) else \
+        getattr(order, "created_at", None)
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
 
 def order_ref(order: Any) -> str:

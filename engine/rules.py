@@ -264,32 +264,41 @@ class RuleSet:
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
         ``orders_today(receiver.phone) = 2, needs >= 3 → no``."""
+        return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
+
+    def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
+                      ) -> list[tuple[str, bool, bool | None]]:
+        """:meth:`explain`'s lines, each with whether its test held (an error: False) and,
+        for a comparison of numbers, whether it is close: at most 1 or 10% of the bound away
+        (None for other tests).  Dry-run's ``--why-not`` lists near misses from it."""
         rule = self._by_id[rule_id]
         parts = self._explainers.get(rule_id)
         if parts is None:
             parts = self._explainers[rule_id] = self._compile_explainer(rule)
-        lines = []
+        lines: list[tuple[str, bool, bool | None]] = []
         for atom, test_fn, left_fn, right_fn in parts:
             try:
-                ok = "yes" if test_fn(order, ctx) else "no"
+                held = bool(test_fn(order, ctx))
+                ok = "yes" if held else "no"
                 if left_fn is None:
-                    lines.append(f"{rule.text(atom)} → {ok}")
+                    lines.append((f"{rule.text(atom)} → {ok}", held, None))
                     continue
                 assert isinstance(atom, n.Compare)
-                lv = python_value(left_fn(order, ctx))
+                raw_left, raw_right = left_fn(order, ctx), right_fn(order, ctx)
+                lv, rv = python_value(raw_left), python_value(raw_right)
+                close = _close(raw_left, raw_right)
                 if isinstance(atom.right, n.Literal | n.ListLit):
-                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                                 f"{rule.text(atom.right)} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                            f"{rule.text(atom.right)} → {ok}")
                 elif _is_let(atom.right):
-                    rv = python_value(right_fn(order, ctx))
-                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                                 f"{rule.text(atom.right)} {rv} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                            f"{rule.text(atom.right)} {rv} → {ok}")
                 else:
-                    rv = python_value(right_fn(order, ctx))
-                    lines.append(f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}"
-                                 f", needs {rule.text(atom)} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}, "
+                            f"needs {rule.text(atom)} → {ok}")
+                lines.append((line, held, close))
             except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
-                lines.append(f"{rule.text(atom)}: error {exc}")
+                lines.append((f"{rule.text(atom)}: error {exc}", False, None))
         return lines
 
     def _compile_explainer(self, rule: Rule) -> list[tuple[n.Expr, Any, Any, Any]]:
@@ -502,3 +511,18 @@ def _check_set_path(action: n.ActionNode, root: RecordType, checker: Checker) ->
     if len(path) != 1 or path[0] not in settable:
         checker.error(action.pos, f"'set' cannot change {'.'.join(path)}",
                       "rules may set: " + ", ".join(sorted(settable)))
+
+
+def _close(left: Any, right: Any) -> bool | None:
+    """Numbers at most 1 or 10% of the bound apart, durations 10%; None for other values."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    if isinstance(left, timedelta) and isinstance(right, timedelta):  # 10m: 1m either side
+        return abs(left - right) <= abs(right) / 10
+    numbers = (int, float, Decimal)
+    if not (isinstance(left, numbers) and isinstance(right, numbers)) \
+            or isinstance(left, bool) or isinstance(right, bool):
+        return None
+    gap = abs(Decimal(str(left)) - Decimal(str(right)))
+    return gap <= max(Decimal(1), abs(Decimal(str(right))) / 10)

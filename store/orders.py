@@ -298,25 +298,25 @@ class OrderStore:
         offset: int = 0,
     ) -> list[Order]:
         """Orders matching every given filter, oldest created first."""
-        query = select(orders.c.id, orders.c.doc).order_by(orders.c.created_at, orders.c.id)
-        for column, value in (
-            (orders.c.platform, platform),
-            (orders.c.status, status),
-            (orders.c.shop_id, shop),
-            (orders.c.receiver_phone, phone),
-            (orders.c.batch, batch),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if since is not None:
-            query = query.where(orders.c.created_at >= since)
-        if until is not None:
-            query = query.where(orders.c.created_at < until)
-        query = query.offset(offset)
+        query = _filtered(select(orders.c.id, orders.c.doc).order_by(orders.c.created_at,
+                                                                      orders.c.id),
+                          platform=platform, status=status, shop=shop, phone=phone, since=since,
+                          until=until, batch=batch).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_order(row) for row in conn.execute(query)]
+
+    def count_matching(self, *, platform: str | None = None, status: str | None = None,
+                       shop: str | None = None, phone: str | None = None,
+                       since: datetime | None = None, until: datetime | None = None,
+                       batch: str | None = None) -> int:
+        """How many orders :meth:`list` would return without a limit ("showing 50 of 62")."""
+        query = _filtered(select(func.count()).select_from(orders), platform=platform,
+                          status=status, shop=shop, phone=phone, since=since, until=until,
+                          batch=batch)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def count(self, **filters: Any) -> int:
         query = select(func.count()).select_from(orders)
@@ -352,6 +352,10 @@ class OrderStore:
                 Reject(**{k: v for k, v in r._asdict().items() if k in Reject.__slots__})
                 for r in conn.execute(query)
             ]
+
+    def count_rejects(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(rejects)).scalar_one())
 
     def phones_of(
         self, keys: Iterable[tuple[str, str]]
@@ -402,6 +406,18 @@ class OrderStore:
                     query = query.where(orders.c.created_at < until)
                 out.update({phone: int(n) for phone, n in conn.execute(query)})
         return out
+
+
+def latest_versions(batch: Iterable[Order]) -> list[Order]:
+    """One version per order (platform + order number), the one :meth:`OrderStore.upsert`
+    would keep, in first-seen order: a file holding an order and its later snapshot is one
+    order, for dry runs and simulations as for the store."""
+    latest: dict[tuple[str, str], Order] = {}
+    for order in batch:
+        prev = latest.get(order.key)
+        if prev is None or _newer(order, prev):
+            latest[order.key] = order
+    return list(latest.values())
 
 
 def _newer(a: Order, b: Order) -> bool:
@@ -493,3 +509,23 @@ def _order(row: Any) -> Order:
     order = Order.model_validate_json(row.doc)
     order.id = row.id
     return order
+
+
+def _filtered(query: Any, *, platform: str | None, status: str | None, shop: str | None,
+              phone: str | None, since: datetime | None, until: datetime | None,
+              batch: str | None) -> Any:
+    """``query`` restricted by the filters of :meth:`OrderStore.list` (None: no filter)."""
+    for column, value in (
+        (orders.c.platform, platform),
+        (orders.c.status, status),
+        (orders.c.shop_id, shop),
+        (orders.c.receiver_phone, phone),
+        (orders.c.batch, batch),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(orders.c.created_at >= since)
+    if until is not None:
+        query = query.where(orders.c.created_at < until)
+    return query

@@ -13,6 +13,7 @@ FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
 
 def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
     (tmp_path / "stock.csv").write_text(
         "warehouse,sku,on_hand,reserved\n"
         "GZ,TOWEL,1,0\nWH,TOWEL,50,0\nSH,TOWEL,50,0\nBJ,TOWEL,50,0\nCD,TOWEL,50,0\n"

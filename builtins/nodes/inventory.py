@@ -74,7 +74,8 @@ class InventoryNode(LinearNode):
         found_why = {code: f"{code} has stock → {nxt}" for code in caps}
         plans: dict[tuple[Any, ...], list[str]] = {}
 
-        def candidates(rs: RunState) -> list[str]:
+        def candidates(rs: RunState) -> tuple[list[str], int]:
+            """The plan, and how many of it were asked for (the rest: nearest fallbacks)."""
             if fixed is not None:
                 found: Any = fixed
             elif expr is not None:
@@ -82,19 +83,24 @@ class InventoryNode(LinearNode):
                 found = [found] if isinstance(found, str) else list(found or ())
             else:
                 found = network.primary_for(rs.vars.get("region"))
+            asked = len(found)
             if nearest:
                 found = _then_nearest(found, rs.destination, plans)
-            return found
+            return found, asked
 
         def check(rs: RunState) -> str | None:
-            names = candidates(rs)
+            names, asked = candidates(rs)
             rs.vars["candidates"] = names
             needs = rs.needs
             stock = rs.routing.stock
             considered: list[tuple[str, bool, str]] = []
-            for code in names:
+            for i, code in enumerate(names):
                 if code not in caps:
                     considered.append((code, False, "no such warehouse in the config"))
+                    continue
+                if i >= asked and not network.warehouses[code].accepts(rs.wants):
+                    considered.append((code, False, "takes only "
+                                       + ", ".join(sorted(caps[code])) + " orders"))
                     continue
                 if require and not require <= caps[code]:
                     missing = ", ".join(sorted(require - caps[code]))
