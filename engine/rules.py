@@ -234,26 +234,32 @@ class RuleSet:
 
     def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
         decision = Decision(**_identity(order))
-        errors = ctx._shared.get("rule_errors")
-        if errors:
-            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         for rule_id in fired:
             rule = self._by_id[rule_id]
             decision.fired.append(FiredRule(
                 rule=rule.id, name=rule.name, priority=rule.priority, mode=rule.mode,
                 actions=self.plan_actions(rule, order, ctx),
                 why=self.explain(rule.id, order, ctx) if explain else []))
+        errors = ctx._shared.get("rule_errors")
+        if errors:
+            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         return decision
 
     def plan_actions(self, rule: Rule, order: Any, ctx: EvalContext) -> list[PlannedAction]:
+        """The rule's actions for ``order``.  An action that cannot be planned for this order
+        (its template fails on this order's data) is left out and reported in the decision's
+        errors, so one bad order never stops a batch."""
         i = self.rules.index(rule)
         out = []
         for j, action in enumerate(rule.actions):
             dedup_fn = self._support.get(f"_dedup_{i}_{j}")
             value_fn = self._support.get(f"_value_{i}_{j}")
-            out.append(action.plan(order, ctx, rule,
-                                   dedup_fn(order, ctx) if dedup_fn else None,
-                                   value_fn(order, ctx) if value_fn else None))
+            try:
+                out.append(action.plan(order, ctx, rule,
+                                       dedup_fn(order, ctx) if dedup_fn else None,
+                                       value_fn(order, ctx) if value_fn else None))
+            except Exception as exc:  # noqa: BLE001 - reported with the order, batch goes on
+                _fail(ctx, order, f"{rule.id} (action {j + 1}, {action.kind})", exc)
         return out
 
     def test(self, rule_id: str, order: Any, ctx: EvalContext) -> bool:
@@ -475,12 +481,22 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
         rule = Rule(id=node.id, name=node.name or node.id, node=node, filename=rf.filename,
                     source=rf.source, priority=node.priority, tags=node.tags,
                     enabled=node.enabled, mode=node.mode, description=node.description, **times)
+        samples = _template_samples(node, tz) if root is order_record() else []
         rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
-                                   source=rf.source, errors=checker.errors)
+                                   source=rf.source, errors=checker.errors, samples=samples)
                         for j, a in enumerate(node.actions)]
         out.append(rule)
     errors += checker.errors
     return out
+
+
+def _template_samples(node: n.RuleNode, tz: tzinfo) -> list[dict[str, Any]]:
+    """What an action template is tried on when checked: an order with every field filled."""
+    from .examples import probe_order
+
+    order = probe_order(tz)
+    return [{"order": order, "rule": {"id": node.id, "name": node.name or node.id},
+             "now": order.created_at}]
 
 
 def _as_datetime(value: Any, tz: tzinfo) -> datetime:
