@@ -9,7 +9,6 @@ becomes ``any``) so that one run reports every mistake.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
 from datetime import datetime, time, tzinfo
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from ..builtins.functions import REGISTRY
 from ..errors import SourceError, SourceSpan
 from . import nodes as n
+from .regex import pattern_error
 from .types import ORDERED_KINDS, ExprType, FieldSpec, RecordType
 
 T = ExprType
@@ -357,10 +357,9 @@ class Checker:
         if not (isinstance(target, n.Literal) and target.kind == "string"):
             self.error(node.pos, "'matches' needs a quoted pattern (or a let constant)")
             return
-        try:
-            re.compile(target.value)
-        except re.error as exc:
-            self.error(node.pos, f"bad pattern: {exc}")
+        problem = pattern_error(target.value)
+        if problem is not None:
+            self.error(node.pos, *problem)
 
 
 def _field_spec(node: n.Expr) -> FieldSpec | None:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
+from .regex import compile_pattern
 from .types import ExprType, FieldSpec, RecordType
 
 
@@ -227,7 +228,7 @@ class Codegen:
             expr = f"{left.value}.endswith({right.value})"
         elif op == "matches":
             pattern = _regex_source(node.right)
-            expr = f"{self.const(re.compile(pattern))}.search({left.value}) is not None"
+            expr = f"{self.const(compile_pattern(pattern))}.search({left.value}) is not None"
         else:  # pragma: no cover
             raise AssertionError(op)
         return self._all(left.guards + right.guards + (expr,))
