@@ -55,6 +55,9 @@ _ARITH.update({
 })
 
 
+_KIND_WORDS = {"string": "text", "list": "a list", "map": "a key/value map"}
+
+
 def suggest(name: str, candidates: list[str]) -> str | None:
     """'did you mean' text for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
@@ -206,7 +209,11 @@ class Checker:
                     self.error(node.pos, f"{fn.name}() needs '{p.name}'", _signature(fn))
                 continue
             arg, t = bound[p.name]
-            if not p.type.accepts(t):
+            if p.kinds is not None and t.kind not in p.kinds | {"any", "null"}:
+                wanted = " or ".join(_KIND_WORDS.get(k, k) for k in sorted(p.kinds))
+                self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {wanted}, not {t}",
+                           _signature(fn))
+            elif not p.type.accepts(t):
                 self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {p.type}, not {t}",
                            _signature(fn))
         node.builtin = fn  # type: ignore[attr-defined]
@@ -292,8 +299,13 @@ class Checker:
             if rt.kind not in ("list", "any"):
                 self.error(node.right.pos, f"'{op}' needs a list on its right, not {rt}",
                            "e.g. receiver.address contains any [\"附近\", \"旁边\"]")
-            if lt.kind not in ("string", "list", "any"):
+            elif lt.kind not in ("string", "list", "any"):
                 self.error(node.left.pos, f"'{op}' needs text or a list on its left, not {lt}")
+            else:
+                want = T.STRING if lt.kind == "string" else (lt.item or T.ANY)
+                if rt.item is not None and not want.accepts(rt.item):
+                    self.error(node.right.pos, f"a {lt} never contains a {rt.item}: '{op}' "
+                               f"needs a list of {want}")
             return T.BOOL
         if op in ("starts with", "ends with", "matches"):
             for side, t in ((node.left, lt), (node.right, rt)):

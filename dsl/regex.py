@@ -46,5 +46,5 @@ def pattern_error(pattern: str) -> tuple[str, str] | None:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        return f"pattern refused: {reason}", _HINT
+        return f"bad pattern: {reason}", _HINT
     return None

@@ -211,10 +211,10 @@ class RuleSet:
             for order in orders:
                 try:
                     args = call.args_fn(order, ctx)
+                    if args and args[0]:
+                        groups[call.builtin.plan(ctx, order, *args)].add(args[0])
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
-                if args and args[0]:
-                    groups[call.builtin.plan(ctx, order, *args)].add(args[0])
         for (since, until), phones in groups.items():
             ctx.prefetch(since, until, phones)
 
