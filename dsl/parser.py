@@ -591,7 +591,8 @@ def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceErr
             try:
                 items += _items(_lark().parse(masked, start="rulefile"), filename, text)
             except UnexpectedInput as exc:
-                errors.append(_syntax_error(exc, filename, text, masked))
+                errors.append(_missing_end(exc, filename, text, lo, masked)
+                              or _syntax_error(exc, filename, text, masked))
             except SourceError as exc:
                 errors.append(exc)
     for item in items:
@@ -629,6 +630,30 @@ def _shape_rule(rule: n.RuleNode) -> None:
         _shape(ex.order)
         if ex.history is not None:
             _shape(ex.history)
+
+
+_RULE_HEAD = re.compile(r"[ \t]*rule\s+(\w+)")
+
+
+def _missing_end(exc: UnexpectedInput, filename: str, text: str, lo: int,
+                 masked: str) -> SourceError | None:
+    """A rule block that runs into the next rule (or the end of the file) without ``end``:
+    said at the rule's first line, not wherever the parser gave up."""
+    at_end = isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    expected = set(getattr(exc, "accepts", None) or getattr(exc, "expected", None) or ())
+    head = _RULE_HEAD.match(text, lo)
+    if not (at_end and "END" in expected and head):
+        return None
+    line = text.count("\n", 0, lo) + 1
+    lines = masked.splitlines()
+    last = max((i + 1 for i, x in enumerate(lines) if x.strip() and not
+                x.strip().startswith("#")), default=line)
+    indent = len(lines[line - 1]) - len(lines[line - 1].lstrip()) if line <= len(lines) else 0
+    return SourceError(f"rule '{head.group(1)}' has no 'end'",
+                       SourceSpan(filename, line, indent + 1),
+                       source=text,
+                       hint=f"write 'end' after the rule's last clause (line {last})")
 
 
 def _mask(text: str, lo: int, hi: int) -> str:

@@ -24,6 +24,7 @@ from ..dsl.checker import Checker
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.parser import parse_rulefile
+from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
@@ -386,9 +387,12 @@ def load_rules(
     errors: list[SourceError] = []
     for f in files:
         try:
-            sources[str(f)] = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(SourceError(f"cannot read rule file: {exc}", SourceSpan(str(f))))
+            sources[str(f)] = read_source(f)[0]
+        except SourceError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(SourceError(f"cannot read rule file: {exc.strerror or exc}",
+                                      SourceSpan(str(f))))
     return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
                          errors=errors)
 
