@@ -8,6 +8,7 @@ that does not decode.  The encoding is returned too, so a tool that edits the fi
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from ..errors import SourceError, SourceSpan
@@ -21,9 +22,13 @@ def read_source(path: Path) -> tuple[str, str]:
     first: UnicodeDecodeError | None = None
     for encoding in _ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             first = first or exc
+            continue
+        if encoding == "utf-8-sig" and not data.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8"
+        return text, encoding
     assert first is not None
     line = data.count(b"\n", 0, first.start) + 1
     column = first.start - (data.rfind(b"\n", 0, first.start) + 1) + 1
