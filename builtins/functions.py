@@ -227,8 +227,10 @@ def _next_day(start: datetime, tz: Any) -> datetime:
 
 
 def _plan_within(ctx: Any, order: Any, phone: str | None,
-                 within: timedelta) -> tuple[datetime, datetime]:
+                 within: timedelta | None) -> tuple[datetime, datetime]:
     """The last ``within`` up to the clock; a window reaching before year 1 starts there."""
+    if within is None:
+        within = timedelta()
     try:
         since = ctx.now - max(within, timedelta())
     except OverflowError:
@@ -251,8 +253,9 @@ def _orders_today(ctx: Any, order: Any, phone: str | None) -> int:
                                                               timedelta(days=1))],
          T.NUMBER, "orders by this receiver phone within the last DURATION (default 1d)",
          needs_ctx=True, history=True, plan=_plan_within)
-def _orders_by_phone(ctx: Any, phone: str | None, within: timedelta = timedelta(days=1)) -> int:
-    if phone is None:
+def _orders_by_phone(ctx: Any, phone: str | None,
+                     within: timedelta | None = timedelta(days=1)) -> int:
+    if phone is None or within is None:
         return 0
     since, until = _plan_within(ctx, None, phone, within)
     return ctx.count_orders_by_phone(phone, since, until)
