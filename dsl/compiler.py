@@ -417,8 +417,9 @@ class Codegen:
         if node.op == "%":
             return Code(guards, f"_mod({left.value}, {right.value})", True)
         kinds = {getattr(node.left.type, "kind", "any"), getattr(node.right.type, "kind", "any")}
-        if kinds == {"string"}:
-            return Code(guards, f"({left.value} + {right.value})", False)
+        if kinds == {"string"} or (node.op == "-" and kinds in ({"datetime"}, {"date"})):
+            # cannot fail: text + text, and time - time (always within a duration's range)
+            return Code(guards, f"({left.value} {node.op} {right.value})", False)
         fn = {"+": "_add", "-": "_sub", "*": "_mul"}[node.op]
         return Code(guards, f"{fn}({left.value}, {right.value})", True)
 
