@@ -120,6 +120,11 @@ def _unquote(text: str) -> str:
     return str(ast.literal_eval(text))
 
 
+def _text(token: Token) -> str:
+    """A quoted text's value; a broken escape is a LiteralError at the token."""
+    return str(_checked("text", str(token), _tpos(token), _unquote))
+
+
 def _number(text: str, pos: n.Pos) -> Any:
     if len(text.replace(".", "").lstrip("+-0")) > MAX_DIGITS:
         raise LiteralError(f"number with more than {MAX_DIGITS} digits", pos)
@@ -203,7 +208,7 @@ class _ToNodes(Transformer_NonRecursive):
     def pair(self, meta: Any, c: list[Any]) -> tuple[str, n.Expr]:
         key = str(c[0])
         if c[0].type == "STRING":
-            key = _unquote(key)
+            key = _text(c[0])
         return (key, c[1])
 
     # ---- expressions
@@ -287,11 +292,11 @@ class _ToNodes(Transformer_NonRecursive):
     def let_def(self, meta: Any, c: list[Any]) -> n.LetDef:
         return n.LetDef(str(c[0]), c[1], _pos(meta))
 
-    def timezone_setting(self, meta: Any, c: list[Any]) -> tuple[str, str]:
-        return ("timezone", _unquote(str(c[0])))
+    def timezone_setting(self, meta: Any, c: list[Any]) -> tuple[str, str, n.Pos]:
+        return ("timezone", _text(c[0]), _tpos(c[0]))
 
     def rule(self, meta: Any, c: list[Any]) -> n.RuleNode:
-        name = _unquote(str(c[1])) if c[1] is not None else None
+        name = _text(c[1]) if c[1] is not None else None
         rule = n.RuleNode(id=str(c[0]), name=name, pos=_pos(meta))
         for clause in c[2:]:
             clause(rule)
@@ -309,7 +314,7 @@ class _ToNodes(Transformer_NonRecursive):
         return apply
 
     def tags(self, meta: Any, c: list[Token]) -> Any:
-        values = [_unquote(str(t)) if t.type == "STRING" else str(t) for t in c]
+        values = [_text(t) if t.type == "STRING" else str(t) for t in c]
 
         def apply(r: n.RuleNode) -> None:
             r.tags = values
@@ -349,8 +354,10 @@ class _ToNodes(Transformer_NonRecursive):
         return apply
 
     def description(self, meta: Any, c: list[Token]) -> Any:
+        description = _text(c[0])
+
         def apply(r: n.RuleNode) -> None:
-            r.description = _unquote(str(c[0]))
+            r.description = description
 
         return apply
 
@@ -376,7 +383,7 @@ class _ToNodes(Transformer_NonRecursive):
         return ("at", c[0])
 
     def example(self, meta: Any, c: list[Any]) -> Any:
-        name = _unquote(str(c[0])) if c[0] is not None else None
+        name = _text(c[0]) if c[0] is not None else None
         fires, order = c[1], c[2]
         extra = dict(x for x in c[3:] if x is not None)
         node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta))
@@ -408,16 +415,16 @@ class _ToNodes(Transformer_NonRecursive):
     freeze = _simple("freeze", "target")
 
     def task(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"queue": _unquote(str(c[0])), "title": _unquote(str(c[1])),
+        params = {"queue": _text(c[0]), "title": _text(c[1]),
                   "title_pos": _tpos(c[1])}
         return n.ActionNode("task", params, c[2], _pos(meta))
 
     def notify(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"channel": str(c[0]), "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        params = {"channel": str(c[0]), "text": _text(c[1]), "text_pos": _tpos(c[1])}
         return n.ActionNode("notify", params, c[2], _pos(meta))
 
     def sms(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"phone": c[0], "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        params = {"phone": c[0], "text": _text(c[1]), "text_pos": _tpos(c[1])}
         return n.ActionNode("sms", params, c[2], _pos(meta))
 
     def set_action(self, meta: Any, c: list[Any]) -> n.ActionNode:
@@ -601,7 +608,7 @@ def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceErr
         elif isinstance(item, n.LetDef):
             result.lets.append(item)
         elif isinstance(item, tuple) and item[0] == "timezone":
-            result.timezone = item[1]
+            result.timezone, result.timezone_pos = item[1], item[2]
     return result, errors
 
 

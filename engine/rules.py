@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import Checker
+from ..dsl.checker import Checker, suggest
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.parser import parse_rulefile
@@ -418,9 +418,15 @@ def build_ruleset(
     for filename, text in sources.items():
         rf, syntax = parse_rulefile(text, filename)
         errors += syntax
-        tz_name = tz_name or rf.timezone
+        if rf.timezone is not None and _zone(rf.timezone) is None:
+            errors.append(_bad_zone(rf))
+        elif tz_name is None:
+            tz_name = rf.timezone
         parsed.append(rf)
-    tz = ZoneInfo(tz_name or DEFAULT_TZ)
+    tz = _zone(tz_name or DEFAULT_TZ)
+    if tz is None:
+        raise SourceErrors([SourceError(f"unknown timezone {tz_name!r}",
+                                        hint="e.g. Asia/Shanghai")])
     seen: dict[str, Rule] = {}
     for rf in parsed:
         for rule in _check_file(rf, root, tz, errors):
@@ -441,6 +447,21 @@ def build_ruleset(
         if errors:
             raise SourceErrors(errors)
     return ruleset
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _bad_zone(rf: n.RuleFile) -> SourceError:
+    pos = rf.timezone_pos or n.NOWHERE
+    return SourceError(f"unknown timezone {rf.timezone!r}",
+                       SourceSpan(rf.filename, pos.line, pos.column), source=rf.source,
+                       hint=suggest(str(rf.timezone).strip(), sorted(available_timezones()))
+                       or "e.g. timezone \"Asia/Shanghai\"")
 
 
 def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,

@@ -321,3 +321,17 @@ def test_an_unquoted_expression_with_a_colon_gets_the_quoting_hint():
     assert "YAML syntax" in err.message
     assert err.hint.startswith("quote a value that contains ': ', e.g. when: "
                                "'any item in items: item.cold_chain'")
+
+
+@pytest.mark.parametrize(("text", "where", "words"), [
+    ('timezone " Asia/Shanghai"\nrule a "a" when payment > 1 then flag x end\n', (1, 10),
+     "unknown timezone ' Asia/Shanghai'"),
+    ('rule a "\\x4" when payment > 1 then flag x end\n', (1, 8), "impossible text"),
+    ('rule a "a" when payment > 1 then notify wecom "\\u12" end\n', (1, 47), "impossible text"),
+    ('rule a "a" when payment > 1 then flag x at most once per 99999999999d end\n', (1, 58),
+     "longer than 36500 days"),
+])
+def test_settings_and_texts_of_a_rule_are_positioned_errors(text, where, words):
+    (err,) = errors_of(text)
+    assert (err.span.line, err.span.column) == where
+    assert words in err.message
