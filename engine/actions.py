@@ -94,13 +94,16 @@ class ActionSpec:
     def _template(text: str, pos: n.Pos, root: RecordType, filename: str, source: str,
                   errors: list[SourceError], samples: list[dict[str, Any]]) -> Any:
         """The compiled template, or None after adding its errors: syntax, refused tags,
-        unknown fields of ``order``, and failures of a trial render on a sample order."""
+        unknown fields of ``order``, and failures of a trial render on a sample order.
+
+        A quoted text is one line of the rule file (a newline in it is an escape), so every
+        error points at the text's opening quote."""
         try:
             tree = _ENV.parse(text)
         except TemplateSyntaxError as exc:
             errors.append(SourceError(f"template: {exc.message}",
-                                      SourceSpan(filename, pos.line + (exc.lineno or 1) - 1,
-                                                 pos.column), source=source))
+                                      SourceSpan(filename, pos.line, pos.column),
+                                      source=source))
             return None
         before = len(errors)
         for path, _line in _template_paths(tree):
@@ -124,7 +127,7 @@ class ActionSpec:
         template, problems = check_template(text, samples)
         for p in problems:
             errors.append(SourceError(f"template: {p.message}",
-                                      SourceSpan(filename, pos.line + p.line - 1, pos.column),
+                                      SourceSpan(filename, pos.line, pos.column),
                                       source=source, hint=p.hint))
         return None if problems else template
 

@@ -45,8 +45,8 @@ MAX_STEPS = 100_000
 MAX_SECONDS = 2.0
 
 _WIDE_FORMAT = re.compile(r"\d{6,}")
-_AMPLIFIERS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "indent", "wordwrap",
-                         "lipsum", "generate_lorem_ipsum", "slice"})
+_NESTED_FIELD = re.compile(r"\{[^{}]*\{")
+_WIDTHS = frozenset({"center", "ljust", "rjust", "zfill", "slice", "batch"})
 
 
 class TemplateLimitError(TemplateRuntimeError):
@@ -97,30 +97,37 @@ def _concat(parts: Iterable[str]) -> str:
     return "".join(out)
 
 
-def _check_amplifier(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Refuse size-like arguments that would build a huge value before it can be measured."""
-    if name not in _AMPLIFIERS:
-        return
-    for arg in (*args, *kwargs.values()):
-        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_TEXT:
-            raise TemplateLimitError(f"{name}(): {arg} is over the limit of {MAX_TEXT}")
-
-
-def _check_format(fmt: Any, args: tuple[Any, ...]) -> None:
-    """``"%9999999d" % x``, ``"{:>9999999}".format(x)``, ``"%*d" % (9999999, x)``."""
-    if not isinstance(fmt, str):
-        return
-    if _WIDE_FORMAT.search(fmt):
-        raise TemplateLimitError("format: field widths over 5 digits are refused")
-    if "*" in fmt:
-        _check_amplifier("center", args, {})
-
-
-def _check_replace(text: Any, old: Any, new: Any) -> None:
-    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
-        worst = len(text) + (len(text) // max(len(old), 1) + 1) * len(new)
-        if worst > MAX_TEXT:
-            raise TemplateLimitError(f"replace() could build over {MAX_TEXT} characters")
+def _precheck(name: str, subject: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a call whose result would pass :data:`MAX_TEXT` before it is built: ``subject``
+    is the text or list worked on (a filter's value, a method's object)."""
+    size = len(subject) if isinstance(subject, str | list | tuple) else 0
+    ints = [abs(a) for a in (*args, *kwargs.values())
+            if isinstance(a, int) and not isinstance(a, bool)]
+    worst = size
+    if name in _WIDTHS:
+        worst = max([size, *ints])
+    elif name in ("lipsum", "generate_lorem_ipsum"):
+        n, most = (ints + [5])[0], max([100, *ints[2:3]])
+        worst = n * most * 12
+    elif name == "expandtabs" and isinstance(subject, str):
+        worst = size + subject.count("\t") * max([8, *ints])
+    elif name == "indent" and isinstance(subject, str):
+        width = args[0] if args else kwargs.get("width", 4)
+        each = len(width) if isinstance(width, str) else abs(int(width or 0))
+        worst = size + (subject.count("\n") + 1) * each
+    elif name == "wordwrap" and isinstance(subject, str):
+        width = max([1, *ints[:1]])
+        wrap = kwargs.get("wrapstring") or next((a for a in args[2:] if isinstance(a, str)), "\n")
+        worst = size + (size // width + 1) * len(wrap)
+    elif name == "replace" and isinstance(subject, str) and len(args) >= 2:
+        old, new = str(args[0]), str(args[1])
+        worst = size + (size // max(len(old), 1) + 1) * len(new)
+    elif name == "sum" and isinstance(subject, list | tuple):
+        worst = sum(len(x) for x in subject if isinstance(x, str | list | tuple))
+    elif name in ("format", "format_map"):
+        _check_format(subject, args)
+    if worst > MAX_TEXT:
+        raise TemplateLimitError(f"{name}() could build over {MAX_TEXT} characters or items")
 
 
 def _check_join(items: Any, sep: Any) -> None:
@@ -128,18 +135,33 @@ def _check_join(items: Any, sep: Any) -> None:
         raise TemplateLimitError(f"join() would build over {MAX_TEXT} characters")
 
 
+def _check_format(fmt: Any, args: tuple[Any, ...]) -> None:
+    """``"%9999999d" % x``, ``"{:>9999999}".format(x)``, ``"%*d" % (9999999, x)``,
+    ``"{:{}}".format(x, 9999999)``."""
+    if not isinstance(fmt, str):
+        return
+    if _WIDE_FORMAT.search(fmt):
+        raise TemplateLimitError("format: field widths over 5 digits are refused")
+    if "*" in fmt or _NESTED_FIELD.search(fmt):
+        for arg in args:
+            if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_TEXT:
+                raise TemplateLimitError(f"format: a width of {arg} is over {MAX_TEXT}")
+
+
+def _is_plain(value: Any) -> bool:
+    """Not the context or environment Jinja passes to some filters."""
+    return not hasattr(value, "environment") and not hasattr(value, "autoescape")
+
+
 def _bounded_filter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         _tick()
-        _check_amplifier(name, args, kwargs)
-        if name == "format" and args:
-            _check_format(args[0], args[1:])
-        plain = [a for a in args if not hasattr(a, "environment") and not hasattr(a, "autoescape")]
-        if name == "replace" and len(plain) >= 3:
-            _check_replace(*plain[:3])
-        if name == "join" and plain:
-            _check_join(plain[0], plain[1] if len(plain) > 1 else kwargs.get("d", ""))
+        plain = [a for a in args if _is_plain(a)]
+        if plain:
+            _precheck(name, plain[0], tuple(plain[1:]), kwargs)
+            if name == "join":
+                _check_join(plain[0], plain[1] if len(plain) > 1 else kwargs.get("d", ""))
         return _sized(fn(*args, **kwargs))
 
     return run
@@ -211,13 +233,11 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", "")
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str | list | tuple):
-            _check_amplifier(name, args, kwargs)
-            if name == "replace" and len(args) >= 2:
-                _check_replace(owner, args[0], args[1])
+            _precheck(name, owner, args, kwargs)
             if name == "join" and args:
                 _check_join(args[0], owner)
-        elif name in _AMPLIFIERS:
-            _check_amplifier(name, args, kwargs)
+        elif name in ("generate_lorem_ipsum", "lipsum"):
+            _precheck(name, None, args, kwargs)
         return _sized(super().call(__context, __obj, *args, **kwargs))
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
