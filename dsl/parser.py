@@ -8,6 +8,7 @@ this module sees lark.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -594,9 +595,11 @@ def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceErr
         if starts[0] > 0:
             bounds.insert(0, (0, starts[0]))
         for lo, hi in bounds:
-            masked = _mask(text, lo, hi)
+            before = text.count("\n", 0, lo)
+            masked = "\n" * before + text[lo:hi]  # the part alone, on its own lines
             try:
-                items += _items(_lark().parse(masked, start="rulefile"), filename, text)
+                part = _items(_lark().parse(masked, start="rulefile"), filename, text)
+                items += _shifted(part, lo - before)
             except UnexpectedInput as exc:
                 errors.append(_missing_end(exc, filename, text, lo, masked)
                               or _syntax_error(exc, filename, text, masked))
@@ -663,10 +666,27 @@ def _missing_end(exc: UnexpectedInput, filename: str, text: str, lo: int,
                        hint=f"write 'end' after the rule's last clause (line {last})")
 
 
-def _mask(text: str, lo: int, hi: int) -> str:
-    """``text`` with everything outside [lo, hi) blanked, keeping every line and column."""
+def _shifted(value: Any, delta: int) -> Any:
+    """``value`` with every :class:`nodes.Pos` in it moved ``delta`` characters on: a part of
+    a file parsed on its own has the right lines and columns but offsets from its start."""
+    if not delta:
+        return value
+    seen: set[int] = set()
 
-    def blank(s: str) -> str:
-        return re.sub(r"[^\n]", " ", s)
+    def walk(obj: Any) -> Any:
+        if isinstance(obj, n.Pos):
+            return dataclasses.replace(obj, start=obj.start + delta, end=obj.end + delta)
+        if isinstance(obj, list):
+            obj[:] = [walk(x) for x in obj]
+        elif isinstance(obj, tuple):
+            return tuple(walk(x) for x in obj)
+        elif isinstance(obj, dict):
+            for k in obj:
+                obj[k] = walk(obj[k])
+        elif dataclasses.is_dataclass(obj) and id(obj) not in seen:
+            seen.add(id(obj))
+            for f in dataclasses.fields(obj):
+                setattr(obj, f.name, walk(getattr(obj, f.name)))
+        return obj
 
-    return blank(text[:lo]) + text[lo:hi] + blank(text[hi:])
+    return walk(value)
