@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]
 
 #: Memory RE2 may use for one compiled pattern (its default is 8 MiB).
 MAX_MEMORY = 8 << 20
