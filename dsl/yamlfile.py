@@ -19,18 +19,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from ..errors import SourceError, SourceErrors, SourceSpan
+from .sourcetext import read_source
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_text(path: Path) -> str:
+    """The file's text: UTF-8, or GBK as Windows editors save it (see :mod:`.sourcetext`);
+    SourceErrors at the first byte that is neither."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceErrors(
-            [SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         SourceSpan(str(path)))]
-        ) from None
+        return read_source(path)[0]
+    except SourceError as exc:
+        raise SourceErrors([exc]) from None
 
 
 def parse(text: str, filename: str) -> Any:

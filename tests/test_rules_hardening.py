@@ -342,3 +342,12 @@ def test_settings_and_texts_of_a_rule_are_positioned_errors(text, where, words):
     (err,) = errors_of(text)
     assert (err.span.line, err.span.column) == where
     assert words in err.message
+
+
+def test_a_gbk_flow_file_is_read(tmp_path):
+    from orderhub.engine.flows import load_flows
+
+    f = tmp_path / "gbk.yaml"
+    f.write_bytes("name: 冷链\ntrigger:\n  event: paid\nstart: a\nnodes:\n  a:\n    type: notify\n"
+                  "    template: \"大单 {{ order.platform_order_no }}\"\n".encode("gbk"))
+    assert [flow.name for flow in load_flows(f)] == ["冷链"]
