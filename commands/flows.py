@@ -37,16 +37,34 @@ def flows_group() -> None:
 
 @flows_group.command("check")
 @click.argument("paths", nargs=-1, type=PATHS)
+@FORMAT_OPTION
 @pass_app
-def check_command(app: App, paths: tuple[Path, ...]) -> None:
+def check_command(app: App, paths: tuple[Path, ...], fmt: str) -> None:
     """Check flow files (default: the workspace's flows/); every mistake, file:line:col.
+
+    The exit code is 1 when there is any error.  --format json prints one object: ok, errors
+    and warnings (each with file, line, column, message, hint), and the flows found.
 
     \b
     Examples:
       orderhub flows check
-      orderhub flows check flows/routing.yaml
+      orderhub flows check flows/routing.yaml --format json
     """
-    flows = _flows(app, paths)
+    from ..errors import SourceErrors
+
+    try:
+        flows = _flows(app, paths)
+    except SourceErrors as exc:
+        if fmt != "json":
+            raise  # rendered by the CLI
+        echo_json({"ok": False, "errors": [e.as_json() for e in exc.errors], "warnings": []})
+        click.get_current_context().exit(exc.exit_code)
+    if fmt == "json":
+        echo_json({"ok": True, "errors": [],
+                   "warnings": [w.as_json("warning") for w in flows.warnings],
+                   "flows": [{"name": f.name, "version": f.version, "file": f.path}
+                             for f in flows], "files": len(flows.files)})
+        return
     for w in flows.warnings:
         note(w.render().replace("error:", "warning:", 1))
     names = ", ".join(f"{f.name} ({f.version})" for f in flows)

@@ -61,25 +61,40 @@ def rules_group() -> None:
 @rules_group.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--at", "at", metavar="TIME", help="Judge windows at this time (default: now).")
+@FORMAT_OPTION
 @pass_app
-def check_command(app: App, path: Path | None, at: str | None) -> None:
+def check_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
     """Check rule files: syntax, types, templates, embedded examples, and lint.
 
     Every error of every file is reported; the exit code is 1 when there is any.
+    --format json prints one object: ok, errors and warnings (each with file, line, column,
+    message, hint), and the rule, file and example counts.
 
     \b
     Examples:
       orderhub rules check
       orderhub rules check rules/risk.rules --at "2025-11-11 00:00"
+      orderhub rules check --format json | jq -r '.errors[].message'
     """
     folder = _rules_path(app, path)
     tz = _tz(app)
-    ruleset = load_rules(folder, timezone=tz)  # raises SourceErrors: rendered by the CLI
+    try:
+        ruleset = load_rules(folder, timezone=tz)
+    except SourceErrors as exc:
+        if fmt != "json":
+            raise  # rendered by the CLI
+        echo_json({"ok": False, "errors": [e.as_json() for e in exc.errors], "warnings": []})
+        click.get_current_context().exit(exc.exit_code)
     warnings = lint(ruleset, _time(at, tz))
-    for w in warnings:
-        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
     examples = sum(len(r.node.examples) for r in ruleset)
     files = len(rule_files(folder))
+    if fmt == "json":
+        echo_json({"ok": True, "errors": [], "warnings": [w.as_json("warning") for w in warnings],
+                   "rules": len(ruleset), "files": files, "examples": examples,
+                   "version": ruleset.version})
+        return
+    for w in warnings:
+        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
     note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
          f"passed, {len(warnings)} warning(s); version {ruleset.version}")
 

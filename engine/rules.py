@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import Checker
+from ..dsl.checker import Checker, suggest
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.parser import parse_rulefile
+from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
@@ -211,10 +212,10 @@ class RuleSet:
             for order in orders:
                 try:
                     args = call.args_fn(order, ctx)
+                    if args and args[0]:
+                        groups[call.builtin.plan(ctx, order, *args)].add(args[0])
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
-                if args and args[0]:
-                    groups[call.builtin.plan(ctx, order, *args)].add(args[0])
         for (since, until), phones in groups.items():
             ctx.prefetch(since, until, phones)
 
@@ -234,26 +235,32 @@ class RuleSet:
 
     def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
         decision = Decision(**_identity(order))
-        errors = ctx._shared.get("rule_errors")
-        if errors:
-            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         for rule_id in fired:
             rule = self._by_id[rule_id]
             decision.fired.append(FiredRule(
                 rule=rule.id, name=rule.name, priority=rule.priority, mode=rule.mode,
                 actions=self.plan_actions(rule, order, ctx),
                 why=self.explain(rule.id, order, ctx) if explain else []))
+        errors = ctx._shared.get("rule_errors")
+        if errors:
+            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         return decision
 
     def plan_actions(self, rule: Rule, order: Any, ctx: EvalContext) -> list[PlannedAction]:
+        """The rule's actions for ``order``.  An action that cannot be planned for this order
+        (its template fails on this order's data) is left out and reported in the decision's
+        errors, so one bad order never stops a batch."""
         i = self.rules.index(rule)
         out = []
         for j, action in enumerate(rule.actions):
             dedup_fn = self._support.get(f"_dedup_{i}_{j}")
             value_fn = self._support.get(f"_value_{i}_{j}")
-            out.append(action.plan(order, ctx, rule,
-                                   dedup_fn(order, ctx) if dedup_fn else None,
-                                   value_fn(order, ctx) if value_fn else None))
+            try:
+                out.append(action.plan(order, ctx, rule,
+                                       dedup_fn(order, ctx) if dedup_fn else None,
+                                       value_fn(order, ctx) if value_fn else None))
+            except Exception as exc:  # noqa: BLE001 - reported with the order, batch goes on
+                _fail(ctx, order, f"{rule.id} (action {j + 1}, {action.kind})", exc)
         return out
 
     def test(self, rule_id: str, order: Any, ctx: EvalContext) -> bool:
@@ -389,9 +396,12 @@ def load_rules(
     errors: list[SourceError] = []
     for f in files:
         try:
-            sources[str(f)] = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(SourceError(f"cannot read rule file: {exc}", SourceSpan(str(f))))
+            sources[str(f)] = read_source(f)[0]
+        except SourceError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(SourceError(f"cannot read rule file: {exc.strerror or exc}",
+                                      SourceSpan(str(f))))
     return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
                          errors=errors)
 
@@ -417,9 +427,15 @@ def build_ruleset(
     for filename, text in sources.items():
         rf, syntax = parse_rulefile(text, filename)
         errors += syntax
-        tz_name = tz_name or rf.timezone
+        if rf.timezone is not None and _zone(rf.timezone) is None:
+            errors.append(_bad_zone(rf))
+        elif tz_name is None:
+            tz_name = rf.timezone
         parsed.append(rf)
-    tz = ZoneInfo(tz_name or DEFAULT_TZ)
+    tz = _zone(tz_name or DEFAULT_TZ)
+    if tz is None:
+        raise SourceErrors([SourceError(f"unknown timezone {tz_name!r}",
+                                        hint="e.g. Asia/Shanghai")])
     seen: dict[str, Rule] = {}
     for rf in parsed:
         for rule in _check_file(rf, root, tz, errors):
@@ -440,6 +456,21 @@ def build_ruleset(
         if errors:
             raise SourceErrors(errors)
     return ruleset
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _bad_zone(rf: n.RuleFile) -> SourceError:
+    pos = rf.timezone_pos or n.NOWHERE
+    return SourceError(f"unknown timezone {rf.timezone!r}",
+                       SourceSpan(rf.filename, pos.line, pos.column), source=rf.source,
+                       hint=suggest(str(rf.timezone).strip(), sorted(available_timezones()))
+                       or "e.g. timezone \"Asia/Shanghai\"")
 
 
 def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
@@ -484,12 +515,22 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
         rule = Rule(id=node.id, name=node.name or node.id, node=node, filename=rf.filename,
                     source=rf.source, priority=node.priority, tags=node.tags,
                     enabled=node.enabled, mode=node.mode, description=node.description, **times)
+        samples = _template_samples(node, tz) if root is order_record() else []
         rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
-                                   source=rf.source, errors=checker.errors)
+                                   source=rf.source, errors=checker.errors, samples=samples)
                         for j, a in enumerate(node.actions)]
         out.append(rule)
     errors += checker.errors
     return out
+
+
+def _template_samples(node: n.RuleNode, tz: tzinfo) -> list[dict[str, Any]]:
+    """What an action template is tried on when checked: an order with every field filled."""
+    from .examples import probe_order
+
+    order = probe_order(tz)
+    return [{"order": order, "rule": {"id": node.id, "name": node.name or node.id},
+             "now": order.created_at}]
 
 
 def _as_datetime(value: Any, tz: tzinfo) -> datetime:
