@@ -201,3 +201,19 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
                          reason=reason, before={"kind": h.kind, "open": True},
                          after={"kind": h.kind, "open": False})
     return released
+
+
+#: What each rule action does to fulfilment (docs/rules.md, ``orderhub rules check``).
+EFFECTS = {"hold": "blocks", "freeze": "blocks", "release": "releases", "flag": "marks",
+           "task": "opens a task", "notify": "sends", "sms": "sends", "set": "sets"}
+
+
+def effects(rule: Any) -> str:
+    """``blocks (hold waybill), opens a task (客服审核)``: what a compiled rule's actions do."""
+    parts = []
+    for spec in getattr(rule, "actions", []):
+        p = spec.node.params
+        detail = p.get("target") or p.get("flag") or p.get("queue") or p.get("channel") or ""
+        parts.append(f"{EFFECTS.get(spec.kind, spec.kind)} ({spec.kind} {detail})".replace(
+            " )", ")"))
+    return ", ".join(parts)
