@@ -105,3 +105,44 @@ def too_late(engine: Engine, config: Any = None) -> Any:
                         data={"code": code})
 
     return hook
+
+
+def ship_rejected(engine: Engine, config: Any = None) -> Any:
+    """An ``on_dead`` hook: a platform refusing the ship write-back (``ShipRejected``) opens a
+    cs task; "refunding, cannot ship" means the parcel left for a refunding order, so the task
+    is a 物流拦截 with carrier and tracking number."""
+
+    def hook(message: Any, error: Any) -> None:
+        reason = getattr(error, "reason", None)
+        if message.kind != "platform_ship" or reason is None or reason == "already_shipped":
+            return
+        now = datetime.now(UTC)
+        p = message.payload or {}
+        parcel = f"{p.get('carrier')} {p.get('tracking_no')}"
+        with engine.begin() as conn:
+            row = _order_row(conn, message.order_id)
+            label = f"{row.platform}:{row.platform_order_no}"
+            title = (f"物流拦截 {label}（{parcel}）：平台退款中，拒绝发货回传"
+                     if reason == "refunding"
+                     else f"发货回传被拒（{reason}）{label}（{parcel}）：{error}")
+            actor = Actor("platform", str(p.get("platform") or row.platform))
+            tasks.open_on(conn, key=f"ship-rejected:{message.idempotency_key}",
+                          order_id=message.order_id, queue="cs", priority=90, actor=actor,
+                          now=now, config=config, title=title,
+                          data={"reason": reason, "carrier": p.get("carrier"),
+                                "tracking_no": p.get("tracking_no"), "error": str(error)})
+            stages.log(conn, message.order_id, "writeback_refused", actor, str(error), now,
+                       data={"reason": reason})
+
+    return hook
+
+
+def on_dead(engine: Engine, config: Any = None) -> Any:
+    """The dispatcher's ``on_dead`` callback for fulfilment: both hooks above."""
+    hooks_ = (too_late(engine, config), ship_rejected(engine, config))
+
+    def hook(message: Any, error: Any) -> None:
+        for h in hooks_:
+            h(message, error)
+
+    return hook

@@ -133,11 +133,11 @@ def drain(svc: Service) -> int:
 
 def deliver(ws: Workspace, on_dead: Callable[..., None] | None = None) -> int:
     """Deliver every due outbox message through the real channels; returns messages tried."""
-    from orderhub.fulfilment.intercept import too_late
+    from orderhub.fulfilment.intercept import on_dead as dead_hook
     from orderhub.service.outbox import Outbox
 
     d = Dispatcher(Outbox(ws.store.engine), ws.config.service)
-    d.on_dead.append(on_dead or too_late(ws.store.engine, ws.config.fulfilment))
+    d.on_dead.append(on_dead or dead_hook(ws.store.engine, ws.config.fulfilment))
     total = 0
     for _ in range(20):
         n = d.step()
