@@ -258,7 +258,8 @@ def main() -> None:
         base, held = sorted(bases)[1], sorted(helds)[1]
         print(f"SQLite, routed, no holds: {base:8.0f} events/s (median of 3)")
         print(f"SQLite, routed, 10% held: {held:8.0f} events/s ({held / base - 1:+.0%}); "
-              f"{n} held orders released by a person at {per_s:.0f}/s; one WMS push per order (checked)")
+              f"{n} held orders released by a person at {per_s:.0f}/s; "
+              "one WMS push per order (checked)")
         if args.holds_only:
             return
         print(f"SQLite, one process:      {sqlite_one_process(tmp, args.events):8.0f} events/s")
