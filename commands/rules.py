@@ -88,13 +88,17 @@ def check_command(app: App, path: Path | None, at: str | None, fmt: str) -> None
     warnings = lint(ruleset, _time(at, tz))
     examples = sum(len(r.node.examples) for r in ruleset)
     files = len(rule_files(folder))
+    from ..fulfilment.holds import effects
+
     if fmt == "json":
         echo_json({"ok": True, "errors": [], "warnings": [w.as_json("warning") for w in warnings],
                    "rules": len(ruleset), "files": files, "examples": examples,
-                   "version": ruleset.version})
+                   "version": ruleset.version, "effects": {r.id: effects(r) for r in ruleset}})
         return
     for w in warnings:
         note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+    for r in ruleset:  # which actions stop the order (blocks) and which only mark it
+        note(f"  {r.id}: {effects(r)}")
     note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
          f"passed, {len(warnings)} warning(s); version {ruleset.version}")
 

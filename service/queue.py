@@ -83,6 +83,8 @@ class Outcome:
     event_type: str
     evaluation: Evaluation | None = None
     error: str | None = None
+    #: the event's data (``status_changed``: from / to), for fulfilment's gate
+    event_data: dict[str, Any] | None = None
 
 
 class EventQueue:
@@ -97,6 +99,9 @@ class EventQueue:
         self.max_attempts = max_attempts
         self.grace = timedelta(seconds=grace_seconds)
         self.dialect = engine.dialect.name
+        #: fulfilment's gate (``orderhub.fulfilment.gate.Gate``): holds, held outputs and
+        #: interception, in the decision's transaction; None: rows are written as they are
+        self.gate: Any = None
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -302,6 +307,8 @@ class EventQueue:
                               "status": "pending", "attempts": 0, "next_attempt_at": now,
                               "created_at": now} for m in (ev.messages if ev else [])]
         insert_ignore(conn, decisions, decision_rows)
+        if self.gate is not None:
+            message_rows, action_rows = self.gate(conn, kept, message_rows, action_rows, now)
         insert_ignore(conn, order_actions, action_rows)
         insert_ignore(conn, outbox, message_rows)
         routes = [r for o in kept if o.evaluation for r in o.evaluation.routes]

@@ -47,6 +47,17 @@ from .stock_sync import StockChannel
 log = logging.getLogger("orderhub.service")
 
 
+def _fulfilment(workspace: Any) -> Any:
+    """``orderhub.fulfilment`` when installed and the workspace configures it, else None."""
+    if getattr(workspace.config, "fulfilment", None) is None:
+        return None
+    try:
+        import orderhub.fulfilment.gate
+    except ImportError:
+        return None
+    return orderhub.fulfilment
+
+
 class ServiceError(OrderhubError):
     """The service cannot start (no valid rules, a worker on SQLite, ...)."""
 
@@ -66,6 +77,9 @@ class Service:
                                 lease_seconds=cfg.lease_seconds, max_attempts=cfg.max_attempts,
                                 grace_seconds=cfg.late_commit_grace_seconds)
         self.outbox = Outbox(self.engine)
+        fulfilment = _fulfilment(workspace)
+        self.queue.gate = fulfilment.gate.Gate(workspace.config.fulfilment) if fulfilment \
+            else None
         self.reloader = Reloader(factory or load_factory(cfg.evaluator, workspace.root),
                                  workspace)
         self.leader = LeaderElection(self.engine)
@@ -106,6 +120,11 @@ class Service:
                 platform_ship=PlatformShip.for_workspace(self.workspace))
             self.dispatcher.channels.setdefault(
                 "platform_stock", StockChannel(self.workspace.config.shops))
+            if self.queue.gate is not None:
+                from ..fulfilment.intercept import on_dead
+
+                self.dispatcher.on_dead.append(on_dead(self.engine,
+                                                       self.workspace.config.fulfilment))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),
@@ -366,7 +385,7 @@ class Service:
         outcomes = []
         for claim in batch.claims:
             event = events[claim.event_id]
-            outcome = Outcome(claim, event.type)
+            outcome = Outcome(claim, event.type, event_data=event.data)
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")
