@@ -14,7 +14,7 @@ from ..finance.period import Period
 from ..finance.reconcile import DIFFERENCE_LABELS, DifferenceKind, reconcile
 from ..finance.report import money, write_reports
 from ..finance.vouchers import FORMATS, build_vouchers, write_vouchers
-from ._output import FORMAT_OPTION, echo_json, note, table
+from ._output import FORMAT_OPTION, echo_json, flag, note, table
 
 
 @click.group("settlements")
@@ -54,7 +54,7 @@ def _import_report(summary: ImportSummary, fmt: str) -> None:
     for r in summary.rejects:
         where = f"{r.file}, row/record {r.record}" if r.record is not None else r.file
         field = f" field {r.field}:" if r.field else ""
-        note(f"[red]rejected[/red] {where}:{field} {r.reason}")
+        flag("rejected", "red", f"{where}:{field} {r.reason}")
     if fmt == "json":
         echo_json(summary.counts())
         return

@@ -20,7 +20,7 @@ from ..dsl.context import HistorySource, MemoryHistory
 from ..engine.rulefile import lint, parse_time, set_enabled
 from ..engine.rules import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
-from ._output import FORMAT_OPTION, echo_json, note, table
+from ._output import FORMAT_OPTION, echo_json, flag, note, table
 
 
 def _rules_path(app: App, path: Path | str | None) -> Path:
@@ -64,10 +64,10 @@ def check_command(app: App, path: Path | None, at: str | None) -> None:
     ruleset = load_rules(folder, timezone=tz)  # raises SourceErrors: rendered by the CLI
     warnings = lint(ruleset, _time(at, tz))
     for w in warnings:
-        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+        flag("warning", "yellow", w.render().replace(": error: ", ": ", 1))
     examples = sum(len(r.node.examples) for r in ruleset)
     files = len(rule_files(folder))
-    note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
+    flag("ok", "green", f"{len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
          f"passed, {len(warnings)} warning(s); version {ruleset.version}")
 
 
@@ -146,7 +146,7 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     ws = app.workspace
     orders, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
     for r in rejects:
-        note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
+        flag("skipped", "red", f"{r.file}, record {r.record}: {r.reason}")
     base = None if _sqlite_missing(ws.db_url) else ws.store
     return orders, MemoryHistory(orders, base=base)
 
