@@ -88,19 +88,32 @@ def read_records(
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
 
+#: Bytes no UTF-8 or GB18030 text holds, but binary data and UTF-16 do (tab, newlines, form
+#: feed and escape excluded).
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])
+
+
 class UnreadableFile(RecordError):
     """A whole file that cannot be read as records: not one of its records can be kept."""
 
 
+class BadRecord(RecordError):
+    """A record read, but holding a value no store can keep; ``raw`` is the record."""
+
+    def __init__(self, reason: str, raw: Any, **where: Any) -> None:
+        super().__init__(reason, **where)
+        self.raw = raw
+
+
 def _binary(data: bytes) -> str | None:
-    """Why ``data`` is not a text file, or None.  NUL bytes do not occur in UTF-8 or GB18030
-    text (a stray one is a record's problem); many of them mean binary data or UTF-16 saved
-    without its byte-order mark."""
+    """Why ``data`` is not a text file, or None.  NUL and other control bytes do not occur in
+    UTF-8 or GB18030 text (a stray one is a record's problem); many of them mean binary data
+    or UTF-16 saved without its byte-order mark."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     sample = data[:65536]
-    nuls = sample.count(0)
-    if nuls > max(8, len(sample) // 100):
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > max(8, len(sample) // 200):
         return ("not a text file: binary data, or UTF-16 without a byte-order mark "
                 "(save it as UTF-8 or GBK)")
     return None
@@ -115,8 +128,9 @@ def _checked(items: Iterator[SourceRecord | RecordError], path: Path
             found = record_problem(item.record)
             if found is not None:
                 where, reason = found
-                yield RecordError(reason, file=str(path), record=item.number, unit=item.unit,
-                                  field=where or None, order_no=_guess_no(item.record))
+                yield BadRecord(reason, item.record, file=str(path), record=item.number,
+                                unit=item.unit, field=where or None,
+                                order_no=_guess_no(item.record))
                 continue
         yield item
 

@@ -21,6 +21,7 @@ from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
 from ..store import OrderStore, Reject
+from .checks import has_undecoded
 from .files import SourceRecord, UnreadableFile, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
@@ -161,7 +162,7 @@ class Normalizer:
     def normalize(self, item: SourceRecord | RecordError, path: Path, *,
                   fingerprint: str | None = None) -> Order | Reject:
         if isinstance(item, RecordError):
-            return _reject(item, None, path, None)
+            return _reject(item, None, path, getattr(item, "raw", None))
         mapping = item.mapping or self._file_mapping
         assert mapping is not None
         try:
@@ -318,8 +319,22 @@ def _reject(err: RecordError, source: str | None, path: Path, record: Any) -> Re
         record=err.record,
         platform_order_no=err.order_no,
         field=err.field,
-        raw=json.dumps(record, ensure_ascii=False, default=str) if record is not None else None,
+        raw=raw_text(record),
     )
+
+
+def raw_text(record: Any) -> str | None:
+    """The record as JSON for the rejects table.  Undecodable bytes and NULs are written as
+    ``\\u`` escapes (the table is text on every database); absurd nesting is not kept."""
+    if record is None:
+        return None
+    try:
+        text = json.dumps(record, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return None
+    if "\x00" in text or has_undecoded(text):
+        text = json.dumps(record, ensure_ascii=True, default=str)
+    return text
 
 
 def _guess_no(record: dict[str, Any]) -> str | None:

@@ -1,0 +1,306 @@
+"""Bad input loses nothing and is named (issue 12): each hostile value is one reject naming
+file, record and field, the good records around it land, identically on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from native_orders import DOUYIN, JD, TAOBAO
+
+from orderhub.cli import main
+from orderhub.connectors.ingest import SourceUnknown, ingest, read_orders
+from orderhub.store import OrderStore
+
+GOOD_NICK = "奔跑的猫咪"
+
+
+def taobao(no: str, **changes: Any) -> dict[str, Any]:
+    record = copy.deepcopy(TAOBAO)
+    record.update(tid_str=no, tid=int(no) if no.isdigit() else no, buyer_nick=GOOD_NICK)
+    record.update(changes)
+    return record
+
+
+def three_with(tmp_path: Path, bad: dict[str, Any], name: str = "t.json") -> Path:
+    """Records 1 and 3 are good Taobao orders; record 2 is ``bad``."""
+    path = tmp_path / name
+    docs = [taobao("1000000000000000001"), bad, taobao("1000000000000000003")]
+    path.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def assert_only_record_2_rejected(store: OrderStore, path: Path, field: str,
+                                  reason: str) -> None:
+    summary = ingest(store, [path])
+    assert summary.counts() == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 1}, \
+        summary.rejects
+    (reject,) = summary.rejects
+    assert (reject.file, reject.record) == (str(path), 2)
+    assert (reject.field or "").startswith(field), reject
+    assert reason in reject.reason, reject.reason
+    for no in ("1000000000000000001", "1000000000000000003"):
+        assert store.get(f"taobao:{no}").buyer_nick == GOOD_NICK
+    assert [r.reason for r in store.rejects()] == [reject.reason]
+    assert json.loads(store.rejects()[0].raw)["tid_str"] == reject_no(path)
+
+
+def reject_no(path: Path) -> Any:
+    return json.loads(path.read_bytes().decode("utf-8", "replace"))[1]["tid_str"]
+
+
+# -- 1. JSON is UTF-8 ---------------------------------------------------------------------
+
+
+def test_an_invalid_byte_rejects_its_record_and_leaves_the_others_intact(
+        store: OrderStore, tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    good = [json.dumps(taobao(n), ensure_ascii=False).encode()
+            for n in ("1000000000000000001", "1000000000000000003")]
+    bad = json.dumps(taobao("1000000000000000002", buyer_nick="@@@")).encode()
+    bad = bad.replace(b"@@@", b"\xff\xfe\xfa")
+    path.write_bytes(b"[" + good[0] + b"," + bad + b"," + good[1] + b"]")
+    assert_only_record_2_rejected(store, path, "buyer_nick", "not text")
+
+
+def test_a_gbk_line_in_json_lines_is_rejected_alone(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    lines = [json.dumps(taobao("1000000000000000001"), ensure_ascii=False).encode(),
+             json.dumps(taobao("1000000000000000002", receiver_name="王小明"),
+                        ensure_ascii=False).encode("utf-8").replace(
+                 "王小明".encode(), "王小明".encode("gbk")),
+             json.dumps(taobao("1000000000000000003"), ensure_ascii=False).encode()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    orders, rejects = read_orders([path])
+    assert [o.buyer_nick for o in orders] == [GOOD_NICK, GOOD_NICK]
+    assert [(r.record, r.field) for r in rejects] == [(2, "receiver_name")]
+
+
+# -- 2. one bad value never aborts the ingest ---------------------------------------------
+
+DEEP: Any = "x"
+for _ in range(500):
+    DEEP = {"a": DEEP}
+
+BAD_VALUES = {
+    "payment 9.2e16": ({"payment": 9.2e16}, "payment", "over the largest accepted"),
+    "null line": ({"orders": {"order": [None]}}, "orders.order.0", "line 1 is null"),
+    "text line": ({"orders": {"order": ["x", 1, None]}}, "orders.order.0", "not an object"),
+    "list line": ({"orders": {"order": [[1]]}}, "orders.order.0", "not an object"),
+    "500 deep": ({"extra": DEEP}, None, "nested more than 64 levels deep"),
+    "year 9999 -05:00": ({"created": "9999-12-31T23:00:00-05:00"}, "created",
+                         "date-time out of range"),
+    "order no over 64": ({"tid_str": "9" * 70, "tid": None}, "tid_str/tid",
+                         "longer than the 64 characters"),
+    "buyer_nick over 128": ({"buyer_nick": "n" * 129}, "buyer_nick/buyer_open_uid",
+                            "longer than the 128 characters"),
+    "receiver over 256": ({"receiver_name": "名" * 257}, "receiver_name",
+                          "longer than the 256 characters"),
+    "NUL": ({"receiver_address": "天河路\x00385号"}, "receiver_address", "NUL character"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_VALUES))
+def test_one_bad_value_is_a_named_reject_on_every_database(store: OrderStore, tmp_path: Path,
+                                                           case: str) -> None:
+    changes, field, reason = BAD_VALUES[case]
+    bad = taobao("1000000000000000002", **changes)
+    assert_only_record_2_rejected(store, three_with(tmp_path, bad), field or "extra.a.a.a",
+                                  reason)
+
+
+def douyin(**changes: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(DOUYIN), "order_id": "6912345678900000002", **changes}
+
+
+@pytest.mark.parametrize(("changes", "field", "reason"), [
+    ({"create_time": 1e20}, "create_time", "unix time out of range"),
+    ({"pay_amount": 8490.99}, "pay_amount", "not a whole number of fen"),
+    ({"pay_amount": True}, "pay_amount", "not an amount in fen"),
+])
+def test_douyin_values_that_cannot_be_read_are_rejects(store: OrderStore, tmp_path: Path,
+                                                       changes: dict[str, Any], field: str,
+                                                       reason: str) -> None:
+    path = tmp_path / "dy.json"
+    path.write_text(json.dumps([DOUYIN, douyin(**changes)]), encoding="utf-8")
+    summary = ingest(store, [path])
+    assert summary.new == 1 and [(r.record, r.field) for r in summary.rejects] == [(2, field)]
+    assert reason in summary.rejects[0].reason
+
+
+def test_a_csv_cell_over_the_csv_limit_rejects_its_row(store: OrderStore, tmp_path: Path
+                                                       ) -> None:
+    from test_ingest import EXPORT_HEADER, export_row
+
+    rows = [",".join(EXPORT_HEADER),
+            export_row("4123456789012345678", "交易成功", "13912345678", "99.00"),
+            export_row("4123456789012345679", "交易成功", "13912345679", "99.00").replace(
+                "小明爱购物", "长" * 140_000),
+            export_row("4123456789012345681", "交易成功", "13912345670", "99.00")]
+    path = tmp_path / "ExportOrderList.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    summary = ingest(store, [path])
+    assert summary.new == 2 and [r.record for r in summary.rejects] == [3]
+    assert "field larger than field limit" in summary.rejects[0].reason
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "binary"])
+def test_binary_or_bomless_utf16_csv_is_an_unreadable_file(store: OrderStore, tmp_path: Path,
+                                                           encoding: str) -> None:
+    from test_ingest import EXPORT_HEADER
+
+    path = tmp_path / "orders.csv"
+    if encoding == "binary":
+        path.write_bytes(bytes(range(256)) * 40)
+    else:
+        path.write_bytes((",".join(EXPORT_HEADER) + "\r\n").encode(encoding))
+    summary = ingest(store, [path])
+    assert summary.exit_code == 1 and str(path) in summary.unreadable
+    assert "not a text file" in summary.unreadable[str(path)]
+
+
+# -- 3. no silent coercions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("changes", "field", "reason"), [
+    ({"tid_str": {"x": 1}, "tid": None}, "tid_str/tid", "got an object"),
+    ({"orders": "abc"}, "orders", "expected an object of lines, got text"),
+    ({"payment": "12.345"}, "payment", "more than two decimals"),
+    ({"payment": "-5.00"}, "payment", "negative value -5.00"),
+    ({"orders": {"order": [{**TAOBAO["orders"]["order"][0], "price": "-59.00"}]}},
+     "orders.order.0.price", "negative value"),
+    ({"orders": {"order": [{**TAOBAO["orders"]["order"][0], "num": 3.7}]}},
+     "num", "not a whole number"),
+])
+def test_values_are_refused_rather_than_guessed(store: OrderStore, tmp_path: Path,
+                                               changes: dict[str, Any], field: str,
+                                               reason: str) -> None:
+    bad = taobao("1000000000000000002", **changes)
+    assert_only_record_2_rejected(store, three_with(tmp_path, bad), field, reason)
+
+
+def wide(digits: str) -> str:
+    """Full-width digits (１２３), as some Chinese input methods type them."""
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in digits)
+
+
+def test_an_invisible_character_does_not_make_a_second_order(store: OrderStore,
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps([taobao("1000000000000000001"),
+                                taobao("1000000000000000001\u200b"),
+                                taobao("\ufeff" + wide("1000000000000000001") + "\u00a0")]),
+                    encoding="utf-8")
+    summary = ingest(store, [path])
+    assert summary.counts() == {"new": 1, "updated": 0, "unchanged": 2, "rejected": 0}
+    assert [o.platform_order_no for o in store.list()] == ["1000000000000000001"]
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_named(store: OrderStore, tmp_path: Path
+                                                        ) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["订单号", "订单状态", "商品总价(元)", "邮费(元)", "用户实付金额(元)",
+                  "订单成交时间", "商品", "收货人"])
+    sheet.append(["251126-000000000000001", "待发货", 59, 0, 59, "2025-11-26 10:00:00",
+                  "鲜牛奶1L", "赵六"])
+    sheet.append(["251126-000000000000002", "待发货", 59, 0, "=C3+D3", "2025-11-26 11:00:00",
+                  "鲜牛奶1L", "钱七"])
+    path = tmp_path / "pdd-orders.xlsx"
+    book.save(path)  # openpyxl saves formulas without computed values
+    summary = ingest(store, [path])
+    assert summary.new == 1
+    assert [(r.record, r.field) for r in summary.rejects] == [(3, "用户实付金额(元)")]
+    assert "formula" in summary.rejects[0].reason
+
+
+# -- 6. a 10 MB value is cut, its position kept -------------------------------------------
+
+
+def test_a_huge_rejected_value_is_cut_in_stderr_and_the_rejects_table(tmp_path: Path) -> None:
+    huge = "9" * 10_000_000
+    path = three_with(tmp_path, taobao("1000000000000000002", payment=huge + "x"))
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(main, ["-w", str(ws), "ingest", str(path)])
+    assert result.exit_code == 10, result.output
+    assert len(result.stderr) < 5_000 and "record 2" in result.stderr
+    listed = CliRunner().invoke(main, ["-w", str(ws), "rejects", "--format", "json"])
+    (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["record"] == 2 and row["field"] == "payment"
+    assert len(row["reason"]) <= 1000 and len(row["raw"]) <= 65536
+    assert "10,000,001 characters" in row["reason"] and "cut" in row["raw"]
+
+
+# -- 16. exit codes ----------------------------------------------------------------------
+
+
+def test_exit_codes_of_files_that_are_not_orders(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = ["-w", str(tmp_path / "ws")]
+    png = tmp_path / "photo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    result = runner.invoke(main, [*ws, "ingest", str(png)])
+    assert result.exit_code == 1 and "unsupported file type .png" in result.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = runner.invoke(main, [*ws, "ingest", str(empty), "--format", "json"])
+    assert result.exit_code == 1 and "the file is empty" in result.stderr
+    assert json.loads(result.stdout)["rejected"] == 1
+    result = runner.invoke(main, [*ws, "ingest", str(tmp_path / "nope.json")])
+    assert result.exit_code == 4 and "no such file or folder" in result.stderr
+
+
+def test_one_unrecognized_file_in_a_folder_does_not_stop_the_others(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps([TAOBAO]), encoding="utf-8")
+    (folder / "b.json").write_text(json.dumps([{"foo": 1}]), encoding="utf-8")
+    (folder / "c.json").write_text(json.dumps([JD]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "ingest", str(folder),
+                                       "--format", "json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert result.stderr.count("b.json") == 1 and "--source" in result.stderr
+
+
+def test_a_forced_source_that_does_not_fit_is_refused(tmp_path: Path) -> None:
+    plain = tmp_path / "t.json"
+    plain.write_text(json.dumps([TAOBAO]), encoding="utf-8")
+    envelope = tmp_path / "e.json"
+    envelope.write_text(json.dumps({"trades_sold_increment_get_response": {
+        "trades": {"trade": [TAOBAO]}}}), encoding="utf-8")
+    for path, said in ((plain, "look like taobao, not jd"), (envelope, "taobao API response")):
+        with pytest.raises(SourceUnknown, match=said):
+            read_orders([path], source="jd")
+    orders, _ = read_orders([plain], source="taobao")
+    assert len(orders) == 1
+
+
+# -- 4. data is never markup -------------------------------------------------------------
+
+
+def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = ["-w", str(tmp_path / "ws")]
+    path = three_with(tmp_path, taobao("1000000000000000002", payment="[/red]"))
+    tricky = taobao("1000000000000000004", receiver_name="[bold red]x[/]",
+                    buyer_nick="[/]")
+    (tmp_path / "x.json").write_text(json.dumps([tricky]), encoding="utf-8")
+    result = runner.invoke(main, [*ws, "ingest", str(path), str(tmp_path / "x.json"),
+                                  "--format", "json"])
+    assert result.exit_code == 10, result.output
+    assert json.loads(result.stdout)["new"] == 3
+    assert "not an amount: '[/red]'" in result.stderr
+    listed = runner.invoke(main, [*ws, "orders", "list"], color=True)
+    assert listed.exit_code == 0, listed.output
+    assert "[bold red]x[/]" in listed.stdout and "\x1b[1;31m" not in listed.stdout
+    shown = runner.invoke(main, [*ws, "orders", "show", "taobao:1000000000000000004"])
+    assert shown.exit_code == 0 and "[bold red]x[/]" in shown.stdout
+    rejects = runner.invoke(main, [*ws, "rejects"])
+    assert rejects.exit_code == 0 and "[/red]" in rejects.stdout
