@@ -304,3 +304,16 @@ def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and "[bold red]x[/]" in shown.stdout
     rejects = runner.invoke(main, [*ws, "rejects"])
     assert rejects.exit_code == 0 and "[/red]" in rejects.stdout
+
+
+def test_stock_quantities_are_whole_and_not_negative(tmp_path: Path) -> None:
+    from orderhub.engine.flows.stock import read_stock_csv
+
+    path = tmp_path / "stock.csv"
+    path.write_text("warehouse,sku,on_hand,reserved\nGZ,A,3.7,0\nGZ,B,-5,0\nGZ,C,4,-1\n"
+                    "GZ,D,1e20,0\nGZ,E,12.0,\n", encoding="utf-8")
+    rows, bad = read_stock_csv(path)
+    assert rows == [("GZ", "E", 12, 0)]
+    assert [(b.record, b.field) for b in bad] == [(2, "on_hand"), (3, "on_hand"),
+                                                  (4, "reserved"), (5, "on_hand")]
+    assert "3.7" in bad[0].reason

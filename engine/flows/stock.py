@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -122,15 +123,44 @@ def read_stock_csv(path: Path, known: Sequence[str] | None = None
             bad.append(RecordError(f"unknown warehouse {wh!r} (config has {', '.join(known)})",
                                    file=str(path), record=line, unit="line", field="warehouse"))
             continue
-        try:
-            on_hand = int(float((row.get(cols["on_hand"]) or "0").strip() or 0))
-            reserved = int(float((row.get(cols.get("reserved", ""), "") or "0").strip() or 0))
-        except ValueError:
-            bad.append(RecordError("on_hand and reserved must be whole numbers", file=str(path),
-                                   record=line, unit="line", field="on_hand"))
+        if len(wh) > 32 or len(sku) > 64 or "\x00" in wh + sku:
+            bad.append(RecordError("warehouse (32 characters at most) or sku (64) too long, or "
+                                   "holding a NUL", file=str(path), record=line, unit="line",
+                                   field="warehouse" if len(wh) > 32 else "sku"))
             continue
-        rows.append((wh, sku, on_hand, reserved))
+        amounts, errors = [], []
+        for key in ("on_hand", "reserved"):
+            try:
+                amounts.append(_quantity(row.get(cols.get(key, ""))))
+            except ValueError as exc:
+                errors.append(RecordError(str(exc), file=str(path), record=line,
+                                          unit="line", field=cols.get(key, key)))
+        if errors:
+            bad.append(errors[0])
+            continue
+        rows.append((wh, sku, amounts[0], amounts[1]))
     return rows, bad
+
+
+#: The largest quantity the stock table's integer columns hold.
+_MAX_QUANTITY = 2**31 - 1
+
+
+def _quantity(cell: str | None) -> int:
+    """A whole, non-negative quantity: ``3.7`` and ``-5`` are refused, never cut to 3 or kept
+    as debt; ``3.0`` (spreadsheets write whole numbers so) is 3; blank is 0."""
+    text = (cell or "").strip()
+    if not text:
+        return 0
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number != number.to_integral_value() \
+            or not 0 <= number <= _MAX_QUANTITY:
+        raise ValueError(f"on_hand and reserved must be whole numbers from 0 to "
+                         f"{_MAX_QUANTITY:,}, not {text[:40]!r}")
+    return int(number)
 
 
 class RoutingStore:
