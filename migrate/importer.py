@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ..connectors.mapping import Mapping
 from ..model import Order, OrderStatus
+from ..sheets import safe_row
 from ..store import OrderStore, Reject, content_hash
 from ..store.schema import orders
 from . import batches
@@ -237,12 +238,12 @@ def write_rejects(path: Path, header: tuple[str, ...], rejects: list[RowReject])
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         width = len(header)
-        writer.writerow([*header, "reason"])
+        writer.writerow(safe_row([*header, "reason"]))
         for r in rejects:
             cells = ["" if v is None else str(v) for v in r.cells]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
-            writer.writerow([*cells, r.describe()])
+            writer.writerow(safe_row([*cells, r.describe()]))
 
 
 def _store_reject(r: RowReject, report: Report) -> Reject:

