@@ -98,7 +98,7 @@ def check_command(app: App, file: Path, mapping_path: Path, status_map: Path | N
     from ..migrate import check, load_migration_mapping
     from ..migrate import sample as run_sample
 
-    mapping = load_migration_mapping(mapping_path, status_map)
+    mapping = load_migration_mapping(mapping_path, status_map, _roots(app))
     report = check(file, mapping, _existing_store(app))
     sampled = run_sample(file, mapping, sample, app.workspace) if sample else None
     if fmt == "json":
@@ -133,7 +133,7 @@ def run_command(app: App, file: Path, mapping_path: Path, status_map: Path | Non
     """
     from ..migrate import load_migration_mapping, run
 
-    mapping = load_migration_mapping(mapping_path, status_map)
+    mapping = load_migration_mapping(mapping_path, status_map, _roots(app))
     store = app.store
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                   MofNCompleteColumn(),
@@ -218,6 +218,11 @@ def _print_report(report: Any, title: str) -> None:
     if report.kept:
         table("already in the store from another source (left as they are)",
               ["row", "order", "source"], report.kept[:50])
+
+
+def _roots(app: App) -> list[Path]:
+    """Where files a mapping names may lie besides its own folder: the workspace."""
+    return [Path(app.workspace_dir or ".")]
 
 
 def _unknown_note(unknown: dict[str, int]) -> None:

@@ -10,7 +10,7 @@ compiled to closures, so applying it costs little more than hand-written code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
 from functools import cache
@@ -516,8 +516,12 @@ def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
 # -- finding mappings ------------------------------------------------------------------------
 
 
-def load_mapping(path: Path) -> Mapping:
-    """Load and check one mapping file; raises SourceErrors with positions."""
+def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
+    """Load and check one mapping file; raises SourceErrors with positions.
+
+    Files it names (``status.table``) must lie inside the mapping's own folder or one of
+    ``roots`` (the workspace): a mapping cannot read ``../../../../etc/shadow``.
+    """
     text = yamlfile.read_text(path)
     data = yamlfile.parse(text, str(path))
     spec = yamlfile.validate(MappingSpec, data, str(path), text)
@@ -535,9 +539,25 @@ def load_mapping(path: Path) -> Mapping:
     if spec.status.table:
         from .tables import read_status_table
 
-        table = read_status_table(path.parent / spec.status.table)
+        table_path = inside(path.parent / spec.status.table, [path.parent, *roots])
+        if table_path is None:
+            raise SourceErrors([SourceError(
+                f"status table {spec.status.table!r} is outside the mapping's folder and the "
+                "workspace; keep it beside the mapping",
+                yamlfile.span_at(data, ["status", "table"], str(path)), source=text)])
+        table = read_status_table(table_path)
         spec.status.map = {**spec.status.map, **table}
     return Mapping(spec, str(path))
+
+
+def inside(target: Path, roots: Sequence[Path]) -> Path | None:
+    """``target`` resolved (symbolic links and ``..`` followed), when it lies inside one of
+    ``roots``; else None."""
+    resolved = target.resolve()
+    for folder in roots:
+        if resolved.is_relative_to(Path(folder).resolve()):
+            return resolved
+    return None
 
 
 def _bad_target(
@@ -575,5 +595,6 @@ def mappings(extra_dirs: list[Path] | None = None) -> dict[str, Mapping]:
     """Built-in mappings plus any in ``extra_dirs`` (a workspace's ``mappings/``), which win."""
     out = dict(builtin_mappings())
     for folder in extra_dirs or []:
-        out.update(load_dir(folder, load_mapping))
+        root = folder.parent  # the workspace holding this mappings/ folder
+        out.update(load_dir(folder, lambda path, root=root: load_mapping(path, [root])))
     return out

@@ -373,3 +373,49 @@ def test_migrate_rejects_file_is_neutralized(tmp_path: Path) -> None:
     with path.open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][:2] == ["1", "'" + EVIL]
+
+
+# -- 9. a mapping reads nothing outside the workspace ------------------------------------
+
+EVIL_MAPPING = """\
+name: evil
+platform: taobao
+detect: {keys: [evil_no]}
+order:
+  platform_order_no: {from: evil_no, as: order_no, required: true}
+  created_at: {from: created, as: datetime, required: true}
+status: {from: status, table: TABLE}
+"""
+
+
+@pytest.mark.parametrize("how", ["ingest", "migrate"])
+def test_a_mapping_cannot_read_a_file_outside_the_workspace(tmp_path: Path, how: str) -> None:
+    secret = tmp_path / "secret" / "shadow.csv"
+    secret.parent.mkdir()
+    secret.write_text("root-hash-XYZ,$6$secret\n", encoding="utf-8")
+    ws = tmp_path / "ws"
+    (ws / "mappings").mkdir(parents=True)
+    mapping = ws / "mappings" / "evil.yaml"
+    mapping.write_text(EVIL_MAPPING.replace("TABLE", "../../secret/shadow.csv"),
+                       encoding="utf-8")
+    orders = tmp_path / "orders.json"
+    orders.write_text(json.dumps([TAOBAO]), encoding="utf-8")
+    args = ["ingest", str(orders)] if how == "ingest" else \
+        ["migrate", "run", str(orders), "--mapping", str(mapping)]
+    result = CliRunner().invoke(main, ["-w", str(ws), *args])
+    assert result.exit_code == 1, result.output
+    assert "outside the mapping's folder and the workspace" in result.stderr
+    assert "evil.yaml:7" in result.stderr
+    assert "root-hash-XYZ" not in result.output
+
+
+def test_a_status_table_beside_the_mapping_or_in_the_workspace_is_read(tmp_path: Path) -> None:
+    from orderhub.connectors.mapping import mappings
+
+    ws = tmp_path / "ws"
+    (ws / "mappings").mkdir(parents=True)
+    (ws / "tables").mkdir()
+    (ws / "tables" / "status.csv").write_text("旧状态,新状态\n已付款,paid\n", encoding="utf-8")
+    (ws / "mappings" / "evil.yaml").write_text(
+        EVIL_MAPPING.replace("TABLE", "../tables/status.csv"), encoding="utf-8")
+    assert mappings([ws / "mappings"])["evil"].spec.status.map == {"已付款": "paid"}
