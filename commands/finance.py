@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import App, pass_app
 from ..connectors.transforms import zone
+from ..errors import NotFound
 from ..finance.importer import SETTLEMENT_SUFFIXES, ImportSummary, import_settlements
 from ..finance.nightly import workspace_mappings
 from ..finance.period import Period
@@ -24,7 +25,7 @@ def settlements_group() -> None:
 
 @settlements_group.command("import")
 @click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+                type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--source", metavar="NAME",
               help="Settlement format (alipay, douyin-settle, douyin-settle-export, pdd-bill, "
                    "jd-settle). Default: told from the file.")
@@ -37,8 +38,12 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
 
     Alipay 账务明细 CSV (GBK, with its # lines), PDD daily bills, JD settlement exports,
     Douyin settlement bills (API responses as saved, or the export). Exit code 10 when some
-    records were rejected (they are listed, the rest is imported).
+    records were rejected (they are listed, the rest is imported), 1 when a file cannot be
+    read, 2 when a file's format cannot be told, 4 when a path does not exist.
     """
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NotFound(f"no such file or folder: {', '.join(missing)}")
     files = []
     for path in paths:
         files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower()
@@ -46,8 +51,8 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     summary = import_settlements(app.store, files, source=source, shop=shop,
                                  mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
-    if summary.rejected:
-        raise SystemExit(EXIT_REJECTED)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 def _import_report(summary: ImportSummary, fmt: str) -> None:

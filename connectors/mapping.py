@@ -232,7 +232,7 @@ class Mapping:
             return Order.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise RecordError(_reason(err), field=self._source_of(err["loc"]),
+            raise RecordError(reason_of(err), field=self._source_of(err["loc"]),
                               order_no=_text_or_none(data.get("platform_order_no"))) from None
 
     def _source_of(self, loc: tuple[Any, ...]) -> str:
@@ -321,7 +321,7 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _reason(err: Any) -> str:
+def reason_of(err: Any) -> str:
     """A pydantic error as a person reads it, quoting (a cut of) the value."""
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "string_too_long":

@@ -117,12 +117,17 @@ def run(
     compared afresh, so whatever changed there since the check is taken into account.
     """
     path = Path(path)
-    report = _process(path, mapping, store, write=True, progress=progress, checked=checked)
-    if report.rejects:
-        target = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
-        write_rejects(target, report.header, report.rejects)
-        report.rejects_file = str(target)
-        store.add_rejects([_store_reject(r, report) for r in report.rejects])
+    try:
+        report = _process(path, mapping, store, write=True, progress=progress, checked=checked)
+        if report.rejects:
+            target = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
+            write_rejects(target, report.header, report.rejects)
+            report.rejects_file = str(target)
+            store.add_rejects([_store_reject(r, report) for r in report.rejects])
+    except BaseException:
+        # Never leave the batch "running": it is "failed", and can be rolled back.
+        batches.fail(store, batch_id(path, mapping) if path.is_file() else None)
+        raise
     batches.finish(store, report.batch, report.counts())
     return report
 

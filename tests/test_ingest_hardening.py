@@ -392,7 +392,7 @@ status: {from: status, table: TABLE}
 def test_a_mapping_cannot_read_a_file_outside_the_workspace(tmp_path: Path, how: str) -> None:
     secret = tmp_path / "secret" / "shadow.csv"
     secret.parent.mkdir()
-    secret.write_text("root-hash-XYZ,$6$secret\n", encoding="utf-8")
+    secret.write_text("root-hash-XYZ,$6$secret\ndaemon-XYZ,*\n", encoding="utf-8")
     ws = tmp_path / "ws"
     (ws / "mappings").mkdir(parents=True)
     mapping = ws / "mappings" / "evil.yaml"
@@ -419,3 +419,75 @@ def test_a_status_table_beside_the_mapping_or_in_the_workspace_is_read(tmp_path:
     (ws / "mappings" / "evil.yaml").write_text(
         EVIL_MAPPING.replace("TABLE", "../tables/status.csv"), encoding="utf-8")
     assert mappings([ws / "mappings"])["evil"].spec.status.map == {"已付款": "paid"}
+
+
+# -- 2. (also) migrate run and settlements import ----------------------------------------
+
+LEGACY = Path(__file__).resolve().parent.parent / "examples" / "legacy"
+
+
+def test_migrate_overflow_is_a_rejected_row_and_the_batch_finishes(store: OrderStore,
+                                                                   tmp_path: Path) -> None:
+    import csv
+    import io
+    import shutil
+
+    from orderhub.migrate import load_migration_mapping, run
+    from orderhub.migrate.batches import list_batches
+
+    for name in ("status-map.xlsx", "mapping.yaml"):
+        shutil.copy(LEGACY / name, tmp_path / name)
+    rows = list(csv.reader(io.StringIO((LEGACY / "legacy-orders.csv").read_bytes()
+                                       .decode("gbk"))))
+    column = rows[0].index("实付金额")
+    rows[1][column] = "92000000000000000"
+    rows[2][2] = "名" * 100  # 店铺: the shop id column holds 64 characters
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "legacy-orders.csv"
+    path.write_bytes(out.getvalue().encode("gbk"))
+    report = run(store, path, load_migration_mapping(tmp_path / "mapping.yaml"))
+    assert [(r.row, r.column) for r in report.rejects[:2]] == [(2, "实付金额"), (3, "店铺")]
+    assert report.counts()["new"] == 283
+    assert [b.state for b in list_batches(store)] == ["done"]
+
+
+def test_a_migrate_run_that_fails_does_not_stay_running(store: OrderStore, tmp_path: Path
+                                                        ) -> None:
+    from orderhub.errors import RecordError
+    from orderhub.migrate import load_migration_mapping, run
+    from orderhub.migrate.batches import list_batches
+
+    path = tmp_path / "broken.csv"
+    path.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(RecordError, match="not a text file"):
+        run(store, path, load_migration_mapping(LEGACY / "mapping.yaml"))
+    assert [b.state for b in list_batches(store)] == ["failed"]
+
+
+def test_settlements_import_exit_codes_and_one_mention_of_the_path(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = ["-w", str(tmp_path / "ws")]
+    mystery = tmp_path / "mystery.csv"
+    mystery.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = runner.invoke(main, [*ws, "settlements", "import", str(mystery)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count(str(mystery)) == 1 and "--source" in result.stderr
+    result = runner.invoke(main, [*ws, "settlements", "import", str(tmp_path / "none.csv")])
+    assert result.exit_code == 4 and "no such file or folder" in result.stderr
+
+
+def test_a_settlement_amount_out_of_range_is_a_named_reject(store: OrderStore,
+                                                           tmp_path: Path) -> None:
+    from test_finance_reports import DATA
+
+    from orderhub.finance import import_settlements
+
+    lines = (DATA / "jd-settle-2025-11.csv").read_bytes().decode("gbk").splitlines()
+    lines[1] = lines[1].replace("299.00", "92000000000000000")
+    path = tmp_path / "jd-settle.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    summary = import_settlements(store, [path])
+    assert [r.record for r in summary.rejects] == [2]
+    assert "over the largest accepted" in summary.rejects[0].reason
+    assert summary.new == len(lines) - 2
