@@ -73,12 +73,14 @@ def shown(value: Any) -> str:
 
 
 def cut(text: str | None, limit: int) -> str | None:
-    """``text`` cut to ``limit`` characters, saying how long it was; NULs made visible
-    (PostgreSQL text cannot hold them)."""
+    """``text`` cut to ``limit`` characters, saying how long it was; NULs and undecodable
+    bytes written as ``\\u`` escapes (no database's text can hold them)."""
     if text is None:
         return None
     if "\x00" in text:
         text = text.replace("\x00", "\\u0000")
+    if not text.isascii() and has_undecoded(text):
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     if len(text) <= limit:
         return text
     marker = f"... [cut: {len(text):,} characters]"

@@ -183,14 +183,16 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", 
 
 
 def _parse_json(text: str) -> Any:
-    """orjson for speed; the standard parser for text holding undecodable bytes (orjson
-    refuses lone surrogates; they are rejected per record afterwards)."""
+    """orjson for speed; the standard parser where orjson refuses lone surrogates (bytes
+    that were not UTF-8, or ``\\ud800`` escapes): the records holding them are rejected
+    afterwards, not the whole file."""
     try:
         return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        if not has_undecoded(text):
-            raise
-    return json.loads(text)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise exc from None
 
 
 def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping | None]:
