@@ -20,6 +20,7 @@ import time
 import traceback
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +49,13 @@ def drop(schema: str) -> None:
 
     with psycopg.connect(PG.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _one(attempt: Callable[..., None], platform: str) -> Callable[..., None]:
+    def one(drawn: tuple[int, list]) -> None:  # type: ignore[type-arg]
+        attempt(platform, drawn)
+
+    return one
 
 
 def main() -> None:
@@ -84,11 +92,10 @@ def main() -> None:
     started = time.perf_counter()
     try:
         for platform in PLATFORMS:
-            seed(args.seed)(run(given(mutations(platform)))(
-                lambda drawn, platform=platform: attempt(platform, drawn)))()
+            seed(args.seed)(run(given(mutations(platform))(_one(attempt, platform))))()
         junk = st.lists(st.integers(0x80, 0xFF), min_size=1, max_size=6).map(bytes)
-        seed(args.seed)(run(given(st.sampled_from(PLATFORMS), junk))(
-            lambda platform, data: attempt(platform, (0, []), data)))()
+        seed(args.seed)(run(given(st.sampled_from(PLATFORMS), junk)(
+            lambda platform, data: attempt(platform, (0, []), data))))()
     finally:
         for store in stores:
             store.engine.dispose()

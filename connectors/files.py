@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,8 @@ def decode_table(data: bytes) -> str:
     return data.decode("gb18030", errors="surrogateescape")
 
 
+#: A JSON number of 20 digits or more: beyond 64 bits, where orjson reads floats.
+_BIG_INT = re.compile(r"[:\[,]\s*-?\d{20}")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -186,6 +189,8 @@ def _parse_json(text: str) -> Any:
     """orjson for speed; the standard parser where orjson refuses lone surrogates (bytes
     that were not UTF-8, or ``\\ud800`` escapes): the records holding them are rejected
     afterwards, not the whole file."""
+    if _BIG_INT.search(text):  # orjson would read it as a float and lose digits
+        return json.loads(text)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:

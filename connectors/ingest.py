@@ -187,7 +187,10 @@ class Normalizer:
         mapping = mapping or item.mapping or self._file_mapping
         salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
                f"{self.shop_id or ''}|{self.batch or ''}|"
-        body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
+        try:
+            body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
+        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+            body = json.dumps(item.record, sort_keys=True, default=str).encode()
         return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
 
     def known(

@@ -491,3 +491,11 @@ def test_a_settlement_amount_out_of_range_is_a_named_reject(store: OrderStore,
     assert [r.record for r in summary.rejects] == [2]
     assert "over the largest accepted" in summary.rejects[0].reason
     assert summary.new == len(lines) - 2
+
+
+def test_integers_beyond_64_bits_keep_their_digits(store: OrderStore, tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text('[' + json.dumps(taobao("1000000000000000001"))[:-1]
+                    + ', "extra": 461278523493827920003073}]', encoding="utf-8")
+    assert ingest(store, [path]).new == 1
+    assert store.get("taobao:1000000000000000001").raw["extra"] == 461278523493827920003073
