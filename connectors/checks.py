@@ -12,14 +12,34 @@ import re
 from decimal import Decimal
 from typing import Any
 
-#: Deeper than this, a record is not an order.
-MAX_DEPTH = 64
+import orjson
+
+#: Deeper than this, a record is not an order (and the JSON writers give up: orjson at 255).
+MAX_DEPTH = 254
 #: How much of a bad value a reject reason quotes (the position says where the rest is).
 SHOWN = 80
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _NUL = "contains a NUL character (\\u0000)"
 _UNDECODED = "holds bytes that are not text in the file's encoding (JSON files are UTF-8)"
+
+
+def needs_scan(text: str) -> bool:
+    """Whether a file's text may hold a NUL or undecodable text at all: when not, a record
+    needs only the cheap depth test of :func:`too_deep` (most files, at C speed)."""
+    return "\x00" in text or "\\u0000" in text or has_undecoded(text) \
+        or _SURROGATE_ESCAPE.search(text) is not None
+
+
+def too_deep(record: Any) -> bool | None:
+    """True when ``record`` nests deeper than orjson writes, False when not; None when
+    orjson cannot tell (an integer beyond 64 bits): walk it with :func:`record_problem`."""
+    try:
+        orjson.dumps(record, default=str)
+    except TypeError as exc:
+        return True if "Recursion" in str(exc) else None
+    return False
 
 
 def has_undecoded(text: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ..errors import RecordError
-from .checks import has_undecoded, record_problem
+from .checks import has_undecoded, needs_scan, record_problem, too_deep
 from .mapping import Mapping, dig, split_path
 
 CSV_ENCODINGS = ("utf-8", "gb18030")
@@ -79,11 +79,14 @@ def read_records(
         yield UnreadableFile(problem, file=str(path))
         return
     if suffix in (".jsonl", ".ndjson"):
-        yield from _checked(_read_jsonl(path, data, mappings), path)
+        text = decode_json(data)
+        yield from _checked(_read_jsonl(path, text, mappings), path, needs_scan(text), True)
     elif suffix == ".json":
-        yield from _checked(_read_json(path, data, mappings), path)
+        text = decode_json(data)
+        yield from _checked(_read_json(path, text, mappings), path, needs_scan(text), True)
     else:
-        yield from _checked(_read_csv(path, data), path)
+        text = decode_table(data)
+        yield from _checked(_read_csv(path, text), path, needs_scan(text), False)
 
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -120,12 +123,15 @@ def _binary(data: bytes) -> str | None:
     return None
 
 
-def _checked(items: Iterator[SourceRecord | RecordError], path: Path
-             ) -> Iterator[SourceRecord | RecordError]:
+def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool,
+             nested: bool) -> Iterator[SourceRecord | RecordError]:
     """Records whose values the store cannot keep as they are become rejects naming the field:
-    bytes that are not text in the file's encoding, NUL characters, absurd nesting."""
+    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  Each
+    record is walked only when the file's text may hold such a value (``scan``) or it may
+    nest too deeply (``nested``, JSON: a C-speed test first)."""
     for item in items:
-        if isinstance(item, SourceRecord):
+        if isinstance(item, SourceRecord) and (scan or (nested and too_deep(item.record)
+                                                        is not False)):
             found = record_problem(item.record)
             if found is not None:
                 where, reason = found
@@ -214,9 +220,8 @@ def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping |
     return [doc], None
 
 
-def _read_json(path: Path, data: bytes, mappings: dict[str, Mapping]
+def _read_json(path: Path, text: str, mappings: dict[str, Mapping]
                ) -> Iterator[SourceRecord | RecordError]:
-    text = decode_json(data)
     try:
         doc = _parse_json(text)
     except (orjson.JSONDecodeError, json.JSONDecodeError) as exc:
@@ -231,9 +236,8 @@ def _read_json(path: Path, data: bytes, mappings: dict[str, Mapping]
         yield SourceRecord(record, i, "record", mapping)
 
 
-def _read_jsonl(path: Path, data: bytes, mappings: dict[str, Mapping]
+def _read_jsonl(path: Path, text: str, mappings: dict[str, Mapping]
                 ) -> Iterator[SourceRecord | RecordError]:
-    text = decode_json(data)
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -252,8 +256,7 @@ def _read_jsonl(path: Path, data: bytes, mappings: dict[str, Mapping]
             yield SourceRecord(record, lineno, "line", mapping)
 
 
-def _read_csv(path: Path, data: bytes) -> Iterator[SourceRecord | RecordError]:
-    text = decode_table(data)
+def _read_csv(path: Path, text: str) -> Iterator[SourceRecord | RecordError]:
     if has_undecoded(text) and sum(1 for ch in text if "\ud800" <= ch <= "\udfff") * 50 \
             > len(text):
         yield UnreadableFile("not text in UTF-8, GBK or GB18030: binary data, or another "
