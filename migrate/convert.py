@@ -122,8 +122,9 @@ class Converter:
             if isinstance(item, RecordError):
                 if item.record is None:  # the whole file is unreadable
                     raise item
-                yield RowReject(item.record, item.reason, None, item.order_no,
-                                tuple(item.cells or ()))
+                raw = getattr(item, "raw", None)  # a row read, holding a value none can keep
+                cells = tuple(raw.values()) if isinstance(raw, dict) else tuple(item.cells or ())
+                yield RowReject(item.record, item.reason, item.field, item.order_no, cells)
                 continue
             out = self._convert(item)
             if isinstance(out, Converted):
