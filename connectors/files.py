@@ -186,8 +186,9 @@ def decode_table(data: bytes) -> str:
     return data.decode("gb18030", errors="surrogateescape")
 
 
-#: A JSON number of 20 digits or more: beyond 64 bits, where orjson reads floats.
-_BIG_INT = re.compile(r"[:\[,]\s*-?\d{20}")
+#: A JSON integer of 19 digits or more may lie beyond 64 bits, where orjson reads floats
+#: (below -9.2e18 or above 1.8e19); Taobao's 19-digit tids are strings beside ``tid``.
+_BIG_INT = re.compile(r"[:\[,]\s*(-\d{19}|\d{20})")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 

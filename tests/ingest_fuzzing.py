@@ -201,8 +201,10 @@ def check(stores: list[OrderStore], given: Input) -> str:
     assert number, "a record without an order number landed"
     if number == given.number:  # its own number: it must land exactly as mapped
         assert first.counts["new"] == 3, first.counts
-        assert first.orders[labels[-1]] == _doc(mapping.apply(given.records[1])), \
-            f"mutated order {labels[-1]} did not land as its mapping says"
+        expected = _doc(mapping.apply(given.records[1]))
+        assert first.orders[labels[-1]] == expected, \
+            f"mutated order {labels[-1]} did not land as its mapping says: " \
+            f"{_differences(expected, first.orders[labels[-1]])}"
     else:  # the mutation changed its number: it may meet an earlier example's order
         assert first.orders[labels[-1]] is not None
     return "landed"
@@ -220,6 +222,24 @@ def _ingest(store: OrderStore, path: Path, labels: list[str]) -> Outcome:
         except NotFound:
             stored[label] = None
     return Outcome(summary.counts(), rejects, stored)
+
+
+def _differences(expected: str, stored: str | None) -> list[str]:
+    """The fields where two order documents differ (for a readable failure)."""
+    out: list[str] = []
+
+    def walk(a: Any, b: Any, where: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(a.get(key, "<missing>"), b.get(key, "<missing>"), f"{where}.{key}")
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{where}.{i}")
+        elif a != b:
+            out.append(f"{where}: expected {a!r:.80} stored {b!r:.80}")
+
+    walk(json.loads(expected), json.loads(stored) if stored else None, "")
+    return out[:5]
 
 
 def _doc(order: Any) -> str:

@@ -499,3 +499,7 @@ def test_integers_beyond_64_bits_keep_their_digits(store: OrderStore, tmp_path: 
                     + ', "extra": 461278523493827920003073}]', encoding="utf-8")
     assert ingest(store, [path]).new == 1
     assert store.get("taobao:1000000000000000001").raw["extra"] == 461278523493827920003073
+    path.write_text("[" + json.dumps(taobao("1000000000000000002"))[:-1]
+                    + ', "extra": -9500000000000000001}]', encoding="utf-8")
+    assert ingest(store, [path]).new == 1
+    assert store.get("taobao:1000000000000000002").raw["extra"] == -9500000000000000001
