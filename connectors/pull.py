@@ -18,6 +18,8 @@ from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..model import Order
 from ..store import OrderStore, Reject
+from .aftersale_store import AfterSalesStore, apply_to_orders
+from .aftersales import FEEDS, read_window
 from .base import Decryptor, Page, PlatformClient, Record
 from .checks import record_problem
 from .cursors import CursorStore
@@ -72,12 +74,16 @@ class PullSummary:
     position: datetime | None = None
     error: str | None = None
     rejects: list[Reject] = field(default_factory=list)
+    aftersales: int = 0
+    refund_times_corrected: int = 0
 
     def counts(self) -> dict[str, Any]:
         return {"shop": self.shop, "platform": self.platform, "new": self.new,
                 "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "fetched": self.fetched, "pages": self.pages,
                 "requests": self.requests, "retries": self.retries,
+                "aftersales": self.aftersales,
+                "refund_times_corrected": self.refund_times_corrected,
                 "start": _iso(self.start), "end": _iso(self.end),
                 "position": _iso(self.position), "error": self.error}
 
@@ -109,6 +115,8 @@ def pull_shop(
     summary = PullSummary(shop.name, shop.platform)
     try:
         _pull(client, store, cursors, shop, mapping, catalog, since, until, progress, summary)
+        if shop.aftersales:
+            _pull_aftersales(client, store, cursors, shop, since, until, summary)
     except PlatformError as exc:
         raise exc.for_shop(shop.name, shop.platform) from None
     finally:
@@ -123,14 +131,7 @@ def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop:
           mapping: Mapping, catalog: Catalog | None, since: datetime | None,
           until: datetime | None, progress: Progress | None, summary: PullSummary) -> None:
     position = cursors.get(shop.name)
-    if since is not None:
-        start = since
-    elif position is not None:
-        start = position - timedelta(seconds=shop.window.overlap_seconds)
-    else:
-        start = client.server_now() - timedelta(hours=shop.window.initial_hours)
-    end = until or client.server_now() - timedelta(seconds=shop.lag_seconds)
-    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
+    start, end = _span(client, shop, position, since, until)
     summary.start, summary.end, summary.position = start, end, position
     if end <= start:
         return
@@ -150,6 +151,50 @@ def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop:
                                       summary.fetched, page))
         if not stored_any:
             summary.position = cursors.advance(shop.name, shop.platform, w_end)
+
+
+def _span(client: PlatformClient, shop: ShopConfig, position: datetime | None,
+          since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """From ``since``, else the cursor less the overlap, else ``initial_hours`` back; to
+    ``until``, else the platform's clock less its lag; whole seconds."""
+    if since is not None:
+        start = since
+    elif position is not None:
+        start = position - timedelta(seconds=shop.window.overlap_seconds)
+    else:
+        start = client.server_now() - timedelta(hours=shop.window.initial_hours)
+    end = until or client.server_now() - timedelta(seconds=shop.lag_seconds)
+    return start.replace(microsecond=0), end.replace(microsecond=0)
+
+
+def _pull_aftersales(client: PlatformClient, store: OrderStore, cursors: CursorStore,
+                     shop: ShopConfig, since: datetime | None, until: datetime | None,
+                     summary: PullSummary) -> None:
+    """The shop's after-sales records since their own cursor; each page stored, then the
+    orders it names given their true refund request times, then the cursor advanced."""
+    key = f"{shop.name}#aftersales"
+    start, end = _span(client, shop, cursors.get(key), since, until)
+    saved = AfterSalesStore(store.engine)
+    for w_start, w_end in windows(start, end, FEEDS[shop.platform].window):
+        for result in read_window(client, w_start, w_end):
+            saved.save(result.records)
+            summary.aftersales += len(result.records)
+            numbers = {r.platform_order_no for r in result.records}
+            summary.refund_times_corrected += apply_to_orders(store, shop.platform, numbers)
+            if result.bad:
+                bad = [_aftersale_reject(shop, w_start, r, why) for r, why in result.bad]
+                store.add_rejects(bad)
+                summary.rejects.extend(bad)
+                summary.rejected += len(bad)
+        cursors.advance(key, shop.platform, w_end)
+
+
+def _aftersale_reject(shop: ShopConfig, at: datetime, record: Record, why: str) -> Reject:
+    return Reject(reason=f"unreadable after-sales record: {why}",
+                  source=f"{shop.platform}-aftersales",
+                  file=f"{shop.platform} after-sales API, shop {shop.name}, window {_iso(at)}",
+                  record=None, platform_order_no=None, field=None,
+                  raw=json.dumps(record, ensure_ascii=False, default=str)[:2000])
 
 
 def _with_last(pages: Iterator[Page]) -> Iterator[tuple[Page, bool]]:
@@ -193,6 +238,9 @@ def _store_page(store: OrderStore, shop: ShopConfig, mapping: Mapping, catalog: 
         summary.new += result.new
         summary.updated += result.updated
         summary.unchanged += result.unchanged + result.stale
+        if shop.aftersales:  # a request stored before its order: give the order its time
+            numbers = [o.platform_order_no for o in orders]
+            summary.refund_times_corrected += apply_to_orders(store, shop.platform, numbers)
     if rejects:
         store.add_rejects(rejects)
         summary.rejects.extend(rejects)

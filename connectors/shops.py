@@ -94,6 +94,8 @@ class ShopConfig(BaseModel):
     detail_concurrency: int = Field(8, ge=1, le=32)
     timeout_seconds: float = Field(20, gt=0)
     retries: int = Field(6, ge=1)
+    aftersales: bool = Field(
+        True, description="also pull the after-sales feed (true refund request times)")
     extra_rate_limit_codes: list[str] = Field(
         default_factory=list, description="more error codes to treat as rate limiting [U]")
 

@@ -36,6 +36,7 @@ ERRORS = {
     "signature": (25, "Invalid signature", None),
     "token": (27, "Invalid session", "invalid-sessionkey"),
     "app_key": (29, "Invalid app Key", None),
+    "timestamp": (31, "Invalid Timestamp", None),
     "server": (15, "Remote service error", "isp.remote-service-error"),
     "parameter": (41, "Invalid arguments", "isv.invalid-parameter"),
 }

@@ -144,8 +144,10 @@ def settlement(ws: Any) -> None:
     from ..connectors.transforms import zone
 
     day = (datetime.now(zone(ws.config.timezone)) - timedelta(days=1)).date()
+    from ..finance.fetch import fetch_bills
+
     try:
-        result = run(ws, day)
+        result = run(ws, day, pull=fetch_bills)
     except Exception as exc:  # noqa: BLE001 - a failed night must not stop the scheduler
         log.error("settlement %s: %s: %s", day, type(exc).__name__, exc,
                   extra={"event": "settlement_failed", "day": day.isoformat()})

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..connectors import jd
 from ..synth import render
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 
 
@@ -37,8 +38,12 @@ class JosGateway(Gateway):
             if p.get("app_secret") != self.creds.secret:
                 raise Rejection("signature", "app_secret mismatch")
             return
-        if p.get("sign") != jd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.jos_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -78,6 +83,21 @@ class JosGateway(Gateway):
         return {"jingdong_pop_order_search_responce": {"code": "0", "searchorderinfo_result": {
             "apiResult": {"success": True, "resultCode": "0", "chineseErrCode": "成功"},
             "orderInfoList": chosen, "orderTotal": len(rendered)}}}
+
+    def api_jingdong_pop_afs_soa_refundapply_queryPageList(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refund applications (退款审核单) by their apply time."""
+        b = call.business
+        start = beijing_epoch(b.get("applyTimeStart"), "applyTimeStart")
+        end = beijing_epoch(b.get("applyTimeEnd"), "applyTimeEnd")
+        entry["window"] = (start, end)
+        page = int_param(b, "pageIndex", 1, low=1)
+        size = int_param(b, "pageSize", 50, low=1, high=50)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end, by_created=True)
+            shown = [aftersales.jd(o) for o in page_slice(found, page, size)]
+        return {"jingdong_pop_afs_soa_refundapply_queryPageList_responce": {"queryResult": {
+            "success": True, "result": shown, "totalCount": len(found)}}}
 
     def api_jingdong_pop_order_get(self, call: Call, entry: dict[str, Any]) -> Any:
         number = str(call.business.get("order_id", ""))

@@ -12,11 +12,13 @@ from ..connectors import pdd
 from ..connectors.base import BEIJING
 from ..synth import render
 from ..synth.fmt import ts
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
 
 BILL_PATH = "/_sim/pdd/bill/"
 BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
                 "业务描述"]
+LIST_WINDOW_SECONDS = 24 * 3600  # pdd.order.list.get: confirm-time window at most 24 h
 SERVICE_FEE_RATE = 0.006  # 技术服务费 [U]; the simulator's choice
 
 
@@ -39,8 +41,12 @@ class PddGateway(Gateway):
         p = call.params
         if p.get("client_id") != self.creds.app_key:
             raise Rejection("client_id")
-        if p.get("sign") != pdd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.pdd_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("epoch",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -71,6 +77,42 @@ class PddGateway(Gateway):
         return {"order_sn_increment_get_response": {
             "total_count": len(listed), "has_next": page * size < len(listed),
             "order_sn_list": orders}}
+
+    def api_pdd_refund_list_increment_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """After-sales by their updated time, in windows of at most 30 minutes."""
+        p = call.params
+        start = int_param(p, "start_updated_at")
+        end = int_param(p, "end_updated_at")
+        entry["window"] = (start, end)
+        if end < start or end - start > pdd.MAX_WINDOW.total_seconds():
+            raise Rejection("parameter", "start_updated_at与end_updated_at的时间间隔不能超过30分钟")
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.pdd(o) for o in page_slice(found, page, size)]
+        return {"refund_increment_get_response": {"total_count": len(found),
+                                                  "refund_list": shown}}
+
+    def api_pdd_order_list_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """Orders by deal (成交) time: ``start_confirm_at``/``end_confirm_at`` at most 24 h apart;
+        the same ``order_status``/``refund_status`` filters as the increment list (5 = all)."""
+        p = call.params
+        start = int_param(p, "start_confirm_at")
+        end = int_param(p, "end_confirm_at")
+        entry["window"] = (start, end)
+        if end < start or end - start > LIST_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_confirm_at与end_confirm_at的时间间隔不能超过24小时")
+        int_param(p, "order_status", low=1, high=5)
+        int_param(p, "refund_status", low=1, high=5)
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            dealt = sorted((o for o in self.world.orders[self.platform].values()
+                            if o.paid_ts is not None and start <= o.paid_ts <= end),
+                           key=lambda o: (o.paid_ts or 0, o.order_no))
+            orders = [render(o) for o in page_slice(dealt, page, size)]
+        return {"order_list_get_response": {"total_count": len(dealt), "order_list": orders}}
 
     def api_pdd_order_information_get(self, call: Call, entry: dict[str, Any]) -> Any:
         number = str(call.params.get("order_sn", ""))

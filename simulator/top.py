@@ -8,6 +8,7 @@ from typing import Any
 
 from ..connectors import taobao as top
 from ..synth import render
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 
 
@@ -32,8 +33,12 @@ class TopGateway(Gateway):
         method = p.get("sign_method", "md5")
         if method not in ("md5", "hmac", "hmac-sha256"):
             raise Rejection("parameter", f"unsupported sign_method {method}")
-        if p.get("sign") != top.sign(p, self.creds.secret, method):
+        if p.get("sign") != signing.top_signature(p, self.creds.secret, method):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("session")
@@ -74,6 +79,23 @@ class TopGateway(Gateway):
         else:
             body["total_results"] = len(listed)
         return {"trades_sold_increment_get_response": body}
+
+    def api_taobao_refunds_receive_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refunds received, by their modified time (``start_modified``/``end_modified``)."""
+        p = call.params
+        start = beijing_epoch(p.get("start_modified"), "start_modified")
+        end = beijing_epoch(p.get("end_modified"), "end_modified")
+        entry["window"] = (start, end)
+        if end < start or end - start > top.MAX_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_modified and end_modified must be within one day")
+        page = int_param(p, "page_no", 1, low=1)
+        size = int_param(p, "page_size", 40, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.taobao(o) for o in page_slice(found, page, size)]
+        return {"refunds_receive_get_response": {
+            "refunds": {"refund": shown}, "total_results": len(found),
+            "has_next": page * size < len(found)}}
 
     def api_taobao_trade_fullinfo_get(self, call: Call, entry: dict[str, Any]) -> Any:
         tid = str(call.params.get("tid", ""))
