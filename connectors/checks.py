@@ -12,15 +12,17 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
-#: Deeper than this, a record is not an order (and the JSON writers give up: orjson at 255).
-MAX_DEPTH = 254
+#: Deeper than this, a record is not an order (and the stored order document, which holds
+#: the record, must stay readable: pydantic's JSON parser stops at 200 levels).
+MAX_DEPTH = 64
 #: How much of a bad value a reject reason quotes (the position says where the rest is).
 SHOWN = 80
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_PAIR = re.compile(r"\[\]|\{\}")
 _NUL = "contains a NUL character (\\u0000)"
 _UNDECODED = "holds bytes that are not text in the file's encoding (JSON files are UTF-8)"
 
@@ -32,14 +34,17 @@ def needs_scan(text: str) -> bool:
         or _SURROGATE_ESCAPE.search(text) is not None
 
 
-def too_deep(record: Any) -> bool | None:
-    """True when ``record`` nests deeper than orjson writes, False when not; None when
-    orjson cannot tell (an integer beyond 64 bits): walk it with :func:`record_problem`."""
-    try:
-        orjson.dumps(record, default=str)
-    except TypeError as exc:
-        return True if "Recursion" in str(exc) else None
-    return False
+def nests_deeper(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether a JSON text nests more than ``limit`` levels anywhere: when not, no record in
+    it needs the depth walk.  Strings are dropped, then innermost ``[]``/``{}`` pairs are
+    removed one level per pass, all at C speed (a file of orders is a few levels deep)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(limit):
+        shorter = _PAIR.sub("", brackets)
+        if not shorter or shorter == brackets:
+            return False
+        brackets = shorter
+    return True
 
 
 def has_undecoded(text: str) -> bool:

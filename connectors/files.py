@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ..errors import RecordError
-from .checks import has_undecoded, needs_scan, record_problem, too_deep
+from .checks import has_undecoded, needs_scan, nests_deeper, record_problem
 from .mapping import Mapping, dig, split_path
 
 CSV_ENCODINGS = ("utf-8", "gb18030")
@@ -78,15 +78,14 @@ def read_records(
     if problem:
         yield UnreadableFile(problem, file=str(path))
         return
-    if suffix in (".jsonl", ".ndjson"):
+    if suffix in (".jsonl", ".ndjson", ".json"):
         text = decode_json(data)
-        yield from _checked(_read_jsonl(path, text, mappings), path, needs_scan(text), True)
-    elif suffix == ".json":
-        text = decode_json(data)
-        yield from _checked(_read_json(path, text, mappings), path, needs_scan(text), True)
+        read = _read_json if suffix == ".json" else _read_jsonl
+        yield from _checked(read(path, text, mappings), path,
+                            needs_scan(text) or nests_deeper(text))
     else:
         text = decode_table(data)
-        yield from _checked(_read_csv(path, text), path, needs_scan(text), False)
+        yield from _checked(_read_csv(path, text), path, needs_scan(text))
 
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -123,15 +122,14 @@ def _binary(data: bytes) -> str | None:
     return None
 
 
-def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool,
-             nested: bool) -> Iterator[SourceRecord | RecordError]:
+def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool
+             ) -> Iterator[SourceRecord | RecordError]:
     """Records whose values the store cannot keep as they are become rejects naming the field:
-    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  Each
-    record is walked only when the file's text may hold such a value (``scan``) or it may
-    nest too deeply (``nested``, JSON: a C-speed test first)."""
+    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  Records
+    are walked only when a C-speed look at the file's text (``scan``) says one may hold such a
+    value; most files need no walk at all."""
     for item in items:
-        if isinstance(item, SourceRecord) and (scan or (nested and too_deep(item.record)
-                                                        is not False)):
+        if scan and isinstance(item, SourceRecord):
             found = record_problem(item.record)
             if found is not None:
                 where, reason = found

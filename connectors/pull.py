@@ -8,6 +8,7 @@ mapping, stores them (one transaction), keeps the rejects, and only then advance
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field

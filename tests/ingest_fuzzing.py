@@ -97,7 +97,7 @@ HOSTILE = st.one_of(
     st.text(max_size=20),
     st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=3)), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.sampled_from([_deep(70), _deep(253), _deep(500), [[[]]], {"x": {"y": None}}]),
+    st.sampled_from([_deep(63), _deep(70), _deep(253), _deep(500), [[[]]], {"x": {"y": None}}]),
 )
 
 

@@ -91,7 +91,7 @@ BAD_VALUES = {
     "null line": ({"orders": {"order": [None]}}, "orders.order.0", "line 1 is null"),
     "text line": ({"orders": {"order": ["x", 1, None]}}, "orders.order.0", "not an object"),
     "list line": ({"orders": {"order": [[1]]}}, "orders.order.0", "not an object"),
-    "500 deep": ({"extra": DEEP}, None, "nested more than 254 levels deep"),
+    "500 deep": ({"extra": DEEP}, None, "nested more than 64 levels deep"),
     "year 9999 -05:00": ({"created": "9999-12-31T23:00:00-05:00"}, "created",
                          "date-time out of range"),
     "order no over 64": ({"tid_str": "9" * 70, "tid": None}, "tid_str/tid",
