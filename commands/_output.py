@@ -20,12 +20,12 @@ FORMAT_OPTION = click.option(
     help="table for people; json for scripts (on stdout, messages on stderr).",
 )
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def stdout() -> Console:
     # A fresh console per call: CliRunner swaps sys.stdout between invocations.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=160)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=160, emoji=False)
 
 
 def note(message: str) -> None:

@@ -290,7 +290,7 @@ def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
     ws = ["-w", str(tmp_path / "ws")]
     path = three_with(tmp_path, taobao("1000000000000000002", payment="[/red]"))
     tricky = taobao("1000000000000000004", receiver_name="[bold red]x[/]",
-                    buyer_nick="[/]")
+                    buyer_nick="[/]", receiver_address=":smile: 天河路")
     (tmp_path / "x.json").write_text(json.dumps([tricky]), encoding="utf-8")
     result = runner.invoke(main, [*ws, "ingest", str(path), str(tmp_path / "x.json"),
                                   "--format", "json"])
@@ -302,6 +302,7 @@ def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
     assert "[bold red]x[/]" in listed.stdout and "\x1b[1;31m" not in listed.stdout
     shown = runner.invoke(main, [*ws, "orders", "show", "taobao:1000000000000000004"])
     assert shown.exit_code == 0 and "[bold red]x[/]" in shown.stdout
+    assert ":smile: 天河路" in shown.stdout
     rejects = runner.invoke(main, [*ws, "rejects"])
     assert rejects.exit_code == 0 and "[/red]" in rejects.stdout
 
