@@ -51,6 +51,14 @@ def drop(schema: str) -> None:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _one(attempt: Callable[..., None], platform: str) -> Callable[..., None]:
     def one(drawn: tuple[int, list]) -> None:  # type: ignore[type-arg]
         attempt(platform, drawn)
@@ -93,7 +101,8 @@ def main() -> None:
     try:
         for platform in PLATFORMS:
             seed(args.seed)(run(given(mutations(platform))(_one(attempt, platform))))()
-        junk = st.lists(st.integers(0x80, 0xFF), min_size=1, max_size=6).map(bytes)
+        junk = st.lists(st.integers(0x80, 0xFF), min_size=1, max_size=6).map(bytes) \
+            .filter(not_utf8)
         seed(args.seed)(run(given(st.sampled_from(PLATFORMS), junk)(
             lambda platform, data: attempt(platform, (0, []), data))))()
     finally:

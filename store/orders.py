@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
 
-from ..connectors.checks import cut
+from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
 from ..model import Order
 from . import db
@@ -270,6 +270,8 @@ class OrderStore:
 
     def get(self, ref: str) -> Order:
         """An order by internal ID or ``PLATFORM:NUMBER``; raises :class:`NotFound`."""
+        if has_undecoded(ref):  # bytes that are not text (a shell's argv): no order has them
+            raise NotFound(f"no order {ref!r} (give an internal ID or PLATFORM:NUMBER)")
         if ":" in ref:
             platform, number = ref.split(":", 1)
             cond = and_(orders.c.platform == platform.lower(), orders.c.platform_order_no == number)
