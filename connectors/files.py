@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ..errors import RecordError
-from .checks import has_undecoded, needs_scan, nests_deeper, record_problem
+from .checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from .mapping import Mapping, dig, split_path
 
 CSV_ENCODINGS = ("utf-8", "gb18030")
@@ -81,11 +81,10 @@ def read_records(
     if suffix in (".jsonl", ".ndjson", ".json"):
         text = decode_json(data)
         read = _read_json if suffix == ".json" else _read_jsonl
-        yield from _checked(read(path, text, mappings), path,
-                            needs_scan(text) or nests_deeper(text))
+        yield from _checked(read(path, text, mappings), path, needs_scan(text), nested=True)
     else:
         text = decode_table(data)
-        yield from _checked(_read_csv(path, text), path, needs_scan(text))
+        yield from _checked(_read_csv(path, text), path, needs_scan(text), nested=False)
 
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -122,14 +121,15 @@ def _binary(data: bytes) -> str | None:
     return None
 
 
-def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool
-             ) -> Iterator[SourceRecord | RecordError]:
+def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool, *,
+             nested: bool) -> Iterator[SourceRecord | RecordError]:
     """Records whose values the store cannot keep as they are become rejects naming the field:
-    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  Records
-    are walked only when a C-speed look at the file's text (``scan``) says one may hold such a
-    value; most files need no walk at all."""
+    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  A record
+    is walked only when a C-speed look says it may hold such a value: the file's text
+    (``scan``), or for JSON (``nested``) the record's indented form."""
     for item in items:
-        if scan and isinstance(item, SourceRecord):
+        if isinstance(item, SourceRecord) and (scan or (nested
+                                                        and may_nest_deeper(item.record))):
             found = record_problem(item.record)
             if found is not None:
                 where, reason = found
