@@ -7,14 +7,52 @@ Asia/Shanghai), order numbers are strings (Taobao and JD ids exceed float precis
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 DEFAULT_TZ = "Asia/Shanghai"
+
+#: The largest amount an order may carry: far above any real order, far below what the store's
+#: 64-bit fen columns hold (9.2e16 yuan), so an absurd value is a reject, not an overflow.
+MAX_YUAN = Decimal("9999999999.99")
+#: Quantities are whole and bounded for the same reason.
+MAX_QUANTITY = 1_000_000
+
+
+# Strings of at most N characters: the width of their column in the store, checked here so a
+# long value is the same named reject on SQLite (which would keep it) and on PostgreSQL (which
+# would fail the whole batch).
+Text40 = Annotated[str, StringConstraints(max_length=40)]
+Text64 = Annotated[str, StringConstraints(max_length=64)]
+Text128 = Annotated[str, StringConstraints(max_length=128)]
+Text256 = Annotated[str, StringConstraints(max_length=256)]
+Text1000 = Annotated[str, StringConstraints(max_length=1000)]
+
+
+def _storable(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"date-time out of range: {value.isoformat()}") from None
+    return value
+
+
+Money = Annotated[Decimal, Field(ge=0, le=MAX_YUAN)]
+Time = Annotated[datetime, AfterValidator(_storable)]
 
 
 class Platform(StrEnum):
@@ -60,9 +98,9 @@ class LineItem(_Model):
     outer_item_id: str | None = None
     title: str = ""
     properties: str | None = None
-    quantity: int = Field(1, ge=0)
-    unit_price: Decimal = Decimal("0.00")
-    paid: Decimal | None = None
+    quantity: int = Field(1, ge=0, le=MAX_QUANTITY)
+    unit_price: Money = Decimal("0.00")
+    paid: Money | None = None
     refund_status: str | None = Field(None, description="the platform's raw line refund status")
     attributes: dict[str, Any] = Field(default_factory=dict)
 
@@ -74,13 +112,13 @@ class LineItem(_Model):
 class Receiver(_Model):
     """Who receives the parcel.  PII is kept exactly as delivered (plain, masked or ciphertext)."""
 
-    name: str | None = None
-    phone: str | None = None
-    province: str | None = None
-    city: str | None = None
-    district: str | None = None
-    town: str | None = None
-    address: str | None = None
+    name: Text256 | None = None
+    phone: Text64 | None = None
+    province: Text64 | None = None
+    city: Text64 | None = None
+    district: Text64 | None = None
+    town: Text64 | None = None
+    address: Text1000 | None = None
 
 
 class Refund(_Model):
@@ -88,8 +126,8 @@ class Refund(_Model):
     the first version that showed the refund, which is when the platform reported it."""
 
     status: RefundStatus
-    requested_at: datetime | None = None
-    amount: Decimal | None = None
+    requested_at: Time | None = None
+    amount: Money | None = None
 
 
 class Order(_Model):
@@ -97,46 +135,40 @@ class Order(_Model):
 
     id: str | None = None
     platform: Platform
-    shop_id: str = "default"
-    platform_order_no: str = Field(min_length=1)
+    shop_id: Text64 = "default"
+    platform_order_no: str = Field(min_length=1, max_length=64)
     status: OrderStatus
-    platform_status: str | None = None
-    timezone: str = DEFAULT_TZ
+    platform_status: Text64 | None = None
+    timezone: Text40 = DEFAULT_TZ
 
-    created_at: datetime
-    paid_at: datetime | None = None
-    modified_at: datetime | None = None
-    shipped_at: datetime | None = None
-    completed_at: datetime | None = None
+    created_at: Time
+    paid_at: Time | None = None
+    modified_at: Time | None = None
+    shipped_at: Time | None = None
+    completed_at: Time | None = None
 
-    buyer_nick: str | None = None
+    buyer_nick: Text128 | None = None
     receiver: Receiver = Field(default_factory=Receiver)
     items: list[LineItem] = Field(default_factory=list)
 
-    goods_total: Decimal = Decimal("0.00")
-    discount: Decimal = Decimal("0.00")
-    post_fee: Decimal = Decimal("0.00")
-    payment: Decimal = Decimal("0.00")
+    goods_total: Money = Decimal("0.00")
+    discount: Money = Decimal("0.00")
+    post_fee: Money = Decimal("0.00")
+    payment: Money = Decimal("0.00")
 
     refund: Refund | None = None
-    tracking_no: str | None = None
+    tracking_no: Text64 | None = None
     buyer_message: str | None = None
     seller_memo: str | None = None
 
-    source: str | None = Field(None, description="the mapping that produced this order")
-    batch: str | None = Field(None, description="import batch, for migrations and rollback")
+    source: Text64 | None = Field(None, description="the mapping that produced this order")
+    batch: Text64 | None = Field(None,
+                                    description="import batch, for migrations and rollback")
     raw: Any = Field(None, description="the source record as delivered (not validated)")
     fingerprint: str | None = Field(
         None, exclude=True,
         description="hash of the source record and the mapping that read it: lets ingestion "
                     "skip records it has already stored without mapping them again")
-
-    @field_validator("created_at", "paid_at", "modified_at", "shipped_at", "completed_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("datetime must be timezone-aware")
-        return value
 
     @property
     def key(self) -> tuple[str, str]:
@@ -154,6 +186,8 @@ class Order(_Model):
 
 
 __all__ = [
+    "MAX_QUANTITY",
+    "MAX_YUAN",
     "DEFAULT_TZ",
     "LineItem",
     "Order",

@@ -12,19 +12,22 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="table for people; json for scripts (on stdout, messages on stderr).",
 )
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def stdout() -> Console:
     # A fresh console per call: CliRunner swaps sys.stdout between invocations.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=table_width())
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=table_width(),
+                   emoji=False)
 
 
 def table_width() -> int | None:
@@ -36,15 +39,40 @@ def table_width() -> int | None:
 
 
 def note(message: str) -> None:
-    stderr.print(message)
+    """A message on stderr, as plain text: whatever data it quotes (a receiver's name, a file
+    name, a reject reason) is shown as typed, never read as rich markup.  Data is never
+    markup; for a coloured label use :func:`flag`."""
+    stderr.print(message, markup=False)
+
+
+def flag(label: str, style: str, message: str = "") -> None:
+    """``label`` in ``style`` (``"red"``, ``"bold"``), then ``message`` as plain text:
+    ``flag("rejected", "red", f"{file}, row 4: ...")``."""
+    stderr.print(Text.assemble((label, style), " " if message else "", message))
+
+
+def plain(value: Any) -> str:
+    """Data made safe inside rich markup written by orderhub (``[/]`` shown as typed)."""
+    return escape(str(value))
+
+
+def cell(value: Any) -> Text:
+    """A table cell holding data: plain text, whatever brackets it contains.  A
+    :class:`~rich.text.Text` passes through, for cells orderhub styles itself."""
+    if isinstance(value, Text):
+        return value
+    return Text("" if value is None else str(value))
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    out = Table(title=title, title_justify="left", header_style="bold")
+    """A table on stdout.  Cells are data, never markup (see :func:`cell`); style a cell by
+    passing a :class:`~rich.text.Text` (``Text(value, style="red")``)."""
+    out = Table(title=None if title is None else Text(title), title_justify="left",
+                header_style="bold")
     for col in columns:
-        out.add_column(col, overflow="fold")
+        out.add_column(Text(col), overflow="fold")
     for row in rows:
-        out.add_row(*("" if v is None else str(v) for v in row))
+        out.add_row(*(cell(v) for v in row))
     stdout().print(out)
 
 

@@ -16,7 +16,7 @@ from ..config import Workspace, init_workspace
 from ..connectors.ingest import ingest
 from ..engine.rules import Decision, load_rules
 from ..model import Order
-from ._output import note, table
+from ._output import flag, note, table
 from .ingest import _report
 
 DEMO_DIR = Path("orderhub-demo")
@@ -119,15 +119,15 @@ def demo_command(app: App, keep: bool) -> None:
     orders = sorted((samples / "orders").glob("*.json"))
     updates = sorted((samples / "orders" / "updates").glob("*.json"))
     exports = sorted((samples / "exports").glob("ExportOrderList*.csv"))
-    note(f"[bold]1. Ingest[/bold] each platform's order API responses into {ws.db_url}")
+    flag("1. Ingest", "bold", f"each platform's order API responses into {ws.db_url}")
     _report(ingest(ws.store, orders, catalog=ws.catalog), "table")
-    note("[bold]2. Ingest[/bold] a Taobao 订单报表 export (GBK, with its =\"...\" quirks)")
+    flag("2. Ingest", "bold", "a Taobao 订单报表 export (GBK, with its =\"...\" quirks)")
     _report(ingest(ws.store, exports, catalog=ws.catalog), "table")
-    note("[bold]3. Ingest[/bold] later snapshots: shipped, refunds requested, addresses changed")
+    flag("3. Ingest", "bold", "later snapshots: shipped, refunds requested, addresses changed")
     _report(ingest(ws.store, updates, catalog=ws.catalog), "table")
-    note("[bold]4. Re-ingest[/bold] everything: nothing changes the second time")
+    flag("4. Re-ingest", "bold", "everything: nothing changes the second time")
     _report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
-    note(f"[bold]5. Risk check[/bold]: the rules in {ws.content_dir('rules')} over the "
+    flag("5. Risk check", "bold", f"the rules in {ws.content_dir('rules')} over the "
          f"{' and '.join(CHECKED_STATUSES)} orders, clock {SNAPSHOT:%Y-%m-%d %H:%M} "
          f"(the examples' snapshot); nothing is held or sent")
     check = risk_check(ws)
@@ -165,7 +165,7 @@ def _route_paid_orders(ws: Workspace) -> None:
     from ..engine.flows.whatif import simulate
 
     paid = ws.store.list(status="paid", limit=None)
-    note(f"[bold]6. Route[/bold] the {len(paid)} paid orders through "
+    flag("6. Route", "bold", f"the {len(paid)} paid orders through "
          f"{ws.content_dir('flows')} (what-if: nothing is reserved or sent)")
     sim = simulate(ws, paid, now=SNAPSHOT)
     report = sim.report
@@ -192,7 +192,7 @@ def _pull_from_simulator(ws: Workspace) -> None:
     from .pull import _report as report_pull
 
     with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
-        note(f"[bold]7. Pull[/bold] from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
+        flag("7. Pull", "bold", f"from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
         summaries = [pull_shop(ws, shop)
                      for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
     report_pull(summaries, "table", ws.config.timezone)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import App, pass_app
 from ..connectors.transforms import zone
+from ..errors import NotFound
 from ..finance.fetch import fetch_bills
 from ..finance.importer import SETTLEMENT_SUFFIXES, ImportSummary, import_settlements
 from ..finance.nightly import workspace_mappings, yesterday
@@ -16,7 +17,7 @@ from ..finance.period import Period
 from ..finance.reconcile import DIFFERENCE_LABELS, DifferenceKind, reconcile
 from ..finance.report import money, write_reports
 from ..finance.vouchers import FORMATS, build_vouchers, write_vouchers
-from ._output import FORMAT_OPTION, echo_json, note, table
+from ._output import FORMAT_OPTION, echo_json, flag, note, table
 
 
 @click.group("settlements")
@@ -31,7 +32,7 @@ def settlements_group() -> None:
 
 @settlements_group.command("import")
 @click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+                type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--source", metavar="NAME",
               help="Settlement format (alipay, douyin-settle, douyin-settle-export, pdd-bill, "
                    "jd-settle). Default: told from the file.")
@@ -44,13 +45,17 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
 
     Alipay 账务明细 CSV (GBK, with its # lines), PDD daily bills, JD settlement exports,
     Douyin settlement bills (API responses as saved, or the export). Exit code 10 when some
-    records were rejected (they are listed, the rest is imported).
+    records were rejected (they are listed, the rest is imported), 1 when a file cannot be
+    read, 2 when a file's format cannot be told, 4 when a path does not exist.
 
     \b
     Examples:
       orderhub settlements import bills/
       orderhub settlements import alipay-2025-11.csv --source alipay --shop tmall-flagship
     """
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NotFound(f"no such file or folder: {', '.join(missing)}")
     files = []
     for path in paths:
         files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower()
@@ -58,8 +63,8 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     summary = import_settlements(app.store, files, source=source, shop=shop,
                                  mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
-    if summary.rejected:
-        raise SystemExit(EXIT_REJECTED)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 @settlements_group.command("fetch")
@@ -85,15 +90,15 @@ def fetch_command(app: App, day: str | None, fmt: str) -> None:
         note(f"no bill fetched for {when}: no Douyin or PDD shop answered (see the log)")
     summary = import_settlements(app.store, files, mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
-    if summary.rejected:
-        raise SystemExit(EXIT_REJECTED)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 def _import_report(summary: ImportSummary, fmt: str) -> None:
     for r in summary.rejects:
         where = f"{r.file}, row/record {r.record}" if r.record is not None else r.file
         field = f" field {r.field}:" if r.field else ""
-        note(f"[red]rejected[/red] {where}:{field} {r.reason}")
+        flag("rejected", "red", f"{where}:{field} {r.reason}")
     if fmt == "json":
         echo_json(summary.counts())
         return

@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import App, pass_app
 from ..connectors.ingest import IngestSummary, ingest
 from ..connectors.mapping import mappings
-from ._output import FORMAT_OPTION, echo_json, note, stderr, table
+from ..errors import NotFound
+from ._output import FORMAT_OPTION, echo_json, flag, stderr, table
 
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+                type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--source", metavar="NAME",
               help="Mapping to use (taobao, jd, pdd, douyin, taobao-export, ...). "
                    "Default: told from the file.")
@@ -37,7 +38,9 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     stored and visible, but the service never acts on them: no rule, flow, message or
     reservation, even for the ones still "paid".
 
-    Exit code 0 when everything landed, 10 when some records were rejected.
+    Exit code 0 when everything landed, 10 when some records were rejected, 1 when a file
+    could not be read at all (binary, empty, not JSON), 2 when a file's source cannot be told
+    (the other files are ingested all the same), 4 when a path does not exist.
 
     \b
     Examples:
@@ -45,10 +48,14 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
       orderhub ingest jd-export.csv --source jd-export --shop jd-flagship
       orderhub ingest taobao.json --format json
     """
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NotFound(f"no such file or folder: {', '.join(missing)}")
     ws = app.workspace
     files = _expand(paths)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=stderr, transient=True) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=stderr,
+                  transient=True) as bar:
         task = bar.add_task("ingesting", total=0)
         done = 0
 
@@ -60,13 +67,13 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
 
         summary = ingest(
             ws.store, files, source=source, shop_id=shop, catalog=ws.catalog,
-            mappings=mappings(ws.mapping_dirs), on_file=on_file,
+            mappings=mappings(ws.mapping_dirs), on_file=on_file, keep_going=True,
             progress=lambda n: bar.update(task, completed=done + n),
             history="ingest --history" if history else None,
         )
     _report(summary, fmt)
-    if summary.rejected:
-        raise SystemExit(EXIT_REJECTED)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
@@ -83,11 +90,21 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 
 def _report(summary: IngestSummary, fmt: str) -> None:
     for r in summary.rejects:
-        unit = "row" if (r.file or "").endswith((".csv", ".xlsx")) else "record"
-        where = f"{r.file}, {unit} {r.record}" if r.record is not None else r.file
+        file = r.file or ""
+        if file in summary.unknown:
+            flag("source unknown", "red", r.reason)
+            continue
+        if file in summary.unreadable and r.record is None:
+            flag("unreadable", "red", f"{file}: {r.reason}")
+            continue
+        unit = "row" if file.endswith((".csv", ".xlsx", ".tsv", ".txt")) else (
+            "line" if file.endswith((".jsonl", ".ndjson")) else "record")
+        where = f"{file}, {unit} {r.record}" if r.record is not None else file
         what = f" order {r.platform_order_no}" if r.platform_order_no else ""
         field = f" field {r.field}:" if r.field else ""
-        note(f"[red]rejected[/red] {where}:{what}{field} {r.reason}")
+        flag("rejected", "red", f"{where}:{what}{field} {r.reason}")
+    for path in summary.empty:
+        flag("no records", "yellow", f"in {path} (a header and nothing else?)")
     if fmt == "json":
         echo_json(summary.counts())
         return

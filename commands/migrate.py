@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..cli import EXIT_REJECTED, App, pass_app
-from ._output import FORMAT_OPTION, echo_json, local, note, stderr, table
+from ._output import FORMAT_OPTION, echo_json, flag, local, note, stderr, table
 
 FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 MAPPING = click.option("--mapping", "-m", "mapping_path", required=True, metavar="MAPPING.yaml",
@@ -86,7 +86,7 @@ def plan_command(file: Path, out: Path | None, status_map: Path | None, force: b
                 ", ".join(s for s, _ in c.shapes.most_common(3)), fields.get(c.name, "")]
                for c in profile.columns])
         if profile.broken_rows:
-            note(f"[yellow]broken rows[/yellow] (wrong number of cells): "
+            flag("broken rows", "yellow", "(wrong number of cells): "
                  f"{', '.join(map(str, profile.broken_rows))}")
         _unknown_note(unknown)
     note(f"wrote starter mapping {target}: complete it, then "
@@ -116,7 +116,7 @@ def check_command(app: App, file: Path, mapping_path: Path, status_map: Path | N
     from ..migrate import check, load_migration_mapping
     from ..migrate import sample as run_sample
 
-    mapping = load_migration_mapping(mapping_path, status_map)
+    mapping = load_migration_mapping(mapping_path, status_map, _roots(app))
     report = check(file, mapping, _existing_store(app))
     sampled = run_sample(file, mapping, sample, app.workspace) if sample else None
     if fmt == "json":
@@ -156,9 +156,10 @@ def run_command(app: App, file: Path, mapping_path: Path, status_map: Path | Non
     """
     from ..migrate import load_migration_mapping, run
 
-    mapping = load_migration_mapping(mapping_path, status_map)
+    mapping = load_migration_mapping(mapping_path, status_map, _roots(app))
     store = app.store
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  MofNCompleteColumn(),
                   TimeElapsedColumn(), console=stderr, transient=True) as bar:
         task = bar.add_task(f"migrating {file.name}", total=None)
         report = run(store, file, mapping, rejects_path=rejects_path,
@@ -251,11 +252,16 @@ def _print_report(report: Any, title: str) -> None:
               ["row", "order", "source"], report.kept[:50])
 
 
+def _roots(app: App) -> list[Path]:
+    """Where files a mapping names may lie besides its own folder: the workspace."""
+    return [Path(app.workspace_dir or ".")]
+
+
 def _unknown_note(unknown: dict[str, int]) -> None:
     if unknown:
         listed = ", ".join(f"{v!r} ({n} rows)" for v, n in
                            sorted(unknown.items(), key=lambda kv: -kv[1]))
-        note(f"[red]unknown status values[/red] (add them to the status table): {listed}")
+        flag("unknown status values", "red", f"(add them to the status table): {listed}")
 
 
 COMMANDS = [migrate_group]

@@ -13,7 +13,7 @@ from ..cli import EXIT_REJECTED, App, pass_app
 from ..connectors.pull import PullProgress, PullSummary, pull_all
 from ..connectors.shops import ShopConfigError
 from ..connectors.transforms import zone
-from ._output import FORMAT_OPTION, echo_json, local, note, stderr, table
+from ._output import FORMAT_OPTION, echo_json, flag, local, stderr, table
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -66,7 +66,7 @@ def pull_command(app: App, shops: tuple[str, ...], since: str | None, fmt: str) 
             f"no shops configured in {ws.root / 'orderhub.yaml'}: add a `shops:` list (see "
             "`orderhub simulator --help` for a local one to try)")
     start = parse_since(since, ws.config.timezone) if since else None
-    with Progress(TextColumn("{task.description:<24}"), BarColumn(),
+    with Progress(TextColumn("{task.description:<24}", markup=False), BarColumn(),
                   TextColumn("{task.fields[orders]} orders"), TimeElapsedColumn(),
                   console=stderr, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -87,10 +87,10 @@ def pull_command(app: App, shops: tuple[str, ...], since: str | None, fmt: str) 
 def _report(summaries: list[PullSummary], fmt: str, tz: str) -> None:
     for s in summaries:
         for r in s.rejects:
-            note(f"[red]rejected[/red] {s.shop} order {r.platform_order_no}: "
+            flag("rejected", "red", f"{s.shop} order {r.platform_order_no}: "
                  f"{'field ' + r.field + ': ' if r.field else ''}{r.reason}")
         if s.error:
-            note(f"[red]failed[/red] {s.error}")
+            flag("failed", "red", str(s.error))
     if fmt == "json":
         echo_json([s.counts() for s in summaries])
         return

@@ -21,7 +21,7 @@ from ..dsl.context import HistorySource, MemoryHistory
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
 from ..engine.rules import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
-from ._output import FORMAT_OPTION, echo_json, note, table
+from ._output import FORMAT_OPTION, echo_json, flag, note, table
 
 
 def _rules_path(app: App, path: Path | str | None) -> Path:
@@ -96,10 +96,10 @@ def check_command(app: App, path: Path | None, at: str | None, fmt: str) -> None
                    "version": ruleset.version, "effects": {r.id: effects(r) for r in ruleset}})
         return
     for w in warnings:
-        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+        flag("warning", "yellow", w.render().replace(": error: ", ": ", 1))
     for r in ruleset:  # which actions stop the order (blocks) and which only mark it
         note(f"  {r.id}: {effects(r)}")
-    note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
+    flag("ok", "green", f"{len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
          f"passed, {len(warnings)} warning(s); version {ruleset.version}")
 
 
@@ -230,7 +230,7 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     records, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
     orders = latest_versions(records)  # an order and its later snapshot: one order
     for r in rejects:
-        note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
+        flag("skipped", "red", f"{r.file}, record {r.record}: {r.reason}")
     base = ws.store if ws.database_exists else None
     return orders, MemoryHistory(orders, base=base)
 

@@ -13,7 +13,7 @@ from ..connectors.cursors import CursorStore
 from ..connectors.oauth import DEFAULT_REDIRECT, authorize
 from ..connectors.pull import make_client, token_vault
 from ..connectors.shops import find_shop
-from ._output import FORMAT_OPTION, echo_json, local, note, table
+from ._output import FORMAT_OPTION, echo_json, flag, local, note, table
 
 
 @click.group("shops")
@@ -71,7 +71,7 @@ def authorize_command(app: App, shop: str, redirect_uri: str, no_browser: bool,
               grant.expires_at)
     tz = ws.config.timezone
     expiry = f", expires {local(grant.expires_at, tz)}" if grant.expires_at else ""
-    note(f"[green]authorized[/green] {config.name}: tokens stored encrypted{expiry}")
+    flag("authorized", "green", f"{config.name}: tokens stored encrypted{expiry}")
 
 
 @shops_group.command("list")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._output import note
+from ._output import flag, note
 
 
 @click.command("simulator")
@@ -40,7 +40,7 @@ def simulator_command(port: int, seed: int, rate: float, orders: int,
                     rate=rate)
     env: dict[str, str] = {}
     shops = sim.shops(env)
-    note(f"[bold]orderhub simulator[/bold] on {sim.url} (seed {seed}, {rate:g} orders/min)")
+    flag("orderhub simulator", "bold", f"on {sim.url} (seed {seed}, {rate:g} orders/min)")
     click.echo("# environment:")
     for key, value in env.items():
         click.echo(f"export {key}={value}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 import orjson
 
 from ..errors import RecordError
+from .checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from .mapping import Mapping, dig, split_path
 
 CSV_ENCODINGS = ("utf-8", "gb18030")
@@ -53,19 +56,153 @@ def decode(data: bytes) -> tuple[str, str]:
 def read_records(
     path: Path, mappings: dict[str, Mapping]
 ) -> Iterator[SourceRecord | RecordError]:
-    """Every record in ``path``, by file type."""
+    """Every record in ``path``, by file type.  A file that cannot be read at all (missing,
+    binary, unsupported, not JSON) yields one :class:`UnreadableFile`."""
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        yield from _read_jsonl(path, mappings)
-    elif suffix == ".json":
-        yield from _read_json(path, mappings)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        yield from _read_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
+    if suffix not in _SUFFIXES:
+        yield UnreadableFile(f"unsupported file type {suffix or '(none)'}: use .json, .jsonl, "
+                             ".csv or .xlsx", file=str(path))
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield UnreadableFile(f"cannot read the file: {exc.strerror or exc}", file=str(path))
+        return
+    if not data.strip():
+        yield UnreadableFile("the file is empty (no header, no records)", file=str(path))
+        return
+    if suffix in (".xlsx", ".xlsm"):
         yield from _read_xlsx(path)
+        return
+    problem = _binary(data)
+    if problem:
+        yield UnreadableFile(problem, file=str(path))
+        return
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        text = decode_json(data)
+        read = _read_json if suffix == ".json" else _read_jsonl
+        yield from _checked(read(path, text, mappings), path, needs_scan(text), nested=True)
     else:
-        yield RecordError(f"unsupported file type {suffix or '(none)'}: use .json, .jsonl, "
-                          ".csv or .xlsx", file=str(path))
+        text = decode_table(data)
+        yield from _checked(_read_csv(path, text), path, needs_scan(text), nested=False)
+
+
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+
+
+#: Bytes no UTF-8 or GB18030 text holds, but binary data and UTF-16 do (tab, newlines, form
+#: feed and escape excluded).
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 27), *range(28, 32)])
+
+
+class UnreadableFile(RecordError):
+    """A whole file that cannot be read as records: not one of its records can be kept."""
+
+
+class BadRecord(RecordError):
+    """A record read, but holding a value no store can keep; ``raw`` is the record."""
+
+    def __init__(self, reason: str, raw: Any, **where: Any) -> None:
+        super().__init__(reason, **where)
+        self.raw = raw
+
+
+def _binary(data: bytes) -> str | None:
+    """Why ``data`` is not a text file, or None.  NUL and other control bytes do not occur in
+    UTF-8 or GB18030 text (a stray one is a record's problem); many of them mean binary data
+    or UTF-16 saved without its byte-order mark."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    sample = data[:65536]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > max(8, len(sample) // 200):
+        return ("not a text file: binary data, or UTF-16 without a byte-order mark "
+                "(save it as UTF-8 or GBK)")
+    return None
+
+
+def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool, *,
+             nested: bool) -> Iterator[SourceRecord | RecordError]:
+    """Records whose values the store cannot keep as they are become rejects naming the field:
+    bytes that are not text in the file's encoding, NUL characters, absurd nesting.  A record
+    is walked only when a C-speed look says it may hold such a value: the file's text
+    (``scan``), or for JSON (``nested``) the record's indented form."""
+    for item in items:
+        if isinstance(item, SourceRecord) and (scan or (nested
+                                                        and may_nest_deeper(item.record))):
+            found = record_problem(item.record)
+            if found is not None:
+                where, reason = found
+                yield BadRecord(reason, item.record, file=str(path), record=item.number,
+                                unit=item.unit, field=where or None,
+                                order_no=_guess_no(item.record))
+                continue
+        yield item
+
+
+def _guess_no(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return None
+    for key in ("tid_str", "tid", "orderId", "order_sn", "order_id", "订单编号", "订单号",
+                "主订单编号"):
+        value = record.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+            return str(value).strip('="\'\t ')[:64]
+    return None
+
+
+def decode_json(data: bytes) -> str:
+    """JSON text is UTF-8 (RFC 8259); a BOM is tolerated.  Bytes that are not UTF-8 are kept
+    as lone surrogates, so the one record holding them is rejected and the rest stay intact
+    (never the whole file re-read in another encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="surrogateescape")
+
+
+def decode_table(data: bytes) -> str:
+    """CSV text: :func:`decode`'s detection (BOM, UTF-8, GB18030), except that a UTF-8 file with
+    a few broken lines stays UTF-8 (those rows are rejected) rather than becoming GB18030
+    mojibake, and bytes no encoding reads are kept as lone surrogates (their rows rejected)."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="surrogateescape")
+    wide = [line for line in lenient.splitlines() if not line.isascii()]
+    broken = sum(1 for line in wide if has_undecoded(line))
+    if broken * 10 <= len(wide):
+        return lenient
+    return data.decode("gb18030", errors="surrogateescape")
+
+
+#: A JSON integer of 19 digits or more may lie beyond 64 bits, where orjson reads floats
+#: (below -9.2e18 or above 1.8e19); Taobao's 19-digit tids are strings beside ``tid``.
+_BIG_INT = re.compile(r"[:\[,]\s*(-\d{19}|\d{20})")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _parse_json(text: str) -> Any:
+    """orjson for speed; the standard parser where orjson refuses lone surrogates (bytes
+    that were not UTF-8, or ``\\ud800`` escapes): the records holding them are rejected
+    afterwards, not the whole file."""
+    if _BIG_INT.search(text):  # orjson would read it as a float and lose digits
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise exc from None
 
 
 def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping | None]:
@@ -82,37 +219,48 @@ def unwrap(doc: Any, mappings: dict[str, Mapping]) -> tuple[list[Any], Mapping |
     return [doc], None
 
 
-def _read_json(path: Path, mappings: dict[str, Mapping]) -> Iterator[SourceRecord | RecordError]:
-    text, _ = decode(path.read_bytes())
+def _read_json(path: Path, text: str, mappings: dict[str, Mapping]
+               ) -> Iterator[SourceRecord | RecordError]:
     try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        yield RecordError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                          file=str(path))
+        doc = _parse_json(text)
+    except (orjson.JSONDecodeError, json.JSONDecodeError) as exc:
+        yield UnreadableFile(f"not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                             f"{exc.colno})", file=str(path))
+        return
+    except RecursionError:
+        yield UnreadableFile("not readable JSON: nested too deeply", file=str(path))
         return
     records, mapping = unwrap(doc, mappings)
     for i, record in enumerate(records, 1):
         yield SourceRecord(record, i, "record", mapping)
 
 
-def _read_jsonl(path: Path, mappings: dict[str, Mapping]) -> Iterator[SourceRecord | RecordError]:
-    text, _ = decode(path.read_bytes())
+def _read_jsonl(path: Path, text: str, mappings: dict[str, Mapping]
+                ) -> Iterator[SourceRecord | RecordError]:
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            doc = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            doc = _parse_json(line)
+        except (orjson.JSONDecodeError, json.JSONDecodeError) as exc:
             yield RecordError(f"not valid JSON: {exc.msg}", file=str(path), record=lineno,
                               unit="line")
+            continue
+        except RecursionError:
+            yield RecordError("not valid JSON: nested too deeply", file=str(path),
+                              record=lineno, unit="line")
             continue
         records, mapping = unwrap(doc, mappings)
         for record in records:
             yield SourceRecord(record, lineno, "line", mapping)
 
 
-def _read_csv(path: Path) -> Iterator[SourceRecord | RecordError]:
-    text, _ = decode(path.read_bytes())
+def _read_csv(path: Path, text: str) -> Iterator[SourceRecord | RecordError]:
+    if has_undecoded(text) and sum(1 for ch in text if "\ud800" <= ch <= "\udfff") * 50 \
+            > len(text):
+        yield UnreadableFile("not text in UTF-8, GBK or GB18030: binary data, or another "
+                             "encoding (save it as UTF-8 or GBK)", file=str(path))
+        return
     lines = text.splitlines(keepends=True)
     # Alipay bills and some exports put '#' comment lines above and below the table.
     start = 0
@@ -128,7 +276,15 @@ def _read_csv(path: Path) -> Iterator[SourceRecord | RecordError]:
         dialect = csv.excel_tab
     reader = csv.reader(io.StringIO(body), dialect)
     header: list[str] | None = None
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over csv's field size limit, mostly
+            yield RecordError(f"row cannot be read: {exc}", file=str(path),
+                              record=start + reader.line_num, unit="row")
+            continue
         rowno = start + reader.line_num
         if header is None:
             header = [_clean_header(h) for h in row]
@@ -150,8 +306,9 @@ def _read_xlsx(path: Path) -> Iterator[SourceRecord | RecordError]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+        formulas = _formula_rows(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for bad files
-        yield RecordError(f"cannot open workbook: {exc}", file=str(path))
+        yield UnreadableFile(f"cannot open workbook: {exc}", file=str(path))
         return
     sheet = book.worksheets[0]
     header: list[str] | None = None
@@ -160,10 +317,45 @@ def _read_xlsx(path: Path) -> Iterator[SourceRecord | RecordError]:
             header = [_clean_header("" if h is None else str(h)) for h in row]
             continue
         if all(v is None or str(v).strip() == "" for v in row):
+            if rowno not in formulas:
+                continue
+        unsaved = [header[col] or f"column {col + 1}" for col in formulas.get(rowno, ())
+                   if col < len(row) and row[col] is None and col < len(header)]
+        if unsaved:
+            yield RecordError(
+                "formula cell without a saved value (open the file in Excel or WPS and save "
+                "it, so the computed values are stored)", file=str(path), record=rowno,
+                unit="row", field=", ".join(unsaved), order_no=_first([str(row[0] or "")]),
+                cells=list(row))
             continue
         record = {h: _clean_cell(v) for h, v in zip(header, row, strict=False) if h}
         yield SourceRecord(record, rowno, "row", None, tuple(header))
     book.close()
+
+
+def _formula_rows(path: Path) -> dict[int, list[int]]:
+    """Row -> 0-based columns of the first sheet's formula cells.  Reading with ``data_only``
+    gives a formula's saved value, or None when the writer (a script, not Excel) saved none:
+    such cells are reported, never read as blank.  Workbooks without formulas cost one scan
+    of the sheet's XML."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n)
+                   for n in archive.namelist() if n.startswith("xl/worksheets/sheet")):
+            return {}
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        out: dict[int, list[int]] = {}
+        for rowno, row in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
+            cols = [i for i, v in enumerate(row) if isinstance(v, str) and v.startswith("=")]
+            if cols:
+                out[rowno] = cols
+        return out
+    finally:
+        book.close()
 
 
 def _clean_header(name: str) -> str:
@@ -177,4 +369,4 @@ def _clean_cell(value: Any) -> Any:
 
 
 def _first(row: list[str]) -> str | None:
-    return _clean_cell(row[0]).strip('="') if row and row[0] else None
+    return _clean_cell(row[0]).strip('="')[:64] if row and row[0] else None

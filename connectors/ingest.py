@@ -21,7 +21,8 @@ from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
 from ..store import OrderStore, Reject
-from .files import SourceRecord, read_records
+from .checks import has_undecoded
+from .files import SourceRecord, UnreadableFile, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
 
@@ -32,6 +33,12 @@ class SourceUnknown(OrderhubError):
     """No mapping (or more than one) fits a file; the user must say ``--source``."""
 
     exit_code = 2
+
+
+#: Exit codes of a file that could not be ingested at all (README: "Exit codes").
+EXIT_UNREADABLE = 1
+EXIT_SOURCE_UNKNOWN = 2
+EXIT_REJECTED = 10
 
 
 @dataclass
@@ -46,11 +53,27 @@ class IngestSummary:
     files: int = 0
     rejects: list[Reject] = field(default_factory=list)
     by_source: dict[str, int] = field(default_factory=dict)
+    #: Files not one record of which could be read (path -> why), also among ``rejects``.
+    unreadable: dict[str, str] = field(default_factory=dict)
+    #: Files whose source could not be told (path -> why), also among ``rejects``.
+    unknown: dict[str, str] = field(default_factory=dict)
+    #: Files that hold no records at all (a header-only export).
+    empty: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """The four figures scripts read (``orderhub ingest --format json``)."""
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected}
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file's source could not be told, 1 when a file could not be read, 10 when
+        records were rejected, else 0 (the README's exit codes)."""
+        if self.unknown:
+            return EXIT_SOURCE_UNKNOWN
+        if self.unreadable:
+            return EXIT_UNREADABLE
+        return EXIT_REJECTED if self.rejected else 0
 
 
 class Normalizer:
@@ -78,10 +101,39 @@ class Normalizer:
         self._catalog_version = self.catalog.version
 
     def records(self, path: Path) -> list[SourceRecord | RecordError]:
-        """All records of a file, after choosing the file's mapping (see :meth:`detect`)."""
+        """All records of a file, after choosing the file's mapping (see :meth:`detect`).
+        A forced ``--source`` that another mapping fits better is refused (:meth:`refit`)."""
         items = list(read_records(path, self.mappings))
+        if self.forced is not None:
+            self.refit(items, path, self.forced)
         self._file_mapping = self.forced or self.detect(items, path)
         return items
+
+    def refit(self, items: list[SourceRecord | RecordError], path: Path, forced: Mapping
+              ) -> None:
+        """Refuse ``--source`` on a file that says it is another source: an API response
+        whose envelope names another mapping, or records that another mapping's keys or
+        columns fit while the forced one's do not.  Files no mapping recognizes (a new
+        export variant) are what ``--source`` is for, and pass."""
+        records = [i for i in items[:50] if isinstance(i, SourceRecord)]
+        named = {i.mapping.name for i in records if i.mapping is not None}
+        if named and forced.name not in named:
+            raise SourceUnknown(
+                f"{path}: this file is a {', '.join(sorted(named))} API response; "
+                f"--source {forced.name} does not fit it (drop --source)")
+        if named or not records:
+            return
+
+        def fits(m: Mapping) -> bool:
+            return any(m.matches_columns(list(i.header)) if i.header else
+                       m.matches_record(i.record) for i in records)
+        if fits(forced):
+            return
+        others = sorted(m.name for m in self.mappings.values() if m is not forced and fits(m))
+        if others:
+            raise SourceUnknown(
+                f"{path}: these records look like {' or '.join(others)}, not "
+                f"{forced.name}; drop --source, or pass --source {others[0]}")
 
     def detect(self, items: list[SourceRecord | RecordError], path: Path) -> Mapping | None:
         """The mapping most of the file's first records fit: one file, one source."""
@@ -110,7 +162,7 @@ class Normalizer:
     def normalize(self, item: SourceRecord | RecordError, path: Path, *,
                   fingerprint: str | None = None) -> Order | Reject:
         if isinstance(item, RecordError):
-            return _reject(item, None, path, None)
+            return _reject(item, None, path, getattr(item, "raw", None))
         mapping = item.mapping or self._file_mapping
         assert mapping is not None
         try:
@@ -135,7 +187,10 @@ class Normalizer:
         mapping = mapping or item.mapping or self._file_mapping
         salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
                f"{self.shop_id or ''}|{self.batch or ''}|"
-        body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
+        try:
+            body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
+        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+            body = json.dumps(item.record, sort_keys=True, default=str).encode()
         return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
 
     def known(
@@ -180,16 +235,26 @@ def ingest(
     progress: Progress | None = None,
     on_file: Callable[[Path, int], None] | None = None,
     history: str | None = None,
+    keep_going: bool = False,
     **options: Any,
 ) -> IngestSummary:
     """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled.
 
     ``history`` (``orderhub ingest --history``): the orders are stored as history, which
-    nothing acts on (no rule, flow, message or reservation; see ``store/history.py``)."""
+    nothing acts on (no rule, flow, message or reservation; see ``store/history.py``).
+    A file whose source cannot be told raises :class:`SourceUnknown`, unless ``keep_going``:
+    then it is reported in ``summary.unknown`` (and as a reject) and the other files go on.
+    """
     norm = Normalizer(**options)
     summary = IngestSummary()
     for path in map(Path, paths):
-        _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history)
+        try:
+            _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history)
+        except SourceUnknown as exc:
+            if not keep_going:
+                raise
+            summary.unknown[str(path)] = str(exc)
+            summary.rejects.append(Reject(reason=str(exc), file=str(path)))
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
@@ -205,6 +270,11 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
     if on_file:
         on_file(path, len(items))
     summary.files += 1
+    if not items:
+        summary.empty.append(str(path))
+    for item in items:
+        if isinstance(item, UnreadableFile):
+            summary.unreadable[str(path)] = item.reason
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
         with paused_gc():
@@ -258,8 +328,22 @@ def _reject(err: RecordError, source: str | None, path: Path, record: Any) -> Re
         record=err.record,
         platform_order_no=err.order_no,
         field=err.field,
-        raw=json.dumps(record, ensure_ascii=False, default=str) if record is not None else None,
+        raw=raw_text(record),
     )
+
+
+def raw_text(record: Any) -> str | None:
+    """The record as JSON for the rejects table.  Undecodable bytes and NULs are written as
+    ``\\u`` escapes (the table is text on every database); absurd nesting is not kept."""
+    if record is None:
+        return None
+    try:
+        text = json.dumps(record, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return None
+    if "\x00" in text or has_undecoded(text):
+        text = json.dumps(record, ensure_ascii=True, default=str)
+    return text
 
 
 def _guess_no(record: dict[str, Any]) -> str | None:

@@ -10,7 +10,7 @@ compiled to closures, so applying it costs little more than hand-written code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
 from functools import cache
@@ -30,6 +30,7 @@ from pydantic import (
 from ..dsl import yamlfile
 from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
+from .checks import shown
 from .cleaning import CleanSpec, cleaner
 from .transforms import TRANSFORMS, zone
 
@@ -231,19 +232,52 @@ class Mapping:
             return Order.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise RecordError(err["msg"], field=".".join(map(str, err["loc"])),
-                              order_no=data.get("platform_order_no")) from None
+            raise RecordError(reason_of(err), field=self._source_of(err["loc"]),
+                              order_no=_text_or_none(data.get("platform_order_no"))) from None
+
+    def _source_of(self, loc: tuple[Any, ...]) -> str:
+        """Where an order field's value came from: ``payment`` -> ``pay_amount``, and
+        ``items.1.unit_price`` -> ``orders.order.1.price``."""
+        parts = [str(p) for p in loc]
+        if parts[:1] == ["items"] and len(parts) >= 3 and self.spec.items:
+            spec = self.spec.items.fields.get(parts[2])
+            inner = "/".join(spec.from_) if spec and spec.from_ else parts[2]
+            outer = f"{self.spec.items.from_}.{parts[1]}." if self.spec.items.from_ else ""
+            return outer + inner
+        target = ".".join(parts)
+        spec = self.spec.order.get(target) or (self.spec.refund.amount if target ==
+                                               "refund.amount" and self.spec.refund else None)
+        return "/".join(spec.from_) if spec and spec.from_ else target
 
     def _read_items(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The order's lines.  A container that is not a list of objects (``orders: "abc"``,
+        a null or a number among the lines) is refused naming the line, never read as no
+        lines."""
         if not self._items:
             return []
         if self._items_path is None:
             lines = [record]
         else:
             found = dig(record, self._items_path)
-            lines = found if isinstance(found, list) else ([found] if found else [])
+            where = self.spec.items.from_ if self.spec.items else ""
+            if found is None and self._items_path and len(self._items_path) > 1:
+                parent = dig(record, self._items_path[:1])
+                if parent is not None and not isinstance(parent, dict):
+                    raise RecordError(f"expected an object of lines, got {_kind(parent)}: "
+                                      f"{shown(parent)}", field=self._items_path[0])
+            if found is None or isinstance(found, dict):
+                lines = [found] if found else []
+            elif isinstance(found, list):
+                lines = found
+            else:
+                raise RecordError(f"expected a list of lines, got {_kind(found)}: "
+                                  f"{shown(found)}", field=where)
         items = []
-        for line in lines:
+        for i, line in enumerate(lines):
+            if not isinstance(line, dict):
+                raise RecordError(f"line {i + 1} is {_kind(line)}, not an object: {shown(line)}",
+                                  field=f"{self.spec.items.from_}.{i}"  # type: ignore[union-attr]
+                                  if self._items_path else None)
             item = {}
             for target, get in self._items:
                 value = get(line)
@@ -274,6 +308,31 @@ class Mapping:
         if any(refunded):
             return RefundStatus.refunded, all(refunded)
         return None, False
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def reason_of(err: Any) -> str:
+    """A pydantic error as a person reads it, quoting (a cut of) the value."""
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"longer than the {ctx.get('max_length')} characters the store keeps " \
+               f"({len(value):,} characters): {shown(value)}"
+    if kind == "greater_than_equal":
+        return f"negative value {shown(value)}: must be {ctx.get('ge')} or more"
+    if kind == "less_than_equal":
+        return f"value {shown(value)} is over the largest accepted, {ctx.get('le')}"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
 
 
 def _overlay(base: OrderStatus, refund: RefundStatus | None, whole: bool) -> OrderStatus:
@@ -349,8 +408,8 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                     return found
             try:
                 value = transform(raw, tz)
-            except ValueError as exc:
-                raise RecordError(str(exc), field=names) from None
+            except _VALUE_ERRORS as exc:
+                raise RecordError(_why(exc, raw), field=names) from None
             value = missing() if value is None else value
             if type(raw) is str and len(memo) < _MEMO_SIZE:
                 memo[raw] = value
@@ -366,13 +425,23 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             try:
                 value = _reduce(raw, reduce, transform, tz) if isinstance(raw, list) and reduce \
                     else transform(raw, tz)
-            except ValueError as exc:
-                raise RecordError(str(exc), field=names) from None
+            except _VALUE_ERRORS as exc:
+                raise RecordError(_why(exc, raw), field=names) from None
             if value is not None:
                 return value
         return missing()
 
     return get_general
+
+
+#: What a transform may raise on a hostile value; each becomes a reject naming the field.
+_VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError)
+
+
+def _why(exc: Exception, raw: Any) -> str:
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"cannot read {shown(raw)}: {type(exc).__name__}"
 
 
 def _fetcher(paths: list[tuple[str, ...]]) -> Callable[[Any], Any]:
@@ -447,8 +516,12 @@ def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
 # -- finding mappings ------------------------------------------------------------------------
 
 
-def load_mapping(path: Path) -> Mapping:
-    """Load and check one mapping file; raises SourceErrors with positions."""
+def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
+    """Load and check one mapping file; raises SourceErrors with positions.
+
+    Files it names (``status.table``) must lie inside the mapping's own folder or one of
+    ``roots`` (the workspace): a mapping cannot read ``../../../../etc/shadow``.
+    """
     text = yamlfile.read_text(path)
     data = yamlfile.parse(text, str(path))
     spec = yamlfile.validate(MappingSpec, data, str(path), text)
@@ -466,9 +539,25 @@ def load_mapping(path: Path) -> Mapping:
     if spec.status.table:
         from .tables import read_status_table
 
-        table = read_status_table(path.parent / spec.status.table)
+        table_path = inside(path.parent / spec.status.table, [path.parent, *roots])
+        if table_path is None:
+            raise SourceErrors([SourceError(
+                f"status table {spec.status.table!r} is outside the mapping's folder and the "
+                "workspace; keep it beside the mapping",
+                yamlfile.span_at(data, ["status", "table"], str(path)), source=text)])
+        table = read_status_table(table_path)
         spec.status.map = {**spec.status.map, **table}
     return Mapping(spec, str(path))
+
+
+def inside(target: Path, roots: Sequence[Path]) -> Path | None:
+    """``target`` resolved (symbolic links and ``..`` followed), when it lies inside one of
+    ``roots``; else None."""
+    resolved = target.resolve()
+    for folder in roots:
+        if resolved.is_relative_to(Path(folder).resolve()):
+            return resolved
+    return None
 
 
 def _bad_target(
@@ -506,5 +595,6 @@ def mappings(extra_dirs: list[Path] | None = None) -> dict[str, Mapping]:
     """Built-in mappings plus any in ``extra_dirs`` (a workspace's ``mappings/``), which win."""
     out = dict(builtin_mappings())
     for folder in extra_dirs or []:
-        out.update(load_dir(folder, load_mapping))
+        root = folder.parent  # the workspace holding this mappings/ folder
+        out.update(load_dir(folder, lambda path, root=root: load_mapping(path, [root])))
     return out

@@ -23,9 +23,11 @@ from ..store import OrderStore, Reject
 from .aftersale_store import AfterSalesStore, apply_to_orders
 from .aftersales import FEEDS, read_window
 from .base import Decryptor, Page, PlatformClient, Record
+from .checks import record_problem
 from .cursors import CursorStore
 from .douyin import DouyinClient
 from .http import PlatformError
+from .ingest import raw_text
 from .jd import JdClient
 from .mapping import Mapping, builtin_mappings
 from .mapping import mappings as all_mappings
@@ -250,6 +252,9 @@ def _store_page(store: OrderStore, shop: ShopConfig, mapping: Mapping, catalog: 
     rejects: list[Reject] = []
     for record in page.records:
         try:
+            found = record_problem(record)  # as for files: NUL, broken text, deep nesting
+            if found is not None:
+                raise RecordError(found[1], field=found[0] or None)
             order = mapping.apply(record, shop_id=shop.shop_id)
         except RecordError as err:
             rejects.append(_reject(err, mapping, shop, page, record))
@@ -274,7 +279,7 @@ def _store_page(store: OrderStore, shop: ShopConfig, mapping: Mapping, catalog: 
 def _reject(err: RecordError, mapping: Mapping, shop: ShopConfig, page: Page,
             record: Record) -> Reject:
     number = err.order_no
-    if number is None:
+    if number is None and isinstance(record, dict):
         for key in ("tid_str", "tid", "orderId", "order_sn", "order_id"):
             if record.get(key):
                 number = str(record[key])
@@ -283,7 +288,7 @@ def _reject(err: RecordError, mapping: Mapping, shop: ShopConfig, page: Page,
         reason=err.reason, source=mapping.name,
         file=f"{shop.platform} API, shop {shop.name}, window {_iso(page.window[0])}",
         record=page.number, platform_order_no=number, field=err.field,
-        raw=json.dumps(record, ensure_ascii=False, default=str),
+        raw=raw_text(record),
     )
 
 

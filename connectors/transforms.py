@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .checks import shown
+
 Transform = Callable[[Any, tzinfo], Any]
 
 _EMPTY = ("", "null", "None", "NULL", "-")
@@ -49,20 +51,43 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() in _EMPTY)
 
 
+def _scalar(value: Any, what: str) -> None:
+    """Refuse an object or a list where one value belongs (never stored as its repr)."""
+    if isinstance(value, dict | list | tuple):
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise ValueError(f"expected {what}, got {kind}: {shown(value)}")
+
+
 def as_str(value: Any, tz: tzinfo) -> str | None:
     if _blank(value):
         return None
+    _scalar(value, "text")
     text = str(value).strip().strip("\t")
     return text or None
 
 
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
 def as_order_no(value: Any, tz: tzinfo) -> str | None:
-    """Order numbers as strings, without the ``="..."``, ``'`` and tab wrappers of exports."""
+    """Order numbers as strings, without the ``="..."``, ``'`` and tab wrappers of exports.
+
+    Normalized so one order is one key: full-width digits become ASCII (NFKC) and invisible
+    characters anywhere (zero-width spaces, BOMs, no-break spaces, control characters) go; a
+    number copied with a trailing U+200B must not become a second order.
+    """
     if _blank(value):
         return None
+    _scalar(value, "an order number (text or digits)")
+    if isinstance(value, bool):
+        raise ValueError(f"expected an order number, got {value!r}")
     if isinstance(value, float):
         raise ValueError(f"order number {value!r} was stored as a float and lost digits")
-    text = _NO_JUNK.sub("", str(value).strip())
+    text = str(value)
+    if not text.isascii() or not text.isprintable():
+        text = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not _invisible(ch))
+    text = _NO_JUNK.sub("", text.strip())
     return text or None
 
 
@@ -70,40 +95,78 @@ def as_phone(value: Any, tz: tzinfo) -> str | None:
     """Phones as delivered (plain, masked or ciphertext), minus export quirks."""
     if _blank(value):
         return None
+    _scalar(value, "a phone number")
     return str(value).strip().lstrip("'").strip() or None
 
 
+_CENT = Decimal("0.01")
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    """A finite Decimal from an int, a float (its shortest repr) or text; never from a bool."""
+    if isinstance(value, bool) or isinstance(value, dict | list | tuple):
+        raise ValueError(f"not {what}: {shown(value)}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"not {what}: {shown(value)}")
+        return value
+    text = _MONEY_JUNK.sub("", value if isinstance(value, str) else repr(value))
+    if len(text) > 40:
+        raise ValueError(f"not {what}: {shown(value)}")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not {what}: {shown(value)}") from None
+    if not number.is_finite():
+        raise ValueError(f"not {what}: {shown(value)}")
+    return number
+
+
 def as_yuan(value: Any, tz: tzinfo) -> Decimal | None:
+    """Yuan with at most two decimals: 12.345 is refused, never rounded to 12.34 or 12.35."""
     if _blank(value):
         return None
-    if isinstance(value, bool):
-        raise ValueError(f"not an amount: {value!r}")
-    if isinstance(value, int):
-        return Decimal(value).quantize(Decimal("0.01"))
-    text = _MONEY_JUNK.sub("", str(value))
+    number = _decimal(value, "an amount")
     try:
-        return Decimal(text).quantize(Decimal("0.01"))
+        cents = number.quantize(_CENT)
     except InvalidOperation:
-        raise ValueError(f"not an amount: {value!r}") from None
+        raise ValueError(f"amount out of range: {shown(value)}") from None
+    if cents != number:
+        raise ValueError(f"amount {shown(value)} has more than two decimals (fen are the "
+                         "smallest unit)")
+    return cents
 
 
 def as_fen(value: Any, tz: tzinfo) -> Decimal | None:
-    """Integer fen (Douyin) to Decimal yuan."""
+    """Whole fen (Douyin) to Decimal yuan; a fraction of a fen is refused, never dropped."""
     if _blank(value):
         return None
+    number = _decimal(value, "an amount in fen")
+    if number != number.to_integral_value():
+        raise ValueError(f"amount in fen {shown(value)} is not a whole number of fen")
     try:
-        return Decimal(int(value)).scaleb(-2)
-    except (TypeError, ValueError):
-        raise ValueError(f"not an amount in fen: {value!r}") from None
+        return number.quantize(Decimal(1)).scaleb(-2)
+    except InvalidOperation:
+        raise ValueError(f"amount in fen out of range: {shown(value)}") from None
 
 
 def as_int(value: Any, tz: tzinfo) -> int | None:
+    """Whole numbers (quantities); 3.7 is refused, never cut to 3."""
     if _blank(value):
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number: {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip().rstrip("件").strip()
+    if len(text) > 18:
+        raise ValueError(f"not a whole number (too large): {shown(value)}")
     try:
-        return int(str(value).strip().rstrip("件").strip())
+        return int(text)
     except ValueError:
-        raise ValueError(f"not a whole number: {value!r}") from None
+        raise ValueError(f"not a whole number: {shown(value)}") from None
 
 
 def as_bool(value: Any, tz: tzinfo) -> bool | None:
@@ -116,7 +179,7 @@ def as_bool(value: Any, tz: tzinfo) -> bool | None:
         return True
     if text in ("0", "false", "no", "n", "否", "f"):
         return False
-    raise ValueError(f"not a yes/no value: {value!r}")
+    raise ValueError(f"not a yes/no value: {shown(value)}")
 
 
 def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
@@ -139,7 +202,7 @@ def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
             except ValueError:
                 continue
         if parsed is None:
-            raise ValueError(f"not a date-time: {value!r}") from None
+            raise ValueError(f"not a date-time: {shown(value)}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
@@ -147,13 +210,18 @@ def as_unix(value: Any, tz: tzinfo) -> datetime | None:
     """Unix seconds (Douyin, PDD increments); 0 means "never"."""
     if _blank(value):
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a unix time: {value!r}")
     try:
         seconds = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"not a unix time: {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"not a unix time: {shown(value)}") from None
     if seconds <= 0:
         return None
-    return datetime.fromtimestamp(seconds, tz)
+    try:
+        return datetime.fromtimestamp(seconds, tz)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"unix time out of range: {shown(value)}") from None
 
 
 def as_raw(value: Any, tz: tzinfo) -> Any:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..connectors.files import SourceRecord, read_records
-from ..connectors.ingest import Normalizer, SourceUnknown
+from ..connectors.files import SourceRecord, UnreadableFile, read_records
+from ..connectors.ingest import Normalizer, SourceUnknown, raw_text
 from ..errors import RecordError
 from ..store import OrderStore, Reject
 from .mapping import SettlementMapping, record_key, settlement_mappings
@@ -39,6 +39,19 @@ class ImportSummary:
     rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
     by_source: dict[str, int] = field(default_factory=dict)
+    #: Files not one record of which could be read, and files whose format could not be told
+    #: (path -> why); both are also among ``rejects``.
+    unreadable: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """As ``orderhub ingest``: 2 format unknown, 1 unreadable file, 10 rejects, else 0."""
+        if self.unknown:
+            return 2
+        if self.unreadable:
+            return 1
+        return 10 if self.rejected else 0
 
     def counts(self) -> dict[str, Any]:
         return {"files": self.files, "records": self.records, "lines": self.lines,
@@ -68,10 +81,14 @@ def read_settlements(
         try:
             chosen = maps[source] if source else detector.detect(items, path)
         except SourceUnknown as exc:  # this file is rejected, the others go on
-            summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+            reason = str(exc).removeprefix(f"{path}: ")
+            summary.unknown[str(path)] = reason
+            summary.rejects.append(Reject(reason=reason, file=str(path)))
             continue
         seen: Counter[str] = Counter()
         for item in items:
+            if isinstance(item, UnreadableFile):
+                summary.unreadable[str(path)] = item.reason
             if isinstance(item, RecordError):
                 summary.rejects.append(_reject(item, None, path, None))
                 continue
@@ -145,5 +162,5 @@ def _reject(err: RecordError, source: str | None, path: Path,
     return Reject(
         reason=err.reason, source=source, file=str(path), record=err.record or (
             item.number if item else None), platform_order_no=err.order_no, field=err.field,
-        raw=json.dumps(record, ensure_ascii=False, default=str) if record is not None else None,
+        raw=raw_text(record if record is not None else getattr(err, "raw", None)),
     )

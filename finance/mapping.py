@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..connectors.mapping import (
     DetectSpec,
@@ -28,6 +28,7 @@ from ..connectors.mapping import (
     field_getter,
     load_dir,
     package_dir,
+    reason_of,
     split_path,
 )
 from ..connectors.transforms import TRANSFORMS, zone
@@ -197,7 +198,12 @@ class SettlementMapping:
             if amount == 0 and not single:
                 continue
             line_id = str(base_id) if single else f"{base_id}:{suffix}"
-            out.append(SettlementLine(line_id=line_id, kind=kind, amount=amount, **common))
+            try:
+                out.append(SettlementLine(line_id=line_id, kind=kind, amount=amount, **common))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise RecordError(reason_of(err), field=".".join(map(str, err["loc"])),
+                                  order_no=order_no) from None
         return out
 
     def _amounts(self, record: dict[str, Any], rule: Rule | None) -> list[tuple[LineKind, str,

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..model import Platform
+from ..model import MAX_YUAN, Platform, Text64, Time
 
 
 class LineKind(StrEnum):
@@ -41,15 +41,15 @@ class SettlementLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     platform: Platform
-    shop: str = "default"
-    line_id: str = Field(min_length=1)
-    order_no: str | None = None
-    sub_ref: str | None = Field(None, description="sub-order or SKU the line is for, if any")
+    shop: Text64 = "default"
+    line_id: str = Field(min_length=1, max_length=128)
+    order_no: Text64 | None = None
+    sub_ref: Text64 | None = Field(None, description="sub-order or SKU the line is for, if any")
     kind: LineKind
-    amount: Decimal
-    occurred_at: datetime
+    amount: Decimal = Field(ge=-MAX_YUAN, le=MAX_YUAN)
+    occurred_at: Time
     description: str | None = None
-    source: str | None = None
+    source: Text64 | None = None
     file: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..sheets import safe_cell, safe_row
 from .model import LineKind
 from .reconcile import DIFFERENCE_LABELS, DifferenceKind, OrderSettlement, Reconciliation
 
@@ -163,7 +164,7 @@ def write_xlsx(rec: Reconciliation, path: Path, *, order_limit: int = XLSX_ORDER
 def _xl(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
-    return value
+    return safe_cell(value)
 
 
 def _diff_row(d: dict[str, Any]) -> list[Any]:
@@ -186,4 +187,4 @@ def _write_csv(path: Path, columns: list[tuple[str, str]], rows: Any) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow([key for key, _ in columns])
-        out.writerows(rows)
+        out.writerows(safe_row(row) for row in rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OrderhubError
+from ..sheets import safe_cell, safe_row
 from ..store import OrderStore
 from .config import Account, FinanceConfig
 from .model import LineKind
@@ -154,7 +155,7 @@ def write_vouchers(
         with path.open("w", encoding="gb18030", newline="") as fh:
             out = csv.writer(fh)
             out.writerow(columns)
-            out.writerows([[_text(v) for v in row] for row in rows])
+            out.writerows([safe_row(_text(v) for v in row) for row in rows])
         return path
     from openpyxl import Workbook
 
@@ -163,7 +164,7 @@ def write_vouchers(
     sheet.title = "Page1" if fmt == "kingdee" else "凭证"
     sheet.append(columns)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append([float(v) if isinstance(v, Decimal) else safe_cell(v) for v in row])
     book.save(path)
     return path
 

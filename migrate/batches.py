@@ -72,6 +72,21 @@ def finish(store: OrderStore, batch: str, counts: dict[str, Any]) -> None:
                      .values(state="done", finished=datetime.now(UTC), counts=counts))
 
 
+def fail(store: OrderStore, batch: str | None) -> None:
+    """Mark a run that stopped on an error: state ``failed`` (its orders so far stay, and
+    ``orderhub migrate rollback`` removes them).  Never raises over the original error."""
+    if batch is None:
+        return
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(update(migration_batches)
+                         .where(migration_batches.c.id == batch,
+                                migration_batches.c.state == "running")
+                         .values(state="failed", finished=datetime.now(UTC)))
+    except Exception:  # noqa: BLE001 - the database may be what failed; keep its error
+        return
+
+
 def list_batches(store: OrderStore) -> list[BatchInfo]:
     """All batches, oldest first, with the number of orders each still holds."""
     live = (select(orders.c.batch, func.count().label("n"))

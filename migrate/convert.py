@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,11 @@ class Converted:
 Outcome = Converted | Duplicate | RowReject
 
 
-def load_migration_mapping(path: Path, status_map: Path | None = None) -> Mapping:
-    """A mapping file, with the status table of ``status_map`` (XLSX/CSV) laid over its own."""
-    mapping = load_mapping(Path(path))
+def load_migration_mapping(path: Path, status_map: Path | None = None,
+                           roots: Sequence[Path] = ()) -> Mapping:
+    """A mapping file, with the status table of ``status_map`` (XLSX/CSV) laid over its own.
+    Files the mapping names must lie beside it or inside ``roots`` (the workspace)."""
+    mapping = load_mapping(Path(path), roots)
     if status_map is None:
         return mapping
     table = read_status_table(Path(status_map))
@@ -120,8 +122,9 @@ class Converter:
             if isinstance(item, RecordError):
                 if item.record is None:  # the whole file is unreadable
                     raise item
-                yield RowReject(item.record, item.reason, None, item.order_no,
-                                tuple(item.cells or ()))
+                raw = getattr(item, "raw", None)  # a row read, holding a value none can keep
+                cells = tuple(raw.values()) if isinstance(raw, dict) else tuple(item.cells or ())
+                yield RowReject(item.record, item.reason, item.field, item.order_no, cells)
                 continue
             out = self._convert(item)
             if isinstance(out, Converted):

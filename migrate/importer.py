@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ..connectors.mapping import Mapping
 from ..model import Order, OrderStatus
+from ..sheets import safe_row
 from ..store import OrderStore, Reject, content_hash
 from ..store.schema import orders
 from . import batches
@@ -116,12 +117,17 @@ def run(
     compared afresh, so whatever changed there since the check is taken into account.
     """
     path = Path(path)
-    report = _process(path, mapping, store, write=True, progress=progress, checked=checked)
-    if report.rejects:
-        target = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
-        write_rejects(target, report.header, report.rejects)
-        report.rejects_file = str(target)
-        store.add_rejects([_store_reject(r, report) for r in report.rejects])
+    try:
+        report = _process(path, mapping, store, write=True, progress=progress, checked=checked)
+        if report.rejects:
+            target = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
+            write_rejects(target, report.header, report.rejects)
+            report.rejects_file = str(target)
+            store.add_rejects([_store_reject(r, report) for r in report.rejects])
+    except BaseException:
+        # Never leave the batch "running": it is "failed", and can be rolled back.
+        batches.fail(store, batch_id(path, mapping) if path.is_file() else None)
+        raise
     batches.finish(store, report.batch, report.counts())
     return report
 
@@ -237,12 +243,12 @@ def write_rejects(path: Path, header: tuple[str, ...], rejects: list[RowReject])
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         width = len(header)
-        writer.writerow([*header, "reason"])
+        writer.writerow(safe_row([*header, "reason"]))
         for r in rejects:
             cells = ["" if v is None else str(v) for v in r.cells]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
-            writer.writerow([*cells, r.describe()])
+            writer.writerow(safe_row([*cells, r.describe()]))
 
 
 def _store_reject(r: RowReject, report: Report) -> Reject:

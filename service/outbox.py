@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select, text, update
 
 from ..errors import NotFound, OrderhubError
+from .logs import redact
 from .schema import outbox
 
 STATUSES = ("pending", "sending", "sent", "dead")
@@ -86,11 +87,14 @@ class Outbox:
     def failed(self, message: OutboxMessage, error: str, now: datetime, *, retryable: bool,
                max_attempts: int, backoff: Backoff) -> str:
         """Record a failed attempt; returns the new status (``pending`` or ``dead``)."""
+        # A peer's answer may quote the credential it refused: what is stored (and listed by
+        # ``outbox list``) passes the same redactor as the logs.
+        error = redact(error)[:2000]
         if retryable and message.attempts < max_attempts:
-            self._close(message, status="pending", last_error=error[:2000],
+            self._close(message, status="pending", last_error=error,
                         next_attempt_at=now + backoff.delay(message.attempts))
             return "pending"
-        self._close(message, status="dead", last_error=error[:2000])
+        self._close(message, status="dead", last_error=error)
         return "dead"
 
     def postpone(self, message: OutboxMessage, until: datetime) -> None:

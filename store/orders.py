@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
 
+from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
 from ..model import Order
 from . import db
@@ -34,6 +35,9 @@ _LOOKUP_COLS = (
     orders.c.version,
 )
 _CHUNK = 500
+#: Longest text kept per rejects column (the column widths, or a readable size for Text ones).
+_REJECT_LIMITS = {"reason": 1000, "source": 64, "file": 4096, "platform_order_no": 64,
+                  "field": 128, "raw": 65536, "batch": 64}
 
 
 @dataclass
@@ -80,6 +84,14 @@ class Reject:
     field: str | None = None
     raw: str | None = None
     batch: str | None = None
+
+    def __post_init__(self) -> None:
+        # Cut to what the rejects table holds (and a person reads): a 10 MB value is named by
+        # its position, not copied; NULs are made visible (PostgreSQL text cannot hold them).
+        for name, limit in _REJECT_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, cut(str(value), limit))
 
 
 def serialize(order: Order) -> tuple[str, str]:
@@ -273,6 +285,8 @@ class OrderStore:
 
     def get(self, ref: str) -> Order:
         """An order by internal ID or ``PLATFORM:NUMBER``; raises :class:`NotFound`."""
+        if has_undecoded(ref):  # bytes that are not text (a shell's argv): no order has them
+            raise NotFound(f"no order {ref!r} (give an internal ID or PLATFORM:NUMBER)")
         if ":" in ref:
             platform, number = ref.split(":", 1)
             cond = and_(orders.c.platform == platform.lower(), orders.c.platform_order_no == number)

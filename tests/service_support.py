@@ -102,7 +102,8 @@ class Peer:
 
     It deduplicates on the ``Idempotency-Key`` header like a careful receiver would, and counts
     every delivery per key.  ``plan(n)`` decides the fate of the n-th request:
-    ``"ok"``, ``"500"``, ``"timeout"`` (answers after the client gave up), or a WeCom errcode.
+    ``"ok"``, ``"500"``, ``"timeout"`` (answers after the client gave up), ``"echo"`` (a 401
+    quoting the request's Authorization header), or a WeCom errcode.
     """
 
     def __init__(self, plan: Callable[[int, str, dict[str, Any]], str] | None = None,
@@ -131,6 +132,9 @@ class Peer:
                     return self._reply(200, {"errcode": 0, "errmsg": "ok"})
                 if fate == "500":
                     return self._reply(500, {"error": "internal"})
+                if fate == "echo":  # a careless gateway quoting the credential it refused
+                    return self._reply(401, {"error": "invalid credential",
+                                             "authorization": self.headers["Authorization"]})
                 if fate.startswith("errcode:"):
                     code = int(fate.split(":")[1])
                     return self._reply(200, {"errcode": code, "errmsg": "fail"})

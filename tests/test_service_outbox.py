@@ -133,3 +133,22 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 1.6 <= delays[0] <= 2.4 and 6.4 <= delays[2] <= 9.6
     assert max(delays) <= 36 and delays[-1] >= 24
     assert datetime.now(UTC)  # keeps the import honest
+
+
+def test_a_gateway_echoing_the_credential_does_not_get_it_stored(tmp_path: Path) -> None:
+    with sup.Peer(lambda n, key, body: "echo") as peer:
+        ws = sup.write_workspace(
+            tmp_path / "ws", f"sqlite:///{tmp_path / 'e.db'}", max_attempts=1,
+            rules="tag = x\nmessage_every = 1\nmessage_kind = wms\n",
+            channels={"wms": {"url": f"{peer.url}/wms/push", "token_env": "TEST_WMS_TOKEN"}})
+        store = Workspace.load(ws).store
+        store.upsert(sup.make_orders(1, paid=False))
+        proc = sup.spawn(ws, "run", "--no-schedules", "--exit-when-idle", "0.5",
+                         env={"TEST_WMS_TOKEN": "tok-ECHOED-4567"})
+        assert proc.wait(timeout=60) == 0
+        assert peer.requests[0][3]["Authorization"] == "Bearer tok-ECHOED-4567"
+    (dead,) = Outbox(store.engine).list(status="dead")
+    assert "HTTP 401" in (dead.last_error or "") and "tok-ECHOED" not in (dead.last_error or "")
+    out = CliRunner().invoke(main, ["-w", str(ws), "outbox", "list", "--format", "json"])
+    assert out.exit_code == 0 and "invalid credential" in out.output
+    assert "tok-ECHOED" not in out.output

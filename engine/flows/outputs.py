@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from ...sheets import safe_row
 from .runtime import RouteResult
 from .state import RoutingState
 from .warehouses import Network
@@ -112,8 +113,8 @@ def write_pick_lists(results: Sequence[RouteResult], folder: Path,
         w.writerow(["order", "receiver", "city", "sku", "title", "properties", "quantity"])
         for o in orders:
             for line in o["lines"]:
-                w.writerow([o["order"], o["receiver"], o["city"], line["sku"], line["title"],
-                            line["properties"], line["quantity"]])
+                w.writerow(safe_row([o["order"], o["receiver"], o["city"], line["sku"],
+                                     line["title"], line["properties"], line["quantity"]]))
         csv_path = folder / f"pick-{code}.csv"
         csv_path.write_text(buf.getvalue(), encoding="utf-8-sig")
         name = network.warehouses[code].name if code in network.warehouses else code

@@ -147,6 +147,9 @@ def _stock_row(row: dict[str, str | None], cols: dict[str, str], known: Sequence
         raise _BadRow(None, "warehouse and sku are required")
     if known is not None and wh not in known:
         raise _BadRow("warehouse", f"unknown warehouse {wh!r} (config has {', '.join(known)})")
+    if len(wh) > 32 or len(sku) > 64 or "\x00" in wh + sku:
+        raise _BadRow("warehouse" if len(wh) > 32 else "sku",
+                      "warehouse (32 characters at most) or sku (64) too long, or holding a NUL")
     if (wh, sku) in seen:
         raise _BadRow("sku", f"{wh} {sku} is also on line {seen[(wh, sku)]}; "
                              "keep the right one")
@@ -172,7 +175,13 @@ def _quantity(raw: str | None, name: str, *, blank_ok: bool) -> int:
         raise _BadRow(name, f"not a whole number: {raw!r}")
     if value < 0:
         raise _BadRow(name, f"negative quantity: {raw!r}")
+    if value > _MAX_QUANTITY:
+        raise _BadRow(name, f"more than {_MAX_QUANTITY:,} units: {raw[:40]!r}")
     return int(value)
+
+
+#: The largest quantity the stock table's integer columns hold.
+_MAX_QUANTITY = 2**31 - 1
 
 
 class RoutingStore:
