@@ -76,6 +76,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "Match settlements to orders; write the difference reports."),
     "vouchers": ("orderhub.commands.finance", "vouchers_command",
                  "The month's journal vouchers for Kingdee or Yonyou."),
+    "web": ("orderhub.commands.web", "web_command",
+            "Serve the staff console (orders, rules, flows, finance, service)."),
+    "users": ("orderhub.commands.users", "users_group",
+              "Staff accounts of the web console: add, list, disable, passwd, role."),
 }
 
 EXIT_REJECTED = 10

@@ -22,6 +22,7 @@ from .engine.flows.warehouses import WarehouseConfig
 from .finance.config import FinanceConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
+from .web.config import WebConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -48,6 +49,7 @@ class WorkspaceConfig(BaseModel):
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    web: WebConfig = Field(default_factory=WebConfig, description="the staff console")
 
     @field_validator("timezone")
     @classmethod

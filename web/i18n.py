@@ -1,0 +1,146 @@
+"""The console's words in Simplified Chinese (the default) and English.
+
+Templates call ``t("key")``; a key missing from a language falls back to Chinese, then to the
+key itself, so a forgotten translation shows up as readable text rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+DEFAULT = "zh"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("orderhub 运营后台", "orderhub console"),
+    "nav.queue": ("审单 / 异常队列", "Review queue"),
+    "nav.orders": ("订单", "Orders"),
+    "nav.rules": ("风控规则", "Rules"),
+    "nav.flows": ("分单流程", "Flows"),
+    "nav.finance": ("财务对账", "Finance"),
+    "nav.service": ("服务状态", "Service"),
+    "nav.audit": ("操作日志", "Audit log"),
+    "login.title": ("登录", "Sign in"),
+    "login.user": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.throttled": ("密码错误次数过多，请 {minutes} 分钟后再试",
+                        "Too many wrong passwords; try again in {minutes} minute(s)"),
+    "logout": ("退出", "Sign out"),
+    "lang.switch": ("English", "中文"),
+    "role": ("角色", "Role"),
+    "error.forbidden": ("无权访问此页面或操作", "You may not open this page or do this"),
+    "error.notfound": ("未找到", "Not found"),
+    "error.csrf": ("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+                   "The form expired or came from elsewhere (CSRF check failed); "
+                   "reload the page and try again"),
+    "error.bad": ("请求有误", "Bad request"),
+    "orders.search": ("订单号 / 手机号 / 收件人 / 运单号",
+                      "Order no. / phone / name / tracking no."),
+    "orders.find": ("查找", "Search"),
+    "orders.none": ("没有找到订单", "No orders found"),
+    "orders.newest": ("最新订单", "Newest orders"),
+    "col.order": ("订单", "Order"),
+    "col.status": ("状态", "Status"),
+    "col.created": ("下单时间", "Created"),
+    "col.receiver": ("收件人", "Receiver"),
+    "col.phone": ("电话", "Phone"),
+    "col.city": ("城市", "City"),
+    "col.payment": ("实付", "Paid"),
+    "col.tracking": ("运单号", "Tracking no."),
+    "col.shop": ("店铺", "Shop"),
+    "order.fields": ("订单信息", "Order"),
+    "order.items": ("商品", "Items"),
+    "order.events": ("订单时间线", "Timeline"),
+    "order.routes": ("分单结果", "Routing"),
+    "order.buyer_message": ("买家留言", "Buyer message"),
+    "order.seller_memo": ("卖家备注", "Seller memo"),
+    "order.address": ("收货地址", "Address"),
+    "order.buyer": ("买家", "Buyer"),
+    "order.amounts": ("商品 / 优惠 / 运费 / 实付", "Goods / discount / post / paid"),
+    "order.refund": ("退款", "Refund"),
+    "rules.title": ("风控规则", "Risk rules"),
+    "rules.version": ("版本", "version"),
+    "rules.enabled": ("启用", "Enabled"),
+    "rules.window": ("生效窗口", "Window"),
+    "rules.mode": ("模式", "Mode"),
+    "rules.active": ("当前生效", "Active now"),
+    "rules.name": ("名称", "Name"),
+    "rules.until": ("截止（可选）", "Until (optional)"),
+    "rules.enable": ("启用", "Enable"),
+    "rules.disable": ("停用", "Disable"),
+    "rules.files": ("规则文件", "Rule files"),
+    "rules.errors": ("规则文件有错误", "The rule files have errors"),
+    "rules.edit": ("编辑", "Edit"),
+    "rules.check": ("检查", "Check"),
+    "rules.save": ("保存", "Save"),
+    "rules.saved": ("已保存，检查通过；运行中的服务会自动重新加载",
+                    "Saved; the check passed. A running service reloads it by itself"),
+    "rules.check_ok": ("检查通过（与服务热加载相同的检查）",
+                       "The check passed (the same check as the service's hot reload)"),
+    "rules.not_saved": ("未保存：文件有错误", "Not saved: the file has errors"),
+    "rules.dryrun": ("试运行", "Dry run"),
+    "rules.dryrun_last": ("最近订单数", "Last N orders"),
+    "rules.dryrun_at": ("时钟（可选）", "Clock (optional)"),
+    "rules.why_not": ("解释未命中规则（可选）", "Explain misses of rule (optional)"),
+    "rules.dryrun_edited": ("用编辑中的文本试运行", "Dry-run the edited text"),
+    "rules.hits": ("命中", "Hits"),
+    "rules.why": ("原因", "Why"),
+    "rules.would": ("将执行", "Would do"),
+    "rules.switched": ("已修改", "Changed"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "flows.title": ("分单流程", "Routing flows"),
+    "flows.trigger": ("触发", "Trigger"),
+    "flows.whatif": ("假设分析：修改仓库阈值，模拟某天订单", "What-if: change thresholds, "
+                     "simulate a day's orders"),
+    "flows.day": ("日期", "Day"),
+    "flows.threshold": ("日阈值", "Daily threshold"),
+    "flows.simulate": ("模拟", "Simulate"),
+    "flows.warehouse": ("仓库", "Warehouse"),
+    "flows.assigned": ("分配", "Assigned"),
+    "flows.div_in": ("分流进", "Diverted in"),
+    "flows.div_out": ("分流出", "Diverted out"),
+    "flows.stockouts": ("缺货", "Stock-outs"),
+    "flows.load_start": ("起始负载", "Load start"),
+    "flows.load_end": ("结束负载", "Load end"),
+    "flows.summary": ("{orders} 单，{unassigned} 单未分配仓库（未写入任何数据）",
+                      "{orders} order(s), {unassigned} without a warehouse (nothing written)"),
+    "finance.title": ("财务对账", "Reconciliation"),
+    "finance.period": ("期间（YYYY-MM-DD 或 YYYY-MM）", "Period (YYYY-MM-DD or YYYY-MM)"),
+    "finance.run": ("对账", "Reconcile"),
+    "finance.report": ("差异报告（红色标出）", "Difference report (in red)"),
+    "finance.vouchers": ("凭证", "Vouchers"),
+    "finance.month": ("月份（YYYY-MM）", "Month (YYYY-MM)"),
+    "finance.download": ("下载", "Download"),
+    "finance.kind": ("差异类型", "Difference"),
+    "finance.count": ("笔数", "Count"),
+    "finance.amount": ("金额", "Amount"),
+    "service.title": ("服务状态", "Service"),
+    "service.nodes": ("节点", "Nodes"),
+    "service.queue": ("事件队列", "Event queue"),
+    "service.outbox": ("发件箱", "Outbox"),
+    "service.dead": ("死信", "Dead letters"),
+    "service.retry": ("重试", "Retry"),
+    "service.none": ("没有运行中的节点", "No node is running"),
+    "service.retried": ("已重新排队", "Queued again"),
+    "audit.title": ("操作日志", "Audit log"),
+    "audit.at": ("时间", "When"),
+    "audit.who": ("操作人", "Who"),
+    "audit.action": ("操作", "What"),
+    "audit.target": ("对象", "Target"),
+    "audit.before": ("修改前", "Before"),
+    "audit.after": ("修改后", "After"),
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
+
+    def t(key: str, **values: object) -> str:
+        pair = MESSAGES.get(key)
+        text = key if pair is None else (pair[index] or pair[0])
+        return text.format(**values) if values else text
+
+    return t
