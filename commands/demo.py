@@ -134,6 +134,22 @@ def demo_command(app: App, keep: bool) -> None:
     note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")
     note(f"         orderhub -w {root} dry-run --store --at \"{SNAPSHOT:%Y-%m-%d %H:%M}\" "
          "--why-not purchase_limit")
+    _console_login(ws, root)
+
+
+DEMO_USER, DEMO_PASSWORD = "demo", "orderhub-demo"
+
+
+def _console_login(ws: Workspace, root: Path) -> None:
+    """A demo admin for the staff console, and how to open it."""
+    from ..web.users import UserStore
+
+    users = UserStore(ws.store.engine)
+    if DEMO_USER not in {u.name for u in users.list()}:
+        users.add(DEMO_USER, "admin", DEMO_PASSWORD)
+    cfg = ws.config.web
+    note(f"console: orderhub -w {root} web   then open http://{cfg.host}:{cfg.port}/ and sign "
+         f"in as {DEMO_USER} / {DEMO_PASSWORD} (a demo admin; never keep it in production)")
 
 
 # -- step 6, routing flows -----------------------------------------------------------------------
