@@ -20,6 +20,7 @@ from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .finance.config import FinanceConfig
+from .fulfilment.config import FulfilmentConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
 from .web.config import WebConfig
@@ -49,6 +50,8 @@ class WorkspaceConfig(BaseModel):
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    fulfilment: FulfilmentConfig = Field(
+        default_factory=FulfilmentConfig, description="review queues and their SLA")
     web: WebConfig = Field(default_factory=WebConfig, description="the staff console")
 
     @field_validator("timezone")

@@ -139,6 +139,35 @@ class HttpJsonPush:
         _check_json_code(_post(self.client, self.url, payload, key, _auth(self.token)))
 
 
+class WmsRefused(DeliveryError):
+    """The WMS answered ``{"ok": false, "code": ...}`` (docs/wms.md); ``code``
+    ``ALREADY_PACKED`` / ``ALREADY_SHIPPED`` to an intercept means it came too late."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"WMS refused ({code}): {message}", retryable=False)
+        self.code = code
+
+
+class WmsPush(HttpJsonPush):
+    """The WMS contract (docs/wms.md): the payload ``{"to", "document"}`` POSTs the document
+    itself to ``to`` (the warehouse's ``wms_url``) or the channel's URL."""
+
+    def send(self, payload: dict[str, Any], key: str) -> None:
+        if "document" not in payload:
+            return super().send(payload, key)
+        url = payload.get("to") or self.url
+        if not url:
+            raise DeliveryError("no wms endpoint configured (service.channels.wms.url or the "
+                                "warehouse's wms_url)", retryable=True)
+        response = _post(self.client, url, payload["document"], key, _auth(self.token))
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and body.get("ok") is False:
+            raise WmsRefused(str(body.get("code") or "REFUSED"), str(body.get("message", "")))
+
+
 def _auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
@@ -165,6 +194,7 @@ def build_channels(config: Channels, client: httpx.Client) -> dict[str, Channel]
         "wecom": WeComRobot(client, wecom.base_url, secret(wecom.key, wecom.key_env),
                             wecom.msgtype),
         "sms": HttpJsonSms(client, sms.url, secret(sms.token, sms.token_env)),
-        "wms": http("wms", config.wms),
+        "wms": WmsPush(client, "wms", config.wms.url,
+                       secret(config.wms.token, config.wms.token_env)),
         "logistics": http("logistics", config.logistics),
     }

@@ -38,6 +38,8 @@ class Dispatcher(threading.Thread):
         self.stop_event = threading.Event()
         self.idle = threading.Event()
         self._pool: ThreadPoolExecutor | None = None
+        #: called with (message, error) when a message goes dead (fulfilment opens tasks)
+        self.on_dead: list[Callable[[OutboxMessage, DeliveryError], None]] = []
 
     def run(self) -> None:
         try:
@@ -96,6 +98,8 @@ class Dispatcher(threading.Thread):
                                         max_attempts=self.config.max_attempts,
                                         backoff=self.backoff)
             self.count("outbox_dead" if status == "dead" else "outbox_retries")
+            if status == "dead":
+                self._dead(message, exc)
             level = logging.ERROR if status == "dead" else logging.WARNING
             log.log(level, "outbox %d (%s) attempt %d failed: %s -> %s", message.id,
                     message.kind, message.attempts, exc, status, extra={**extra, "status": status})
@@ -103,6 +107,13 @@ class Dispatcher(threading.Thread):
         self.outbox.sent(message, datetime.now(UTC))
         self.count("outbox_sent")
         log.debug("outbox %d (%s) sent", message.id, message.kind, extra=extra)
+
+    def _dead(self, message: OutboxMessage, error: DeliveryError) -> None:
+        for hook in self.on_dead:
+            try:
+                hook(message, error)
+            except Exception:  # noqa: BLE001 - a hook must not stop delivery
+                log.exception("outbox %d: on_dead hook %r failed", message.id, hook)
 
     def stop(self) -> None:
         self.stop_event.set()

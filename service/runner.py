@@ -44,6 +44,17 @@ from .reload import Reloader, Watcher
 log = logging.getLogger("orderhub.service")
 
 
+def _fulfilment(workspace: Any) -> Any:
+    """``orderhub.fulfilment`` when installed and the workspace configures it, else None."""
+    if getattr(workspace.config, "fulfilment", None) is None:
+        return None
+    try:
+        import orderhub.fulfilment.gate
+    except ImportError:
+        return None
+    return orderhub.fulfilment
+
+
 class ServiceError(OrderhubError):
     """The service cannot start (no valid rules, a worker on SQLite, ...)."""
 
@@ -63,6 +74,9 @@ class Service:
                                 lease_seconds=cfg.lease_seconds, max_attempts=cfg.max_attempts,
                                 grace_seconds=cfg.late_commit_grace_seconds)
         self.outbox = Outbox(self.engine)
+        fulfilment = _fulfilment(workspace)
+        self.queue.gate = fulfilment.gate.Gate(workspace.config.fulfilment) if fulfilment \
+            else None
         self.reloader = Reloader(factory or load_factory(cfg.evaluator, workspace.root),
                                  workspace)
         self.leader = LeaderElection(self.engine)
@@ -98,6 +112,11 @@ class Service:
         self._reload_seq = state.reload_seq(self.engine)
         if self._want_dispatch:
             self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            if self.queue.gate is not None:
+                from ..fulfilment.intercept import too_late
+
+                self.dispatcher.on_dead.append(too_late(self.engine,
+                                                        self.workspace.config.fulfilment))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),
@@ -340,7 +359,7 @@ class Service:
         outcomes = []
         for claim in batch.claims:
             event = events[claim.event_id]
-            outcome = Outcome(claim, event.type)
+            outcome = Outcome(claim, event.type, event_data=event.data)
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")
