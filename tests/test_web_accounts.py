@@ -81,9 +81,9 @@ def test_audit_entries_keep_before_and_after(store: OrderStore) -> None:
                  before={"address": "旧地址"}, after={"address": "新地址"}, now=T0)
     audit.record(store.engine, "bob", "rules.enable", target="r1", now=T0)
     (entry,) = audit.entries(store.engine, order_id="01ABC")
-    assert (entry.who, entry.before, entry.after) == ("ann", {"address": "旧地址"},
-                                                      {"address": "新地址"})
-    assert [e.who for e in audit.entries(store.engine)] == ["bob", "ann"]
+    assert (entry.person, entry.target_kind, entry.before, entry.after) == (
+        "ann", "address", {"address": "旧地址"}, {"address": "新地址"})
+    assert [e.person for e in audit.entries(store.engine)] == ["bob", "ann"]
 
 
 def test_search_uses_exact_keys(store: OrderStore) -> None:

@@ -164,7 +164,7 @@ def test_state_changes_are_audited_with_before_and_after(site) -> None:  # type:
                 headers={"X-CSRF-Token": token})
     store = OrderStore.open(db_url)
     entry = next(e for e in audit.entries(store.engine) if e.action == "rules.disable")
-    assert entry.who == sup.USERS["analyst"] and entry.target == "vague_address"
+    assert entry.person == sup.USERS["analyst"] and entry.target == "vague_address"
     assert entry.after == "enabled no until 2030-01-01 00:00"
     # the rules folder's own log (the CLI's) names the console user too
     log = [json.loads(line) for line in

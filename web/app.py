@@ -194,12 +194,17 @@ def client_of(request: Request) -> str | None:
 
 def audit(request: Request, action: str, *, target: str | None = None,
           order_id: str | None = None, before: Any = None, after: Any = None,
-          who: str | None = None) -> None:
+          reason: str | None = None, who: str | None = None) -> None:
     """Record what this request changed (who: the signed-in user)."""
     session = request.state.session
     name = who or (session.user if session else "anonymous")
     audit_log.record(request.app.state.engine, name, action, target=target, order_id=order_id,
-                     before=before, after=after, client=client_of(request))
+                     before=before, after=after, reason=reason)
+    request.state.audited = True
+
+
+def audited_by_api(request: Request) -> None:
+    """The API called (fulfilment's) wrote its own audit entry, in its own transaction."""
     request.state.audited = True
 
 

@@ -1,49 +1,37 @@
-"""The audit trail: who changed what, when, with the state before and after.
+"""The console's side of the audit trail: every state-changing request, with who, what, when,
+the target and the state before and after.
 
-Every state-changing console request records one entry (the app refuses to let a POST route
-finish without one, see :mod:`orderhub.web.app`); entries that concern an order carry its id so
-the order page can show them in its history.
+There is one audit table, fulfilment's ``audit_log`` (:mod:`orderhub.fulfilment.audit`):
+queue actions (claim, release, cancel, address) are recorded there by the fulfilment API in
+their own transaction, and everything else the console changes (rule switches and saves,
+reconciliations, retries, sign-ins) through :func:`record` here.  Entries naming an order show
+on its timeline (:func:`orderhub.fulfilment.timeline.timeline`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
-from .schema import audit
+from ..fulfilment import audit as trail
+from ..fulfilment.audit import AuditEntry
 
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    who: str
-    action: str
-    target: str | None
-    order_id: str | None
-    before: Any
-    after: Any
-    client: str | None
+__all__ = ["AuditEntry", "entries", "record"]
 
 
 def record(engine: Engine, who: str, action: str, *, target: str | None = None,
            order_id: str | None = None, before: Any = None, after: Any = None,
-           client: str | None = None, now: datetime | None = None) -> None:
+           reason: str | None = None, now: datetime | None = None) -> None:
+    """One entry; ``action`` is ``area.verb`` (``rules.enable``), its area the target kind."""
     with engine.begin() as conn:
-        conn.execute(insert(audit).values(
-            at=now or datetime.now(UTC), who=who, action=action,
-            target=None if target is None else target[:256], order_id=order_id,
-            before=before, after=after, client=client))
+        trail.record(conn, who[:128], action[:32], action.split(".", 1)[0][:16],
+                     (target or "")[:64], now or datetime.now(UTC), order_id=order_id,
+                     reason=reason, before=before, after=after)
 
 
-def entries(engine: Engine, *, order_id: str | None = None, limit: int = 200
-            ) -> list[AuditEntry]:
-    """Newest first; only those of one order with ``order_id``."""
-    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
-    if order_id is not None:
-        query = query.where(audit.c.order_id == order_id)
-    with engine.connect() as conn:
-        return [AuditEntry(**r._asdict()) for r in conn.execute(query)]
+def entries(engine: Engine, *, order_id: str | None = None, person: str | None = None,
+            limit: int = 200) -> list[AuditEntry]:
+    """Newest first."""
+    return trail.entries(engine, order_id=order_id, person=person, limit=limit)[::-1]

@@ -1,15 +1,15 @@
 """The console's tables, on the store's metadata (migration ``web_0001``).
 
 Passwords are argon2 hashes; sessions are stored by the SHA-256 of their cookie value, so a
-leaked table does not hand out live sessions.  ``web_audit`` is the who/what/when/before/after
-of every state-changing request.
+leaked table does not hand out live sessions.  The audit trail is fulfilment's ``audit_log``
+(see :mod:`orderhub.web.audit`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Index, String, Table, Text
 
-from ..store.schema import BigId, JSONDoc, UTCDateTime, metadata, orders
+from ..store.schema import BigId, UTCDateTime, metadata, orders
 
 users = Table(
     "web_users",
@@ -42,22 +42,6 @@ login_failures = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 Index("ix_web_login_failures_user_at", login_failures.c.user_name, login_failures.c.at)
-
-audit = Table(
-    "web_audit",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False),
-    Column("who", String(64), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("target", String(256)),
-    Column("order_id", String(26)),
-    Column("before", JSONDoc),
-    Column("after", JSONDoc),
-    Column("client", String(64)),
-)
-Index("ix_web_audit_at", audit.c.at)
-Index("ix_web_audit_order", audit.c.order_id, audit.c.id)
 
 # The order search looks orders up by tracking number, receiver name and bare order number.
 Index("ix_orders_tracking_no", orders.c.tracking_no)

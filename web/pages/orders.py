@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ...engine.flows.stock import RoutingStore
-from .. import audit as audit_log
+from ...fulfilment import holds
+from ...fulfilment.timeline import timeline
 from ..app import is_htmx, render, require
 from ..search import search_orders
 
@@ -26,9 +27,10 @@ def orders_page(request: Request, q: str = "", session: Any = VIEW) -> Response:
 def order_page(request: Request, ref: str, session: Any = VIEW) -> Response:
     store = request.app.state.store
     order = store.get(ref)
-    return render(request, "order.html", order=order, events=store.events(order.id),
+    return render(request, "order.html", order=order,
+                  timeline=timeline(request.app.state.ws, order.id),
                   routes=RoutingStore(store.engine).decisions(order.id),
-                  audit=audit_log.entries(store.engine, order_id=order.id, limit=50))
+                  holds=holds.list_holds(request.app.state.ws, order=order.id))
 
 
 @router.get("/api/orders")
@@ -46,6 +48,5 @@ def order_api(request: Request, ref: str, session: Any = VIEW) -> dict[str, Any]
     store = request.app.state.store
     order = store.get(ref)
     doc = order.model_dump(mode="json", exclude={"raw"})
-    doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
-                     for e in store.events(order.id)]
+    doc["timeline"] = [e.as_json() for e in timeline(request.app.state.ws, order.id)]
     return doc

@@ -1,4 +1,6 @@
-"""Staff console: users, sessions, login failures, the audit trail; order search indexes.
+"""Staff console: users, sessions, login failures; order search indexes.
+
+The audit trail is fulfilment's ``audit_log`` (branch ``fulfilment``).
 
 Revision ID: web_0001
 Revises: 0001
@@ -7,7 +9,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from orderhub.store.schema import BigId, JSONDoc, UTCDateTime
+from orderhub.store.schema import BigId, UTCDateTime
 
 revision = "web_0001"
 down_revision = "0001"
@@ -42,20 +44,6 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_web_login_failures_user_at", "web_login_failures", ["user_name", "at"])
-    op.create_table(
-        "web_audit",
-        sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("at", UTCDateTime, nullable=False),
-        sa.Column("who", sa.String(64), nullable=False),
-        sa.Column("action", sa.String(64), nullable=False),
-        sa.Column("target", sa.String(256)),
-        sa.Column("order_id", sa.String(26)),
-        sa.Column("before", JSONDoc),
-        sa.Column("after", JSONDoc),
-        sa.Column("client", sa.String(64)),
-    )
-    op.create_index("ix_web_audit_at", "web_audit", ["at"])
-    op.create_index("ix_web_audit_order", "web_audit", ["order_id", "id"])
     op.create_index("ix_orders_tracking_no", "orders", ["tracking_no"])
     op.create_index("ix_orders_receiver_name", "orders", ["receiver_name"])
     op.create_index("ix_orders_platform_order_no", "orders", ["platform_order_no"])
@@ -67,7 +55,6 @@ def downgrade() -> None:
     op.drop_index("ix_orders_platform_order_no", "orders")
     op.drop_index("ix_orders_receiver_name", "orders")
     op.drop_index("ix_orders_tracking_no", "orders")
-    op.drop_table("web_audit")
     op.drop_table("web_login_failures")
     op.drop_table("web_sessions")
     op.drop_table("web_users")
