@@ -22,9 +22,10 @@ from orderhub.store import OrderStore  # noqa: E402
 from orderhub.web import audit  # noqa: E402
 from orderhub.web.permissions import NAV, ROLES, allowed  # noqa: E402
 
-PAGE_PERMISSION = {path: perm for path, perm, _ in NAV if path != "/queue"}
+PAGE_PERMISSION = {path: perm for path, perm, _ in NAV}
 API_PERMISSION = {"/api/rules": "rules.view", "/api/flows": "flows.view",
-                  "/api/orders": "orders.view", "/api/service/status": "service.view"}
+                  "/api/orders": "orders.view", "/api/service/status": "service.view",
+                  "/api/queue": "queue.view"}
 
 
 @pytest.fixture(scope="module")
