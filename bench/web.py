@@ -1,11 +1,13 @@
-"""Console latency: p50/p95 of the order search over HTTP with 100,000 stored orders, on
-SQLite and PostgreSQL.  Prints figures; asserts nothing.
+"""Console latency: p50/p95 of the order search and the review queue over HTTP with 100,000
+stored orders and 2,000 open tasks (half of them on held orders), on SQLite and PostgreSQL.
+Prints figures; asserts nothing.
 
     python bench/web.py [--orders 100000] [--requests 300] [--pg postgresql+psycopg://...]
 
 A real ``orderhub web`` process serves a workspace; one client signs in and searches by order
 number, phone, receiver name and tracking number (each a hit), plus the empty search (the
-newest orders).  Times are wall-clock per request, page rendering included.
+newest orders), then opens the queue page (all, one queue, overdue only).  Times are
+wall-clock per request, page rendering included.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from orderhub.model import Order  # noqa: E402
 from orderhub.store import OrderStore  # noqa: E402
 from orderhub.web.users import UserStore  # noqa: E402
 
+TASKS = 2000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
 
@@ -61,6 +64,29 @@ def orders(n: int) -> list[Order]:
     return out
 
 
+def open_tasks(store: OrderStore, n: int) -> None:
+    """``n`` open tasks on the newest orders, every other one with a hold."""
+    from sqlalchemy import select
+
+    from orderhub.fulfilment.holds import place
+    from orderhub.fulfilment.stages import Actor
+    from orderhub.fulfilment.tasks import open_on
+    from orderhub.store.schema import orders as table
+
+    rule = Actor("rule", "high_risk_refund")
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(select(table.c.id).order_by(table.c.created_at.desc())
+                                          .limit(n))]
+        for i, order_id in enumerate(ids):
+            open_on(conn, key=f"bench:{order_id}", order_id=order_id,
+                    queue=("客服审核", "仓库", "采购")[i % 3], title=f"高风险退单 {order_id}",
+                    actor=rule, now=now - timedelta(minutes=i % 90))
+            if i % 2 == 0:
+                place(conn, order_id, f"bench-hold:{order_id}", "risk_hold", "高风险退单", rule,
+                      now)
+
+
 def load(db_url: str, n: int) -> list[Order]:
     store = OrderStore.open(db_url)
     made = orders(n)
@@ -69,6 +95,7 @@ def load(db_url: str, n: int) -> list[Order]:
         store.upsert(made[i:i + 5000])
     UserStore(store.engine).add(sup.USERS["viewer"], "viewer", sup.PASSWORD)
     print(f"  loaded {n} orders in {time.perf_counter() - started:.1f}s")
+    open_tasks(store, TASKS)
     store.engine.dispose()
     return made
 
@@ -105,6 +132,11 @@ def run(label: str, db_url: str, n: int, requests: int) -> None:
             client.get("/orders")  # warm up
             for kind, params in queries.items():
                 print(f"  orders search, {kind:<15} {measure(client, '/orders', params)}")
+            pages = max(20, requests // 5)
+            for label, params in (("all", {}), ("cs queue", {"queue": "cs"}),
+                                  ("overdue", {"overdue": "1"})):
+                print(f"  queue page, {label:<18} "
+                      f"{measure(client, '/queue', [params] * pages)}")
 
 
 def main() -> None:

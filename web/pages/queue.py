@@ -19,6 +19,8 @@ router = APIRouter()
 VIEW = require("queue.view")
 ACT = require("queue.act")
 ADDRESS = require("orders.address")
+#: rows per list on the page: the most urgent tasks and the longest-held orders first
+PAGE_ROWS = 100
 
 
 def _filters(queue: str = "", kind: str = "", platform: str = "", shop: str = "",
@@ -32,7 +34,8 @@ def queue_page(request: Request, queue: str = "", kind: str = "", platform: str 
                shop: str = "", overdue: str = "", session: Any = VIEW) -> Response:
     f = _filters(queue, kind, platform, shop, overdue)
     template = "queue_list.html" if is_htmx(request) else "queue.html"
-    return render(request, template, view=queue_api.view(request.app.state.ws, f), f=f)
+    view = queue_api.view(request.app.state.ws, f, limit=PAGE_ROWS)
+    return render(request, template, view=view, f=f, rows=PAGE_ROWS)
 
 
 def _back(request: Request, message: str) -> Response:
@@ -44,8 +47,9 @@ def _back(request: Request, message: str) -> Response:
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         f = _filters(**{k: v for k, v in params.items()
                         if k in ("queue", "kind", "platform", "shop", "overdue")})
-        return render(request, "queue_list.html", view=queue_api.view(request.app.state.ws, f),
-                      f=f, message=message)
+        view = queue_api.view(request.app.state.ws, f, limit=PAGE_ROWS)
+        return render(request, "queue_list.html", view=view, f=f, rows=PAGE_ROWS,
+                      message=message)
     return RedirectResponse("/queue", status_code=303)
 
 
