@@ -223,3 +223,32 @@ def test_unknown_pages_and_orders_are_404(site) -> None:  # type: ignore[no-unty
     assert client.get("/orders/taobao:nope").status_code == 404
     assert client.get("/rules/files/..%2F..%2Forderhub.yaml").status_code == 404
     assert client.get("/finance/files/..%2Forderhub.yaml").status_code == 404
+
+
+def test_run_web_serves_the_console_beside_the_service(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "shop"
+    db_url = f"sqlite:///{tmp_path / 'orderhub.db'}"
+    sup.make_workspace(root, db_url)
+    port = sup.free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "orderhub", "-w", str(root), "--db", db_url,
+                             "run", "--no-schedules", "--web", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "no console came up"
+            time.sleep(0.3)
+        client, _ = sup.login(f"http://127.0.0.1:{port}", "viewer")
+        assert client.get("/api/me").json()["role"] == "viewer"
+    finally:
+        proc.terminate()
+        proc.wait(20)
