@@ -179,11 +179,13 @@ def dry_run(ws: Any, store: Any, *, last: int = 200, at: str | None = None,
     orders = store.list(offset=max(0, total - last), limit=last)
     ctx = ruleset.context(now=parse_time(at, tz) if at else now_in(ws), history=store)
     decisions = ruleset.evaluate_batch(orders, ctx)
+    now = ctx.now
+    assert now is not None
     hits: dict[str, int] = {}
     for d in decisions:
         for f in d.fired:
             hits[f.rule] = hits.get(f.rule, 0) + 1
-    result = DryRun(len(orders), ctx.now, ruleset.version, hits,
+    result = DryRun(len(orders), now, ruleset.version, hits,
                     [(r.id, r.name) for r in ruleset],
                     [(o, d) for o, d in zip(orders, decisions, strict=True) if d.fired])
     if why_not:
@@ -192,9 +194,9 @@ def dry_run(ws: Any, store: Any, *, last: int = 200, at: str | None = None,
             if any(f.rule == why_not for f in d.fired):
                 continue
             reason = ruleset.explain(why_not, o, ctx)
-            if not rule.active_at(ctx.now):
-                reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} "
-                              f"(enabled: {rule.switched_on(ctx.now)}, window: "
+            if not rule.active_at(now):
+                reason.insert(0, f"rule not active at {now:%Y-%m-%d %H:%M} "
+                              f"(enabled: {rule.switched_on(now)}, window: "
                               f"{rule.window_text()})")
             result.why_not.append((o, reason))
     return result

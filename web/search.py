@@ -58,4 +58,4 @@ def search_orders(engine: Engine, text: str, *, limit: int = 50) -> list[OrderHi
             orders.c.receiver_phone == text, orders.c.receiver_name == text,
             orders.c.tracking_no == text))
     with engine.connect() as conn:
-        return [OrderHit(*row) for row in conn.execute(query.limit(limit))]
+        return [OrderHit(**row._mapping) for row in conn.execute(query.limit(limit))]

@@ -95,8 +95,9 @@ def address(request: Request, order_id: str, reason: Annotated[str, Form()] = ""
             session: Any = ADDRESS) -> Response:
     fields = {"province": province, "city": city, "district": district, "address": detail,
               "name": name, "phone": phone}
-    actions.correct_address(request.app.state.ws, order_id, session.user, reason or None,
-                            **{k: v.strip() for k, v in fields.items() if v.strip()})
+    receiver: dict[str, str | None] = {k: v.strip() for k, v in fields.items() if v.strip()}
+    actions.correct_address(request.app.state.ws, order_id, session.user, reason or None, None,
+                            **receiver)
     if is_htmx(request):
         return _back(request, f"{order_id}: address corrected")
     audited_by_api(request)
