@@ -252,3 +252,18 @@ def test_run_web_serves_the_console_beside_the_service(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_bad_form_values_are_refused_with_a_reason_and_change_nothing(site) -> None:  # type: ignore[no-untyped-def]
+    base, root, _ = site
+    client, token = sup.login(base, "analyst")
+    before = (root / "rules" / "promo.rules").read_text(encoding="utf-8")
+    h = {"X-CSRF-Token": token}
+    bad = client.post("/rules/promo_big_cold_order/switch",
+                      data={"enabled": "yes", "until": "next tuesday"}, headers=h)
+    assert bad.status_code == 400 and "not a time" in bad.text
+    assert (root / "rules" / "promo.rules").read_text(encoding="utf-8") == before
+    bad = client.post("/flows/what-if", data={"day": "2025-13-45"}, headers=h)
+    assert bad.status_code == 400 and "not a threshold or a day" in bad.text
+    bad = client.post("/rules/dry-run", data={"at": "soon"}, headers=h)
+    assert bad.status_code == 400

@@ -22,6 +22,20 @@ from ..engine.rules import Decision, RuleSet, build_ruleset, load_rules, rule_fi
 from ..errors import NotFound, OrderhubError, SourceError, SourceErrors
 
 
+class InputError(OrderhubError):
+    """A value typed into a form that cannot be used (a time, a number); 400 with the reason."""
+
+
+def when(text: str | None, tz: ZoneInfo) -> datetime | None:
+    """A time typed by a person (shop time without an offset), or None for an empty field."""
+    if not text or not text.strip():
+        return None
+    try:
+        return parse_time(text, tz)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One error, placed: file, line and column, message and hint."""
@@ -87,9 +101,8 @@ def overview(ws: Any) -> RulesView:
 
 def switch(ws: Any, rule_id: str, enabled: bool, until: str | None, who: str) -> Change:
     """``orderhub rules enable|disable RULE [--until T]``, as user ``who``."""
-    tz = ZoneInfo(ws.config.timezone)
-    when = parse_time(until, tz) if until and until.strip() else None
-    return set_enabled(rules_folder(ws), rule_id, enabled, until=when, who=who,
+    return set_enabled(rules_folder(ws), rule_id, enabled,
+                       until=when(until, ZoneInfo(ws.config.timezone)), who=who,
                        timezone=ws.config.timezone)
 
 
@@ -177,7 +190,7 @@ def dry_run(ws: Any, store: Any, *, last: int = 200, at: str | None = None,
         raise NotFound(f"no rule {why_not!r}")
     total = store.count()
     orders = store.list(offset=max(0, total - last), limit=last)
-    ctx = ruleset.context(now=parse_time(at, tz) if at else now_in(ws), history=store)
+    ctx = ruleset.context(now=when(at, tz) or now_in(ws), history=store)
     decisions = ruleset.evaluate_batch(orders, ctx)
     now = ctx.now
     assert now is not None

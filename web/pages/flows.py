@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from .. import flows_api
 from ..app import read_only, render, require
 from ..flowchart import svg
+from ..rules_api import InputError
 
 router = APIRouter()
 VIEW = require("flows.view")
@@ -34,11 +35,14 @@ async def what_if(request: Request, session: Any = WHATIF) -> Response:
     form = await request.form()
     configured = flows_api.thresholds(state.ws)
     changed: dict[str, int] = {}
-    for code, (_, current) in configured.items():
-        value = str(form.get(f"threshold_{code}") or "").strip()
-        if value and (current is None or int(value) != current):
-            changed[code] = int(value)
-    day = date.fromisoformat(str(form.get("day") or date.today().isoformat()))
+    try:
+        for code, (_, current) in configured.items():
+            value = str(form.get(f"threshold_{code}") or "").strip()
+            if value and (current is None or int(value) != current):
+                changed[code] = int(value)
+        day = date.fromisoformat(str(form.get("day") or date.today().isoformat()))
+    except ValueError as exc:
+        raise InputError(f"not a threshold or a day: {exc}") from None
     report = flows_api.what_if(state.ws, state.store, changed, day)
     return render(request, "what_if.html", report=report, changed=changed, day=day)
 
