@@ -70,6 +70,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "Pull orders from the platforms' APIs into the store, once."),
     "simulator": ("orderhub.commands.simulator", "simulator_command",
                   "Serve simulated Taobao/JD/Pinduoduo/Douyin APIs locally."),
+    "shops": ("orderhub.commands.shops", "shops_group",
+              "Authorize shops on their platforms; their tokens and pulls."),
     "settlements": ("orderhub.commands.finance", "settlements_group",
                     "Platform settlement bills: import them for reconciliation."),
     "reconcile": ("orderhub.commands.finance", "reconcile_command",
@@ -80,6 +82,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "Serve the staff console (orders, rules, flows, finance, service)."),
     "users": ("orderhub.commands.users", "users_group",
               "Staff accounts of the web console: add, list, disable, passwd, role."),
+    "tasks": ("orderhub.commands.fulfilment", "tasks_group",
+              "The review queue: list, claim and close tasks (审单 / 异常处理)."),
+    "holds": ("orderhub.commands.fulfilment", "holds_group",
+              "Orders on hold: list, hold, release (with a reason)."),
+    "ship": ("orderhub.commands.fulfilment", "ship_command",
+             "Ship an order (or some lines) and write it back to the platform."),
 }
 
 EXIT_REJECTED = 10
