@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-ROLES: Final = ("admin", "analyst", "cs", "warehouse", "finance", "viewer")
+ROLES: Final = ("admin", "analyst", "cs", "warehouse", "supervisor", "finance", "viewer")
 
 #: role -> what each role is for (shown by ``orderhub users add --help`` and the docs).
 ROLE_HELP: Final = {
@@ -17,6 +17,7 @@ ROLE_HELP: Final = {
     "analyst": "rules and flows: switch, edit, dry-run, what-if",
     "cs": "customer service: the review queue, holds, addresses",
     "warehouse": "scanning and warehouse exceptions",
+    "supervisor": "warehouse supervisor: scanning, and approving reship, refund, write-off",
     "finance": "reconciliation and vouchers",
     "viewer": "reads orders, rules, flows and the service; changes nothing",
 }
@@ -25,8 +26,13 @@ ROLE_HELP: Final = {
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "orders.view": frozenset(ROLES),
     "orders.address": frozenset({"cs"}),
-    "queue.view": frozenset({"cs", "warehouse", "viewer"}),
-    "queue.act": frozenset({"cs", "warehouse"}),
+    "queue.view": frozenset({"cs", "warehouse", "supervisor", "viewer"}),
+    "queue.act": frozenset({"cs", "warehouse", "supervisor"}),
+    "scan.use": frozenset({"warehouse", "supervisor"}),
+    "media.view": frozenset({"cs", "warehouse", "supervisor", "viewer"}),
+    "approvals.view": frozenset({"cs", "warehouse", "supervisor"}),
+    "approvals.request": frozenset({"cs", "warehouse", "supervisor"}),
+    "approvals.decide": frozenset({"supervisor"}),
     "rules.view": frozenset({"analyst", "viewer"}),
     "rules.edit": frozenset({"analyst"}),
     "flows.view": frozenset({"analyst", "viewer"}),
@@ -41,6 +47,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
 #: The navigation: (page path, permission to view it, message key of its title), in order.
 #: A page whose module is not installed yet (the queue) is skipped by the app.
 NAV: Final = (
+    ("/scan", "scan.use", "nav.scan"),
+    ("/approvals", "approvals.view", "nav.approvals"),
     ("/queue", "queue.view", "nav.queue"),
     ("/orders", "orders.view", "nav.orders"),
     ("/rules", "rules.view", "nav.rules"),
