@@ -99,7 +99,8 @@
     if (state.busy) return;
     if (!$("result").hidden) hide();
     if (!state.order) return lookup(code);
-    if (state.scans.length < state.order.units) return item(code);
+    var known = state.order.lines.some(function (l) { return l.barcode === code || l.sku === code; });
+    if (state.scans.length < state.order.units || known) return item(code);
     $("tracking").value = code;
     if (state.order.single) ship();
   }
