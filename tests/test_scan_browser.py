@@ -311,7 +311,7 @@ def test_screenshots_are_phone_sized_and_not_blank(site: Site, browser: Any,
     page.screenshot(path=str(path))
     image = Image.open(path)
     assert image.size == (780, 1688)
-    assert len(set(image.convert("L").getdata())) > 20
+    assert len(set(image.convert("L").tobytes())) > 20
     for button in ("#ship", "#reset", "#exception"):
         assert page.locator(button).bounding_box()["height"] >= 48
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
