@@ -11,6 +11,7 @@ import click
 
 from ..cli import EXIT_REJECTED, App, pass_app
 from ._output import FORMAT_OPTION, echo_json, note, table
+from .stockpush import push_command
 
 PATHS = click.Path(exists=True, path_type=Path)
 
@@ -94,6 +95,14 @@ def schema_flows() -> None:
     from ..engine.flows import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@schema_group.command("wms")
+def schema_wms() -> None:
+    """The JSON Schema of the WMS documents (order push, intercept, reply): docs/wms.md."""
+    from ..fulfilment.wms import SCHEMA
+
+    click.echo(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
 
 
 @click.command("simulate")
@@ -236,5 +245,7 @@ def print_routes(routes: list) -> None:  # type: ignore[type-arg]
           [[r.order, r.flow, r.warehouse or "", " → ".join(r.path), "\n".join(r.reasons)]
            for r in routes])
 
+
+stock_group.add_command(push_command)
 
 COMMANDS = [flows_group, schema_group, simulate_command, stock_group]

@@ -59,15 +59,34 @@ def correct_address(ws: Any, order: str, person: str, reason: str | None = None,
     address holds.  Returns the receiver as it now stands."""
     now = now or datetime.now(UTC)
     order_id = ws.store.get(order).id
+    receiver = plan(ws, order_id, {"action": "address", "receiver": receiver}, now)["receiver"]
     with ws.store.engine.begin() as conn:
         return correct_address_on(ws, conn, order_id, receiver, person,
                                   reason or "地址已确认", now)
 
 
+def plan(ws: Any, order_id: str, resolution: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Choose the warehouse of a re-route before the transaction that does it (routing reads
+    stock and history on connections of its own, which SQLite's writer would lock out)."""
+    action = resolution.get("action")
+    if action not in ("address", "reroute") or resolution.get("warehouse"):
+        return resolution
+    order = ws.store.get(order_id)
+    changes = {k: v for k, v in (resolution.get("receiver") or {}).items() if v is not None}
+    if action == "address":
+        if not changes:
+            return resolution
+        order = order.model_copy(update={"receiver": order.receiver.model_copy(update={
+            k: v for k, v in changes.items() if k in RECEIVER_FIELDS})})
+        return {**resolution, "receiver": {**changes, "_warehouse": _route(ws, order, now)}}
+    return {**resolution, "warehouse": _route(ws, order, now)}
+
+
 def correct_address_on(ws: Any, conn: Connection, order_id: str, receiver: dict[str, Any],
                        person: str, reason: str, now: datetime) -> dict[str, Any]:
+    warehouse = receiver.get("_warehouse")
     changes = {k: v for k, v in receiver.items() if k in RECEIVER_FIELDS and v is not None}
-    unknown = set(receiver) - set(RECEIVER_FIELDS)
+    unknown = set(receiver) - set(RECEIVER_FIELDS) - {"_warehouse"}
     if unknown:
         raise FulfilmentError(f"unknown receiver field(s): {', '.join(sorted(unknown))}; "
                               f"one of {', '.join(RECEIVER_FIELDS)}")
@@ -84,7 +103,8 @@ def correct_address_on(ws: Any, conn: Connection, order_id: str, receiver: dict[
             order_id=order_id, type="address_changed", at=now,
             data={"changes": {k: [before[k], v] for k, v in changes.items()}, "by": person}))
         if stages.stage_of(conn, order_id) in ("new", "routed", "released"):
-            reroute_on(ws, conn, order_id, actor, f"地址更正: {reason}", now)
+            reroute_on(ws, conn, order_id, actor, f"地址更正: {reason}", now,
+                       warehouse=warehouse)
     after = {**before, **changes}
     audit.record(conn, person, "correct_address" if changes else "confirm_address", "order",
                  order_id, now, order_id=order_id, reason=reason, before=before, after=after)
@@ -97,6 +117,7 @@ def reroute(ws: Any, order: str, person: str, *, warehouse: str | None = None,
     """Route the order again (through the flows, or to ``warehouse``); returns the warehouse."""
     now = now or datetime.now(UTC)
     order_id = ws.store.get(order).id
+    warehouse = warehouse or plan(ws, order_id, {"action": "reroute"}, now)["warehouse"]
     with ws.store.engine.begin() as conn:
         was = stages.warehouse_of(conn, order_id)
         code = reroute_on(ws, conn, order_id, Actor("person", person), reason, now,
@@ -120,7 +141,9 @@ def reroute_on(ws: Any, conn: Connection, order_id: str, actor: Actor, reason: s
     if stage not in ("new", "routed", "released"):
         raise FulfilmentError(f"order {order.label} is {stage}: too late to re-route")
     network = workspace_network(ws)
-    code = warehouse or _route(ws, order, now)
+    code = warehouse or stages.warehouse_of(conn, order_id)
+    if not code:
+        raise FulfilmentError(f"order {order.label}: no warehouse chosen (see plan())")
     if code not in network.warehouses:
         raise FulfilmentError(f"unknown warehouse {code!r}; one of "
                               f"{', '.join(sorted(network.warehouses))}")
@@ -199,4 +222,18 @@ def resolve(ws: Any, conn: Connection, order_id: str, resolution: dict[str, Any]
                               "address, reroute")
 
 
-__all__ = ["cancel", "correct_address", "reroute", "resolve"]
+
+
+def picking(ws: Any, order: str, person: str, now: datetime | None = None) -> None:
+    """The warehouse started on the order (a scan, a WMS callback): ``released -> picking``."""
+    now = now or datetime.now(UTC)
+    order_id = ws.store.get(order).id
+    with ws.store.engine.begin() as conn:
+        if holds.open_holds(conn, [order_id]).get(order_id):
+            raise FulfilmentError(f"order {order} is on hold; it may not be picked")
+        was = stages.move(conn, order_id, "picking", Actor("person", person), "拣货开始", now)
+        audit.record(conn, person, "picking", "order", order_id, now, order_id=order_id,
+                     before={"stage": was}, after={"stage": "picking"})
+
+
+__all__ = ["cancel", "correct_address", "picking", "reroute", "resolve"]

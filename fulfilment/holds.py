@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from ..errors import OrderhubError
 from ..service.bulk import one_of
 from . import audit, outputs, stages
 from .errors import FulfilmentError
@@ -97,6 +98,15 @@ def open_holds(conn: Connection, order_ids: Iterable[str], *,
     return out
 
 
+def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` that holds were opened under already."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    return set(conn.execute(select(holds.c.key).where(
+        one_of(holds.c.key, wanted, conn.dialect.name))).scalars())
+
+
 def place(conn: Connection, order_id: str, key: str, kind: str, reason: str | None,
           actor: Actor, now: datetime, *, blocking: bool = True) -> bool:
     """Open a hold once per ``key``; returns whether it is new."""
@@ -138,7 +148,8 @@ def release_if_clear(conn: Connection, order_id: str, actor: Actor, why: str,
         return False
     if stages.stage_of(conn, order_id) != "routed":
         return False
-    outputs.release(conn, order_id, now)
+    if not outputs.release(conn, order_id, now) and not outputs.repush(conn, order_id, now):
+        return False  # routed, but nothing to hand over (the flow has no output)
     stages.move(conn, order_id, "released", actor, why, now, current="routed")
     return True
 
@@ -186,13 +197,19 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
         raise FulfilmentError("releasing a hold needs a reason (--reason)")
     now = now or datetime.now(UTC)
     order_id = ws.store.get(order).id
+    warehouse = _unrouted_warehouse(ws, order_id, now)
     with ws.store.engine.begin() as conn:
         if ws.store.engine.dialect.name == "postgresql":
             from ..engine.flows.stock import lock_routing
 
             lock_routing(conn)  # not while a routing of this order is being committed
-        released = release_on(conn, order_id, Actor("person", person), reason, now,
-                              hold_id=hold_id)
+        actor = Actor("person", person)
+        released = release_on(conn, order_id, actor, reason, now, hold_id=hold_id)
+        if (released and warehouse and stages.stage_of(conn, order_id) == "new"
+                and not open_holds(conn, [order_id]).get(order_id)):
+            from .actions import reroute_on
+
+            reroute_on(ws, conn, order_id, actor, reason, now, warehouse=warehouse)
         if not released:
             raise FulfilmentError(f"order {order} has no open hold"
                                   + (f" #{hold_id}" if hold_id is not None else ""))
@@ -201,3 +218,34 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
                          reason=reason, before={"kind": h.kind, "open": True},
                          after={"kind": h.kind, "open": False})
     return released
+
+
+def _unrouted_warehouse(ws: Any, order_id: str, now: datetime) -> str | None:
+    """Where the flows would send an order that was never routed (held before its routing,
+    e.g. a refund requested before it was paid), planned before the release's transaction;
+    None when it is routed already or the flows route it nowhere (a refund still open)."""
+    with ws.store.engine.connect() as conn:
+        if stages.stage_of(conn, order_id) != "new":
+            return None
+    from .actions import plan
+
+    try:
+        return plan(ws, order_id, {"action": "reroute"}, now).get("warehouse")
+    except OrderhubError:  # no flow routes it now (a refund still open, no stock): release only
+        return None
+
+
+#: What each rule action does to fulfilment (docs/rules.md, ``orderhub rules check``).
+EFFECTS = {"hold": "blocks", "freeze": "blocks", "release": "releases", "flag": "marks",
+           "task": "opens a task", "notify": "sends", "sms": "sends", "set": "sets"}
+
+
+def effects(rule: Any) -> str:
+    """``blocks (hold waybill), opens a task (客服审核)``: what a compiled rule's actions do."""
+    parts = []
+    for spec in getattr(rule, "actions", []):
+        p = spec.node.params
+        detail = p.get("target") or p.get("flag") or p.get("queue") or p.get("channel") or ""
+        parts.append(f"{EFFECTS.get(spec.kind, spec.kind)} ({spec.kind} {detail})".replace(
+            " )", ")"))
+    return ", ".join(parts)

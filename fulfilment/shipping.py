@@ -116,14 +116,14 @@ def ship(ws: Any, order: str, carrier: str, tracking_no: str, *,
 
 
 def _check(conn: Connection, o: Any, order_id: str) -> str:
-    status = o.status.value
-    if status in REFUSED_STATUSES:
-        raise ShipRefused(f"order {o.label} may not ship: {REFUSED_STATUSES[status]} "
-                          f"(platform status {status})")
     blocking = holds.open_holds(conn, [order_id]).get(order_id)
     if blocking:
         raise ShipRefused(f"order {o.label} is on hold and may not ship: "
                           + "; ".join(h.label() for h in blocking))
+    status = o.status.value
+    if status in REFUSED_STATUSES:
+        raise ShipRefused(f"order {o.label} may not ship: {REFUSED_STATUSES[status]} "
+                          f"(platform status {status})")
     stage = stages.stage_of(conn, order_id)
     if stage in ("cancelled", "historical", "shipped", "delivered"):
         raise ShipRefused(f"order {o.label} is {stage}; nothing to ship")

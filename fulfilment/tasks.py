@@ -142,6 +142,13 @@ def _change(ws: Any, task_id: int, person: str, action: str, now: datetime | Non
             resolution: dict[str, Any] | None = None) -> Task:
     now = now or datetime.now(UTC)
     engine = ws.store.engine
+    if resolution:
+        from .actions import plan
+
+        order_id = get(ws, task_id).order_id
+        if order_id:
+            resolution = plan(ws, order_id, resolution, now)
+            values = {**values, "resolution": resolution}
     with engine.begin() as conn:
         row = conn.execute(select(tasks).where(tasks.c.id == task_id).with_for_update()).first()
         if row is None:

@@ -30,6 +30,17 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
+class ShipRejected(DeliveryError):
+    """A platform refused a shipment write-back (``platform_ship``); never retried.  ``reason``:
+    ``refunding``, ``cancelled``, ``bad_tracking``, ``already_shipped`` (with another tracking
+    number), ``not_found``, ``split_unsupported``, ``carrier`` (no code for that platform) or
+    ``rejected`` (anything else; the message has the platform's words)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, retryable=False)
+        self.reason = reason
+
+
 class Channel(Protocol):
     def send(self, payload: dict[str, Any], key: str) -> None: ...
 
@@ -184,7 +195,13 @@ def _check_json_code(response: httpx.Response) -> None:
             raise DeliveryError(f"refused: {response.text[:200]}", retryable=False)
 
 
-def build_channels(config: Channels, client: httpx.Client) -> dict[str, Channel]:
+def build_channels(config: Channels, client: httpx.Client,
+                   platform_ship: Channel | None = None) -> dict[str, Channel]:
+    """The channels by name.  ``platform_ship`` needs the workspace's shops
+    (:meth:`~.ship_channel.PlatformShip.for_workspace`); without them it refuses every
+    shipment, naming the missing shop."""
+    from .ship_channel import PlatformShip
+
     def http(name: str, section: HttpChannel) -> HttpJsonPush:
         return HttpJsonPush(client, name, section.url, secret(section.token, section.token_env))
 
@@ -197,4 +214,5 @@ def build_channels(config: Channels, client: httpx.Client) -> dict[str, Channel]
         "wms": WmsPush(client, "wms", config.wms.url,
                        secret(config.wms.token, config.wms.token_env)),
         "logistics": http("logistics", config.logistics),
+        "platform_ship": platform_ship or PlatformShip([]),
     }

@@ -40,6 +40,8 @@ from .leader import LeaderElection
 from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
 from .reload import Reloader, Watcher
+from .ship_channel import PlatformShip
+from .stock_sync import StockChannel
 
 log = logging.getLogger("orderhub.service")
 
@@ -111,12 +113,16 @@ class Service:
                                + "\n".join(first.errors))
         self._reload_seq = state.reload_seq(self.engine)
         if self._want_dispatch:
-            self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            self.dispatcher = Dispatcher(
+                self.outbox, self.config, count=self.count,
+                platform_ship=PlatformShip.for_workspace(self.workspace))
+            self.dispatcher.channels.setdefault(
+                "platform_stock", StockChannel(self.workspace.config.shops))
             if self.queue.gate is not None:
-                from ..fulfilment.intercept import too_late
+                from ..fulfilment.intercept import on_dead
 
-                self.dispatcher.on_dead.append(too_late(self.engine,
-                                                        self.workspace.config.fulfilment))
+                self.dispatcher.on_dead.append(on_dead(self.engine,
+                                                       self.workspace.config.fulfilment))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),

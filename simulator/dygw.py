@@ -9,16 +9,33 @@ from typing import Any
 from ..connectors import douyin as dy
 from ..synth import render
 from ..synth.fmt import ts
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .shipping import DOUYIN_COMPANIES, ShipDenied, ship
 
+SHOP_ID = "8123456"
+AFTERSALE_API = "afterSale.List"
+STOCK_API = "sku.syncStock"
+CREATE_API = "token.create"
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
+#: Douyin's refusals: code 50002 业务处理失败, sub_code isv.business-failed:<n> [C: DYE]
+#: (a malformed number is 40004 isv.parameter-invalid:60017).
+SHIP_CODES = {"shipped": "60110", "refunding": "60040", "refunded": "60068",
+              "cancelled": "60021", "unpaid": "60137", "not_found": "60033",
+              "bad_tracking": "60017", "unknown_line": "60102", "too_many": "60080"}
 
 
 class DouyinGateway(Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API))
-    tokenless = frozenset({dy.REFRESH_API})
+                                           dy.SETTLE_API, CREATE_API, AFTERSALE_API,
+                                           STOCK_API, dy.SHIP_API, dy.SHIP_PACK_API))
+    tokenless = frozenset({dy.REFRESH_API, CREATE_API})
+    applied: set[str]  # idempotent_ids of stock syncs already applied
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applied = set()
 
     def parse(self, req: SimRequest) -> Call:
         params = dict(req.query)
@@ -38,16 +55,27 @@ class DouyinGateway(Gateway):
         if p.get("app_key") != self.creds.app_key:
             raise Rejection("app_key")
         # the platform signs the param_json it re-serializes with sorted keys
-        canonical = dy.param_json(call.business)
-        expected = dy.sign(self.creds.app_key, self.creds.secret, call.api, canonical,
-                           str(p.get("timestamp", "")), str(p.get("v", "2")))
+        canonical = signing.douyin_body(call.business)
+        expected = signing.douyin_signature(self.creds.app_key, self.creds.secret, call.api,
+                                            canonical, str(p.get("timestamp", "")),
+                                            str(p.get("v", "2")))
         if p.get("sign") != expected:
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("epoch", "datetime"))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
 
     def error_body(self, kind: str, detail: str) -> Any:
+        if kind.startswith("ship:"):
+            number = kind[5:]
+            code, msg, sub = (40004, "非法的参数", f"isv.parameter-invalid:{number}") \
+                if number == "60017" else (50002, "业务处理失败", f"isv.business-failed:{number}")
+            return {"code": code, "msg": msg, "sub_code": sub, "sub_msg": detail,
+                    "log_id": uuid.uuid4().hex, "data": {}}
         code, msg, sub = dy.ERRORS.get(kind, dy.ERRORS["parameter"])
         return {"code": code, "msg": msg, "sub_code": sub, "sub_msg": detail,
                 "log_id": uuid.uuid4().hex, "data": {}}
@@ -70,7 +98,7 @@ class DouyinGateway(Gateway):
         with self.world.lock:
             listed = self.world.modified_between(self.platform, start, end,
                                                  newest_first=not b.get("order_asc", False))
-            orders = [render(o) for o in page_slice(listed, page, size, first=0)]
+            orders = [self.render(o) for o in page_slice(listed, page, size, first=0)]
         self.churn(listed)
         return self.ok({"page": page, "size": size, "total": len(listed),
                         "shop_order_list": orders})
@@ -81,13 +109,109 @@ class DouyinGateway(Gateway):
             order = self.world.get(self.platform, number)
             if order is None:
                 raise Rejection("parameter", f"no order {number}")
-            detail = render(order)
+            detail = self.render(order)
         return self.ok({"shop_order_detail": detail})
+
+    def api_order_logisticsAdd(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """Ship a whole shop order: ``order_id``, ``company_code``, ``logistics_code``."""
+        b = call.business
+        company = self._company(b)
+        self._ship(str(b.get("order_id") or ""), company, b, None, None)
+        return self.ok({})
+
+    def api_order_logisticsAddSinglePack(self, call: Call,  # noqa: N802
+                                         entry: dict[str, Any]) -> Any:
+        """One parcel of some sku orders: ``order_id_list``, ``shipped_order_info[{
+        shipped_order_id, shipped_num}]``, ``company_code``, ``logistics_code``, and
+        ``request_id`` (a repeat returns the first result and ships nothing)."""
+        b = call.business
+        company = self._company(b)
+        orders = b.get("order_id_list")
+        if not isinstance(orders, list) or len(orders) != 1:
+            raise Rejection("parameter", "order_id_list must hold one order id")
+        if not str(b.get("request_id") or "").strip():
+            raise Rejection("ship:50050", "发货请求id不能为空，请检查requestId")
+        info = b.get("shipped_order_info")
+        if not isinstance(info, list) or not info:
+            raise Rejection("ship:60036", "发货信息为空")
+        lines: dict[str, int | None] = {}
+        for item in info:
+            if not isinstance(item, dict) or not item.get("shipped_order_id"):
+                raise Rejection("ship:60016", "商品单单号为空或者格式错误")
+            num = int_param(item, "shipped_num", low=1)
+            lines[str(item["shipped_order_id"])] = num
+        parcel = self._ship(str(orders[0]), company, b, lines, str(b["request_id"]))
+        return self.ok({"pack_id": f"P{parcel.at}{parcel.tracking_no[-6:]}"})
+
+    def _company(self, b: dict[str, Any]) -> str:
+        for name in ("company_code", "logistics_code"):
+            if not str(b.get(name) or "").strip():
+                raise Rejection("ship:60011", f"{name}不允许为空")
+        company = str(b["company_code"])
+        if company not in DOUYIN_COMPANIES:
+            raise Rejection("ship:60018", "暂不支持该物流公司或物流商已失效，请检查。")
+        return company
+
+    def _ship(self, order_id: str, company: str, b: dict[str, Any],
+              lines: dict[str, int | None] | None, request_id: str | None) -> Any:
+        if not order_id:
+            raise Rejection("parameter", "order_id不能为空")
+        try:
+            return ship(self.world, self.platform, order_id, company,
+                        DOUYIN_COMPANIES[company], str(b["logistics_code"]), lines, request_id)
+        except ShipDenied as denied:
+            raise Rejection("ship:" + SHIP_CODES[denied.kind], denied.detail) from None
+
+    def api_afterSale_List(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """After-sales by update time (``update_start_time``/``update_end_time``), pages from 0."""
+        b = call.business
+        start = int_param(b, "update_start_time", 0)
+        end = int_param(b, "update_end_time", self.world.clock.now_int())
+        entry["window"] = (start, end)
+        page = int_param(b, "page", 0, low=0)
+        size = int_param(b, "size", 10, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.douyin(o) for o in page_slice(found, page, size, first=0)]
+        return self.ok({"items": shown, "has_more": (page + 1) * size < len(found),
+                        "total": len(found), "page": page, "size": size})
+
+    def api_sku_syncStock(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """A full set (``incremental`` false); an ``idempotent_id`` already applied is 40010."""
+        b = call.business
+        if b.get("incremental"):
+            raise Rejection("parameter", "the simulator takes full quantities only")
+        key = b.get("idempotent_id")
+        with self._lock:
+            if key and key in self.applied:
+                return {"code": 40010, "msg": "idempotent_id已使用", "sub_code": "",
+                        "sub_msg": "", "log_id": uuid.uuid4().hex, "data": {}}
+            if key:
+                self.applied.add(str(key))
+        self.set_listing(b.get("product_id"), b.get("sku_id"), b.get("stock_num"))
+        return self.ok({})
+
+    def api_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        """``grant_type=authorization_self`` (a self-built app, by ``shop_id``) or
+        ``authorization_code`` (a service-market app, with a code from :meth:`issue_code`)."""
+        b = call.business
+        grant = b.get("grant_type")
+        if grant == "authorization_self":
+            if str(b.get("shop_id", "")) != SHOP_ID:
+                raise Rejection("app_key", f"app not authorised for shop {b.get('shop_id')!r}")
+            token = self.issue_token(self.creds.refresh_token)
+        elif grant == "authorization_code":
+            token = self.take_code(str(b.get("code", "")))
+        else:
+            raise Rejection("parameter", f"unsupported grant_type {grant!r}")
+        return self.ok({"access_token": token, "refresh_token": self.creds.refresh_token,
+                        "expires_in": 604800, "shop_id": SHOP_ID, "shop_name": "模拟抖店",
+                        "authority_id": "", "scope": "SCOPE"})
 
     def api_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.business.get("refresh_token", "")))
         return self.ok({"access_token": token, "refresh_token": self.creds.refresh_token,
-                        "expires_in": 86400, "shop_id": "8123456"})
+                        "expires_in": 86400, "shop_id": SHOP_ID})
 
     def api_order_getSettleBillDetailV3(self, call: Call,  # noqa: N802
                                         entry: dict[str, Any]) -> Any:

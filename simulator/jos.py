@@ -6,20 +6,31 @@ import json
 from typing import Any
 
 from ..connectors import jd
-from ..synth import render
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .shipping import JD_COMPANIES, ShipDenied, ship
+
+#: The refusal codes of jingdong.pop.order.shipment are not public (fulfilment.md section 9);
+#: these ``errorCode`` values are the simulator's own.
+SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-locked",
+              "refunded": "sim.order-canceled", "cancelled": "sim.order-canceled",
+              "unpaid": "sim.order-unpaid", "not_found": "sim.order-not-found",
+              "bad_tracking": "sim.bad-waybill", "unknown_line": "sim.bad-param",
+              "too_many": "sim.bad-param"}
+
+ACCESS_PATH = "/oauth2/access_token"
 
 
 class JosGateway(Gateway):
     platform = "jd"
-    routes = (jd.API_PATH, jd.REFRESH_PATH)
-    tokenless = frozenset({"oauth2.refresh_token"})
+    routes = (jd.API_PATH, jd.REFRESH_PATH, ACCESS_PATH)
+    tokenless = frozenset({"oauth2.refresh_token", "oauth2.access_token"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
-        if req.path == jd.REFRESH_PATH:
-            return Call("oauth2.refresh_token", params, {"grant_type": params.get("grant_type")},
-                        signed=False)
+        if req.path in (jd.REFRESH_PATH, ACCESS_PATH):
+            api = "oauth2." + req.path.rsplit("/", 1)[1]
+            return Call(api, params, {"grant_type": params.get("grant_type")}, signed=False)
         api = params.get("method")
         if not api:
             raise Rejection("parameter", "missing method")
@@ -37,8 +48,12 @@ class JosGateway(Gateway):
             if p.get("app_secret") != self.creds.secret:
                 raise Rejection("signature", "app_secret mismatch")
             return
-        if p.get("sign") != jd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.jos_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -69,7 +84,7 @@ class JosGateway(Gateway):
         with self.world.lock:
             listed = self.world.modified_between(self.platform, start, end,
                                                  newest_first=str(b.get("sortType")) == "1")
-            rendered = [render(o) for o in listed]
+            rendered = [self.render(o) for o in listed]
             if states:
                 rendered = [r for r in rendered if r["orderState"] in states]
             chosen = [{k: v for k, v in r.items() if k in keep}
@@ -79,17 +94,69 @@ class JosGateway(Gateway):
             "apiResult": {"success": True, "resultCode": "0", "chineseErrCode": "成功"},
             "orderInfoList": chosen, "orderTotal": len(rendered)}}}
 
+    def api_jingdong_pop_afs_soa_refundapply_queryPageList(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refund applications (退款审核单) by their apply time."""
+        b = call.business
+        start = beijing_epoch(b.get("applyTimeStart"), "applyTimeStart")
+        end = beijing_epoch(b.get("applyTimeEnd"), "applyTimeEnd")
+        entry["window"] = (start, end)
+        page = int_param(b, "pageIndex", 1, low=1)
+        size = int_param(b, "pageSize", 50, low=1, high=50)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end, by_created=True)
+            shown = [aftersales.jd(o) for o in page_slice(found, page, size)]
+        return {"jingdong_pop_afs_soa_refundapply_queryPageList_responce": {"queryResult": {
+            "success": True, "result": shown, "totalCount": len(found)}}}
+
     def api_jingdong_pop_order_get(self, call: Call, entry: dict[str, Any]) -> Any:
         number = str(call.business.get("order_id", ""))
         with self.world.lock:
             order = self.world.get(self.platform, number)
             if order is None:
                 raise Rejection("parameter", f"no order {number}")
-            info = render(order)
+            info = self.render(order)
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
             "apiResult": {"success": True}, "orderInfo": info}}}
+
+    def api_jingdong_stock_write_updateSkuStock(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        b = call.business
+        if not b.get("skuId"):
+            raise Rejection("parameter", "skuId is required")
+        self.set_listing(b["skuId"], b["skuId"], b.get("stockNum"))
+        return {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": True}}
+
+    def api_oauth2_access_token(self, call: Call, entry: dict[str, Any]) -> Any:
+        if call.params.get("grant_type") != "authorization_code":
+            raise Rejection("parameter", "grant_type must be authorization_code")
+        token = self.take_code(str(call.params.get("code", "")))
+        return {"access_token": token, "refresh_token": self.creds.refresh_token,
+                "expires_in": 86400, "uid": "jd-sim-seller", "code": 0}
+
+    def api_jingdong_pop_order_shipment(self, call: Call, entry: dict[str, Any]) -> Any:
+        """出库: ``orderId``, ``logiCoprId`` (carrier id), ``logiNo`` (tracking number)."""
+        b = call.business
+        for name in ("orderId", "logiCoprId", "logiNo"):
+            if not str(b.get(name) or "").strip():
+                raise Rejection("parameter", f"{name}不能为空")
+        company = int_param(b, "logiCoprId")
+        if company not in JD_COMPANIES:
+            return _shipment(False, "sim.bad-carrier", f"物流公司{company}不存在")
+        try:
+            ship(self.world, self.platform, str(b["orderId"]), str(company),
+                 JD_COMPANIES[company], str(b["logiNo"]))
+        except ShipDenied as denied:
+            return _shipment(False, SHIP_CODES[denied.kind], denied.detail)
+        return _shipment(True, "0", "成功")
 
     def api_oauth2_refresh_token(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))
         return {"access_token": token, "refresh_token": self.creds.refresh_token,
                 "expires_in": 86400, "code": 0}
+
+
+def _shipment(success: bool, code: str, text: str) -> dict[str, Any]:
+    return {"jingdong_pop_order_shipment_responce": {"code": "0", "sopjosshipment_result": {
+        "success": success, "errorCode": code, "chineseErrCode": text,
+        "englishErrCode": "success" if success else code}}}

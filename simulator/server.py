@@ -7,7 +7,8 @@
         sim.requests                             # what clients sent (the request log)
 
 Control endpoints (JSON): ``GET /_sim/state``, ``GET /_sim/log``, ``POST /_sim/faults``,
-``POST /_sim/tick`` ``{"new": 10, "changes": 5}``, ``POST /_sim/clock`` ``{"advance": 600}``.
+``POST /_sim/tick`` ``{"new": 10, "changes": 5}``, ``POST /_sim/clock`` ``{"advance": 600}``,
+``POST /_sim/refund`` ``{"platform": "jd", "order_no": "..."}`` (the buyer asks for a refund).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..connectors.http import redact
 from ..connectors.shops import WINDOW_LIMITS, ShopConfig
@@ -27,6 +28,7 @@ from .faults import FaultBox, Faults
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
 from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
+from .shipping import request_refund
 from .top import TopGateway
 from .world import Clock, World
 
@@ -136,9 +138,14 @@ class Simulator:
                 "name": f"sim-{platform}", "platform": platform, "shop_id": SHOP_IDS[platform],
                 "app_key": gw.creds.app_key, "secret_env": f"{prefix}_SECRET",
                 "token_env": f"{prefix}_TOKEN", "refresh_token_env": f"{prefix}_REFRESH",
-                "base_url": self.url, "window": window}
+                "base_url": self.url, "window": window,
+                "oauth_url": f"{self.url}{OAUTH_PATH}{platform}/authorize"}
             out.append(ShopConfig(**{**fields, **extra}))
         return out
+
+    def request_refund(self, platform: str, order_no: str) -> Any:
+        """Put an order into refunding now (the next pull and ship call see it)."""
+        return request_refund(self.world, platform, order_no)
 
     def state(self) -> dict[str, Any]:
         return {"url": self.url, "now": self.world.clock.now(),
@@ -193,6 +200,14 @@ class Simulator:
         if req.path == "/_sim/clock" and req.method == "POST":
             self.world.clock.advance(float(data.get("advance", 0)))
             return SimResponse(200, self.state())
+        if req.path.startswith(OAUTH_PATH):
+            return self._authorize(req.path[len(OAUTH_PATH):].split("/")[0], req.query)
+        if req.path == "/_sim/refund" and req.method == "POST":
+            try:
+                self.request_refund(str(data.get("platform")), str(data.get("order_no")))
+            except KeyError as exc:
+                return SimResponse(404, {"error": str(exc)})
+            return SimResponse(200, self.state())
         if req.path.startswith(BILL_PATH):
             day = req.path[len(BILL_PATH):].removesuffix(".csv")
             try:
@@ -200,6 +215,24 @@ class Simulator:
             except ValueError:
                 return SimResponse(404, {"error": f"no bill for {day!r}"})
         return SimResponse(404, {"error": f"no such control path {req.path}"})
+
+    def _authorize(self, platform: str, query: dict[str, str]) -> SimResponse:
+        """The platform's OAuth page, with the seller consenting at once: a redirect to the app's
+        ``redirect_uri`` with a one-time ``code`` and the app's ``state``."""
+        gw = self.gateways.get(platform)
+        if gw is None:
+            return SimResponse(404, {"error": f"no platform {platform!r}"})
+        app = query.get("client_id") or query.get("app_key")
+        redirect = query.get("redirect_uri")
+        if app != gw.creds.app_key or not redirect:
+            return SimResponse(400, {"error": "unknown client_id/app_key or no redirect_uri"})
+        sep = "&" if "?" in redirect else "?"
+        answer = urlencode({"code": gw.issue_code(), "state": query.get("state", "")})
+        target = f"{redirect}{sep}{answer}"
+        return SimResponse(302, b"", "text/plain", headers={"Location": target})
+
+
+OAUTH_PATH = "/_sim/oauth/"
 
 
 def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
@@ -233,6 +266,8 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(resp.status)
                 self.send_header("Content-Type", resp.content_type)
+                for name, value in resp.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..synth import PLATFORMS, LogicalOrder, Plan, generate_orders
 from ..synth.carriers import pick_carrier
@@ -50,6 +51,8 @@ class World:
         self.orders: dict[str, dict[str, LogicalOrder]] = {p: {} for p in self.platforms}
         self._batches = 0
         self.changes = 0
+        #: shipments written back through the ship APIs, by (platform, order no.)
+        self.parcels: dict[tuple[str, str], list[Any]] = {}
         now = self.clock.now_int()
         start = datetime.fromtimestamp(now - int(history_hours * 3600), UTC)
         for platform in self.platforms:
@@ -125,6 +128,19 @@ class World:
                 changed.append(o)
                 self.changes += 1
             return changed
+
+    def request_refund(self, platform: str, order_no: str, at: int, *,
+                       touched_at: int | None = None) -> LogicalOrder:
+        """The buyer asks for a refund at ``at``; with ``touched_at`` the order changes again
+        later (so its snapshots' modified time no longer tells when the refund was asked)."""
+        with self.lock:
+            o = self.orders[platform].get(order_no)
+            if o is None:
+                raise KeyError(f"no {platform} order {order_no}")
+            o.status, o.refund_requested_ts = "refunding", at
+            o.modified_ts = max(o.modified_ts, touched_at or at)
+            self.changes += 1
+            return o
 
     def tick(self, new: int = 0, changes: int = 0) -> None:
         """``new`` orders and ``changes`` modifications, spread over the platforms."""

@@ -80,7 +80,7 @@ class WmsStandIn:
 
 
 def workspace(root: Path, db_url: str, wms_url: str | None = None,
-              sms_url: str | None = None) -> Workspace:
+              sms_url: str | None = None, stock: int = 50) -> Workspace:
     init_workspace(root, samples=False)
     channels = {"wms": {"url": wms_url}} if wms_url else {}
     if sms_url:
@@ -91,7 +91,7 @@ def workspace(root: Path, db_url: str, wms_url: str | None = None,
     with (root / "orderhub.yaml").open("a", encoding="utf-8") as f:
         f.write(f"database: {db_url}\nservice: {json.dumps(service)}\n")
     ws = Workspace.load(root)
-    RoutingStore(ws.store.engine).put_stock([("SH", SKU, 50, 0), ("WH", SKU, 50, 0)])
+    RoutingStore(ws.store.engine).put_stock([("SH", SKU, stock, 0), ("WH", SKU, stock, 0)])
     return ws
 
 
@@ -133,11 +133,11 @@ def drain(svc: Service) -> int:
 
 def deliver(ws: Workspace, on_dead: Callable[..., None] | None = None) -> int:
     """Deliver every due outbox message through the real channels; returns messages tried."""
-    from orderhub.fulfilment.intercept import too_late
+    from orderhub.fulfilment.intercept import on_dead as dead_hook
     from orderhub.service.outbox import Outbox
 
     d = Dispatcher(Outbox(ws.store.engine), ws.config.service)
-    d.on_dead.append(on_dead or too_late(ws.store.engine, ws.config.fulfilment))
+    d.on_dead.append(on_dead or dead_hook(ws.store.engine, ws.config.fulfilment))
     total = 0
     for _ in range(20):
         n = d.step()
