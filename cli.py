@@ -78,16 +78,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "Match settlements to orders; write the difference reports."),
     "vouchers": ("orderhub.commands.finance", "vouchers_command",
                  "The month's journal vouchers for Kingdee or Yonyou."),
-    "web": ("orderhub.commands.web", "web_command",
-            "Serve the staff console (orders, rules, flows, finance, service)."),
-    "users": ("orderhub.commands.users", "users_group",
-              "Staff accounts of the web console: add, list, disable, passwd, role."),
     "tasks": ("orderhub.commands.fulfilment", "tasks_group",
               "The review queue: list, claim and close tasks (审单 / 异常处理)."),
     "holds": ("orderhub.commands.fulfilment", "holds_group",
               "Orders on hold: list, hold, release (with a reason)."),
     "ship": ("orderhub.commands.fulfilment", "ship_command",
              "Ship an order (or some lines) and write it back to the platform."),
+    "web": ("orderhub.commands.web", "web_command",
+            "Serve the staff console (orders, rules, flows, finance, service)."),
+    "users": ("orderhub.commands.users", "users_group",
+              "Staff accounts of the web console: add, list, disable, passwd, role."),
 }
 
 EXIT_REJECTED = 10
