@@ -27,7 +27,14 @@ def _password(from_stdin: bool, confirm: bool = True) -> str:
 
 @click.group("users")
 def users_group() -> None:
-    """Staff accounts of the web console (orderhub web): one role each."""
+    """Staff accounts of the web console (orderhub web): one role each.
+
+    \b
+    Examples:
+      orderhub users add alice --role admin
+      orderhub users list
+      orderhub users role bob --role supervisor
+    """
 
 
 @users_group.command("add", help=f"""Add a user with a role; the password is prompted for
@@ -55,7 +62,12 @@ def add_command(app: App, name: str, role: str, from_stdin: bool) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, fmt: str) -> None:
-    """Users with their role and whether they are disabled."""
+    """Users with their role and whether they are disabled.
+
+    \b
+    Examples:
+      orderhub users list
+    """
     found = _store(app).list()
     if fmt == "json":
         for u in found:
@@ -72,7 +84,12 @@ def list_command(app: App, fmt: str) -> None:
 @click.argument("name")
 @pass_app
 def disable_command(app: App, name: str) -> None:
-    """Disable a user: the login stops working and their sessions end at once."""
+    """Disable a user: the login stops working and their sessions end at once.
+
+    \b
+    Examples:
+      orderhub users disable bob
+    """
     _store(app).disable(name)
     note(f"user {name} disabled")
 
@@ -81,7 +98,12 @@ def disable_command(app: App, name: str) -> None:
 @click.argument("name")
 @pass_app
 def enable_command(app: App, name: str) -> None:
-    """Enable a disabled user again."""
+    """Enable a disabled user again.
+
+    \b
+    Examples:
+      orderhub users enable bob
+    """
     _store(app).disable(name, False)
     note(f"user {name} enabled")
 
@@ -91,7 +113,12 @@ def enable_command(app: App, name: str) -> None:
 @click.option("--password-stdin", "from_stdin", is_flag=True, help="Read the password from stdin.")
 @pass_app
 def passwd_command(app: App, name: str, from_stdin: bool) -> None:
-    """Set a user's password (their sessions end)."""
+    """Set a user's password (their sessions end).
+
+    \b
+    Examples:
+      orderhub users passwd bob
+    """
     _store(app).set_password(name, _password(from_stdin))
     note(f"password of {name} changed")
 
@@ -101,7 +128,12 @@ def passwd_command(app: App, name: str, from_stdin: bool) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 @pass_app
 def role_command(app: App, name: str, role: str) -> None:
-    """Give a user another role (takes effect on their next request)."""
+    """Give a user another role (takes effect on their next request).
+
+    \b
+    Examples:
+      orderhub users role bob --role supervisor
+    """
     _store(app).set_role(name, role)
     note(f"user {name} now has role {role}")
 

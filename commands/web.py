@@ -16,7 +16,7 @@ def web_command(app: App, host: str | None, port: int | None) -> None:
     """Serve the staff console (orders, rules, flows, finance, service) over HTTP.
 
     \b
-    Create the first account, then open the URL printed here:
+    Examples (create the first account, then open the URL printed here):
       orderhub users add admin --role admin
       orderhub web --port 8350
 
