@@ -33,7 +33,7 @@ def users_group() -> None:
     Examples:
       orderhub users add alice --role admin
       orderhub users list
-      orderhub users role bob --role supervisor
+      orderhub users role bob supervisor
     """
 
 
@@ -132,7 +132,7 @@ def role_command(app: App, name: str, role: str) -> None:
 
     \b
     Examples:
-      orderhub users role bob --role supervisor
+      orderhub users role bob supervisor
     """
     _store(app).set_role(name, role)
     note(f"user {name} now has role {role}")

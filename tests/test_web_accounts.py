@@ -106,6 +106,7 @@ def test_search_uses_exact_keys(store: OrderStore) -> None:
 def test_cli_users_commands(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     run = CliRunner().invoke
     base = ["-w", str(tmp_path), "--db", db_url, "users"]
+    assert run(main, ["-w", str(tmp_path), "--db", db_url, "db", "upgrade"]).exit_code == 0
     done = run(main, [*base, "add", "ann", "--role", "analyst", "--password-stdin"],
                input="a good password\n")
     assert done.exit_code == 0, done.output

@@ -52,6 +52,8 @@ def xss_order() -> Order:
 def make_workspace(root: Path, db_url: str) -> Path:
     """A workspace with the sample orders, the XSS order and a user per role."""
     init_workspace(root)
+    made = CliRunner().invoke(main, ["-w", str(root), "--db", db_url, "db", "upgrade"])
+    assert made.exit_code == 0, made.output
     done = CliRunner().invoke(main, ["-w", str(root), "--db", db_url, "ingest",
                                      str(root / "samples" / "orders")])
     assert done.exit_code in (0, 10), done.output
