@@ -1,4 +1,5 @@
-"""The product catalog: what platforms do not say about a SKU (cold chain, weight, category).
+"""The product catalog: what platforms do not say about a SKU (cold chain, weight, category,
+its EAN-13 ``barcode`` that the warehouse scans to verify a parcel, 验货).
 
 Loaded from a CSV (``sku`` column plus any attribute columns) and used to enrich line items at
 ingestion, so rules and flows can ask ``item.cold_chain`` on orders from any platform.
@@ -38,7 +39,16 @@ class Catalog:
                 raise RecordError("catalog row without a sku", file=str(path),
                                   record=reader.line_num, unit="row")
             products[sku] = {k: _value(k, v) for k, v in row.items() if k and k != "sku"}
+            code = products[sku].get("barcode")
+            if code is not None and not ean13_ok(code):
+                raise RecordError(f"barcode {code!r} of {sku} is not a valid EAN-13 (13 digits, "
+                                  f"check digit {_expected(code)})", file=str(path),
+                                  record=reader.line_num, unit="row", field="barcode")
         return cls(products)
+
+    def barcodes(self) -> dict[str, str]:
+        """EAN-13 barcode -> SKU, for the products that have one."""
+        return {str(p["barcode"]): sku for sku, p in self.products.items() if p.get("barcode")}
 
     @property
     def version(self) -> str:
@@ -74,3 +84,21 @@ def _value(column: str, raw: str | None) -> Any:
     if column in _NUMBER_COLUMNS:
         return float(raw)
     return raw
+
+
+def ean13_check_digit(first12: str) -> int:
+    """The EAN-13 check digit of 12 digits: weights 1,3,1,3... from the left, mod 10."""
+    total = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(first12))
+    return (10 - total % 10) % 10
+
+
+def ean13_ok(code: str) -> bool:
+    """Whether ``code`` is 13 digits with the right check digit."""
+    return (len(code) == 13 and code.isascii() and code.isdigit()
+            and ean13_check_digit(code[:12]) == int(code[12]))
+
+
+def _expected(code: str) -> str:
+    if len(code) >= 12 and code[:12].isascii() and code[:12].isdigit():
+        return f"should be {ean13_check_digit(code[:12])}"
+    return "needs 12 digits before it"

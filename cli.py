@@ -84,6 +84,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Orders on hold: list, hold, release (with a reason)."),
     "ship": ("orderhub.commands.fulfilment", "ship_command",
              "Ship an order (or some lines) and write it back to the platform."),
+    "web": ("orderhub.commands.web", "web_command",
+            "Serve the staff console (orders, rules, flows, finance, service)."),
+    "users": ("orderhub.commands.users", "users_group",
+              "Staff accounts of the web console: add, list, disable, passwd, role."),
 }
 
 EXIT_REJECTED = 10

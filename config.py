@@ -24,6 +24,7 @@ from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
+from .web.config import WebConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -52,6 +53,7 @@ class WorkspaceConfig(BaseModel):
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
     fulfilment: FulfilmentConfig = Field(
         default_factory=FulfilmentConfig, description="review queues and their SLA")
+    web: WebConfig = Field(default_factory=WebConfig, description="the staff console")
 
     @field_validator("timezone")
     @classmethod

@@ -138,6 +138,7 @@ def demo_command(app: App, keep: bool) -> None:
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
     _closing_hint(ws, root)
+    _console_login(ws, root)
 
 
 def _closing_hint(ws: Workspace, root: Path) -> None:
@@ -154,6 +155,21 @@ def _closing_hint(ws: Workspace, root: Path) -> None:
                     f"orderhub -w {w} dry-run --store --at '{SNAPSHOT:%Y-%m-%d %H:%M}' "
                     "--why-not purchase_limit"):
         note(f"  {command}")
+
+
+DEMO_USER, DEMO_PASSWORD = "demo", "orderhub-demo"
+
+
+def _console_login(ws: Workspace, root: Path) -> None:
+    """A demo admin for the staff console, and how to open it."""
+    from ..web.users import UserStore
+
+    users = UserStore(ws.store.engine)
+    if DEMO_USER not in {u.name for u in users.list()}:
+        users.add(DEMO_USER, "admin", DEMO_PASSWORD)
+    cfg = ws.config.web
+    note(f"console: orderhub -w {root} web   then open http://{cfg.host}:{cfg.port}/ and sign "
+         f"in as {DEMO_USER} / {DEMO_PASSWORD} (a demo admin; never keep it in production)")
 
 
 # -- step 6, routing flows -----------------------------------------------------------------------

@@ -18,20 +18,35 @@ IDLE_EXIT = click.option("--exit-when-idle", "idle_exit", type=float, metavar="S
 
 
 def _serve(app: App, mode: str, log_format: str, idle_exit: float | None,
-           no_schedules: bool) -> None:
+           no_schedules: bool, web: str | None = None) -> None:
     from ..service.logs import setup_logging
     from ..service.runner import Service
 
     setup_logging(log_format)
-    Service(app.workspace, mode=mode, schedules=not no_schedules).run(idle_exit=idle_exit)
+    console = None
+    if web is not None:  # the staff console on a thread of this process
+        from ..web.server import serve_in_thread
+
+        cfg = app.workspace.config.web
+        host, _, port = (web or f"{cfg.host}:{cfg.port}").rpartition(":")
+        console = serve_in_thread(app.workspace, host or cfg.host, int(port))
+        note(f"orderhub console on http://{host or cfg.host}:{port}/")
+    try:
+        Service(app.workspace, mode=mode, schedules=not no_schedules).run(idle_exit=idle_exit)
+    finally:
+        if console is not None:
+            console.should_exit = True
 
 
 @click.command("run")
 @LOG_FORMAT
 @IDLE_EXIT
 @click.option("--no-schedules", is_flag=True, help="Do not run pulls, settlement and checks.")
+@click.option("--web", "web", is_flag=False, flag_value="", default=None, metavar="[HOST:PORT]",
+              help="Also serve the staff console (default address: web.host:web.port).")
 @pass_app
-def run_command(app: App, log_format: str, idle_exit: float | None, no_schedules: bool) -> None:
+def run_command(app: App, log_format: str, idle_exit: float | None, no_schedules: bool,
+                web: str | None) -> None:
     """Run the service in one process: scheduled pulls, settlement, checks, the event consumer
     (rules, then flows), the outbox dispatcher and hot reload of rules/ and flows/.
 
@@ -43,7 +58,7 @@ def run_command(app: App, log_format: str, idle_exit: float | None, no_schedules
       orderhub run --exit-when-idle 3 --no-schedules
       orderhub run --log-format json
     """
-    _serve(app, "run", log_format, idle_exit, no_schedules)
+    _serve(app, "run", log_format, idle_exit, no_schedules, web)
 
 
 @click.command("worker")

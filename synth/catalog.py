@@ -108,16 +108,25 @@ PLATFORM_IDS: dict[str, dict[str, tuple[str, str]]] = {
     pf: {p.sku: platform_ids(pf, p) for p in CATALOG} for pf in _ID_DIGITS
 }
 
-CATALOG_COLUMNS = ("sku", "title", "category", "cold_chain", "weight_kg", "price")
+CATALOG_COLUMNS = ("sku", "title", "category", "cold_chain", "weight_kg", "price", "barcode")
+
+
+def barcode(index: int) -> str:
+    """The EAN-13 of the ``index``-th product (0-based): 69 (a China prefix), ten digits, and
+    the check digit; what the warehouse scans to verify a parcel."""
+    from ..catalog import ean13_check_digit
+
+    first12 = f"69{index + 1:010d}"
+    return first12 + str(ean13_check_digit(first12))
 
 
 def write_catalog_csv(path: str | Path) -> Path:
-    """Write the catalog as UTF-8 CSV (sku,title,category,cold_chain,weight_kg,price)."""
+    """Write the catalog as UTF-8 CSV (sku,title,category,cold_chain,weight_kg,price,barcode)."""
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CATALOG_COLUMNS)
-        for p in CATALOG:
+        for i, p in enumerate(CATALOG):
             w.writerow([p.sku, p.title, p.category, "true" if p.cold_chain else "false",
-                        f"{p.weight_kg:.2f}", f"{p.price:.2f}"])
+                        f"{p.weight_kg:.2f}", f"{p.price:.2f}", barcode(i)])
     return path

@@ -105,8 +105,8 @@ def write_readme(path: Path, built: dict[str, PlatformExample], export: dict[str
         "",
         "## `catalog.csv`",
         "",
-        "UTF-8; columns sku,title,category,cold_chain,weight_kg,price; 31 SKUs, 8 cold-chain "
-        "(codes starting CC-).",
+        "UTF-8; columns sku,title,category,cold_chain,weight_kg,price,barcode; 31 SKUs, 8 "
+        "cold-chain (codes starting CC-); barcode is an EAN-13 with a valid check digit.",
         "",
     ]
     path.write_text("\n".join(out), encoding="utf-8")

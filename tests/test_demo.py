@@ -103,3 +103,15 @@ def test_demo_routes_the_paid_orders_with_the_sample_stock(demo: tuple[Path, Res
     assert set(rows) == {"SH-COLD", "SH", "GZ", "BJ", "CD", "WH"}
     assert all(int(n) > 0 for n in rows.values())
     assert "stock.csv" in result.stdout and "0 without a warehouse" in result.stdout
+
+
+def test_demo_prints_the_console_url_and_a_working_demo_login(
+        demo: tuple[Path, Result]) -> None:
+    from orderhub.commands.demo import DEMO_PASSWORD, DEMO_USER
+    from orderhub.web.users import UserStore
+
+    ws, result = demo
+    assert "http://127.0.0.1:8350/" in result.stderr
+    assert f"{DEMO_USER} / {DEMO_PASSWORD}" in result.stderr
+    user = UserStore(Workspace.load(ws).store.engine).verify(DEMO_USER, DEMO_PASSWORD)
+    assert user is not None and user.role == "admin"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from orderhub.catalog import ean13_ok
 from orderhub.synth import (
     CATALOG,
     PLATFORMS,
@@ -352,7 +353,9 @@ def test_export_row_matches_the_order(orders) -> None:
 
 def test_catalog_csv_lists_skus_with_cold_chain_flags() -> None:
     rows = list(csv.DictReader((EXAMPLES / "catalog.csv").open(encoding="utf-8")))
-    assert list(rows[0]) == ["sku", "title", "category", "cold_chain", "weight_kg", "price"]
+    assert list(rows[0]) == ["sku", "title", "category", "cold_chain", "weight_kg", "price",
+                             "barcode"]
+    assert all(ean13_ok(r["barcode"]) for r in rows)
     assert len(rows) >= 30
     cold = {r["sku"] for r in rows if r["cold_chain"] == "true"}
     assert {"CC-MILK-1L", "CC-DUMPLING-1KG", "CC-ICECREAM-6"} <= cold
