@@ -22,6 +22,7 @@ from .engine.flows.warehouses import WarehouseConfig
 from .finance.config import FinanceConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
+from .waybills.config import WaybillsConfig
 
 CONFIG_NAME = "orderhub.yaml"
 
@@ -48,6 +49,8 @@ class WorkspaceConfig(BaseModel):
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    waybills: WaybillsConfig = Field(default_factory=WaybillsConfig,
+                                     description="e-waybill accounts and senders per warehouse")
 
     @field_validator("timezone")
     @classmethod

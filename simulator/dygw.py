@@ -10,14 +10,15 @@ from ..connectors import douyin as dy
 from ..synth import render
 from ..synth.fmt import ts
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .waybill_apis import DOUYIN_ROUTES, LogisticsApis
 
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
 
 
-class DouyinGateway(Gateway):
+class DouyinGateway(LogisticsApis, Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API))
+                                           dy.SETTLE_API)) + DOUYIN_ROUTES
     tokenless = frozenset({dy.REFRESH_API})
 
     def parse(self, req: SimRequest) -> Call:

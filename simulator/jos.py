@@ -8,9 +8,10 @@ from typing import Any
 from ..connectors import jd
 from ..synth import render
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .waybill_apis import AlphaApis
 
 
-class JosGateway(Gateway):
+class JosGateway(AlphaApis, Gateway):
     platform = "jd"
     routes = (jd.API_PATH, jd.REFRESH_PATH)
     tokenless = frozenset({"oauth2.refresh_token"})

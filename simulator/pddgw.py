@@ -13,6 +13,7 @@ from ..connectors.base import BEIJING
 from ..synth import render
 from ..synth.fmt import ts
 from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
+from .waybill_apis import PddWaybillApis
 
 BILL_PATH = "/_sim/pdd/bill/"
 BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
@@ -20,7 +21,7 @@ BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "�
 SERVICE_FEE_RATE = 0.006  # 技术服务费 [U]; the simulator's choice
 
 
-class PddGateway(Gateway):
+class PddGateway(PddWaybillApis, Gateway):
     platform = "pdd"
     routes = (pdd.API_PATH,)
     tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API})

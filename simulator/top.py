@@ -9,9 +9,10 @@ from typing import Any
 from ..connectors import taobao as top
 from ..synth import render
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .waybill_apis import CainiaoApis
 
 
-class TopGateway(Gateway):
+class TopGateway(CainiaoApis, Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
     tokenless = frozenset({top.REFRESH_API})
