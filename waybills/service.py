@@ -1,0 +1,264 @@
+"""One click, by wave: take the numbers, print waybills, pick list and packing slips.
+
+:class:`Waybills` is the Python API the CLI and the console's button call::
+
+    wb = Waybills.of(workspace)
+    result = wb.take("SH", filters=WaveFilter(platform="douyin", single_item=True))
+    wb.print_pdf(result.wave, Path("wave.pdf"))      # labels + pick list + packing slips
+    jobs = wb.print_jobs(result.wave)                 # or: print-component tasks for the page
+    wb.cancel("taobao:2601573729663813588")           # give a number back
+
+Numbers are taken in batches of what each platform allows, several calls at once per account;
+a failed order keeps its row (status ``failed``, the platform's reason) and is taken again by
+:meth:`Waybills.retry` with the same request key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..connectors.shops import ShopConfig, find_shop
+from ..errors import NotFound, OrderhubError
+from ..model import Order
+from .config import WarehouseWaybills, WaybillsConfig
+from .providers import Parcel, Provider, Taken, provider_class
+from .store import CANCELLED, FAILED, ISSUED, WaybillRow, WaybillStore
+from .waves import HoldCheck, WaveFilter, no_holds, ready_orders
+
+
+class WaybillError(OrderhubError):
+    """A waybill request that cannot be carried out as asked (config, unknown wave)."""
+
+
+@dataclass
+class Failure:
+    """An order that got no number, with the platform's reason; ``retry`` takes it again."""
+
+    order: str
+    order_id: str
+    reason: str
+    code: str | None = None
+    retryable: bool = True
+
+
+@dataclass
+class WaveResult:
+    wave: str
+    warehouse: str
+    selected: int = 0
+    issued: list[WaybillRow] = field(default_factory=list)
+    already: list[WaybillRow] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    held: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"wave": self.wave, "warehouse": self.warehouse, "selected": self.selected,
+                "issued": len(self.issued), "already_issued": len(self.already),
+                "failed": [f.__dict__ for f in self.failed], "held": self.held,
+                "skipped": self.skipped}
+
+
+class Waybills:
+    """Waybills of one workspace: its store, the ``waybills:`` config and the shops."""
+
+    def __init__(self, store: Any, config: WaybillsConfig, shops: Sequence[ShopConfig], *,
+                 holds: HoldCheck = no_holds, root: Path | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.shops = list(shops)
+        self.holds = holds
+        self.root = root or Path(".")
+        self.rows = WaybillStore(store.engine)
+        self._providers: dict[tuple[str, str], Provider] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, workspace: Any, *, holds: HoldCheck = no_holds) -> Waybills:
+        return cls(workspace.store, workspace.config.waybills, workspace.config.shops,
+                   holds=holds, root=workspace.root)
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def warehouse(self, code: str) -> WarehouseWaybills:
+        try:
+            return self.config.warehouses[code]
+        except KeyError:
+            known = ", ".join(self.config.warehouses) or "none configured"
+            raise WaybillError(f"warehouse {code!r} has no waybills: section in orderhub.yaml "
+                               f"(warehouses with one: {known})") from None
+
+    def provider(self, warehouse: str, platform: str, carrier: str | None = None
+                 ) -> Provider | None:
+        """The provider for ``platform`` orders shipped from ``warehouse`` (None: no account)."""
+        wh = self.warehouse(warehouse)
+        with self._lock:
+            cached = self._providers.get((warehouse, platform))
+            if cached is not None and (carrier is None or cached.account.carrier == carrier):
+                return cached
+            for account in wh.accounts:
+                if account.platform == platform and carrier in (None, account.carrier):
+                    from ..connectors.pull import make_client
+
+                    shop = find_shop(self.shops, account.shop)
+                    made = provider_class(platform)(make_client(shop), account, wh.sender)
+                    self._providers[(warehouse, platform)] = made
+                    return made
+        return None
+
+    def close(self) -> None:
+        for p in self._providers.values():
+            p.client.close()
+
+    # -- taking numbers --------------------------------------------------------------------
+
+    def take(self, warehouse: str, *, wave: str | None = None,
+             filters: WaveFilter | None = None, now: datetime | None = None) -> WaveResult:
+        """Take numbers for the warehouse's ready orders (or, for an existing wave, for its
+        orders still without one)."""
+        filters = filters or WaveFilter()
+        at = now or datetime.now(UTC)
+        name = wave or f"{warehouse}-{at.strftime('%Y%m%d-%H%M%S')}"
+        old = self.rows.wave(name)
+        if old is not None:
+            warehouse = old.warehouse
+            candidates = self._open_orders(name)
+        else:
+            candidates = [o for o in ready_orders(self.store.engine, warehouse)
+                          if filters.matches(o)]
+        self.warehouse(warehouse)
+        result = WaveResult(name, warehouse)
+        chosen = self._choose(candidates, warehouse, filters, result)
+        if filters.limit:
+            chosen = chosen[:filters.limit]
+        result.selected = len(chosen)
+        self.rows.save_wave(name, warehouse, filters.to_dict(),
+                            result.held + result.skipped, now=at)
+        if not chosen:
+            return result
+        shop_of = {o.id: p.account.shop for o, p in chosen}
+        claimed = self.rows.claim([(o, shop_of[o.id]) for o, _ in chosen],
+                                  warehouse=warehouse, wave=name, now=at)
+        by_id = {o.id: (o, p) for o, p in chosen}
+        todo = [r for r in claimed if r.status != ISSUED]
+        result.already = [r for r in claimed if r.status == ISSUED]
+        self.rows.record(self._take_all(todo, by_id), now=at)
+        for r in self.rows.rows(wave=name):
+            if r.order_id not in by_id:
+                continue
+            if r.status == ISSUED and r not in result.already:
+                result.issued.append(r)
+            elif r.status == FAILED:
+                result.failed.append(Failure(r.order_label, r.order_id, r.error or "unknown",
+                                             r.error_code))
+        return result
+
+    def retry(self, wave: str) -> WaveResult:
+        """Take numbers again for the wave's orders that failed."""
+        if self.rows.wave(wave) is None:
+            raise NotFound(f"no wave {wave!r} (see `orderhub waybills waves`)")
+        return self.take("", wave=wave)
+
+    def _open_orders(self, wave: str) -> list[Order]:
+        ids = [r.order_id for r in self.rows.rows(wave=wave) if r.status not in (ISSUED,)]
+        return [self.store.get(i) for i in ids]
+
+    def _choose(self, candidates: list[Order], warehouse: str, filters: WaveFilter,
+                result: WaveResult) -> list[tuple[Order, Provider]]:
+        held = self.holds([o.id or "" for o in candidates]) if candidates else {}
+        chosen = []
+        for o in candidates:
+            if o.id in held:
+                result.held.append({"order": o.label, "order_id": o.id or "",
+                                    "reason": held[o.id or ""]})
+                continue
+            provider = self.provider(warehouse, o.platform.value, filters.carrier)
+            if provider is None:
+                if filters.carrier is None:
+                    result.skipped.append({"order": o.label, "order_id": o.id or "",
+                                           "reason": f"no waybill account for {o.platform.value}"
+                                                     f" orders in {warehouse}"})
+                continue
+            chosen.append((o, provider))
+        return chosen
+
+    def _take_all(self, rows: list[WaybillRow], by_id: dict[str, tuple[Order, Provider]]
+                  ) -> list[tuple[int, str, Taken]]:
+        groups: dict[int, tuple[Provider, list[WaybillRow]]] = {}
+        for r in rows:
+            provider = by_id[r.order_id][1]
+            groups.setdefault(id(provider), (provider, []))[1].append(r)
+        jobs = []
+        for provider, members in groups.values():
+            size = provider.batch_size
+            jobs += [(provider, members[i:i + size]) for i in range(0, len(members), size)]
+        workers = sum(p.account.concurrency for p, _ in groups.values()) or 1
+
+        def run(job: tuple[Provider, list[WaybillRow]]) -> list[tuple[int, str, Taken]]:
+            provider, batch = job
+            parcels = [Parcel(r.request_key, by_id[r.order_id][0], r.package) for r in batch]
+            answers = {t.key: t for t in provider.take(parcels)}
+            return [(r.id, provider.account.carrier,
+                     answers.get(r.request_key) or Taken(r.request_key, error="no answer"))
+                    for r in batch]
+
+        with ThreadPoolExecutor(min(workers, len(jobs))) as pool:
+            return [a for done in pool.map(run, jobs) for a in done]
+
+    # -- cancelling ------------------------------------------------------------------------
+
+    def cancel(self, ref: str) -> list[str]:
+        """Cancel the issued waybills of an order (internal ID, ``PLATFORM:NUMBER``, or a
+        waybill code) at the platform; returns the codes cancelled.  Already cancelled ones are
+        not sent again."""
+        rows = self.rows.rows(code=ref) if ":" not in ref else []
+        if not rows:
+            rows = self.rows.rows(order_id=self.store.get(ref).id)
+        done = []
+        for r in rows:
+            if r.status != ISSUED or not r.waybill_code:
+                continue
+            provider = self.provider(r.warehouse, r.platform, r.carrier)
+            if provider is None:
+                raise WaybillError(f"no {r.platform} account for carrier {r.carrier} in "
+                                   f"{r.warehouse} to cancel {r.waybill_code}")
+            provider.cancel(r.waybill_code)
+            self.rows.cancelled(r)
+            done.append(r.waybill_code)
+        return done
+
+    def intercept(self, order_id: str, reason: str = "") -> list[str]:
+        """The interception hook: an order stopped after its number was taken gives the number
+        back at the platform (once; a second call finds nothing issued)."""
+        return self.cancel(order_id)
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def list(self, *, wave: str | None = None, status: str | None = None,
+             limit: int | None = None) -> list[WaybillRow]:
+        return self.rows.rows(wave=wave, status=status, limit=limit)
+
+    def wave_rows(self, wave: str) -> list[WaybillRow]:
+        if self.rows.wave(wave) is None:
+            raise NotFound(f"no wave {wave!r} (see `orderhub waybills waves`)")
+        return [r for r in self.rows.rows(wave=wave) if r.status == ISSUED]
+
+    def orders_of(self, rows: Sequence[WaybillRow]) -> dict[str, Order]:
+        return {r.order_id: self.store.get(r.order_id) for r in rows}
+
+
+def summary_by_status(rows: Sequence[WaybillRow]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[r.status] += 1
+    return dict(out)
+
+
+__all__ = ["CANCELLED", "Failure", "WaveFilter", "WaveResult", "WaybillError", "Waybills"]
