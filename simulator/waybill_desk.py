@@ -76,6 +76,7 @@ class WaybillDesk:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._seq = 0
+        self.take_calls = 0  # calls that took numbers (answered or not)
 
     # -- numbers ---------------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ class WaybillDesk:
     def after(self) -> None:
         """Hold the answer back when a ``late`` fault is pending (the work is already done)."""
         with self._lock:
+            self.take_calls += 1
             if self.late <= 0:
                 return
             self.late -= 1
