@@ -218,9 +218,7 @@ class Waybills:
         """Cancel the issued waybills of an order (internal ID, ``PLATFORM:NUMBER``, or a
         waybill code) at the platform; returns the codes cancelled.  Already cancelled ones are
         not sent again."""
-        rows = self.rows.rows(code=ref) if ":" not in ref else []
-        if not rows:
-            rows = self.rows.rows(order_id=self.store.get(ref).id)
+        rows = self._rows_of(ref)
         done = []
         for r in rows:
             if r.status != ISSUED or not r.waybill_code:
@@ -238,6 +236,39 @@ class Waybills:
         """The interception hook: an order stopped after its number was taken gives the number
         back at the platform (once; a second call finds nothing issued)."""
         return self.cancel(order_id)
+
+    # -- printing as PDF -------------------------------------------------------------------
+
+    def print_pdf(self, wave: str, out: Path, *, size: str | None = None,
+                  rows: Sequence[WaybillRow] | None = None) -> dict[str, Any]:
+        """Render the wave's labels (or ``rows``), pick list and packing slips as PDF and mark
+        the waybills printed.  Returns the files written."""
+        from .labels import load_locations, render_wave
+
+        found = self.rows.wave(wave)
+        if found is None:
+            raise NotFound(f"no wave {wave!r} (see `orderhub waybills waves`)")
+        chosen = list(rows) if rows is not None else self.wave_rows(wave)
+        if not chosen:
+            raise WaybillError(f"wave {wave!r} has no issued waybill to print")
+        wh = self.warehouse(found.warehouse)
+        locations = load_locations(self.root / wh.locations) if wh.locations else {}
+        info = render_wave(chosen, self.orders_of(chosen), wh.sender, out, wave=wave,
+                           warehouse=found.warehouse, locations=locations,
+                           size=size or wh.label_size)
+        self.rows.printed([r.waybill_code for r in chosen if r.waybill_code])
+        return info
+
+    def reprint(self, ref: str, out: Path, *, size: str | None = None) -> dict[str, Any]:
+        """One order's label again (by order reference or waybill code)."""
+        rows = [r for r in self._rows_of(ref) if r.status == ISSUED]
+        if not rows:
+            raise NotFound(f"order {ref!r} has no issued waybill")
+        return self.print_pdf(rows[0].wave or "", out, size=size, rows=rows)
+
+    def _rows_of(self, ref: str) -> list[WaybillRow]:
+        rows = self.rows.rows(code=ref) if ":" not in ref else []
+        return rows or self.rows.rows(order_id=self.store.get(ref).id)
 
     # -- listing ---------------------------------------------------------------------------
 
