@@ -27,6 +27,7 @@ from typing import Any
 from ..connectors.shops import ShopConfig, find_shop
 from ..errors import NotFound, OrderhubError
 from ..model import Order
+from .component import PrintJob, PrintOutcome
 from .config import WarehouseWaybills, WaybillsConfig
 from .providers import Parcel, Provider, Taken, provider_class
 from .store import CANCELLED, FAILED, ISSUED, WaybillRow, WaybillStore
@@ -269,6 +270,57 @@ class Waybills:
     def _rows_of(self, ref: str) -> list[WaybillRow]:
         rows = self.rows.rows(code=ref) if ":" not in ref else []
         return rows or self.rows.rows(order_id=self.store.get(ref).id)
+
+    # -- printing through the platforms' components ---------------------------------------
+
+    def print_jobs(self, wave: str, *, printer: str = "", per_task: int = 50,
+                   rows: Sequence[WaybillRow] | None = None) -> list[PrintJob]:
+        """Print tasks for the wave's waybills, one component per source platform, the print
+        data passed through as the platform gave it.  The browser page sends them to the
+        component on the packer's PC and reports back through :meth:`record_print`."""
+        from .component import COMPONENT_OF, content, print_job
+
+        chosen = list(rows) if rows is not None else self.wave_rows(wave)
+        groups: dict[str, list[WaybillRow]] = defaultdict(list)
+        for r in chosen:
+            if r.print_data:
+                groups[r.platform].append(r)
+        jobs = []
+        for platform, members in groups.items():
+            kind = COMPONENT_OF[platform]
+            provider = self.provider(members[0].warehouse, platform, members[0].carrier)
+            sender = self.warehouse(members[0].warehouse).sender
+            extra: dict[str, str] = {}
+            if provider is not None and kind == "douyin":
+                extra["shop_key_params"] = provider.shop_key_params()  # type: ignore[attr-defined]
+            if provider is not None and kind == "pdd":
+                extra["user_id"] = provider.client.shop.shop_id
+            for i in range(0, len(members), per_task):
+                part = members[i:i + per_task]
+                job = print_job(kind, part, [content(kind, r, sender, **extra) for r in part],
+                                printer=printer)
+                self.rows.sent_to_printer([r.id for r in part], job.task_id)
+                jobs.append(job)
+        return jobs
+
+    def record_print(self, outcome: PrintOutcome) -> int:
+        """Mark the documents a component reported printed; returns how many."""
+        return self.rows.printed(outcome.printed, task=outcome.task_id) if outcome.printed \
+            else 0
+
+    def print_with_components(self, wave: str, *, urls: dict[str, str] | None = None,
+                              printer: str = "") -> list[PrintOutcome]:
+        """Send the wave's print tasks to the components (default: their local ports) and
+        record what they report."""
+        from .component import ComponentClient
+
+        outcomes = []
+        for job in self.print_jobs(wave, printer=printer):
+            with ComponentClient((urls or {}).get(job.component) or job.url) as client:
+                outcome = client.print(job)
+            self.record_print(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
     # -- listing ---------------------------------------------------------------------------
 
