@@ -120,3 +120,59 @@ def test_printers_are_listed(component: FakeComponent) -> None:
     with ComponentClient(component.url) as client:
         answer = client.printers("cainiao")
     assert answer["defaultPrinter"] == "KM-118"
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_the_browser_module_prints_through_the_component(store) -> None:  # type: ignore[no-untyped-def]
+    """static/print-component.js in Chromium sends the job unchanged and reads the result."""
+    import base64
+    import dataclasses
+    import shutil
+
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    module = (Path(__file__).parent.parent / "waybills" / "static" / "print-component.js")
+    source = base64.b64encode(module.read_bytes()).decode()
+    fake = FakeComponent()
+    try:
+        with Simulator(orders=1) as sim:
+            support.store_routed(store, support.make_orders(2, ("taobao",)))
+            wb = Waybills(store, support.waybills_config(), sim.shops())
+            wb.take("SH", wave="W")
+            [job] = wb.print_jobs("W")
+        with sync_playwright() as pw:
+            try:
+                browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--headless=new"])
+            except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
+                pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+            page = browser.new_page()
+            outcome = page.evaluate(
+                """async ([source, url, job]) => {
+                    const m = await import("data:text/javascript;base64," + source);
+                    const c = new m.PrintComponent("cainiao", {url});
+                    await c.connect();
+                    const printers = await c.getPrinters();
+                    const outcome = await c.print(job);
+                    c.close();
+                    return {printers, outcome};
+                }""", [source, fake.url, dataclasses.asdict(job)])
+            browser.close()
+    finally:
+        fake.close()
+    assert outcome["printers"]["defaultPrinter"] == "KM-118"
+    assert sorted(outcome["outcome"]["printed"]) == sorted(job.codes)
+    sent = [m for m in fake.received if m["cmd"] == "print"]
+    assert sent == [job.message]  # exactly what orderhub built, ciphertext included
+    assert wb.record_print(_outcome(outcome["outcome"])) == 2
+    assert all(r.printed_at is not None for r in wb.list())
+
+
+def _outcome(data: dict[str, Any]) -> Any:
+    from orderhub.waybills.component import PrintOutcome
+
+    return PrintOutcome(data["task_id"], data["printed"], data["failed"], data["final"])
