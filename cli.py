@@ -76,6 +76,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "Match settlements to orders; write the difference reports."),
     "vouchers": ("orderhub.commands.finance", "vouchers_command",
                  "The month's journal vouchers for Kingdee or Yonyou."),
+    "waybills": ("orderhub.commands.waybills", "waybills_group",
+                 "E-waybills by wave: take numbers, print labels and pick lists, cancel."),
 }
 
 EXIT_REJECTED = 10
