@@ -123,15 +123,33 @@ def _stub(c: Canvas, d: LabelData, m: float, w: float, top: float, font: str) ->
 
 def _barcode(c: Canvas, code: str, x: float, top: float, width: float, height: float,
              font: str) -> float:
-    """Code128 across the label, as wide as fits (wider bars scan better), digits below."""
-    probe = Code128(code, barWidth=1, quiet=0)
-    bar = max(0.6, min(1.6, width / max(probe.width, 1)))
-    barcode = Code128(code, barWidth=bar, barHeight=height, quiet=0, humanReadable=False)
-    x0 = x + (width - barcode.width) / 2
-    barcode.drawOn(c, x0, top - height - 4)
+    """Code128 across the label, as wide as fits (wider bars scan better), digits below.
+
+    The bars come from reportlab's Code128 encoder and go out as one filled path (a thousand
+    labels draw in a fraction of the time reportlab's per-bar rectangles take)."""
+    modules = _code128_modules(code)
+    total = sum(w for _, w in modules) or 1
+    bar = max(0.6, min(1.6, width / total))
+    at = x + (width - total * bar) / 2
+    bottom = top - height - 4
+    path = c.beginPath()
+    for is_bar, w in modules:
+        if is_bar:
+            path.rect(at, bottom, w * bar, height)
+        at += w * bar
+    c.drawPath(path, stroke=0, fill=1)
     c.setFont(font, 11)
     c.drawCentredString(x + width / 2, top - height - 16, code)
     return top - height - 20
+
+
+def _code128_modules(code: str) -> list[tuple[bool, int]]:
+    """(is a bar, width in modules) for ``code``: reportlab's encoding, decomposed."""
+    barcode = Code128(code, barWidth=1, quiet=0)
+    barcode.validate()
+    barcode.encode()
+    barcode.decompose()
+    return [(ch.isupper(), ord(ch.lower()) - ord("a") + 1) for ch in barcode.decomposed]
 
 
 def _block(c: Canvas, tag: str, who: str, where: str, m: float, y: float, w: float,

@@ -168,8 +168,9 @@ class Waybills:
         return self.take("", wave=wave)
 
     def _open_orders(self, wave: str) -> list[Order]:
-        ids = [r.order_id for r in self.rows.rows(wave=wave) if r.status not in (ISSUED,)]
-        return [self.store.get(i) for i in ids]
+        rows = [r for r in self.rows.rows(wave=wave) if r.status != ISSUED]
+        found = self.orders_of(rows)
+        return [found[r.order_id] for r in rows if r.order_id in found]
 
     def _choose(self, candidates: list[Order], warehouse: str, filters: WaveFilter,
                 result: WaveResult) -> list[tuple[Order, Provider]]:
@@ -334,7 +335,21 @@ class Waybills:
         return [r for r in self.rows.rows(wave=wave) if r.status == ISSUED]
 
     def orders_of(self, rows: Sequence[WaybillRow]) -> dict[str, Order]:
-        return {r.order_id: self.store.get(r.order_id) for r in rows}
+        """The rows' orders by id, read a chunk at a time."""
+        from sqlalchemy import select
+
+        from ..store.schema import orders
+
+        ids = sorted({r.order_id for r in rows})
+        out: dict[str, Order] = {}
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(ids), 500):
+                for row in conn.execute(select(orders.c.id, orders.c.doc)
+                                        .where(orders.c.id.in_(ids[i:i + 500]))):
+                    order = Order.model_validate_json(row.doc)
+                    order.id = row.id
+                    out[row.id] = order
+        return out
 
 
 def summary_by_status(rows: Sequence[WaybillRow]) -> dict[str, int]:
