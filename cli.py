@@ -78,6 +78,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "The month's journal vouchers for Kingdee or Yonyou."),
     "waybills": ("orderhub.commands.waybills", "waybills_group",
                  "E-waybills by wave: take numbers, print labels and pick lists, cancel."),
+    "tasks": ("orderhub.commands.fulfilment", "tasks_group",
+              "The review queue: list, claim and close tasks (审单 / 异常处理)."),
+    "holds": ("orderhub.commands.fulfilment", "holds_group",
+              "Orders on hold: list, hold, release (with a reason)."),
+    "ship": ("orderhub.commands.fulfilment", "ship_command",
+             "Ship an order (or some lines) and write it back to the platform."),
 }
 
 EXIT_REJECTED = 10

@@ -20,6 +20,7 @@ from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .finance.config import FinanceConfig
+from .fulfilment.config import FulfilmentConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
 from .waybills.config import WaybillsConfig
@@ -51,6 +52,8 @@ class WorkspaceConfig(BaseModel):
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
     waybills: WaybillsConfig = Field(default_factory=WaybillsConfig,
                                      description="e-waybill accounts and senders per warehouse")
+    fulfilment: FulfilmentConfig = Field(
+        default_factory=FulfilmentConfig, description="review queues and their SLA")
 
     @field_validator("timezone")
     @classmethod

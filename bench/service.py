@@ -172,13 +172,84 @@ def reload_latency(tmp: Path, rounds: int = 5) -> list[float]:
     return out
 
 
+#: An evaluator that routes every paid order to SH with a WMS push and a pick-list line, and
+#: holds every ``hold_every``-th order (rule action ``hold waybill``): fulfilment's gate then
+#: keeps those outputs back until the hold is released.
+_ROUTING_EVALUATOR = """
+from orderhub.service.evaluator import Action, Evaluation, Message, Versions
+
+HOLD_EVERY = {hold_every}
+
+
+class RoutingEvaluator:
+    versions = Versions(rules="bench", flows="bench")
+
+    def evaluate(self, order, event, ctx):
+        out = Evaluation(versions=self.versions)
+        if event.type != "paid":
+            return out
+        no = int(order.platform_order_no[1:])
+        if HOLD_EVERY and no % HOLD_EVERY == 0:
+            out.actions.append(Action("hold", f"bench#0:{{order.id}}",
+                                      {{"target": "waybill", "rule": "bench"}}))
+        out.actions.append(Action("route", f"route:{{order.id}}:bench",
+                                  {{"warehouse": "SH", "flow": "bench"}}))
+        doc = {{"type": "order", "order_id": order.id, "warehouse": "SH"}}
+        out.messages.append(Message("wms", f"flow:bench:{{order.id}}:wms:0",
+                                    {{"to": None, "document": doc}}))
+        out.actions.append(Action("pick_list", f"flow:bench:{{order.id}}:pick_list:1",
+                                  {{"order": order.platform_order_no}}))
+        return out
+
+
+def load(workspace):
+    return RoutingEvaluator()
+"""
+
+
+def sqlite_holds(tmp: Path, events: int, hold_every: int) -> tuple[float, int, float]:
+    """Events/s through fulfilment's gate on SQLite with every ``hold_every``-th order held
+    (0: none), then how many held orders and the releases per second by a person."""
+    from orderhub.fulfilment import holds
+
+    name = f"h{hold_every}"
+    evaluator = tmp / f"{name}_eval.py"
+    evaluator.write_text(_ROUTING_EVALUATOR.format(hold_every=hold_every), encoding="utf-8")
+    ws = Workspace.load(sup.write_workspace(tmp / name, f"sqlite:///{tmp / name}.db",
+                                            batch_size=200, evaluator=f"{evaluator}:load"))
+    ws.store.upsert(sup.make_orders(events // 2))
+    svc = Service(ws, dispatch=False, schedules=False)
+    svc.start()
+    start = time.perf_counter()
+    done = 0
+    while n := svc.step():
+        done += n
+    rate = done / (time.perf_counter() - start)
+    held = sorted({h.order_id for h in holds.list_holds(ws, limit=10**6)})
+    start = time.perf_counter()
+    for order_id in held:
+        holds.release(ws, order_id, "bench: checked", "bench")
+    per_s = len(held) / (time.perf_counter() - start) if held else 0.0
+    svc.shutdown()
+    return rate, len(held), per_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--holds-only", action="store_true",
+                        help="only the fulfilment runs (10%% of orders held, and none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        base, _, _ = sqlite_holds(tmp, args.events, 0)
+        held, n, per_s = sqlite_holds(tmp, args.events, 10)
+        print(f"SQLite, routed, no holds: {base:8.0f} events/s")
+        print(f"SQLite, routed, 10% held: {held:8.0f} events/s ({held / base - 1:+.0%}); "
+              f"{n} held orders released by a person at {per_s:.0f}/s, each WMS push once")
+        if args.holds_only:
+            return
         print(f"SQLite, one process:      {sqlite_one_process(tmp, args.events):8.0f} events/s")
         r = pg_one_process(tmp, args.pg, args.events)
         print(f"PostgreSQL, one process:  {r['rate']:8.0f} events/s; CPU per 1,000 events: "

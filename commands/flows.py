@@ -96,6 +96,14 @@ def schema_flows() -> None:
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
+@schema_group.command("wms")
+def schema_wms() -> None:
+    """The JSON Schema of the WMS documents (order push, intercept, reply): docs/wms.md."""
+    from ..fulfilment.wms import SCHEMA
+
+    click.echo(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+
+
 @click.command("simulate")
 @click.option("--orders", "order_paths", multiple=True, required=True, type=PATHS,
               help="Order files or folders (any format `ingest` reads). Repeatable.")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
 from ..cli import App, pass_app
 from ..connectors.transforms import as_datetime, zone
 from ..model import Order, OrderStatus, Platform
-from ._output import FORMAT_OPTION, echo_json, local, table
+from ._output import FORMAT_OPTION, echo_json, local, note, table
 
 
 @click.group("orders")
@@ -24,16 +25,28 @@ def orders_group() -> None:
 @click.option("--phone", metavar="PHONE", help="Receiver phone, as stored.")
 @click.option("--since", metavar="TIME", help="Created at or after (shop time, e.g. 2025-11-11).")
 @click.option("--until", metavar="TIME", help="Created before (shop time).")
+@click.option("--held", is_flag=True, help="Only orders with an open blocking hold.")
+@click.option("--stage", metavar="STAGE",
+              help="Only orders in this fulfilment stage (new, routed, released, ...).")
+@click.option("--overdue", is_flag=True, help="Only orders with a task past its SLA.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, platform: str | None, status: str | None, shop: str | None,
-                 phone: str | None, since: str | None, until: str | None, limit: int,
-                 fmt: str) -> None:
+                 phone: str | None, since: str | None, until: str | None, held: bool,
+                 stage: str | None, overdue: bool, limit: int, fmt: str) -> None:
     """List orders, oldest first. JSON prints one normalized order per line."""
     tz = zone(app.workspace.config.timezone)
+    wanted = None
+    if held or stage or overdue:
+        from ..fulfilment.queries import order_ids
+
+        wanted = order_ids(app.workspace, held=held, stage=stage, overdue=overdue)
     found = app.store.list(platform=platform, status=status, shop=shop, phone=phone,
-                           since=_time(since, tz), until=_time(until, tz), limit=limit)
+                           since=_time(since, tz), until=_time(until, tz),
+                           limit=limit if wanted is None else 10**9)
+    if wanted is not None:
+        found = [o for o in found if o.id in wanted][:limit]
     if fmt == "json":
         for order in found:
             echo_json(order.model_dump(mode="json", exclude={"raw"}))
@@ -63,10 +76,15 @@ def _time(text: str | None, tz: object) -> datetime | None:
 @pass_app
 def show_command(app: App, ref: str, fmt: str) -> None:
     """Show one order by internal ID or PLATFORM:NUMBER, with its event history."""
+    from ..fulfilment.timeline import timeline
+
     order = app.store.get(ref)
     events = app.store.events(order.id)
+    entries = timeline(app.workspace, order.id)
     if fmt == "json":
         doc = order.model_dump(mode="json")
+        doc["fulfilment"] = _fulfilment(app, order.id)
+        doc["timeline"] = [e.as_json() for e in entries]
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
                          for e in events]
         from ..engine.flows.stock import RoutingStore
@@ -98,9 +116,74 @@ def show_command(app: App, ref: str, fmt: str) -> None:
           [[i.sku, i.title, i.quantity, i.unit_price,
             ", ".join(f"{k}={v}" for k, v in i.attributes.items() if v not in (None, ""))]
            for i in order.items])
-    table("events", ["#", "type", "at", "data"],
-          [[e.id, e.type, local(e.at, tz), e.data or ""] for e in events])
+    state = _fulfilment(app, order.id)
+    table("fulfilment", ["stage", "warehouse", "held by"],
+          [[state["stage"], state["warehouse"] or "",
+            "\n".join(f"#{h['id']} {h['kind']}: {h['reason']} ({h['source_kind']} "
+                      f"{h['source']})" for h in state["holds"])]])
+    table("timeline", ["at", "source", "what", "who", "details"],
+          [[local(e.at, tz), e.source, e.kind, e.who or "", e.what] for e in entries])
     _route_section(app, order.id, tz)
+
+
+def _fulfilment(app: App, order_id: str) -> dict[str, Any]:
+    """The order's stage, warehouse and open blocking holds."""
+    from ..fulfilment import holds, stages
+
+    with app.store.engine.connect() as conn:
+        stage, warehouse = stages.stages_of(conn, [order_id]).get(order_id, ("new", None))
+        open_ = holds.open_holds(conn, [order_id]).get(order_id, [])
+    return {"stage": stage, "warehouse": warehouse, "held": bool(open_),
+            "holds": [h.as_json() for h in open_]}
+
+
+@orders_group.command("cancel")
+@click.argument("ref", metavar="ORDER")
+@click.option("--reason", required=True, metavar="TEXT")
+@click.option("--as", "person", metavar="NAME", help="Who (default: the login user).")
+@pass_app
+def cancel_command(app: App, ref: str, reason: str, person: str | None) -> None:
+    """Cancel an order's fulfilment: reservations released, the warehouse told to stop.
+
+    \b
+      orderhub orders cancel taobao:2601573729663813588 --reason "买家要求取消" --as alice
+    """
+    from ..fulfilment.actions import cancel
+    from .fulfilment import person_of
+
+    was = cancel(app.workspace, ref, reason, person_of(person))
+    note(f"{ref}: {was} -> cancelled")
+
+
+@orders_group.command("address")
+@click.argument("ref", metavar="ORDER")
+@click.option("--name", help="Receiver name.")
+@click.option("--phone")
+@click.option("--province")
+@click.option("--city")
+@click.option("--district")
+@click.option("--address", "street", metavar="TEXT", help="Street address.")
+@click.option("--reason", metavar="TEXT", help="Why (default: 地址已确认).")
+@click.option("--as", "person", metavar="NAME", help="Who (default: the login user).")
+@pass_app
+def address_command(app: App, ref: str, name: str | None, phone: str | None,
+                    province: str | None, city: str | None, district: str | None,
+                    street: str | None, reason: str | None, person: str | None) -> None:
+    """Confirm (no fields) or correct the receiver's address; the order is re-routed and its
+    address holds released.
+
+    \b
+      orderhub orders address taobao:123 --reason "买家电话确认"
+      orderhub orders address taobao:123 --address "体育西路 101 号 2 栋 301 室"
+    """
+    from ..fulfilment.actions import correct_address
+    from .fulfilment import person_of
+
+    after = correct_address(app.workspace, ref, person_of(person), reason, name=name,
+                            phone=phone, province=province, city=city, district=district,
+                            address=street)
+    note(f"{ref}: " + " ".join(v for v in (after.get("province"), after.get("city"),
+                                           after.get("district"), after.get("address")) if v))
 
 
 def _route_section(app: App, order_id: str, tz: str) -> None:

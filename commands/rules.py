@@ -65,6 +65,10 @@ def check_command(app: App, path: Path | None, at: str | None) -> None:
     warnings = lint(ruleset, _time(at, tz))
     for w in warnings:
         note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+    from ..fulfilment.holds import effects
+
+    for r in ruleset:  # which actions stop the order (blocks) and which only mark it
+        note(f"  {r.id}: {effects(r)}")
     examples = sum(len(r.node.examples) for r in ruleset)
     files = len(rule_files(folder))
     note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "

@@ -17,10 +17,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from .http import AuthError, HttpClient, PlatformError, RetryPolicy, TokenExpired
+from .http import AuthError, Check, HttpClient, PlatformError, RetryPolicy, TokenExpired
 from .shops import ShopConfig
+
+if TYPE_CHECKING:
+    from .shipping import ShipFailure, ShipRequest
 
 log = logging.getLogger("orderhub.connectors")
 
@@ -88,17 +91,19 @@ class PlatformClient(ABC):
 
     # -- calling ---------------------------------------------------------------------------
 
-    def call(self, api: str, params: dict[str, Any]) -> Any:
-        """Call ``api``; on an expired token refresh it once and call again."""
+    def call(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
+        """Call ``api``; on an expired token refresh it once and call again.  ``precheck``
+        looks at the answer before the platform's usual check (ship calls classify their own
+        error codes with it)."""
         token = self.token
         try:
-            return self._call(api, params)
+            return self._call(api, params, precheck)
         except TokenExpired as exc:
             with self._refresh_lock:
                 if self.token == token:  # another thread may have refreshed already
                     self._refresh_token(exc)
             try:
-                return self._call(api, params)
+                return self._call(api, params, precheck)
             except PlatformError as again:
                 raise self._named(again) from None
         except PlatformError as exc:
@@ -111,9 +116,9 @@ class PlatformClient(ABC):
                     f"${self.shop.secret_env}")
         return exc.for_shop(self.shop.name, self.platform, hint)
 
-    def _call(self, api: str, params: dict[str, Any]) -> Any:
+    def _call(self, api: str, params: dict[str, Any], precheck: Check | None = None) -> Any:
         self.requests += 1
-        return self.send(api, params)
+        return self.send(api, params, precheck=precheck)
 
     def _refresh_token(self, cause: TokenExpired) -> None:
         refresh = self.shop.refresh_token()
@@ -132,7 +137,7 @@ class PlatformClient(ABC):
             self.on_token(self.shop, self.token)
 
     @abstractmethod
-    def send(self, api: str, params: dict[str, Any]) -> Any:
+    def send(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
         """Sign and send one call with the current token; return the decoded success body."""
 
     @abstractmethod
@@ -161,6 +166,20 @@ class PlatformClient(ABC):
     def is_partial(self, record: Record) -> bool:
         """Whether a list record lacks what the mapping needs (then it is fetched in full)."""
         return False
+
+    # -- shipping write-back (connectors/shipping.py drives these) ---------------------------
+
+    def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
+        """Call the platform's ship API for ``request`` with the platform's carrier code."""
+        raise NotImplementedError(f"{self.platform}: no ship write-back")
+
+    def ship_failure(self, body: Any) -> ShipFailure | None:
+        """The error in a ship call's answer (None: no error)."""
+        return None
+
+    def tracking_numbers(self, record: Record) -> set[str]:
+        """Every tracking number a full order record shows (order and lines)."""
+        return set()
 
     def server_now(self) -> datetime:
         """The platform's clock (measured from its answers), for windows it checks."""

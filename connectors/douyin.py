@@ -13,19 +13,30 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, epoch
 from .http import (
+    Check,
     ErrorCodes,
     RequestRejected,
+    chain,
 )
+
+if TYPE_CHECKING:
+    from .shipping import ShipFailure, ShipRequest
 
 LIST_API = "order.searchList"
 DETAIL_API = "order.orderDetail"
 REFRESH_API = "token.refresh"
 SETTLE_API = "order.getSettleBillDetailV3"
 SUCCESS = 10000
+#: Ship write-back: the whole order (fails on partially shipped orders), or one parcel of some
+#: sku orders (``shipped_order_info``; idempotent by ``request_id``).  Refusals come as code
+#: 50002 业务处理失败 with ``sub_code`` ``isv.business-failed:<n>`` (fulfilment.md section 3).
+SHIP_API = "order.logisticsAdd"
+SHIP_PACK_API = "order.logisticsAddSinglePack"
+BUSINESS_FAILED = "50002"
 
 #: Douyin answers ``{code, msg, sub_code, sub_msg, data}``; 10000 is success.  The error codes
 #: below are [U] (not verified against live docs); ``extra_rate_limit_codes`` adds more.
@@ -75,7 +86,7 @@ class DouyinClient(PlatformClient):
     platform = "douyin"
     first_page = 0
 
-    def send(self, api: str, params: dict[str, Any]) -> Any:
+    def send(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
         body = param_json(params)
         ts = str(int(datetime.now(UTC).timestamp()))
         query = {"app_key": self.shop.app_key, "method": api, "v": "2", "timestamp": ts,
@@ -87,7 +98,7 @@ class DouyinClient(PlatformClient):
         return self.http.request(
             "POST", self.shop.gateway + path_of(api), params=query,
             content=body.encode(), headers={"Content-Type": "application/json"},
-            check=lambda b: check(b, extra), api=api)
+            check=chain(precheck, lambda b: check(b, extra)), api=api)
 
     def refresh(self, refresh_token: str) -> str:
         body = self.send(REFRESH_API, {"grant_type": "refresh_token",
@@ -116,4 +127,42 @@ class DouyinClient(PlatformClient):
 
     def is_partial(self, record: Record) -> bool:
         return "sku_order_list" not in record
+
+    # -- ship write-back -------------------------------------------------------------------
+
+    def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
+        """``order.logisticsAdd`` for a whole order, ``order.logisticsAddSinglePack`` for a
+        parcel of some sku orders (its ``request_id`` is the shipment id: a repeat is a no-op
+        on Douyin's side too)."""
+        if not request.lines:
+            params: dict[str, Any] = {"order_id": request.platform_order_no,
+                                      "company_code": str(company),
+                                      "logistics_code": request.tracking_no}
+            return self.call(SHIP_API, params, precheck=precheck)
+        params = {
+            "order_id_list": [request.platform_order_no],
+            "shipped_order_info": [{"shipped_order_id": line.line_id,
+                                    "shipped_num": line.quantity} for line in request.lines],
+            "company_code": str(company), "logistics_code": request.tracking_no,
+            "request_id": request.shipment_id,
+        }
+        return self.call(SHIP_PACK_API, params, precheck=precheck)
+
+    def ship_failure(self, body: Any) -> ShipFailure | None:
+        from .shipping import ShipFailure
+
+        if not isinstance(body, dict):
+            return None
+        code = str(body.get("code", ""))
+        if code == str(SUCCESS):
+            return None
+        sub = str(body.get("sub_code") or "")
+        message = " / ".join(str(m) for m in (body.get("msg"), body.get("sub_msg")) if m)
+        keys = [k for k in (sub, sub.rpartition(":")[2] if ":" in sub else "") if k]
+        business = code == BUSINESS_FAILED or sub.startswith("isv.business-failed")
+        return ShipFailure(tuple(keys), message, business=business)
+
+    def tracking_numbers(self, record: Record) -> set[str]:
+        return {str(p["tracking_no"]) for p in record.get("logistics_info") or []
+                if p.get("tracking_no")}
 

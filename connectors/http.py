@@ -126,6 +126,18 @@ class RetryPolicy:
 Check = Callable[[Any], None]
 
 
+def chain(first: Check | None, then: Check) -> Check:
+    """``first`` (when given), then ``then``: a call's own check before the platform's."""
+    if first is None:
+        return then
+
+    def both(body: Any) -> None:
+        first(body)
+        then(body)
+
+    return both
+
+
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """One TLS context for every client: loading the CA bundle costs about a second."""

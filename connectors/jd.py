@@ -12,21 +12,30 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, beijing, parse_beijing
 from .http import (
     AuthError,
+    Check,
     ErrorCodes,
     RequestRejected,
     WindowError,
+    chain,
 )
+
+if TYPE_CHECKING:
+    from .shipping import ShipFailure, ShipRequest
 
 API_PATH = "/routerjson"
 OAUTH_GATEWAY = "https://open-oauth.jd.com"
 REFRESH_PATH = "/oauth2/refresh_token"
 LIST_API = "jingdong.pop.order.search"
 DETAIL_API = "jingdong.pop.order.get"
+#: Ship write-back: ``orderId``, ``logiCoprId`` (carrier id), ``logiNo`` (tracking number).  The
+#: answer says ``sopjosshipment_result.success``; refusals carry ``errorCode`` and
+#: ``chineseErrCode`` (no public table of them: see ship_errors.yaml).
+SHIP_API = "jingdong.pop.order.shipment"
 MAX_WINDOW_SECONDS = 31 * 24 * 3600
 
 #: JOS error answers ``error_response{code, zh_desc, en_desc}``.  The numbers are [U]: JD's
@@ -79,14 +88,14 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
 class JdClient(PlatformClient):
     platform = "jd"
 
-    def send(self, api: str, params: dict[str, Any]) -> Any:
+    def send(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
         body = {"method": api, "access_token": self.token, "app_key": self.shop.app_key,
                 "timestamp": beijing(datetime.now(UTC)), "format": "json", "v": "2.0",
                 "360buy_param_json": param_json(params)}
         body["sign"] = sign(body, self.secret)
         extra = set(self.shop.extra_rate_limit_codes)
         return self.http.request("POST", self.shop.gateway + API_PATH, data=body,
-                                 check=lambda b: check(b, extra), api=api)
+                                 check=chain(precheck, lambda b: check(b, extra)), api=api)
 
     def refresh(self, refresh_token: str) -> str:
         base = self.shop.base_url or OAUTH_GATEWAY
@@ -134,3 +143,41 @@ class JdClient(PlatformClient):
 
     def is_partial(self, record: Record) -> bool:
         return "itemInfoList" not in record
+
+    # -- ship write-back -------------------------------------------------------------------
+
+    def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
+        """``jingdong.pop.order.shipment`` for the whole order (JOS has no line shipments)."""
+        if request.lines:
+            from .shipping import ShipRefused
+
+            raise ShipRefused("JD ships whole orders (jingdong.pop.order.shipment has no "
+                              "lines); send lines: null", reason="split_unsupported",
+                              api=SHIP_API)
+        params = {"orderId": request.platform_order_no, "logiCoprId": str(company),
+                  "logiNo": request.tracking_no}
+        return self.call(SHIP_API, params, precheck=precheck)
+
+    def ship_failure(self, body: Any) -> ShipFailure | None:
+        from .shipping import ShipFailure
+
+        if not isinstance(body, dict):
+            return None
+        err = body.get("error_response")
+        if err is not None:
+            code = str(err.get("code", ""))
+            known = CODES.rate_limit | CODES.token | CODES.auth | CODES.server
+            message = str(err.get("zh_desc") or err.get("en_desc") or "error")
+            return ShipFailure((code,), message, business=code not in known)
+        result = (body.get("jingdong_pop_order_shipment_responce") or {}).get(
+            "sopjosshipment_result") or {}
+        if result.get("success") is not False:
+            return None
+        keys = tuple(str(result[k]) for k in ("errorCode", "englishErrCode") if result.get(k))
+        message = str(result.get("chineseErrCode") or result.get("englishErrCode") or "refused")
+        return ShipFailure(keys, message, business=True)
+
+    def tracking_numbers(self, record: Record) -> set[str]:
+        """``waybill`` may hold several numbers: ``|`` between carriers, ``,`` within one."""
+        text = str(record.get("waybill") or "")
+        return {n.strip() for part in text.split("|") for n in part.split(",") if n.strip()}

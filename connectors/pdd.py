@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, beijing, epoch, parse_beijing
 from .http import (
+    Check,
     ErrorCodes,
+    RequestRejected,
     WindowError,
+    chain,
 )
+
+if TYPE_CHECKING:
+    from .shipping import ShipFailure, ShipRequest
 
 API_PATH = "/api/router"
 LIST_API = "pdd.order.number.list.increment.get"
@@ -25,6 +31,9 @@ DETAIL_API = "pdd.order.information.get"
 TIME_API = "pdd.time.get"
 REFRESH_API = "pdd.pop.auth.token.refresh"
 BILL_API = "pdd.finance.balance.daily.bill.url.get"
+#: Ship write-back: ``order_sn``, ``logistics_id`` (carrier id), ``tracking_number``.  PDD's
+#: refusal codes are not public (see ship_errors.yaml).
+SHIP_API = "pdd.logistics.online.send"
 MAX_WINDOW = timedelta(minutes=30)
 MIN_LAG = timedelta(minutes=3)
 
@@ -63,7 +72,7 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
 class PddClient(PlatformClient):
     platform = "pdd"
 
-    def send(self, api: str, params: dict[str, Any]) -> Any:
+    def send(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
         form = {"type": api, "client_id": self.shop.app_key,
                 "timestamp": str(int(datetime.now(UTC).timestamp())), "data_type": "JSON",
                 "version": "V1"}
@@ -73,7 +82,7 @@ class PddClient(PlatformClient):
         form["sign"] = sign(form, self.secret)
         extra = set(self.shop.extra_rate_limit_codes)
         return self.http.request("POST", self.shop.gateway + API_PATH, data=form,
-                                 check=lambda b: check(b, extra), api=api)
+                                 check=chain(precheck, lambda b: check(b, extra)), api=api)
 
     def refresh(self, refresh_token: str) -> str:
         body = self.send(REFRESH_API, {"refresh_token": refresh_token})
@@ -118,3 +127,38 @@ class PddClient(PlatformClient):
 
     def is_partial(self, record: Record) -> bool:
         return "item_list" not in record
+
+    # -- ship write-back -------------------------------------------------------------------
+
+    def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
+        """``pdd.logistics.online.send`` for the whole order (PDD has no line shipments)."""
+        if request.lines:
+            from .shipping import ShipRefused
+
+            raise ShipRefused("PDD ships whole orders (pdd.logistics.online.send has no "
+                              "lines); send lines: null", reason="split_unsupported",
+                              api=SHIP_API)
+        params = {"order_sn": request.platform_order_no, "logistics_id": company,
+                  "tracking_number": request.tracking_no}
+        answer = self.call(SHIP_API, params, precheck=precheck)
+        result = answer.get("logistics_online_send_response") or {}
+        if result.get("is_success") is False:
+            raise RequestRejected("is_success=false", api=SHIP_API)
+        return answer
+
+    def ship_failure(self, body: Any) -> ShipFailure | None:
+        from .shipping import ShipFailure
+
+        err = body.get("error_response") if isinstance(body, dict) else None
+        if err is None:
+            return None
+        code = str(err.get("error_code", ""))
+        sub = str(err.get("sub_code") or "")
+        message = " / ".join(str(m) for m in (err.get("error_msg"), err.get("sub_msg")) if m)
+        known = CODES.rate_limit | CODES.token | CODES.auth | CODES.server
+        keys = tuple(k for k in (sub, code) if k)
+        return ShipFailure(keys, message, business=code not in known)
+
+    def tracking_numbers(self, record: Record) -> set[str]:
+        number = record.get("tracking_number")
+        return {str(number)} if number else set()

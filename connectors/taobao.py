@@ -12,22 +12,32 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, beijing, parse_beijing
 from .http import (
     AuthError,
+    Check,
     RateLimited,
     RequestRejected,
     ServerError,
     TokenExpired,
     WindowError,
+    chain,
 )
+
+if TYPE_CHECKING:
+    from .shipping import ShipFailure, ShipRequest
 
 API_PATH = "/router/rest"
 LIST_API = "taobao.trades.sold.increment.get"
 DETAIL_API = "taobao.trade.fullinfo.get"
 REFRESH_API = "taobao.top.auth.token.refresh"
+#: Ship write-back for self-contracted carriers (自己联系物流); ``is_split`` + ``sub_tid`` ship
+#: some lines of a trade.  Its errors come as ``isv.logistics-offline-service-error:<code>``.
+SHIP_API = "taobao.logistics.offline.send"
+SHIP_ERROR_PREFIXES = ("isv.logistics-offline-service-error:",
+                       "isv.logistics-online-service-error:")
 MAX_WINDOW_SECONDS = 24 * 3600
 
 #: TOP error answers: (code, msg, sub_code).  Codes are TOP's documented system errors.
@@ -85,7 +95,7 @@ def check(body: Any) -> None:
 class TaobaoClient(PlatformClient):
     platform = "taobao"
 
-    def send(self, api: str, params: dict[str, Any]) -> Any:
+    def send(self, api: str, params: dict[str, Any], *, precheck: Check | None = None) -> Any:
         system = {"method": api, "app_key": self.shop.app_key, "timestamp": beijing(_now()),
                   "format": "json", "v": "2.0", "sign_method": self.shop.sign_method}
         if self.token and api != REFRESH_API:
@@ -100,8 +110,8 @@ class TaobaoClient(PlatformClient):
                 raise RateLimited(str(err.get("msg")), code=str(err.get("code")))
             check(answer)
 
-        return self.http.request("POST", self.shop.gateway + API_PATH, data=body, check=checked,
-                                 api=api)
+        return self.http.request("POST", self.shop.gateway + API_PATH, data=body,
+                                 check=chain(precheck, checked), api=api)
 
     def refresh(self, refresh_token: str) -> str:
         body = self.send(REFRESH_API, {"refresh_token": refresh_token})
@@ -139,6 +149,40 @@ class TaobaoClient(PlatformClient):
 
     def is_partial(self, record: Record) -> bool:
         return "orders" not in record
+
+    # -- ship write-back -------------------------------------------------------------------
+
+    def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
+        """``taobao.logistics.offline.send``; a split shipment names its lines' ``sub_tid``
+        (TOP ships whole sub-orders: the quantity is not sent)."""
+        params: dict[str, Any] = {"tid": request.platform_order_no,
+                                  "out_sid": request.tracking_no, "company_code": company}
+        if request.lines:
+            params["is_split"] = 1
+            params["sub_tid"] = ",".join(line.line_id for line in request.lines)
+        answer = self.call(SHIP_API, params, precheck=precheck)
+        shipping = (answer.get("logistics_offline_send_response") or {}).get("shipping") or {}
+        if shipping.get("is_success") is False:
+            raise RequestRejected("is_success=false", api=SHIP_API)
+        return answer
+
+    def ship_failure(self, body: Any) -> ShipFailure | None:
+        from .shipping import ShipFailure
+
+        err = body.get("error_response") if isinstance(body, dict) else None
+        if err is None:
+            return None
+        sub = str(err.get("sub_code") or "")
+        message = " / ".join(str(m) for m in (err.get("msg"), err.get("sub_msg")) if m)
+        keys = [sub] if sub else []
+        for prefix in SHIP_ERROR_PREFIXES:
+            if sub.startswith(prefix):
+                keys.append(sub[len(prefix):])
+        return ShipFailure(tuple(keys), message, business=sub.startswith("isv."))
+
+    def tracking_numbers(self, record: Record) -> set[str]:
+        lines = (record.get("orders") or {}).get("order") or []
+        return {str(line["invoice_no"]) for line in lines if line.get("invoice_no")}
 
 
 def _now() -> datetime:

@@ -30,6 +30,17 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
+class ShipRejected(DeliveryError):
+    """A platform refused a shipment write-back (``platform_ship``); never retried.  ``reason``:
+    ``refunding``, ``cancelled``, ``bad_tracking``, ``already_shipped`` (with another tracking
+    number), ``not_found``, ``split_unsupported``, ``carrier`` (no code for that platform) or
+    ``rejected`` (anything else; the message has the platform's words)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, retryable=False)
+        self.reason = reason
+
+
 class Channel(Protocol):
     def send(self, payload: dict[str, Any], key: str) -> None: ...
 
@@ -139,6 +150,35 @@ class HttpJsonPush:
         _check_json_code(_post(self.client, self.url, payload, key, _auth(self.token)))
 
 
+class WmsRefused(DeliveryError):
+    """The WMS answered ``{"ok": false, "code": ...}`` (docs/wms.md); ``code``
+    ``ALREADY_PACKED`` / ``ALREADY_SHIPPED`` to an intercept means it came too late."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"WMS refused ({code}): {message}", retryable=False)
+        self.code = code
+
+
+class WmsPush(HttpJsonPush):
+    """The WMS contract (docs/wms.md): the payload ``{"to", "document"}`` POSTs the document
+    itself to ``to`` (the warehouse's ``wms_url``) or the channel's URL."""
+
+    def send(self, payload: dict[str, Any], key: str) -> None:
+        if "document" not in payload:
+            return super().send(payload, key)
+        url = payload.get("to") or self.url
+        if not url:
+            raise DeliveryError("no wms endpoint configured (service.channels.wms.url or the "
+                                "warehouse's wms_url)", retryable=True)
+        response = _post(self.client, url, payload["document"], key, _auth(self.token))
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and body.get("ok") is False:
+            raise WmsRefused(str(body.get("code") or "REFUSED"), str(body.get("message", "")))
+
+
 def _auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
@@ -155,7 +195,13 @@ def _check_json_code(response: httpx.Response) -> None:
             raise DeliveryError(f"refused: {response.text[:200]}", retryable=False)
 
 
-def build_channels(config: Channels, client: httpx.Client) -> dict[str, Channel]:
+def build_channels(config: Channels, client: httpx.Client,
+                   platform_ship: Channel | None = None) -> dict[str, Channel]:
+    """The channels by name.  ``platform_ship`` needs the workspace's shops
+    (:meth:`~.ship_channel.PlatformShip.for_workspace`); without them it refuses every
+    shipment, naming the missing shop."""
+    from .ship_channel import PlatformShip
+
     def http(name: str, section: HttpChannel) -> HttpJsonPush:
         return HttpJsonPush(client, name, section.url, secret(section.token, section.token_env))
 
@@ -165,6 +211,8 @@ def build_channels(config: Channels, client: httpx.Client) -> dict[str, Channel]
         "wecom": WeComRobot(client, wecom.base_url, secret(wecom.key, wecom.key_env),
                             wecom.msgtype),
         "sms": HttpJsonSms(client, sms.url, secret(sms.token, sms.token_env)),
-        "wms": http("wms", config.wms),
+        "wms": WmsPush(client, "wms", config.wms.url,
+                       secret(config.wms.token, config.wms.token_env)),
         "logistics": http("logistics", config.logistics),
+        "platform_ship": platform_ship or PlatformShip([]),
     }

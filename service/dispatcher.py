@@ -7,6 +7,7 @@ one after another, in the order they were written.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -25,12 +26,16 @@ log = logging.getLogger("orderhub.service.outbox")
 class Dispatcher(threading.Thread):
     def __init__(self, outbox: Outbox, config: ServiceConfig,
                  channels: dict[str, Channel] | None = None,
-                 count: Callable[[str], None] = lambda _: None) -> None:
+                 count: Callable[[str], None] = lambda _: None,
+                 platform_ship: Channel | None = None) -> None:
         super().__init__(name="orderhub-outbox", daemon=True)
         self.outbox = outbox
         self.config = config
         self.client = httpx.Client(timeout=config.send_timeout_seconds)
-        self.channels = channels or build_channels(config.channels, self.client)
+        self.channels = channels or build_channels(config.channels, self.client, platform_ship)
+        #: called with the message (status ``dead``) and the error when a message goes dead,
+        #: e.g. to open a task for a person; a failing callback is logged, never fatal
+        self.on_dead: list[Callable[[OutboxMessage, DeliveryError], None]] = []
         self.backoff = Backoff(config.backoff_seconds, config.backoff_max_seconds)
         # a send is leased for its timeout plus a margin; after that another dispatcher retries
         self.lease = timedelta(seconds=config.send_timeout_seconds * 2 + 5)
@@ -56,6 +61,10 @@ class Dispatcher(threading.Thread):
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
             self.client.close()
+            for channel in self.channels.values():
+                close = getattr(channel, "close", None)
+                if callable(close):
+                    close()
 
     def step(self, limit: int = 20) -> int:
         """Deliver one batch of due messages; returns how many were tried."""
@@ -99,10 +108,20 @@ class Dispatcher(threading.Thread):
             level = logging.ERROR if status == "dead" else logging.WARNING
             log.log(level, "outbox %d (%s) attempt %d failed: %s -> %s", message.id,
                     message.kind, message.attempts, exc, status, extra={**extra, "status": status})
+            if status == "dead":
+                self._dead(dataclasses.replace(message, status="dead", last_error=str(exc)),
+                           exc)
             return
         self.outbox.sent(message, datetime.now(UTC))
         self.count("outbox_sent")
         log.debug("outbox %d (%s) sent", message.id, message.kind, extra=extra)
+
+    def _dead(self, message: OutboxMessage, exc: DeliveryError) -> None:
+        for callback in list(self.on_dead):
+            try:
+                callback(message, exc)
+            except Exception:  # noqa: BLE001 - one bad callback must not stop delivery
+                log.exception("outbox %d: on_dead callback %r failed", message.id, callback)
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -77,6 +77,8 @@ class Outcome:
     event_type: str
     evaluation: Evaluation | None = None
     error: str | None = None
+    #: the event's data (``status_changed``: from / to), for fulfilment's gate
+    event_data: dict[str, Any] | None = None
 
 
 class EventQueue:
@@ -91,6 +93,9 @@ class EventQueue:
         self.max_attempts = max_attempts
         self.grace = timedelta(seconds=grace_seconds)
         self.dialect = engine.dialect.name
+        #: fulfilment's gate (``orderhub.fulfilment.gate.Gate``): holds, held outputs and
+        #: interception, in the decision's transaction; None: rows are written as they are
+        self.gate: Any = None
 
     # -- enqueue ---------------------------------------------------------------------------
 
@@ -293,13 +298,16 @@ class EventQueue:
                               "status": "pending", "attempts": 0, "next_attempt_at": now,
                               "created_at": now} for m in (ev.messages if ev else [])]
         insert_ignore(conn, decisions, decision_rows)
+        if self.gate is not None:
+            message_rows, action_rows = self.gate(conn, kept, message_rows, action_rows, now)
         insert_ignore(conn, order_actions, action_rows)
         insert_ignore(conn, outbox, message_rows)
         routes = [r for o in kept if o.evaluation for r in o.evaluation.routes]
         if routes:
-            from ..engine.flows.stock import record_on, reserve_on
+            from ..engine.flows.ledger import reserve_routes
+            from ..engine.flows.stock import record_on
 
-            reserve_on(conn, [x for r in routes for x in r.reserved], now=now)
+            reserve_routes(conn, routes, now=now)  # stock.reserved and its ledger rows
             record_on(conn, routes, now=now)
 
     def release(self, batch: Batch) -> None:

@@ -116,9 +116,16 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
                                    "diverted_from": result.diverted_from,
                                    "region": result.region}))
     for action in result.actions:
-        out.actions.append(Action(action.kind, action.idempotency_key, action.params))
+        params = {**action.params, "source": action.source}
+        if action.reason:
+            params["reason"] = action.reason
+        out.actions.append(Action(action.kind, action.idempotency_key, params))
     for i, message in enumerate(result.messages):
         key = f"flow:{result.flow}:{order.id}:{message.channel}:{i}"
+        if message.channel == "wms":  # the WMS contract: the document itself (docs/wms.md)
+            out.messages.append(Message("wms", key, {"to": message.to,
+                                                     "document": message.payload}))
+            continue
         payload = {**message.payload, "to": message.to, "warehouse": message.warehouse,
                    "order": order.platform_order_no}
         if message.channel in MESSAGE_KINDS:

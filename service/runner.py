@@ -40,8 +40,20 @@ from .leader import LeaderElection
 from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
 from .reload import Reloader, Watcher
+from .ship_channel import PlatformShip
 
 log = logging.getLogger("orderhub.service")
+
+
+def _fulfilment(workspace: Any) -> Any:
+    """``orderhub.fulfilment`` when installed and the workspace configures it, else None."""
+    if getattr(workspace.config, "fulfilment", None) is None:
+        return None
+    try:
+        import orderhub.fulfilment.gate
+    except ImportError:
+        return None
+    return orderhub.fulfilment
 
 
 class ServiceError(OrderhubError):
@@ -63,6 +75,9 @@ class Service:
                                 lease_seconds=cfg.lease_seconds, max_attempts=cfg.max_attempts,
                                 grace_seconds=cfg.late_commit_grace_seconds)
         self.outbox = Outbox(self.engine)
+        fulfilment = _fulfilment(workspace)
+        self.queue.gate = fulfilment.gate.Gate(workspace.config.fulfilment) if fulfilment \
+            else None
         self.reloader = Reloader(factory or load_factory(cfg.evaluator, workspace.root),
                                  workspace)
         self.leader = LeaderElection(self.engine)
@@ -97,7 +112,14 @@ class Service:
                                + "\n".join(first.errors))
         self._reload_seq = state.reload_seq(self.engine)
         if self._want_dispatch:
-            self.dispatcher = Dispatcher(self.outbox, self.config, count=self.count)
+            self.dispatcher = Dispatcher(
+                self.outbox, self.config, count=self.count,
+                platform_ship=PlatformShip.for_workspace(self.workspace))
+            if self.queue.gate is not None:
+                from ..fulfilment.intercept import on_dead
+
+                self.dispatcher.on_dead.append(on_dead(self.engine,
+                                                       self.workspace.config.fulfilment))
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),
@@ -340,7 +362,7 @@ class Service:
         outcomes = []
         for claim in batch.claims:
             event = events[claim.event_id]
-            outcome = Outcome(claim, event.type)
+            outcome = Outcome(claim, event.type, event_data=event.data)
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")

@@ -10,15 +10,22 @@ from ..connectors import douyin as dy
 from ..synth import render
 from ..synth.fmt import ts
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .shipping import DOUYIN_COMPANIES, ShipDenied, ship
 from .waybill_apis import DOUYIN_ROUTES, LogisticsApis
 
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
+#: Douyin's refusals: code 50002 业务处理失败, sub_code isv.business-failed:<n> [C: DYE]
+#: (a malformed number is 40004 isv.parameter-invalid:60017).
+SHIP_CODES = {"shipped": "60110", "refunding": "60040", "refunded": "60068",
+              "cancelled": "60021", "unpaid": "60137", "not_found": "60033",
+              "bad_tracking": "60017", "unknown_line": "60102", "too_many": "60080"}
 
 
 class DouyinGateway(LogisticsApis, Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API)) + DOUYIN_ROUTES
+                                           dy.SETTLE_API, dy.SHIP_API, dy.SHIP_PACK_API)
+                   ) + DOUYIN_ROUTES
     tokenless = frozenset({dy.REFRESH_API})
 
     def parse(self, req: SimRequest) -> Call:
@@ -49,6 +56,12 @@ class DouyinGateway(LogisticsApis, Gateway):
         return call.params.get("access_token")
 
     def error_body(self, kind: str, detail: str) -> Any:
+        if kind.startswith("ship:"):
+            number = kind[5:]
+            code, msg, sub = (40004, "非法的参数", f"isv.parameter-invalid:{number}") \
+                if number == "60017" else (50002, "业务处理失败", f"isv.business-failed:{number}")
+            return {"code": code, "msg": msg, "sub_code": sub, "sub_msg": detail,
+                    "log_id": uuid.uuid4().hex, "data": {}}
         code, msg, sub = dy.ERRORS.get(kind, dy.ERRORS["parameter"])
         return {"code": code, "msg": msg, "sub_code": sub, "sub_msg": detail,
                 "log_id": uuid.uuid4().hex, "data": {}}
@@ -71,7 +84,7 @@ class DouyinGateway(LogisticsApis, Gateway):
         with self.world.lock:
             listed = self.world.modified_between(self.platform, start, end,
                                                  newest_first=not b.get("order_asc", False))
-            orders = [render(o) for o in page_slice(listed, page, size, first=0)]
+            orders = [self.render(o) for o in page_slice(listed, page, size, first=0)]
         self.churn(listed)
         return self.ok({"page": page, "size": size, "total": len(listed),
                         "shop_order_list": orders})
@@ -82,8 +95,58 @@ class DouyinGateway(LogisticsApis, Gateway):
             order = self.world.get(self.platform, number)
             if order is None:
                 raise Rejection("parameter", f"no order {number}")
-            detail = render(order)
+            detail = self.render(order)
         return self.ok({"shop_order_detail": detail})
+
+    def api_order_logisticsAdd(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """Ship a whole shop order: ``order_id``, ``company_code``, ``logistics_code``."""
+        b = call.business
+        company = self._company(b)
+        self._ship(str(b.get("order_id") or ""), company, b, None, None)
+        return self.ok({})
+
+    def api_order_logisticsAddSinglePack(self, call: Call,  # noqa: N802
+                                         entry: dict[str, Any]) -> Any:
+        """One parcel of some sku orders: ``order_id_list``, ``shipped_order_info[{
+        shipped_order_id, shipped_num}]``, ``company_code``, ``logistics_code``, and
+        ``request_id`` (a repeat returns the first result and ships nothing)."""
+        b = call.business
+        company = self._company(b)
+        orders = b.get("order_id_list")
+        if not isinstance(orders, list) or len(orders) != 1:
+            raise Rejection("parameter", "order_id_list must hold one order id")
+        if not str(b.get("request_id") or "").strip():
+            raise Rejection("ship:50050", "发货请求id不能为空，请检查requestId")
+        info = b.get("shipped_order_info")
+        if not isinstance(info, list) or not info:
+            raise Rejection("ship:60036", "发货信息为空")
+        lines: dict[str, int | None] = {}
+        for item in info:
+            if not isinstance(item, dict) or not item.get("shipped_order_id"):
+                raise Rejection("ship:60016", "商品单单号为空或者格式错误")
+            num = int_param(item, "shipped_num", low=1)
+            lines[str(item["shipped_order_id"])] = num
+        parcel = self._ship(str(orders[0]), company, b, lines, str(b["request_id"]))
+        return self.ok({"pack_id": f"P{parcel.at}{parcel.tracking_no[-6:]}"})
+
+    def _company(self, b: dict[str, Any]) -> str:
+        for name in ("company_code", "logistics_code"):
+            if not str(b.get(name) or "").strip():
+                raise Rejection("ship:60011", f"{name}不允许为空")
+        company = str(b["company_code"])
+        if company not in DOUYIN_COMPANIES:
+            raise Rejection("ship:60018", "暂不支持该物流公司或物流商已失效，请检查。")
+        return company
+
+    def _ship(self, order_id: str, company: str, b: dict[str, Any],
+              lines: dict[str, int | None] | None, request_id: str | None) -> Any:
+        if not order_id:
+            raise Rejection("parameter", "order_id不能为空")
+        try:
+            return ship(self.world, self.platform, order_id, company,
+                        DOUYIN_COMPANIES[company], str(b["logistics_code"]), lines, request_id)
+        except ShipDenied as denied:
+            raise Rejection("ship:" + SHIP_CODES[denied.kind], denied.detail) from None
 
     def api_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.business.get("refresh_token", "")))

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..connectors.base import parse_beijing
+from ..synth import render
+from ..synth.logical import LogicalOrder
 from .faults import FaultBox
+from .shipping import overlay
 from .world import World
 
 
@@ -135,6 +138,10 @@ class Gateway:
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def render(self, order: LogicalOrder) -> dict[str, Any]:
+        """The order as this platform's order APIs show it, shipments written back included."""
+        return overlay(self.world, order, render(order))
 
     def issue_token(self, refresh_token: str) -> str:
         """A new access token for a valid refresh token (the old ones stop working)."""

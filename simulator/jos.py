@@ -6,9 +6,17 @@ import json
 from typing import Any
 
 from ..connectors import jd
-from ..synth import render
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
+from .shipping import JD_COMPANIES, ShipDenied, ship
 from .waybill_apis import AlphaApis
+
+#: The refusal codes of jingdong.pop.order.shipment are not public (fulfilment.md section 9);
+#: these ``errorCode`` values are the simulator's own.
+SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-locked",
+              "refunded": "sim.order-canceled", "cancelled": "sim.order-canceled",
+              "unpaid": "sim.order-unpaid", "not_found": "sim.order-not-found",
+              "bad_tracking": "sim.bad-waybill", "unknown_line": "sim.bad-param",
+              "too_many": "sim.bad-param"}
 
 
 class JosGateway(AlphaApis, Gateway):
@@ -70,7 +78,7 @@ class JosGateway(AlphaApis, Gateway):
         with self.world.lock:
             listed = self.world.modified_between(self.platform, start, end,
                                                  newest_first=str(b.get("sortType")) == "1")
-            rendered = [render(o) for o in listed]
+            rendered = [self.render(o) for o in listed]
             if states:
                 rendered = [r for r in rendered if r["orderState"] in states]
             chosen = [{k: v for k, v in r.items() if k in keep}
@@ -86,11 +94,33 @@ class JosGateway(AlphaApis, Gateway):
             order = self.world.get(self.platform, number)
             if order is None:
                 raise Rejection("parameter", f"no order {number}")
-            info = render(order)
+            info = self.render(order)
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
             "apiResult": {"success": True}, "orderInfo": info}}}
+
+    def api_jingdong_pop_order_shipment(self, call: Call, entry: dict[str, Any]) -> Any:
+        """出库: ``orderId``, ``logiCoprId`` (carrier id), ``logiNo`` (tracking number)."""
+        b = call.business
+        for name in ("orderId", "logiCoprId", "logiNo"):
+            if not str(b.get(name) or "").strip():
+                raise Rejection("parameter", f"{name}不能为空")
+        company = int_param(b, "logiCoprId")
+        if company not in JD_COMPANIES:
+            return _shipment(False, "sim.bad-carrier", f"物流公司{company}不存在")
+        try:
+            ship(self.world, self.platform, str(b["orderId"]), str(company),
+                 JD_COMPANIES[company], str(b["logiNo"]))
+        except ShipDenied as denied:
+            return _shipment(False, SHIP_CODES[denied.kind], denied.detail)
+        return _shipment(True, "0", "成功")
 
     def api_oauth2_refresh_token(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))
         return {"access_token": token, "refresh_token": self.creds.refresh_token,
                 "expires_in": 86400, "code": 0}
+
+
+def _shipment(success: bool, code: str, text: str) -> dict[str, Any]:
+    return {"jingdong_pop_order_shipment_responce": {"code": "0", "sopjosshipment_result": {
+        "success": success, "errorCode": code, "chineseErrCode": text,
+        "englishErrCode": "success" if success else code}}}

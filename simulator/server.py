@@ -7,7 +7,8 @@
         sim.requests                             # what clients sent (the request log)
 
 Control endpoints (JSON): ``GET /_sim/state``, ``GET /_sim/log``, ``POST /_sim/faults``,
-``POST /_sim/tick`` ``{"new": 10, "changes": 5}``, ``POST /_sim/clock`` ``{"advance": 600}``.
+``POST /_sim/tick`` ``{"new": 10, "changes": 5}``, ``POST /_sim/clock`` ``{"advance": 600}``,
+``POST /_sim/refund`` ``{"platform": "jd", "order_no": "..."}`` (the buyer asks for a refund).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .faults import FaultBox, Faults
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
 from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
+from .shipping import request_refund
 from .top import TopGateway
 from .waybill_desk import WaybillDesk
 from .world import Clock, World
@@ -144,6 +146,10 @@ class Simulator:
             out.append(ShopConfig(**{**fields, **extra}))
         return out
 
+    def request_refund(self, platform: str, order_no: str) -> Any:
+        """Put an order into refunding now (the next pull and ship call see it)."""
+        return request_refund(self.world, platform, order_no)
+
     def state(self) -> dict[str, Any]:
         return {"url": self.url, "now": self.world.clock.now(),
                 "orders": {p: self.world.count(p) for p in self.world.platforms},
@@ -196,6 +202,12 @@ class Simulator:
             return SimResponse(200, self.state())
         if req.path == "/_sim/clock" and req.method == "POST":
             self.world.clock.advance(float(data.get("advance", 0)))
+            return SimResponse(200, self.state())
+        if req.path == "/_sim/refund" and req.method == "POST":
+            try:
+                self.request_refund(str(data.get("platform")), str(data.get("order_no")))
+            except KeyError as exc:
+                return SimResponse(404, {"error": str(exc)})
             return SimResponse(200, self.state())
         if req.path.startswith(BILL_PATH):
             day = req.path[len(BILL_PATH):].removesuffix(".csv")

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..synth import PLATFORMS, LogicalOrder, Plan, generate_orders
 from ..synth.carriers import pick_carrier
@@ -50,6 +51,8 @@ class World:
         self.orders: dict[str, dict[str, LogicalOrder]] = {p: {} for p in self.platforms}
         self._batches = 0
         self.changes = 0
+        #: shipments written back through the ship APIs, by (platform, order no.)
+        self.parcels: dict[tuple[str, str], list[Any]] = {}
         now = self.clock.now_int()
         start = datetime.fromtimestamp(now - int(history_hours * 3600), UTC)
         for platform in self.platforms:

@@ -156,9 +156,9 @@ def test_outputs_are_queued_as_data(flows) -> None:  # type: ignore[no-untyped-d
     channels = [m.channel for m in r.messages]
     assert channels == ["wms", "pick_list"]
     wms = r.messages[0].payload
-    assert wms["method"] == "POST" and wms["json"]["warehouse"] == "GZ"
-    assert wms["json"]["items"] == [{"sku": "TOWEL", "title": "TOWEL", "properties": None,
-                                     "quantity": 2}]
+    assert wms["type"] == "order" and wms["warehouse"] == "GZ"
+    assert wms["items"] == [{"line_id": None, "sku": "TOWEL", "title": "TOWEL",
+                             "properties": None, "quantity": 2}]
 
 
 def test_as_json_has_the_dry_run_keys_and_trace_explains_every_step(flows) -> None:  # type: ignore[no-untyped-def]

@@ -20,22 +20,16 @@ if TYPE_CHECKING:
 
 
 def order_document(o: Order, code: str) -> dict[str, Any]:
-    """The order as a warehouse needs it (WMS push body)."""
-    r = o.receiver
-    return {
-        "order_id": o.id, "platform": o.platform.value, "platform_order_no": o.platform_order_no,
-        "shop_id": o.shop_id, "warehouse": code,
-        "paid_at": o.paid_at.isoformat() if o.paid_at else None,
-        "receiver": {"name": r.name, "phone": r.phone, "province": r.province, "city": r.city,
-                     "district": r.district, "address": r.address},
-        "items": [{"sku": i.sku, "title": i.title, "properties": i.properties,
-                   "quantity": i.quantity} for i in o.items],
-        "buyer_message": o.buyer_message, "seller_memo": o.seller_memo,
-    }
+    """The order as a warehouse needs it: the WMS contract's ``order`` document
+    (:mod:`orderhub.fulfilment.wms`, docs/wms.md)."""
+    from ...fulfilment.wms import order_document as document
+
+    return document(o, code)
 
 
 def wms_body(o: Order, code: str) -> dict[str, Any]:
-    return {"method": "POST", "json": order_document(o, code)}
+    """The body POSTed to the WMS: the document itself, no envelope."""
+    return order_document(o, code)
 
 
 def pick_list_body(o: Order) -> dict[str, Any]:

@@ -1,0 +1,256 @@
+"""The stock ledger: every change to on-hand or reserved stock is a row, with its cause.
+
+``stock`` (in :mod:`.stock`) holds the current levels per warehouse and merchant SKU; this
+module keeps them honest: each change (``import``, ``reserve``, ``release``, ``ship``,
+``adjust``) adds a ``stock_ledger`` row with its deltas and what caused it (the order, the
+shipment, the person, the file), and moves ``stock`` by the same deltas in the same
+transaction.  So the levels can always be explained, and an order's open reservations are the
+sum of its ledger rows: no separate table to drift.
+
+Every function here writes on a connection the caller owns, in the caller's transaction, so a
+reservation, a release or a shipment commits together with whatever caused it (a routing
+decision, a refund, a scan) or not at all.  Releases and shipments take the routing lock
+(:func:`~.stock.lock_routing`, PostgreSQL), so they never interleave with a routing that is
+reserving stock for the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+)
+
+from ...store.bulk import insert_rows
+from ...store.schema import BigId, UTCDateTime, metadata
+from .stock import lock_routing, stock_table
+
+if TYPE_CHECKING:
+    from .runtime import RouteResult
+
+KINDS = ("import", "reserve", "release", "ship", "adjust")
+
+stock_ledger = Table(
+    "stock_ledger",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("warehouse", String(32), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # one of KINDS
+    Column("on_hand", Integer, nullable=False),  # change to on hand
+    Column("reserved", Integer, nullable=False),  # change to reserved
+    Column("order_id", String(26)),
+    Column("cause", Text),  # shipment id, file, reason, "refund completed", ...
+    Column("actor", String(64)),  # person, or the part of orderhub that made the change
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_stock_ledger_order", stock_ledger.c.order_id)
+Index("ix_stock_ledger_item", stock_ledger.c.warehouse, stock_ledger.c.sku, stock_ledger.c.id)
+# a shipment takes its units off hand once: the same (order, shipment, warehouse, sku) twice is
+# refused by the database, whatever the callers do
+Index("uq_stock_ledger_ship", stock_ledger.c.order_id, stock_ledger.c.cause,
+      stock_ledger.c.warehouse, stock_ledger.c.sku, unique=True,
+      sqlite_where=stock_ledger.c.kind == "ship",
+      postgresql_where=stock_ledger.c.kind == "ship")
+
+_LEDGER_COLUMNS = ("warehouse", "sku", "kind", "on_hand", "reserved", "order_id", "cause",
+                   "actor")
+#: (warehouse, sku, kind, on_hand delta, reserved delta, order_id, cause, actor)
+LedgerRow = tuple[str, str, str, int, int, str | None, str | None, str | None]
+
+_MOVE = stock_table.update().where(
+    stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
+).values(on_hand=stock_table.c.on_hand + bindparam("h", type_=Integer),
+         reserved=stock_table.c.reserved + bindparam("r", type_=Integer),
+         updated_at=bindparam("u"))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One stock change as read back (``orderhub stock history``, an order's timeline)."""
+
+    id: int
+    at: datetime
+    warehouse: str
+    sku: str
+    kind: str
+    on_hand: int
+    reserved: int
+    order_id: str | None
+    cause: str | None
+    actor: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "at": self.at.isoformat(), "warehouse": self.warehouse,
+                "sku": self.sku, "kind": self.kind, "on_hand": self.on_hand,
+                "reserved": self.reserved, "order_id": self.order_id, "cause": self.cause,
+                "actor": self.actor}
+
+
+def post(conn: Connection, rows: Sequence[LedgerRow], *, now: datetime | None = None) -> None:
+    """Write ledger rows and move ``stock`` by their deltas (one UPDATE per warehouse and SKU;
+    an INSERT for a SKU the warehouse has no row for yet)."""
+    if not rows:
+        return
+    now = now or datetime.now(UTC)
+    totals: dict[tuple[str, str], list[int]] = {}
+    for w, s, _, h, r, *_ in rows:
+        t = totals.setdefault((w, s), [0, 0])
+        t[0] += h
+        t[1] += r
+    move(conn, totals, now)
+    insert_rows(conn, stock_ledger, _LEDGER_COLUMNS, rows, at=now)
+
+
+def move(conn: Connection, totals: Mapping[tuple[str, str], Sequence[int]],
+         now: datetime) -> None:
+    """Add (on hand, reserved) deltas per (warehouse, sku) to ``stock``, as increments, so
+    they compose with other transactions' changes."""
+    totals = {k: v for k, v in totals.items() if v[0] or v[1]}
+    if not totals:
+        return
+    known = existing_keys(conn, totals)
+    old = [{"w": w, "s": s, "h": v[0], "r": v[1], "u": now}
+           for (w, s), v in sorted(totals.items()) if (w, s) in known]
+    if old:
+        conn.execute(_MOVE, old)
+    new = [{"warehouse": w, "sku": s, "on_hand": v[0], "reserved": v[1], "updated_at": now}
+           for (w, s), v in sorted(totals.items()) if (w, s) not in known]
+    if new:
+        conn.execute(stock_table.insert(), new)
+
+
+def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (warehouse, sku) pairs already have a ``stock`` row."""
+    wanted = set(wanted)
+    if not wanted:
+        return set()
+    found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku).where(
+        stock_table.c.warehouse.in_(sorted({w for w, _ in wanted})),
+        stock_table.c.sku.in_(sorted({s for _, s in wanted}))))
+    return {(w, s) for w, s in found} & wanted
+
+
+# -- routing ----------------------------------------------------------------------------------
+
+def reserve_routes(conn: Connection, routes: Iterable[RouteResult], *,
+                   now: datetime | None = None, actor: str = "routing") -> int:
+    """The reservations of routed orders (``RouteResult.reserved``): one ``reserve`` ledger row
+    per order, warehouse and SKU, and ``stock.reserved`` raised by the same amounts.  Returns
+    the number of ledger rows."""
+    rows: list[LedgerRow] = []
+    for r in routes:
+        if not r.reserved:
+            continue
+        per: dict[tuple[str, str], int] = {}
+        for w, s, q in r.reserved:
+            if q:
+                per[(w, s)] = per.get((w, s), 0) + q
+        cause = f"flow {r.flow} {r.version}" if r.flow else None
+        rows.extend((w, s, "reserve", 0, q, r.order_id, cause, actor)
+                    for (w, s), q in per.items())
+    post(conn, rows, now=now)
+    return len(rows)
+
+
+# -- fulfilment: releases and shipments --------------------------------------------------------
+
+def open_reservations(conn: Connection, order_id: str) -> dict[tuple[str, str], int]:
+    """The order's reservations still open, per (warehouse, sku): what its ledger rows
+    reserved and no release or shipment has consumed yet."""
+    query = (select(stock_ledger.c.warehouse, stock_ledger.c.sku,
+                    func.sum(stock_ledger.c.reserved))
+             .where(stock_ledger.c.order_id == order_id)
+             .group_by(stock_ledger.c.warehouse, stock_ledger.c.sku))
+    return {(w, s): int(q) for w, s, q in conn.execute(query) if q and int(q) > 0}
+
+
+def release_order(conn: Connection, order_id: str, cause: str, *, actor: str | None = None,
+                  now: datetime | None = None) -> int:
+    """Drop the order's open reservations (a refund completed, the order was cancelled): a
+    ``release`` ledger row per warehouse and SKU.  Returns the units released; calling it
+    again releases nothing more (0)."""
+    lock_routing(conn)
+    held = open_reservations(conn, order_id)
+    post(conn, [(w, s, "release", 0, -q, order_id, cause, actor)
+                for (w, s), q in sorted(held.items())], now=now)
+    return sum(held.values())
+
+
+def ship_units(conn: Connection, order_id: str, warehouse: str,
+               lines: Sequence[tuple[str, int]], cause: str, *, actor: str | None = None,
+               now: datetime | None = None) -> None:
+    """Take shipped units off hand at ``warehouse`` and consume the order's reservation for
+    them.  ``cause`` is the shipment's id: a second call with the same order and shipment
+    changes nothing, so a retried scan or a replayed event cannot ship twice.
+
+    ``lines`` are (merchant SKU, quantity).  The reservation is consumed at ``warehouse``
+    first; if the order was reserved elsewhere for the SKU (it shipped from another
+    warehouse than routing chose), that reservation is released, so nothing stays reserved
+    for units already gone.  On hand may go below zero when the stock records were wrong:
+    the parcel has left, and the ledger says so."""
+    if not cause:
+        raise ValueError("ship_units needs the shipment id as its cause")
+    lock_routing(conn)
+    done = conn.execute(select(func.count()).select_from(stock_ledger).where(
+        stock_ledger.c.order_id == order_id, stock_ledger.c.kind == "ship",
+        stock_ledger.c.cause == cause)).scalar()
+    if done:
+        return
+    wanted: dict[str, int] = {}
+    for sku, qty in lines:
+        if qty < 0:
+            raise ValueError(f"cannot ship a negative quantity ({sku}: {qty})")
+        if qty:
+            wanted[sku] = wanted.get(sku, 0) + qty
+    held = open_reservations(conn, order_id)
+    rows: list[LedgerRow] = []
+    for sku, qty in sorted(wanted.items()):
+        here = min(qty, held.get((warehouse, sku), 0))
+        rows.append((warehouse, sku, "ship", -qty, -here, order_id, cause, actor))
+        rest = qty - here
+        for (w, s), q in sorted(held.items()):
+            if rest <= 0:
+                break
+            if s == sku and w != warehouse:
+                take = min(rest, q)
+                rows.append((w, s, "release", 0, -take, order_id, cause, actor))
+                rest -= take
+    post(conn, rows, now=now)
+
+
+def order_entries(conn: Connection, order_id: str) -> list[LedgerEntry]:
+    """An order's stock movements, oldest first (for its timeline)."""
+    return entries(conn, order_id=order_id)
+
+
+def entries(conn: Connection, *, order_id: str | None = None, warehouse: str | None = None,
+            sku: str | None = None, limit: int | None = None) -> list[LedgerEntry]:
+    """Ledger rows, oldest first, filtered by order, warehouse and SKU; with ``limit``, the
+    newest ``limit`` of them."""
+    query = select(stock_ledger)
+    if order_id is not None:
+        query = query.where(stock_ledger.c.order_id == order_id)
+    if warehouse is not None:
+        query = query.where(stock_ledger.c.warehouse == warehouse)
+    if sku is not None:
+        query = query.where(stock_ledger.c.sku == sku)
+    if limit is not None:
+        query = query.order_by(stock_ledger.c.id.desc()).limit(limit)
+        found = list(conn.execute(query))[::-1]
+    else:
+        found = list(conn.execute(query.order_by(stock_ledger.c.id)))
+    return [LedgerEntry(**r._mapping) for r in found]
