@@ -31,7 +31,7 @@ from .component import PrintJob, PrintOutcome
 from .config import WarehouseWaybills, WaybillsConfig
 from .providers import Parcel, Provider, Taken, provider_class
 from .store import CANCELLED, FAILED, ISSUED, WaybillRow, WaybillStore
-from .waves import HoldCheck, WaveFilter, no_holds, ready_orders
+from .waves import HoldCheck, WaveFilter, fulfilment_holds, ready_orders
 
 
 class WaybillError(OrderhubError):
@@ -71,18 +71,18 @@ class Waybills:
     """Waybills of one workspace: its store, the ``waybills:`` config and the shops."""
 
     def __init__(self, store: Any, config: WaybillsConfig, shops: Sequence[ShopConfig], *,
-                 holds: HoldCheck = no_holds, root: Path | None = None) -> None:
+                 holds: HoldCheck | None = None, root: Path | None = None) -> None:
         self.store = store
         self.config = config
         self.shops = list(shops)
-        self.holds = holds
+        self.holds = holds or fulfilment_holds(store.engine)
         self.root = root or Path(".")
         self.rows = WaybillStore(store.engine)
         self._providers: dict[tuple[str, str], Provider] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, workspace: Any, *, holds: HoldCheck = no_holds) -> Waybills:
+    def of(cls, workspace: Any, *, holds: HoldCheck | None = None) -> Waybills:
         return cls(workspace.store, workspace.config.waybills, workspace.config.shops,
                    holds=holds, root=workspace.root)
 
@@ -259,6 +259,7 @@ class Waybills:
                            warehouse=found.warehouse, locations=locations,
                            size=size or wh.label_size)
         self.rows.printed([r.waybill_code for r in chosen if r.waybill_code])
+        self.start_picking([r.order_id for r in chosen], f"wave {wave} printed")
         return info
 
     def reprint(self, ref: str, out: Path, *, size: str | None = None) -> dict[str, Any]:
@@ -305,9 +306,30 @@ class Waybills:
         return jobs
 
     def record_print(self, outcome: PrintOutcome) -> int:
-        """Mark the documents a component reported printed; returns how many."""
-        return self.rows.printed(outcome.printed, task=outcome.task_id) if outcome.printed \
-            else 0
+        """Mark the documents a component reported printed (their orders move to
+        ``picking``); returns how many."""
+        if not outcome.printed:
+            return 0
+        done = self.rows.printed(outcome.printed, task=outcome.task_id)
+        ids = {r.order_id for code in outcome.printed for r in self.rows.rows(code=code)}
+        self.start_picking(sorted(ids), f"print task {outcome.task_id} printed")
+        return done
+
+    def start_picking(self, order_ids: Sequence[str], why: str) -> int:
+        """Move the orders that are ``released`` to ``picking`` (their labels and pick list
+        are out); returns how many moved."""
+        from ..fulfilment import stages
+
+        now = datetime.now(UTC)
+        actor = stages.Actor("system", "waybills")
+        moved = 0
+        with self.store.engine.begin() as conn:
+            found = stages.stages_of(conn, order_ids)
+            for order_id, (stage, _) in found.items():
+                if stage == "released":
+                    stages.move(conn, order_id, "picking", actor, why, now, current=stage)
+                    moved += 1
+        return moved
 
     def print_with_components(self, wave: str, *, urls: dict[str, str] | None = None,
                               printer: str = "") -> list[PrintOutcome]:
