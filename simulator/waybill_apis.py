@@ -180,6 +180,8 @@ class AlphaApis(_Desk):
                                                  entry: dict[str, Any]) -> Any:
         desk = self.ensure_desk()
         desk.before()
+        if desk.refused("jingdong.printing.printData.pullData"):
+            raise Rejection("server", "打印数据服务繁忙")
         p = call.business.get("param1") or {}
         out = []
         for info in p.get("wayBillInfos") or []:
@@ -237,6 +239,8 @@ class LogisticsApis(_Desk):
     def api_logistics_waybillApply(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
         desk = self.ensure_desk()
         desk.before()
+        if desk.refused("logistics.waybillApply"):
+            raise Rejection("server", "面单服务繁忙")
         infos, errors = [], []
         for a in call.business.get("waybill_applies") or []:
             t = desk.by_code.get(str(a.get("track_no")))

@@ -7,9 +7,10 @@ so a client that resends the same request after a timeout gets no second number,
 invents a new key each time would.  Print data is "encrypted" with a key only this desk (and the
 stand-in print component in the tests) knows.
 
-Faults for waybill APIs only: ``latency`` seconds before each answer (benchmarks), and ``late``
+Faults for waybill APIs only: ``latency`` seconds before each answer (benchmarks), ``late``
 answers that are held back ``late_seconds`` *after* the number was taken (a client timeout that
-happened after the platform did the work).
+happened after the platform did the work), and ``refuse[api]`` calls of an API answered with a
+server error.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class WaybillDesk:
     issued: dict[tuple[str, str], Ticket] = field(default_factory=dict)
     by_code: dict[str, Ticket] = field(default_factory=dict)
     cancels: Counter[str] = field(default_factory=Counter)
+    refuse: Counter[str] = field(default_factory=Counter)
     secret: bytes = field(default_factory=lambda: os.urandom(16))
 
     def __post_init__(self) -> None:
@@ -119,6 +121,14 @@ class WaybillDesk:
     def before(self) -> None:
         if self.latency:
             time.sleep(self.latency)
+
+    def refused(self, api: str) -> bool:
+        """Whether to refuse this call of ``api`` (``refuse[api]`` calls are refused)."""
+        with self._lock:
+            if self.refuse.get(api, 0) > 0:
+                self.refuse[api] -= 1
+                return True
+        return False
 
     def after(self) -> None:
         """Hold the answer back when a ``late`` fault is pending (the work is already done)."""

@@ -121,3 +121,31 @@ def test_cancel_gives_the_number_back_once(store, sim) -> None:
     again = wb.take("SH", wave="W2")
     assert len(again.issued) == 4
     assert not {r.waybill_code for r in again.issued} & {r.waybill_code for r in result.issued}
+
+
+def test_print_data_missing_at_take_is_fetched_when_printing(store, sim) -> None:
+    support.store_routed(store, support.make_orders(2, ("jd", "douyin")))
+    sim.waybills.refuse.update({"jingdong.printing.printData.pullData": 10,
+                                "logistics.waybillApply": 10})
+    wb = _waybills(store, sim)
+    result = wb.take("SH", wave="W")
+    assert len(result.issued) == 4  # the numbers are kept
+    assert all(r.print_data is None and "繁忙" in (r.error or "") for r in result.issued)
+    sim.waybills.refuse.clear()
+    jobs = wb.print_jobs("W")
+    assert sorted(j.component for j in jobs) == ["douyin", "jd"]
+    assert all(r.print_data for r in wb.list())
+    jd = next(j for j in jobs if j.component == "jd")
+    sealed = [c["printData"] for c in jd.message["parameters"]["contents"]]
+    assert sorted(sim.waybills.unseal(x)["waybillCode"] for x in sealed) == sorted(jd.codes)
+
+
+def test_rate_limits_are_waited_out_without_second_numbers(store, sim) -> None:
+    orders = support.store_routed(store, support.make_orders(5))
+    sim.set_faults(rate_limit=6)
+    wb = _waybills(store, sim)
+    result = wb.take("SH", wave="W")
+    assert result.failed == [] and len(result.issued) == 20
+    assert sum(1 for e in sim.requests if e.get("error") == "rate_limit") == 6
+    for o in orders:
+        assert len(sim.waybills.numbers_for(o.platform.value, o.platform_order_no)) == 1

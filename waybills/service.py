@@ -282,7 +282,7 @@ class Waybills:
         component on the packer's PC and reports back through :meth:`record_print`."""
         from .component import COMPONENT_OF, content, print_job
 
-        chosen = list(rows) if rows is not None else self.wave_rows(wave)
+        chosen = self._with_print_data(list(rows) if rows is not None else self.wave_rows(wave))
         groups: dict[str, list[WaybillRow]] = defaultdict(list)
         for r in chosen:
             if r.print_data:
@@ -304,6 +304,25 @@ class Waybills:
                 self.rows.sent_to_printer([r.id for r in part], job.task_id)
                 jobs.append(job)
         return jobs
+
+    def _with_print_data(self, rows: list[WaybillRow]) -> list[WaybillRow]:
+        """Fetch print data for numbers taken without it (JD pullData or Douyin waybillApply
+        failed at the time); rows that still have none are left out of the print jobs."""
+        missing: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+        for r in rows:
+            if not r.print_data and r.waybill_code:
+                missing[(r.warehouse, r.platform, r.carrier)][r.waybill_code] = \
+                    r.order_label.split(":", 1)[1]
+        if not missing:
+            return rows
+        for (warehouse, platform, carrier), codes in missing.items():
+            provider = self.provider(warehouse, platform, carrier)
+            found = provider.fetch_print_data(codes) if provider else {}
+            for r in rows:
+                if r.waybill_code in found:
+                    self.rows.set_print_data(r.id, found[r.waybill_code])
+        by_id = {r.id: r for r in self.rows.rows(wave=rows[0].wave)} if rows[0].wave else {}
+        return [by_id.get(r.id, r) for r in rows]
 
     def record_print(self, outcome: PrintOutcome) -> int:
         """Mark the documents a component reported printed (their orders move to

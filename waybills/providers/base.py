@@ -85,6 +85,12 @@ class Provider(ABC):
     def cancel(self, waybill_code: str) -> None:
         """Give a number back; raises :class:`PlatformError` with the platform's reason."""
 
+    def fetch_print_data(self, codes: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """Print data again for numbers already taken ({waybill code: platform order no}),
+        for those whose data did not come with the number; empty where the platform gives it
+        only with the number."""
+        return {}
+
     def call(self, api: str, params: dict[str, Any]) -> Any:
         return self.client.call(api, params)
 

@@ -96,6 +96,11 @@ class DouyinProvider(Provider):
                 t.print_data = {"encryptedData": i.get("print_data"), "signature": i.get("sign"),
                                 "encrypted": True}
 
+    def fetch_print_data(self, codes: dict[str, str]) -> dict[str, dict[str, Any]]:
+        taken = [Taken(code, waybill_code=code) for code in codes]
+        self._apply(taken)
+        return {t.waybill_code or "": t.print_data for t in taken if t.print_data}
+
     def cancel(self, waybill_code: str) -> None:
         data = self.call(CANCEL_API, {"logistics_code": self.account.carrier,
                                       "track_no": waybill_code})["data"]

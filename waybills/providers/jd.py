@@ -100,7 +100,10 @@ class JdProvider(Provider):
                      package_center=shot.get("gatherCenterName"),
                      extra={"order_no": p.order.platform_order_no})
 
-    def _pull(self, codes: list[str], orders: dict[str | None, str]) -> dict[str, dict[str, Any]]:
+    def fetch_print_data(self, codes: dict[str, str]) -> dict[str, dict[str, Any]]:
+        return self._pull(list(codes), dict(codes)) if codes else {}
+
+    def _pull(self, codes: list[str], orders: dict[Any, str]) -> dict[str, dict[str, Any]]:
         param = {"objectId": codes[0], "cpCode": self.account.carrier, "parameters": {},
                  "wayBillInfos": [{"orderNo": orders[c], "popFlag": 1, "wayBillCode": c}
                                   for c in codes]}
