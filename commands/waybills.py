@@ -23,6 +23,7 @@ def waybills_group() -> None:
       orderhub waybills print PDD-1 --pdf pdd-1.pdf           labels + pick list + slips
       orderhub waybills print PDD-1 --component               via the platforms' components
       orderhub waybills cancel pdd:240101-123456789           give the number back
+      orderhub waybills scan 78123456789012                   ship the scanned parcel
     """
 
 
@@ -179,6 +180,24 @@ def cancel_command(app: App, order: str, fmt: str) -> None:
         echo_json({"cancelled": codes})
     else:
         note(f"cancelled {', '.join(codes)}" if codes else "no issued waybill to cancel")
+
+
+@waybills_group.command("scan")
+@click.argument("barcode")
+@click.option("--person", default="orderhub", show_default=True, help="Who scanned.")
+@FORMAT_OPTION
+@pass_app
+def scan_command(app: App, barcode: str, person: str, fmt: str) -> None:
+    """Ship the order whose waybill label was scanned (or an order number), with its waybill's
+    carrier and number; the platform write-back is queued. Scanning twice changes nothing."""
+    from ..waybills.scan import ship_scanned
+
+    shipment = ship_scanned(app.workspace, barcode, person=person)
+    if fmt == "json":
+        echo_json(shipment.as_json())
+    else:
+        note(f"{'shipped' if shipment.created else 'already shipped'}: order "
+             f"{shipment.order_id} {shipment.carrier} {shipment.tracking_no} ({shipment.stage})")
 
 
 @waybills_group.command("list")

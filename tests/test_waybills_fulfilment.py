@@ -13,6 +13,7 @@ from orderhub.service.dispatcher import Dispatcher
 from orderhub.service.outbox import Outbox
 from orderhub.simulator import Simulator
 from orderhub.waybills.intercept import KIND, WaybillCancel
+from orderhub.waybills.scan import ship_scanned
 from orderhub.waybills.service import Waybills
 
 
@@ -88,5 +89,22 @@ def test_wave_of_released_orders_with_holds_picking_and_intercept(
         assert sim.waybills.cancels[code] == 1
         other = next(r.waybill_code for r in result.issued if r.order_id == a2)
         assert sim.waybills.cancels[other] == 0
+
+        # the packer scans A2's label: it ships with that number and its carrier
+        shipment = ship_scanned(ws, other or "", person="packer-1")
+        assert shipment.order_id == a2 and shipment.tracking_no == other
+        assert shipment.carrier == "YTO" and _stage(ws, a2) == "shipped"
+        assert ship_scanned(ws, other or "").created is False  # a second scan changes nothing
         wb.close()
         svc.shutdown()
+
+
+def test_account_carriers_map_to_orderhub_carrier_codes() -> None:
+    from orderhub.connectors.carriers import CarrierTable
+    from orderhub.waybills.scan import carrier_code
+
+    table = CarrierTable.load()
+    assert carrier_code(table, "douyin", "zhongtong") == "ZTO"
+    assert carrier_code(table, "taobao", "YTO") == "YTO"
+    assert carrier_code(table, "jd", "YUNDA") == "YUNDA"
+    assert carrier_code(table, "pdd", "NEWCO") == "NEWCO"
