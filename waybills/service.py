@@ -15,6 +15,7 @@ a failed order keeps its row (status ``failed``, the platform's reason) and is t
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -144,10 +145,9 @@ class Waybills:
                             result.held + result.skipped, now=at)
         if not chosen:
             return result
-        shop_of = {o.id: p.account.shop for o, p in chosen}
-        claimed = self.rows.claim([(o, shop_of[o.id]) for o, _ in chosen],
+        claimed = self.rows.claim([(o, p.account.shop) for o, p in chosen],
                                   warehouse=warehouse, wave=name, now=at)
-        by_id = {o.id: (o, p) for o, p in chosen}
+        by_id = {str(o.id): (o, p) for o, p in chosen}
         todo = [r for r in claimed if r.status != ISSUED]
         result.already = [r for r in claimed if r.status == ISSUED]
         self.rows.record(self._take_all(todo, by_id), now=at)
@@ -366,10 +366,6 @@ class Waybills:
 
     # -- listing ---------------------------------------------------------------------------
 
-    def list(self, *, wave: str | None = None, status: str | None = None,
-             limit: int | None = None) -> list[WaybillRow]:
-        return self.rows.rows(wave=wave, status=status, limit=limit)
-
     def wave_rows(self, wave: str) -> list[WaybillRow]:
         if self.rows.wave(wave) is None:
             raise NotFound(f"no wave {wave!r} (see `orderhub waybills waves`)")
@@ -391,6 +387,12 @@ class Waybills:
                     order.id = row.id
                     out[row.id] = order
         return out
+
+    # last in the class: a method named ``list`` hides the builtin in annotations below it
+    def list(self, *, wave: str | None = None, status: str | None = None,
+             limit: int | None = None) -> builtins.list[WaybillRow]:
+        """Waybill rows, oldest first (``orderhub waybills list``)."""
+        return self.rows.rows(wave=wave, status=status, limit=limit)
 
 
 def summary_by_status(rows: Sequence[WaybillRow]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Engine, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import Order
@@ -97,7 +97,7 @@ class WaybillStore:
                 conn.execute(self._insert(waybills).on_conflict_do_nothing(
                     index_elements=["order_id", "package"]), rows[i:i + 500])
             ids = [o.id for o, _ in orders]
-            found = []
+            found: list[Any] = []
             for i in range(0, len(ids), 500):
                 found += conn.execute(select(waybills).where(
                     waybills.c.order_id.in_(ids[i:i + 500]))).all()
@@ -110,7 +110,7 @@ class WaybillStore:
                 conn.execute(update(waybills).where(waybills.c.id == r.id).values(
                     status=REQUESTED, wave=wave, warehouse=warehouse, request_key=key,
                     waybill_code=None, error=None, error_code=None, updated_at=at))
-            final = []
+            final: list[Any] = []
             for i in range(0, len(ids), 500):
                 final += conn.execute(select(waybills).where(
                     waybills.c.order_id.in_(ids[i:i + 500]))).all()
@@ -165,7 +165,7 @@ class WaybillStore:
                 now: datetime | None = None) -> int:
         """Mark waybills printed (by code); returns how many rows changed."""
         at = now or datetime.now(UTC)
-        cond = waybills.c.waybill_code.in_(list(codes))
+        cond: ColumnElement[bool] = waybills.c.waybill_code.in_(list(codes))
         if task is not None:
             cond = and_(cond, waybills.c.print_task == task)
         with self.engine.begin() as conn:

@@ -82,9 +82,12 @@ class CainiaoProvider(Provider):
                 out.append(Taken(p.key, error="no waybill in the answer for this object_id"))
                 continue
             data = print_data_of(m.get("print_data"))
+            route = routing_of(data)
             out.append(Taken(p.key, waybill_code=str(m["waybill_code"]),
                              parent_waybill_code=m.get("parent_waybill_code") or None,
-                             print_data=data, **routing_of(data)))
+                             print_data=data, sort_code=route["sort_code"],
+                             short_address=route["short_address"],
+                             package_center=route["package_center"]))
         return out
 
     def modules(self, answer: Any) -> list[dict[str, Any]]:
