@@ -149,3 +149,19 @@ def test_rate_limits_are_waited_out_without_second_numbers(store, sim) -> None:
     assert sum(1 for e in sim.requests if e.get("error") == "rate_limit") == 6
     for o in orders:
         assert len(sim.waybills.numbers_for(o.platform.value, o.platform_order_no)) == 1
+
+
+def test_one_click_takes_and_returns_print_jobs_and_accounts_are_searchable(
+        store, sim, tmp_path) -> None:
+    support.store_routed(store, support.make_orders(3, ("taobao", "pdd")))
+    wb = _waybills(store, sim)
+    out = wb.one_click("SH", pdf=tmp_path / "wave.pdf")
+    assert out["wave"]["issued"] == 6
+    assert sorted(j["component"] for j in out["jobs"]) == ["cainiao", "pdd"]
+    pdd_job = next(j for j in out["jobs"] if j["component"] == "pdd")
+    assert pdd_job["url"] == "ws://localhost:5000" and pdd_job["message"]["ERPId"]
+    assert pdd_job["message"]["task"]["documents"][0]["contents"][0]["templateUrl"]
+    assert out["pdf"]["count"] == 6 and (tmp_path / "wave-picklist.pdf").is_file()
+    [subscription] = wb.provider("SH", "taobao").search()  # type: ignore[union-attr]
+    assert subscription["cp_code"] == "YTO"
+    assert subscription["branch_account_cols"][0]["allocated_quantity"] == 3

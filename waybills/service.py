@@ -161,6 +161,21 @@ class Waybills:
                                              r.error_code))
         return result
 
+    def one_click(self, warehouse: str, *, filters: WaveFilter | None = None,
+                  wave: str | None = None, printer: str = "",
+                  pdf: Path | None = None) -> dict[str, Any]:
+        """The console's button: take a wave's numbers, then its print jobs for the page's
+        print components (and, with ``pdf``, the labels, pick list and packing slips)."""
+        result = self.take(warehouse, wave=wave, filters=filters)
+        out: dict[str, Any] = {"wave": result.to_dict(), "jobs": [], "pdf": None}
+        if result.issued or result.already:
+            out["jobs"] = [{"component": j.component, "url": j.url, "task_id": j.task_id,
+                            "codes": j.codes, "message": j.message}
+                           for j in self.print_jobs(result.wave, printer=printer)]
+            if pdf is not None:
+                out["pdf"] = self.print_pdf(result.wave, pdf)
+        return out
+
     def retry(self, wave: str) -> WaveResult:
         """Take numbers again for the wave's orders that failed."""
         if self.rows.wave(wave) is None:
