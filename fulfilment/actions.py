@@ -222,4 +222,18 @@ def resolve(ws: Any, conn: Connection, order_id: str, resolution: dict[str, Any]
                               "address, reroute")
 
 
-__all__ = ["cancel", "correct_address", "reroute", "resolve"]
+
+
+def picking(ws: Any, order: str, person: str, now: datetime | None = None) -> None:
+    """The warehouse started on the order (a scan, a WMS callback): ``released -> picking``."""
+    now = now or datetime.now(UTC)
+    order_id = ws.store.get(order).id
+    with ws.store.engine.begin() as conn:
+        if holds.open_holds(conn, [order_id]).get(order_id):
+            raise FulfilmentError(f"order {order} is on hold; it may not be picked")
+        was = stages.move(conn, order_id, "picking", Actor("person", person), "拣货开始", now)
+        audit.record(conn, person, "picking", "order", order_id, now, order_id=order_id,
+                     before={"stage": was}, after={"stage": "picking"})
+
+
+__all__ = ["cancel", "correct_address", "picking", "reroute", "resolve"]

@@ -25,9 +25,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ..service.bulk import insert_ignore
 from . import holds, outputs, stages
 from .config import FulfilmentConfig
 from .intercept import intercept_if_released
+from .schema import fulfilment_log, fulfilment_orders
 from .stages import Actor
 from .tasks import open_on
 
@@ -50,26 +52,37 @@ class Gate:
             return messages, actions
         current = stages.stages_of(conn, wanted)
         blocked = {k for k, v in holds.open_holds(conn, wanted).items() if v}
-        held_msgs = {m["idempotency_key"] for m in messages if m["order_id"] in wanted}
-        held_acts = {a["idempotency_key"] for a in actions if a["order_id"] in wanted}
+        by_order: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        for m in messages:
+            if m["order_id"] in wanted:
+                by_order.setdefault(m["order_id"], ([], []))[0].append(m)
+        for a in actions:
+            if a["order_id"] in wanted:
+                by_order.setdefault(a["order_id"], ([], []))[1].append(a)
+        held = {r["idempotency_key"] for rows in by_order.values() for part in rows
+                for r in part}
         send: set[str] = set()
+        keys = [a["idempotency_key"] for a in actions
+                if a["kind"] in ("hold", "freeze") and a["order_id"] in wanted]
+        keys += [_refund_key(o) for o in kept if o.event_type == "refund_requested"]
+        batch = _Writes(holds.existing_keys(conn, keys))
         for o in kept:
             order_id = o.claim.order_id
             if order_id not in wanted or o.evaluation is None:
                 continue
-            mine_m = [m for m in messages if m["order_id"] == order_id]
-            mine_a = [a for a in actions if a["order_id"] == order_id]
+            mine_m, mine_a = by_order.get(order_id, ([], []))
             stage = current.get(order_id, ("new", None))[0]
-            send |= self._order(conn, o, order_id, stage, blocked, mine_m, mine_a, now)
-        keep_m = [m for m in messages if m["idempotency_key"] not in held_msgs
+            send |= self._order(conn, o, order_id, stage, blocked, mine_m, mine_a, now, batch)
+        batch.flush(conn, now)
+        keep_m = [m for m in messages if m["idempotency_key"] not in held
                   or m["idempotency_key"] in send]
-        keep_a = [a for a in actions if a["idempotency_key"] not in held_acts
+        keep_a = [a for a in actions if a["idempotency_key"] not in held
                   or a["idempotency_key"] in send]
         return keep_m, keep_a
 
     def _order(self, conn: Connection, o: Any, order_id: str, stage: str, blocked: set[str],
                messages: list[dict[str, Any]], actions: list[dict[str, Any]],
-               now: datetime) -> set[str]:
+               now: datetime, batch: _Writes) -> set[str]:
         """One order's outcome; returns the keys of its rows to write now."""
         rules_version = o.evaluation.versions.rules
         new_block: str | None = None
@@ -79,8 +92,8 @@ class Gate:
             if kind in ("hold", "freeze"):
                 target = params.get("target") or params.get("name")
                 reason = params.get("reason") or f"{actor}: {kind} {target}"
-                if holds.place(conn, order_id, a["idempotency_key"],
-                               holds.kind_for(kind, target), reason, actor, now):
+                if batch.hold(order_id, a["idempotency_key"], holds.kind_for(kind, target),
+                              reason, actor):
                     blocked.add(order_id)
                     new_block = new_block or reason
             elif kind == "flag":
@@ -96,7 +109,7 @@ class Gate:
                                  kinds=[holds.kind_for("hold", target)])
                 if not holds.open_holds(conn, [order_id]).get(order_id):
                     blocked.discard(order_id)
-        new_block = self._platform(conn, o, order_id, stage, blocked, now) or new_block
+        new_block = self._platform(conn, o, order_id, stage, blocked, now, batch) or new_block
         if new_block and stage in stages.AT_WAREHOUSE | stages.SHIPPED:
             intercept_if_released(conn, order_id, new_block, _actor_of(o), now, stage=stage,
                                   config=self.config)
@@ -104,34 +117,36 @@ class Gate:
             self._cancelled(conn, order_id, o.event_type, stage, now)
             return set()
         route = next((a for a in actions if a["kind"] == "route"), None)
-        if route is not None and stage == "new":
-            params = route["params"]
+        flow = Actor("flow", str(route["params"].get("flow"))) if route is not None else None
+        fresh = route is not None and stage == "new"  # routed by this very decision
+        if fresh:
+            warehouse = route["params"].get("warehouse")
+            batch.stage(order_id, "new", "routed", warehouse, flow, f"→ {warehouse}")
             stage = "routed"
-            stages.move(conn, order_id, "routed", Actor("flow", str(params.get("flow"))),
-                        f"→ {params.get('warehouse')}", now, current="new",
-                        warehouse=params.get("warehouse"), data={"warehouse":
-                                                                 params.get("warehouse")})
         out_m = [m for m in messages if m["kind"] in outputs.WAREHOUSE_MESSAGES]
         out_a = [a for a in actions if a["kind"] in outputs.WAREHOUSE_ACTIONS]
-        others = {r["idempotency_key"] for r in messages + actions
-                  if r not in out_m and r not in out_a}
+        outs = {r["idempotency_key"] for r in out_m + out_a}
+        others = {r["idempotency_key"] for r in messages + actions} - outs
         if order_id in blocked and stage in ("new", "routed"):
-            outputs.defer(conn, out_m, out_a, now)
+            batch.defer_m += out_m
+            batch.defer_a += out_a
             return others
         if route is not None and stage == "routed":
-            stages.move(conn, order_id, "released", Actor("flow", str(route["params"].get(
-                "flow"))), "no blocking hold: handed to the warehouse", now, current="routed")
-        return others | {r["idempotency_key"] for r in out_m + out_a}
+            why = "no blocking hold: handed to the warehouse"
+            if fresh:
+                batch.stage(order_id, "routed", "released", None, flow, why)
+            else:
+                stages.move(conn, order_id, "released", flow, why, now, current="routed")
+        return others | outs
 
     def _platform(self, conn: Connection, o: Any, order_id: str, stage: str,
-                  blocked: set[str], now: datetime) -> str | None:
+                  blocked: set[str], now: datetime, batch: _Writes) -> str | None:
         """Refund requests hold the order; a refund closed (refunding -> paid) releases that
         hold.  Returns the reason of a new blocking hold."""
         actor = _actor_of(o)
         if o.event_type == "refund_requested":
             reason = "买家申请退款"
-            if holds.place(conn, order_id, f"refund:{order_id}:{o.claim.event_id}", "refund",
-                           reason, actor, now):
+            if batch.hold(order_id, _refund_key(o), "refund", reason, actor):
                 blocked.add(order_id)
                 return reason
         elif o.event_type == "status_changed":
@@ -157,6 +172,61 @@ class Gate:
         elif stage != "cancelled" and stage != "historical":
             stages.move(conn, order_id, "cancelled", Actor("platform", "platform"), why, now,
                         current=stage)
+
+
+class _Writes:
+    """The batch's common writes, made in bulk at the end: stage rows of orders routed (and
+    released) by this batch, their log rows, outputs that wait on a hold."""
+
+    def __init__(self, existing: set[str]) -> None:
+        self.existing = existing  # hold keys already stored
+        self.holds: list[dict[str, Any]] = []
+        self.stages: dict[str, dict[str, Any]] = {}
+        self.logs: list[dict[str, Any]] = []
+        self.defer_m: list[dict[str, Any]] = []
+        self.defer_a: list[dict[str, Any]] = []
+
+    def stage(self, order_id: str, was: str, to: str, warehouse: str | None,
+              actor: Actor | None, why: str) -> None:
+        stages.check(was, to)
+        row = self.stages.setdefault(order_id, {"order_id": order_id, "warehouse": warehouse})
+        row["stage"] = to
+        self._log(order_id, "stage", actor, why, was, to, None)
+
+    def hold(self, order_id: str, key: str, kind: str, reason: str | None,
+             actor: Actor) -> bool:
+        """Open a blocking hold once per key; returns whether it is new."""
+        if key in self.existing:
+            return False
+        self.existing.add(key)
+        self.holds.append({"key": key, "order_id": order_id, "kind": kind, "blocking": True,
+                           "reason": reason, "source_kind": actor.kind, "source": actor.name})
+        self._log(order_id, "hold", actor, reason, None, None, {"kind": kind, "key": key})
+        return True
+
+    def _log(self, order_id: str, kind: str, actor: Actor | None, why: str | None,
+             was: str | None, to: str | None, data: dict[str, Any] | None) -> None:
+        a = actor or stages.SYSTEM
+        self.logs.append({"order_id": order_id, "kind": kind, "stage_from": was,
+                          "stage_to": to, "actor_kind": a.kind, "actor": a.name, "why": why,
+                          "data": data})
+
+    def flush(self, conn: Connection, now: datetime) -> None:
+        if self.holds:
+            insert_ignore(conn, holds.holds, [{**h, "opened_at": now, "released_at": None,
+                                               "released_by": None, "release_reason": None}
+                                              for h in self.holds])
+        if self.stages:
+            insert_ignore(conn, fulfilment_orders, [{**r, "updated_at": now}
+                                                    for r in self.stages.values()])
+        if self.logs:
+            insert_ignore(conn, fulfilment_log, [{**r, "at": now} for r in self.logs])
+        if self.defer_m or self.defer_a:
+            outputs.defer(conn, self.defer_m, self.defer_a, now)
+
+
+def _refund_key(o: Any) -> str:
+    return f"refund:{o.claim.order_id}:{o.claim.event_id}"
 
 
 def _actor(params: dict[str, Any], rules_version: str | None) -> Actor:

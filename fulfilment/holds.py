@@ -97,6 +97,15 @@ def open_holds(conn: Connection, order_ids: Iterable[str], *,
     return out
 
 
+def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` that holds were opened under already."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    return set(conn.execute(select(holds.c.key).where(
+        one_of(holds.c.key, wanted, conn.dialect.name))).scalars())
+
+
 def place(conn: Connection, order_id: str, key: str, kind: str, reason: str | None,
           actor: Actor, now: datetime, *, blocking: bool = True) -> bool:
     """Open a hold once per ``key``; returns whether it is new."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..store.schema import orders
 from .errors import FulfilmentError
 from .schema import fulfilment_orders, holds, tasks
 from .stages import STAGES
@@ -24,11 +25,12 @@ def order_ids(ws: Any, *, held: bool = False, stage: str | None = None,
         if stage:
             if stage not in STAGES:
                 raise FulfilmentError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
-            if stage == "new":
-                raise FulfilmentError("--stage new: list orders without --stage and compare; "
-                                      "new orders have no fulfilment row yet")
-            sets.append(set(conn.execute(select(fulfilment_orders.c.order_id).where(
-                fulfilment_orders.c.stage == stage)).scalars()))
+            if stage == "new":  # no fulfilment row yet
+                sets.append(set(conn.execute(select(orders.c.id).where(orders.c.id.not_in(
+                    select(fulfilment_orders.c.order_id)))).scalars()))
+            else:
+                sets.append(set(conn.execute(select(fulfilment_orders.c.order_id).where(
+                    fulfilment_orders.c.stage == stage)).scalars()))
         if overdue:
             sets.append(set(conn.execute(select(tasks.c.order_id).where(
                 tasks.c.status.in_(("open", "claimed")), tasks.c.due_at < now,

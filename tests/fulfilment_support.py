@@ -80,7 +80,7 @@ class WmsStandIn:
 
 
 def workspace(root: Path, db_url: str, wms_url: str | None = None,
-              sms_url: str | None = None) -> Workspace:
+              sms_url: str | None = None, stock: int = 50) -> Workspace:
     init_workspace(root, samples=False)
     channels = {"wms": {"url": wms_url}} if wms_url else {}
     if sms_url:
@@ -91,7 +91,7 @@ def workspace(root: Path, db_url: str, wms_url: str | None = None,
     with (root / "orderhub.yaml").open("a", encoding="utf-8") as f:
         f.write(f"database: {db_url}\nservice: {json.dumps(service)}\n")
     ws = Workspace.load(root)
-    RoutingStore(ws.store.engine).put_stock([("SH", SKU, 50, 0), ("WH", SKU, 50, 0)])
+    RoutingStore(ws.store.engine).put_stock([("SH", SKU, stock, 0), ("WH", SKU, stock, 0)])
     return ws
 
 

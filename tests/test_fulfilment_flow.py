@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,13 @@ def test_the_review_queue_from_the_command_line(tmp_path: Path, db_url: str) -> 
     assert json.loads(mine.splitlines()[0])["assignee"] == "alice"
     held = _cli(ws, "orders", "list", "--held", "--format", "json").output.splitlines()
     assert [json.loads(line)["platform_order_no"] for line in held] == ["Q1"]
+    assert _cli(ws, "orders", "list", "--overdue", "--format", "json").output == ""
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert [t.id for t in tasks.list_tasks(ws, overdue=True, now=later)] == [task["id"]]
+    new = _cli(ws, "orders", "list", "--stage", "new", "--format", "json").output
+    assert [json.loads(line)["platform_order_no"] for line in new.splitlines()] == ["Q1"]
+    shown = _cli(ws, "orders", "show", "taobao:Q1")
+    assert shown.exit_code == 0 and "timeline" in shown.output and "高风险退单" in shown.output
     done = _cli(ws, "tasks", "done", str(task["id"]), "--as", "alice", "--note", "买家已撤销退款",
                 "--release")
     assert done.exit_code == 0, done.output

@@ -16,7 +16,7 @@ fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
 from orderhub.engine.flows.ledger import open_reservations  # noqa: E402
-from orderhub.fulfilment import holds, stages, tasks, timeline  # noqa: E402
+from orderhub.fulfilment import holds, hooks, stages, tasks, timeline  # noqa: E402
 from orderhub.service.schema import order_actions, outbox  # noqa: E402
 
 
@@ -77,9 +77,20 @@ def test_a_refund_after_the_wms_push_intercepts_once_and_releases_stock_when_it_
         assert pushed["type"] == "order" and pushed["order_id"] == order_id
         with ws.store.engine.connect() as conn:
             assert open_reservations(conn, order_id) == {("SH", fs.SKU): 1}
-        # the next pull, 5 minutes later, brings the refund request: one intercept
-        ws.store.upsert([fs.order("R2", refund_after=5, modified=6)])
-        fs.drain(svc)
+        # the next pull, 5 minutes later, brings the refund request: one intercept, and the
+        # intercept hooks (the waybill's cancellation) run in the same transaction
+        told: list[tuple[str, str]] = []
+
+        def cancel_waybill(conn, order_id, reason, now):  # type: ignore[no-untyped-def]
+            told.append((order_id, reason))
+
+        hooks.on_intercept(cancel_waybill)
+        try:
+            ws.store.upsert([fs.order("R2", refund_after=5, modified=6)])
+            fs.drain(svc)
+        finally:
+            hooks.remove(cancel_waybill)
+        assert [o for o, _ in told] == [order_id]
         ws.store.upsert([fs.order("R2", refund_after=5, modified=7)])  # unchanged: nothing
         fs.drain(svc)
         fs.deliver(ws)

@@ -31,7 +31,7 @@ ORDERS = 400
 def test_workers_through_a_kill_9_release_and_push_each_order_exactly_once(
         tmp_path: Path, pg_url: str) -> None:
     with fs.WmsStandIn() as wms:
-        ws = fs.workspace(tmp_path / "ws", pg_url, wms.url)
+        ws = fs.workspace(tmp_path / "ws", pg_url, wms.url, stock=ORDERS)
         engine = ws.store.engine
         orders = [fs.order(f"K{i:04d}", minutes=i * 0.1, phone=f"137{i:08d}",
                            refund_after=5 if i % 10 == 0 else None) for i in range(ORDERS)]
