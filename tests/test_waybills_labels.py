@@ -58,6 +58,7 @@ def test_label_scans_back_and_its_chinese_is_text(store, tmp_path: Path, size: s
         assert row.short_address and row.short_address in text
         assert row.sort_code and row.sort_code in text
     assert "王华东" in text and "华新镇华志路1号" in text  # the sender
+    assert "中通快递" in text and "韵达快递" in text  # Douyin zhongtong, JD YUNDA by name
     assert "纯棉加厚毛巾" in text and "收" in text and "寄" in text
     slips = _text(Path(info["packing_slips"]))
     assert "发货清单" in slips and "jd:7000000" in slips

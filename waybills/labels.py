@@ -10,6 +10,7 @@ fulfilment.md §0).
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -285,7 +286,14 @@ def render_wave(rows: Sequence[WaybillRow], orders: dict[str, Order], sender: Se
                 out: Path, *, wave: str, warehouse: str, locations: dict[str, str],
                 size: str = "100x180") -> dict[str, Any]:
     """Labels at ``out``, the pick list and packing slips beside it; returns the paths."""
-    labels = [LabelData.of(r, orders[r.order_id], sender) for r in rows]
+    from ..connectors.carriers import CarrierTable
+    from .scan import carrier_code
+
+    table = CarrierTable.load()
+    names = {(r.platform, r.carrier): table.rows[code].name if (code := carrier_code(
+        table, r.platform, r.carrier)) in table.rows else r.carrier for r in rows}
+    labels = [dataclasses.replace(LabelData.of(r, orders[r.order_id], sender),
+                                  carrier=names[(r.platform, r.carrier)]) for r in rows]
     pick = out.with_name(f"{out.stem}-picklist.pdf")
     slips = out.with_name(f"{out.stem}-slips.pdf")
     render_labels(labels, out, size)
