@@ -165,3 +165,14 @@ def test_one_click_takes_and_returns_print_jobs_and_accounts_are_searchable(
     [subscription] = wb.provider("SH", "taobao").search()  # type: ignore[union-attr]
     assert subscription["cp_code"] == "YTO"
     assert subscription["branch_account_cols"][0]["allocated_quantity"] == 3
+
+
+def test_a_wrong_app_secret_is_refused_by_signature_and_reported(store, sim,
+                                                                 monkeypatch) -> None:
+    support.store_routed(store, support.make_orders(2, ("pdd",)))
+    wb = _waybills(store, sim)
+    monkeypatch.setenv("SIM_PDD_SECRET", "not-the-secret")
+    result = wb.take("SH", wave="W")
+    assert result.issued == [] and len(result.failed) == 2
+    assert all("authentication failed" in f.reason for f in result.failed)
+    assert sim.waybills.issued == {}

@@ -96,7 +96,7 @@ class Provider(ABC):
 
 
 def failed(parcels: list[Parcel], exc: PlatformError) -> list[Taken]:
-    return [Taken(p.key, error_code=exc.code, error=str(exc.detail),
+    return [Taken(p.key, error_code=exc.code, error=str(exc),
                   retryable=exc.retryable) for p in parcels]
 
 
