@@ -70,6 +70,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "Pull orders from the platforms' APIs into the store, once."),
     "simulator": ("orderhub.commands.simulator", "simulator_command",
                   "Serve simulated Taobao/JD/Pinduoduo/Douyin APIs locally."),
+    "shops": ("orderhub.commands.shops", "shops_group",
+              "Authorize shops on their platforms; their tokens and pulls."),
     "settlements": ("orderhub.commands.finance", "settlements_group",
                     "Platform settlement bills: import them for reconciliation."),
     "reconcile": ("orderhub.commands.finance", "reconcile_command",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
 from ..cli import EXIT_REJECTED, App, pass_app
 from ..connectors.transforms import zone
+from ..finance.fetch import fetch_bills
 from ..finance.importer import SETTLEMENT_SUFFIXES, ImportSummary, import_settlements
-from ..finance.nightly import workspace_mappings
+from ..finance.nightly import workspace_mappings, yesterday
 from ..finance.period import Period
 from ..finance.reconcile import DIFFERENCE_LABELS, DifferenceKind, reconcile
 from ..finance.report import money, write_reports
@@ -45,6 +47,33 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
                             in SETTLEMENT_SUFFIXES) if path.is_dir() else [path])
     summary = import_settlements(app.store, files, source=source, shop=shop,
                                  mappings=workspace_mappings(app.workspace))
+    _import_report(summary, fmt)
+    if summary.rejected:
+        raise SystemExit(EXIT_REJECTED)
+
+
+@settlements_group.command("fetch")
+@click.option("--date", "day", metavar="YYYY-MM-DD",
+              help="The bill's day (default: yesterday in the shops' timezone).")
+@FORMAT_OPTION
+@pass_app
+def fetch_command(app: App, day: str | None, fmt: str) -> None:
+    """Fetch each shop's settlement bill for a day from its platform, then import it.
+
+    Douyin (order.getSettleBillDetailV3) and PDD (the daily 货款账单) have bill APIs; the
+    files are kept under settlements/fetched/DAY/. The nightly job does the same before it
+    reconciles. Lines already imported from an export are not counted twice.
+
+    \b
+    Examples:
+      orderhub settlements fetch --date 2026-12-04
+      orderhub settlements fetch --format json
+    """
+    when = date.fromisoformat(day) if day else yesterday(app.workspace)
+    files = fetch_bills(app.workspace, when)
+    if not files:
+        note(f"no bill fetched for {when}: no Douyin or PDD shop answered (see the log)")
+    summary = import_settlements(app.store, files, mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
     if summary.rejected:
         raise SystemExit(EXIT_REJECTED)

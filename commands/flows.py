@@ -11,6 +11,7 @@ import click
 
 from ..cli import EXIT_REJECTED, App, pass_app
 from ._output import FORMAT_OPTION, echo_json, note, table
+from .stockpush import push_command
 
 PATHS = click.Path(exists=True, path_type=Path)
 
@@ -244,5 +245,7 @@ def print_routes(routes: list) -> None:  # type: ignore[type-arg]
           [[r.order, r.flow, r.warehouse or "", " → ".join(r.path), "\n".join(r.reasons)]
            for r in routes])
 
+
+stock_group.add_command(push_command)
 
 COMMANDS = [flows_group, schema_group, simulate_command, stock_group]

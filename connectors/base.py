@@ -83,6 +83,8 @@ class PlatformClient(ABC):
                                        retry=RetryPolicy(attempts=shop.retries))
         self.decryptor = decryptor or KeepAsDelivered()
         self.on_token = on_token
+        #: a refresh token kept by orderhub (connectors/tokens.py), preferred to the env's
+        self.stored_refresh: str | None = None
         self._refresh_lock = threading.Lock()
         self.requests = 0
 
@@ -121,7 +123,7 @@ class PlatformClient(ABC):
         return self.send(api, params, precheck=precheck)
 
     def _refresh_token(self, cause: TokenExpired) -> None:
-        refresh = self.shop.refresh_token()
+        refresh = self.stored_refresh or self.shop.refresh_token()
         if not refresh:
             raise AuthError(
                 "the access token expired and no refresh_token_env is configured; "

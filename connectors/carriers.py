@@ -76,17 +76,18 @@ class CarrierTable:
     def for_workspace(cls, root: Path | None) -> CarrierTable:
         return cls.load(root / "carriers.yaml") if root is not None else cls.load()
 
-    def row(self, carrier: str) -> CarrierRow:
+    def row(self, carrier: str, platform: str | None = None) -> CarrierRow:
         row = self.rows.get(carrier.strip().upper())
         if row is None:
             known = ", ".join(sorted(self.rows))
-            raise UnknownCarrier(f"carrier {carrier!r} is not in the carrier table "
-                                 f"(known: {known})", carrier=carrier, platform=None)
+            purpose = f" (shipping a {platform} order)" if platform else ""
+            raise UnknownCarrier(f"carrier {carrier!r} is not in the carrier table{purpose}; "
+                                 f"known: {known}", carrier=carrier, platform=platform)
         return row
 
     def platform_code(self, carrier: str, platform: str) -> str | int:
         """What ``platform`` calls ``carrier`` (TOP/Douyin company_code, JD/PDD numeric id)."""
-        row = self.row(carrier)
+        row = self.row(carrier, platform)
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
         value: str | int | None = getattr(row, platform)

@@ -38,21 +38,28 @@ SHIP_API = "order.logisticsAdd"
 SHIP_PACK_API = "order.logisticsAddSinglePack"
 BUSINESS_FAILED = "50002"
 
-#: Douyin answers ``{code, msg, sub_code, sub_msg, data}``; 10000 is success.  The error codes
-#: below are [U] (not verified against live docs); ``extra_rate_limit_codes`` adds more.
+#: Douyin answers ``{code, msg, sub_code, sub_msg, data}``; 10000 is success.  Codes from the
+#: documented base table (quoted alike by two unrelated SDKs): 40003 covers several causes and
+#: its ``sub_code`` tells which (isv.access-token-expired, isv.signature-invalid, ...); 30001 no
+#: permission; 30002 IP not in the whitelist; 60000 rate limit.  The 5xxxx server codes are [U];
+#: ``extra_rate_limit_codes`` adds more per shop.
 ERRORS = {
-    "rate_limit": (90001, "调用频率超限", "isv.call-limited"),
-    "token": (30002, "access_token已过期", "isv.access-token-expired"),
-    "signature": (30004, "签名校验失败", "isv.sign-invalid"),
-    "app_key": (30001, "app_key不存在", "isv.app-key-invalid"),
+    "rate_limit": (60000, "调用频率超限", "isv.call-limited"),
+    "token": (40003, "access_token已过期", "isv.access-token-expired"),
+    "signature": (40003, "签名校验失败", "isv.signature-invalid"),
+    "timestamp": (40003, "时间戳无效", "isv.timestamp-invalid"),
+    "app_key": (30001, "没有权限", "isv.app-key-invalid"),
     "server": (50000, "服务内部错误", "isp.service-error"),
     "parameter": (40003, "参数错误", "isv.parameter-invalid"),
 }
 CODES = ErrorCodes(
-    rate_limit=frozenset({"90001"}),
-    token=frozenset({"30002", "30005"}),
-    auth=frozenset({"30001", "30003", "30004"}),
+    rate_limit=frozenset({"60000"}),
+    token=frozenset(),
+    auth=frozenset({"30001", "30002"}),
     server=frozenset({"50000", "50001", "50002"}),
+    by_sub={"isv.access-token-expired": "token", "isv.access-token-no-exist": "token",
+            "isv.signature-invalid": "auth", "isv.app-key-invalid": "auth",
+            "isv.call-limited": "rate_limit"},
 )
 
 
@@ -79,7 +86,7 @@ def check(body: Any, extra_rate: set[str] = frozenset()) -> None:  # type: ignor
     if code == str(SUCCESS):
         return
     message = " / ".join(str(m) for m in (body.get("msg"), body.get("sub_msg")) if m)
-    CODES.raise_for(code, message, extra_rate=extra_rate)
+    CODES.raise_for(code, message, sub=str(body.get("sub_code") or ""), extra_rate=extra_rate)
 
 
 class DouyinClient(PlatformClient):

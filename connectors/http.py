@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import httpx
@@ -173,12 +173,13 @@ class HttpClient:
         self.close()
 
     def request(self, method: str, url: str, *, check: Check, api: str | None = None,
-                **kwargs: Any) -> Any:
-        """Send, decode JSON, ``check`` it; retry what is retryable.  Returns the decoded body."""
+                raw: bool = False, **kwargs: Any) -> Any:
+        """Send, decode JSON, ``check`` it; retry what is retryable.  Returns the decoded body
+        (with ``raw``: the body's bytes, undecoded)."""
         attempt = 0
         while True:
             try:
-                return self._once(method, url, check, api, kwargs)
+                return self._once(method, url, check, api, kwargs, raw)
             except PlatformError as exc:
                 if not exc.retryable or attempt + 1 >= self.retry.attempts:
                     raise
@@ -189,8 +190,14 @@ class HttpClient:
                 attempt += 1
                 self.sleep(delay)
 
+    def download(self, url: str, *, api: str | None = None) -> bytes:
+        """GET a file (a bill the platform links to), with the same retries; its bytes."""
+        def ok(_: Any) -> None:
+            return None
+        return self.request("GET", url, check=ok, api=api, raw=True)  # type: ignore[no-any-return]
+
     def _once(self, method: str, url: str, check: Check, api: str | None,
-              kwargs: dict[str, Any]) -> Any:
+              kwargs: dict[str, Any], raw: bool = False) -> Any:
         try:
             resp = self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
@@ -202,6 +209,11 @@ class HttpClient:
             raise ServerError(f"HTTP {resp.status_code}", api=api, code=str(resp.status_code))
         if resp.status_code == 429:
             raise RateLimited("HTTP 429 Too Many Requests", api=api, code="429")
+        if raw:
+            if resp.status_code >= 400:
+                raise RequestRejected(f"HTTP {resp.status_code}: {redact(resp.text[:200])!r}",
+                                      api=api, code=str(resp.status_code))
+            return resp.content
         try:
             body = resp.json()
         except ValueError:
@@ -236,17 +248,24 @@ class ErrorCodes:
     token: frozenset[str]
     auth: frozenset[str]
     server: frozenset[str] = frozenset()
+    #: where one code covers several causes (Douyin's 40003), the ``sub_code`` decides:
+    #: sub_code -> "rate_limit" | "token" | "auth" | "server"
+    by_sub: Mapping[str, str] = field(default_factory=dict)
 
-    def raise_for(self, code: str, message: str, *,
+    def raise_for(self, code: str, message: str, *, sub: str = "",
                   extra_rate: Collection[str] = frozenset()) -> NoReturn:
-        """Raise the error that ``code`` means (``extra_rate``: a shop's own rate-limit codes)."""
+        """Raise the error that ``code`` (and ``sub``, the sub_code) means (``extra_rate``: a
+        shop's own rate-limit codes)."""
+        kind = self.by_sub.get(sub) or self.kind_of(code, extra_rate)
+        error = {"rate_limit": RateLimited, "token": TokenExpired, "auth": AuthError,
+                 "server": ServerError}.get(kind, RequestRejected)
+        raise error(message, code=code)
+
+    def kind_of(self, code: str, extra_rate: Collection[str] = frozenset()) -> str:
         if code in self.rate_limit or code in extra_rate:
-            raise RateLimited(message, code=code)
-        if code in self.token:
-            raise TokenExpired(message, code=code)
-        if code in self.auth:
-            raise AuthError(message, code=code)
-        if code in self.server:
-            raise ServerError(message, code=code)
-        raise RequestRejected(message, code=code)
+            return "rate_limit"
+        for kind in ("token", "auth", "server"):
+            if code in getattr(self, kind):
+                return kind
+        return "rejected"
 

@@ -45,6 +45,7 @@ ERRORS = {
     "signature": ("14", "签名无效", "Invalid signature"),
     "token": ("19", "token已过期或者不存在，请重新授权", "Invalid access_token"),
     "app_key": ("15", "app_key无效", "Invalid app_key"),
+    "timestamp": ("67", "时间戳无效", "Invalid timestamp"),
     "server": ("66", "平台连接后端服务不可用", "Service unavailable"),
     "parameter": ("67", "参数错误", "Invalid parameter"),
 }

@@ -38,11 +38,13 @@ MAX_WINDOW = timedelta(minutes=30)
 MIN_LAG = timedelta(minutes=3)
 
 #: PDD ``error_response{error_code, error_msg, sub_code, sub_msg}``.  10019 (token expired) and
-#: 70031 (rate limited) are PDD's; the signature and server codes are [U].
+#: 70031 (rate limited) are PDD's; 20004 for a bad signature is likely but [U], as are the
+#: server and timestamp codes (10016 is kept as a signature code too).
 ERRORS = {
     "rate_limit": (70031, "调用过于频繁，请调整调用频率"),
     "token": (10019, "access_token已过期"),
-    "signature": (10016, "签名错误"),
+    "signature": (20004, "签名错误"),
+    "timestamp": (10000, "timestamp已过期或格式错误"),
     "client_id": (10014, "client_id不存在"),
     "server": (50000, "系统内部错误"),
     "parameter": (10000, "参数错误"),
@@ -50,7 +52,7 @@ ERRORS = {
 CODES = ErrorCodes(
     rate_limit=frozenset({"70031", "70032", "70033"}),
     token=frozenset({"10019"}),
-    auth=frozenset({"10014", "10016", "10018"}),
+    auth=frozenset({"10014", "10016", "10018", "20004"}),
     server=frozenset({"50000", "50001"}),
 )
 

@@ -13,12 +13,15 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..model import Order
 from ..store import OrderStore, Reject
+from .aftersale_store import AfterSalesStore, apply_to_orders
+from .aftersales import FEEDS, read_window
 from .base import Decryptor, Page, PlatformClient, Record
 from .cursors import CursorStore
 from .douyin import DouyinClient
@@ -29,6 +32,7 @@ from .mapping import mappings as all_mappings
 from .pdd import PddClient
 from .shops import ShopConfig, find_shop
 from .taobao import TaobaoClient
+from .tokens import TokenVault, load_key
 
 log = logging.getLogger("orderhub.connectors")
 
@@ -71,12 +75,16 @@ class PullSummary:
     position: datetime | None = None
     error: str | None = None
     rejects: list[Reject] = field(default_factory=list)
+    aftersales: int = 0
+    refund_times_corrected: int = 0
 
     def counts(self) -> dict[str, Any]:
         return {"shop": self.shop, "platform": self.platform, "new": self.new,
                 "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "fetched": self.fetched, "pages": self.pages,
                 "requests": self.requests, "retries": self.retries,
+                "aftersales": self.aftersales,
+                "refund_times_corrected": self.refund_times_corrected,
                 "start": _iso(self.start), "end": _iso(self.end),
                 "position": _iso(self.position), "error": self.error}
 
@@ -103,11 +111,13 @@ def pull_shop(
     """
     store, shop, catalog, mapping = _resolve(target, shop)
     own_client = client is None
-    client = client or make_client(shop, decryptor=decryptor)
+    client = client or _client_with_stored_token(target, store, shop, decryptor)
     cursors = CursorStore(store.engine)
     summary = PullSummary(shop.name, shop.platform)
     try:
         _pull(client, store, cursors, shop, mapping, catalog, since, until, progress, summary)
+        if shop.aftersales:
+            _pull_aftersales(client, store, cursors, shop, since, until, summary)
     except PlatformError as exc:
         raise exc.for_shop(shop.name, shop.platform) from None
     finally:
@@ -118,18 +128,37 @@ def pull_shop(
     return summary
 
 
+def _client_with_stored_token(target: Any, store: OrderStore, shop: ShopConfig,
+                              decryptor: Decryptor | None) -> PlatformClient:
+    """The shop's client, using the token ``shops authorize`` stored (and storing each refresh)
+    when there is one; else the token from the shop's environment variables."""
+    vault = token_vault(store, getattr(target, "root", None))
+    stored = vault.get(shop.name) if vault else None
+    if vault is None or stored is None:
+        return make_client(shop, decryptor=decryptor)
+    keep = vault
+
+    def on_token(s: ShopConfig, token: str) -> None:
+        keep.refreshed(s.name, s.platform, token)
+
+    client = make_client(shop.model_copy(update={"token_env": None, "refresh_token_env": None}),
+                         decryptor=decryptor, on_token=on_token)
+    client.token, client.stored_refresh = stored.access_token, stored.refresh_token
+    return client
+
+
+def token_vault(store: OrderStore, workspace_dir: Path | None, *,
+                create_key: bool = False) -> TokenVault | None:
+    """The encrypted token store, when a key is configured (or may be created)."""
+    key = load_key(workspace_dir, create=create_key)
+    return TokenVault(store.engine, key) if key is not None else None
+
+
 def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop: ShopConfig,
           mapping: Mapping, catalog: Catalog | None, since: datetime | None,
           until: datetime | None, progress: Progress | None, summary: PullSummary) -> None:
     position = cursors.get(shop.name)
-    if since is not None:
-        start = since
-    elif position is not None:
-        start = position - timedelta(seconds=shop.window.overlap_seconds)
-    else:
-        start = client.server_now() - timedelta(hours=shop.window.initial_hours)
-    end = until or client.server_now() - timedelta(seconds=shop.lag_seconds)
-    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
+    start, end = _span(client, shop, position, since, until)
     summary.start, summary.end, summary.position = start, end, position
     if end <= start:
         return
@@ -149,6 +178,50 @@ def _pull(client: PlatformClient, store: OrderStore, cursors: CursorStore, shop:
                                       summary.fetched, page))
         if not stored_any:
             summary.position = cursors.advance(shop.name, shop.platform, w_end)
+
+
+def _span(client: PlatformClient, shop: ShopConfig, position: datetime | None,
+          since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """From ``since``, else the cursor less the overlap, else ``initial_hours`` back; to
+    ``until``, else the platform's clock less its lag; whole seconds."""
+    if since is not None:
+        start = since
+    elif position is not None:
+        start = position - timedelta(seconds=shop.window.overlap_seconds)
+    else:
+        start = client.server_now() - timedelta(hours=shop.window.initial_hours)
+    end = until or client.server_now() - timedelta(seconds=shop.lag_seconds)
+    return start.replace(microsecond=0), end.replace(microsecond=0)
+
+
+def _pull_aftersales(client: PlatformClient, store: OrderStore, cursors: CursorStore,
+                     shop: ShopConfig, since: datetime | None, until: datetime | None,
+                     summary: PullSummary) -> None:
+    """The shop's after-sales records since their own cursor; each page stored, then the
+    orders it names given their true refund request times, then the cursor advanced."""
+    key = f"{shop.name}#aftersales"
+    start, end = _span(client, shop, cursors.get(key), since, until)
+    saved = AfterSalesStore(store.engine)
+    for w_start, w_end in windows(start, end, FEEDS[shop.platform].window):
+        for result in read_window(client, w_start, w_end):
+            saved.save(result.records)
+            summary.aftersales += len(result.records)
+            numbers = {r.platform_order_no for r in result.records}
+            summary.refund_times_corrected += apply_to_orders(store, shop.platform, numbers)
+            if result.bad:
+                bad = [_aftersale_reject(shop, w_start, r, why) for r, why in result.bad]
+                store.add_rejects(bad)
+                summary.rejects.extend(bad)
+                summary.rejected += len(bad)
+        cursors.advance(key, shop.platform, w_end)
+
+
+def _aftersale_reject(shop: ShopConfig, at: datetime, record: Record, why: str) -> Reject:
+    return Reject(reason=f"unreadable after-sales record: {why}",
+                  source=f"{shop.platform}-aftersales",
+                  file=f"{shop.platform} after-sales API, shop {shop.name}, window {_iso(at)}",
+                  record=None, platform_order_no=None, field=None,
+                  raw=json.dumps(record, ensure_ascii=False, default=str)[:2000])
 
 
 def _with_last(pages: Iterator[Page]) -> Iterator[tuple[Page, bool]]:
@@ -189,6 +262,9 @@ def _store_page(store: OrderStore, shop: ShopConfig, mapping: Mapping, catalog: 
         summary.new += result.new
         summary.updated += result.updated
         summary.unchanged += result.unchanged + result.stale
+        if shop.aftersales:  # a request stored before its order: give the order its time
+            numbers = [o.platform_order_no for o in orders]
+            summary.refund_times_corrected += apply_to_orders(store, shop.platform, numbers)
     if rejects:
         store.add_rejects(rejects)
         summary.rejects.extend(rejects)

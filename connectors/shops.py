@@ -52,6 +52,15 @@ DETAIL_DEFAULT = {"taobao": True, "jd": False, "pdd": False, "douyin": False}
 PAGE_SIZE_DEFAULT = {"taobao": 50, "jd": 100, "pdd": 100, "douyin": 100}
 
 
+class StockPushSettings(BaseModel):
+    """A shop's ``stock_push:`` section: whether orderhub sets its listings' stock, how much of
+    what is available it offers there (``share``), and what it always holds back."""
+
+    enabled: bool = False
+    share: float = Field(1.0, gt=0, le=1, description="part of the available stock to offer")
+    safety_stock: int = Field(0, ge=0, description="units never offered on this shop")
+
+
 class ShopConfigError(OrderhubError):
     """A shop whose configuration cannot work (e.g. its secret's variable is not set)."""
 
@@ -86,6 +95,8 @@ class ShopConfig(BaseModel):
     token_env: str | None = Field(None, description="env var holding the access token/session")
     refresh_token_env: str | None = None
     base_url: str | None = Field(None, description="default: the platform's real gateway")
+    oauth_url: str | None = Field(
+        None, description="the platform's OAuth authorize page (default: the real one)")
     interval_minutes: float = Field(5, gt=0)
     window: WindowSettings = Field(default_factory=WindowSettings)
     sign_method: Literal["md5", "hmac", "hmac-sha256"] = Field(
@@ -94,6 +105,9 @@ class ShopConfig(BaseModel):
     detail_concurrency: int = Field(8, ge=1, le=32)
     timeout_seconds: float = Field(20, gt=0)
     retries: int = Field(6, ge=1)
+    stock_push: StockPushSettings = Field(default_factory=StockPushSettings)
+    aftersales: bool = Field(
+        True, description="also pull the after-sales feed (true refund request times)")
     extra_rate_limit_codes: list[str] = Field(
         default_factory=list, description="more error codes to treat as rate limiting [U]")
 

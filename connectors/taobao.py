@@ -46,6 +46,7 @@ ERRORS = {
     "signature": (25, "Invalid signature", None),
     "token": (27, "Invalid session", "invalid-sessionkey"),
     "app_key": (29, "Invalid app Key", None),
+    "timestamp": (31, "Invalid Timestamp", None),
     "server": (15, "Remote service error", "isp.remote-service-error"),
     "parameter": (41, "Invalid arguments", "isv.invalid-parameter"),
 }
@@ -158,6 +159,7 @@ class TaobaoClient(PlatformClient):
         params: dict[str, Any] = {"tid": request.platform_order_no,
                                   "out_sid": request.tracking_no, "company_code": company}
         if request.lines:
+            self._whole_sub_orders(request)
             params["is_split"] = 1
             params["sub_tid"] = ",".join(line.line_id for line in request.lines)
         answer = self.call(SHIP_API, params, precheck=precheck)
@@ -165,6 +167,21 @@ class TaobaoClient(PlatformClient):
         if shipping.get("is_success") is False:
             raise RequestRejected("is_success=false", api=SHIP_API)
         return answer
+
+    def _whole_sub_orders(self, request: ShipRequest) -> None:
+        """offline.send ships whole sub-orders: refuse part of a sub-order's units rather than
+        tell Taobao more left than did (one extra read per split shipment)."""
+        from .shipping import ShipRefused
+
+        lines = (self.detail(request.platform_order_no).get("orders") or {}).get("order") or []
+        units = {str(x.get("oid_str") or x.get("oid")): int(x.get("num") or 1) for x in lines}
+        for line in request.lines or []:
+            num = units.get(line.line_id)
+            if num is not None and line.quantity < num:
+                raise ShipRefused(
+                    f"sub-order {line.line_id} has {num} units and {line.quantity} shipped now; "
+                    f"{SHIP_API} ships whole sub-orders only", reason="split_unsupported",
+                    api=SHIP_API)
 
     def ship_failure(self, body: Any) -> ShipFailure | None:
         from .shipping import ShipFailure

@@ -37,6 +37,11 @@ def workspace_mappings(workspace: Any) -> dict[str, Any]:
     return settlement_mappings([folder] if folder.is_dir() else [])
 
 
+def yesterday(workspace: Any) -> date:
+    """The day before today in the shops' timezone."""
+    return (datetime.now(zone(workspace.config.timezone)) - timedelta(days=1)).date()
+
+
 def nightly_reconcile(
     workspace: Any, day: date | str | None = None, *, pull: Pull | None = None,
     out_dir: Path | None = None,
@@ -45,7 +50,7 @@ def nightly_reconcile(
     under ``finance.reports/<day>/`` in the workspace."""
     tz = zone(workspace.config.timezone)
     if day is None:
-        day = (datetime.now(tz) - timedelta(days=1)).date()
+        day = yesterday(workspace)
     elif isinstance(day, str):
         day = date.fromisoformat(day)
     imported = None

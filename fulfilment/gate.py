@@ -170,8 +170,7 @@ class Gate:
             stages.log(conn, order_id, "note", Actor("platform", "platform"),
                        f"{why} after shipping", now)
         elif stage != "cancelled" and stage != "historical":
-            stages.move(conn, order_id, "cancelled", Actor("platform", "platform"), why, now,
-                        current=stage)
+            stages.move(conn, order_id, "cancelled", Actor("platform", "platform"), why, now)
 
 
 class _Writes:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from ..errors import OrderhubError
 from ..service.bulk import one_of
 from . import audit, outputs, stages
 from .errors import FulfilmentError
@@ -147,7 +148,8 @@ def release_if_clear(conn: Connection, order_id: str, actor: Actor, why: str,
         return False
     if stages.stage_of(conn, order_id) != "routed":
         return False
-    outputs.release(conn, order_id, now)
+    if not outputs.release(conn, order_id, now) and not outputs.repush(conn, order_id, now):
+        return False  # routed, but nothing to hand over (the flow has no output)
     stages.move(conn, order_id, "released", actor, why, now, current="routed")
     return True
 
@@ -195,13 +197,19 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
         raise FulfilmentError("releasing a hold needs a reason (--reason)")
     now = now or datetime.now(UTC)
     order_id = ws.store.get(order).id
+    warehouse = _unrouted_warehouse(ws, order_id, now)
     with ws.store.engine.begin() as conn:
         if ws.store.engine.dialect.name == "postgresql":
             from ..engine.flows.stock import lock_routing
 
             lock_routing(conn)  # not while a routing of this order is being committed
-        released = release_on(conn, order_id, Actor("person", person), reason, now,
-                              hold_id=hold_id)
+        actor = Actor("person", person)
+        released = release_on(conn, order_id, actor, reason, now, hold_id=hold_id)
+        if (released and warehouse and stages.stage_of(conn, order_id) == "new"
+                and not open_holds(conn, [order_id]).get(order_id)):
+            from .actions import reroute_on
+
+            reroute_on(ws, conn, order_id, actor, reason, now, warehouse=warehouse)
         if not released:
             raise FulfilmentError(f"order {order} has no open hold"
                                   + (f" #{hold_id}" if hold_id is not None else ""))
@@ -210,6 +218,21 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
                          reason=reason, before={"kind": h.kind, "open": True},
                          after={"kind": h.kind, "open": False})
     return released
+
+
+def _unrouted_warehouse(ws: Any, order_id: str, now: datetime) -> str | None:
+    """Where the flows would send an order that was never routed (held before its routing,
+    e.g. a refund requested before it was paid), planned before the release's transaction;
+    None when it is routed already or the flows route it nowhere (a refund still open)."""
+    with ws.store.engine.connect() as conn:
+        if stages.stage_of(conn, order_id) != "new":
+            return None
+    from .actions import plan
+
+    try:
+        return plan(ws, order_id, {"action": "reroute"}, now).get("warehouse")
+    except OrderhubError:  # no flow routes it now (a refund still open, no stock): release only
+        return None
 
 
 #: What each rule action does to fulfilment (docs/rules.md, ``orderhub rules check``).

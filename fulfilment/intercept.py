@@ -3,8 +3,9 @@
 When a blocking hold, a refund request or a cancellation reaches an order after its release:
 
 * at the warehouse (``released``, ``picking``): an ``intercept`` document to the WMS through
-  the outbox (key ``wms-intercept:<order>``: once per order), and the intercept hooks
-  (:mod:`.hooks`: the waybill is cancelled);
+  the outbox (key ``wms-intercept:<order>``, then ``:1``, ``:2`` for later ones), and the
+  intercept hooks (:mod:`.hooks`: the waybill is cancelled); the order is back in ``routed``,
+  and releasing it again sends the warehouse its order document again;
 * already shipped: a 物流拦截 task in the cs queue with carrier and tracking number (key
   ``logistics-intercept:<order>``), since only the carrier can stop the parcel now.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from ..service.bulk import insert_ignore
 from ..service.schema import outbox
@@ -49,13 +50,14 @@ def _order_row(conn: Connection, order_id: str) -> Any:
 
 def _wms_intercept(conn: Connection, order_id: str, reason: str, actor: Actor,
                    now: datetime) -> None:
-    key = f"wms-intercept:{order_id}"
-    if conn.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key)).first():
-        return
+    earlier = conn.execute(select(func.count()).select_from(outbox).where(
+        outbox.c.order_id == order_id,
+        outbox.c.idempotency_key.startswith(f"wms-intercept:{order_id}"))).scalar() or 0
+    key = f"wms-intercept:{order_id}" + (f":{earlier}" if earlier else "")
     row = _order_row(conn, order_id)
     push = conn.execute(select(outbox.c.payload).where(
         outbox.c.order_id == order_id, outbox.c.kind == "wms",
-        outbox.c.idempotency_key != key).order_by(outbox.c.id)).first()
+        ~outbox.c.idempotency_key.startswith("wms-intercept:")).order_by(outbox.c.id)).first()
     to = push.payload.get("to") if push is not None and isinstance(push.payload, dict) else None
     doc = wms.intercept_document(order_id, row.platform, row.platform_order_no,
                                  stages.warehouse_of(conn, order_id), reason, now)
@@ -64,6 +66,8 @@ def _wms_intercept(conn: Connection, order_id: str, reason: str, actor: Actor,
                                   "attempts": 0, "next_attempt_at": now, "created_at": now}])
     stages.log(conn, order_id, "intercept", actor, reason, now, data={"to": "wms", "key": key})
     hooks.run_intercept(conn, order_id, reason, now)
+    # the warehouse was told to stop: the order is ours again until released once more
+    stages.move(conn, order_id, "routed", actor, f"intercepted: {reason}", now)
 
 
 def _logistics_task(conn: Connection, order_id: str, reason: str, actor: Actor,

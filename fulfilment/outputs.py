@@ -67,3 +67,33 @@ def waiting(conn: Connection, order_id: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(
         select(held_outputs).where(held_outputs.c.order_id == order_id)
         .order_by(held_outputs.c.id))]
+
+
+def repush(conn: Connection, order_id: str, now: datetime) -> int:
+    """Send an intercepted order's warehouse outputs again (its last WMS order document and
+    pick-list line, under new keys): it was stopped, and is now released once more."""
+    from sqlalchemy import func
+
+    push = conn.execute(select(outbox).where(
+        outbox.c.order_id == order_id, outbox.c.kind.in_(list(WAREHOUSE_MESSAGES)),
+        ~outbox.c.idempotency_key.startswith("wms-intercept:")).order_by(outbox.c.id.desc())
+    ).first()
+    if push is None:
+        return 0
+    n = conn.execute(select(func.count()).select_from(outbox).where(
+        outbox.c.order_id == order_id, outbox.c.idempotency_key.like("%:again:%"))).scalar()
+    suffix = f":again:{(n or 0) + 1}"
+    insert_ignore(conn, outbox, [{
+        "kind": push.kind, "idempotency_key": push.idempotency_key.split(":again:")[0] + suffix,
+        "order_id": order_id, "payload": push.payload, "status": "pending", "attempts": 0,
+        "next_attempt_at": now, "created_at": now}])
+    pick = conn.execute(select(order_actions).where(
+        order_actions.c.order_id == order_id,
+        order_actions.c.kind.in_(list(WAREHOUSE_ACTIONS))).order_by(order_actions.c.id.desc())
+    ).first()
+    if pick is not None:
+        insert_ignore(conn, order_actions, [{
+            "idempotency_key": pick.idempotency_key.split(":again:")[0] + suffix,
+            "order_id": order_id, "kind": pick.kind, "params": pick.params,
+            "decision_event_id": pick.decision_event_id, "at": now}])
+    return 1

@@ -3,7 +3,7 @@
 ::
 
     new ──> routed ──> released ──> picking ──> shipped ──> delivered
-     │        │  ↺        │            │   ↘       ↑
+     │        │  ↺  ↖──────┴────────────┘   ↘       ↑   (intercepted: back to routed)
      │        │ (re-route)│            │  partly_shipped
      └────────┴───────────┴────────────┴──> cancelled
     new ──> historical
@@ -44,7 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "new": frozenset({"routed", "cancelled", "historical", "partly_shipped", "shipped"}),
     "routed": frozenset({"routed", "released", "cancelled", "partly_shipped", "shipped"}),
     "released": frozenset({"routed", "picking", "cancelled", "partly_shipped", "shipped"}),
-    "picking": frozenset({"cancelled", "partly_shipped", "shipped"}),
+    "picking": frozenset({"routed", "cancelled", "partly_shipped", "shipped"}),
     "partly_shipped": frozenset({"partly_shipped", "shipped"}),
     "shipped": frozenset({"delivered"}),
     "delivered": frozenset(),

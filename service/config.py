@@ -64,6 +64,8 @@ class ServiceConfig(_Section):
     settlement_time: str = Field("02:30", pattern=r"^\d{1,2}:\d{2}$",
                                  description="nightly settlement pull, shop timezone")
     check_interval_seconds: float = Field(60, gt=0)
+    stock_push_seconds: float = Field(
+        60, gt=0, description="how often changed stock is pushed to listings (the debounce)")
     lease_seconds: float = Field(60, gt=0)
     batch_size: int = Field(200, ge=1)
     poll_seconds: float = Field(1.0, gt=0)

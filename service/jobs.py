@@ -57,6 +57,11 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
                       id="settlement", name="nightly settlement")
     scheduler.add_job(service.timed_checks, "interval", seconds=cfg.check_interval_seconds,
                       id="checks", name="timed checks")
+    if any(s.stock_push.enabled for s in ws.config.shops):
+        from .stock_sync import sync_stock
+
+        scheduler.add_job(sync_stock, "interval", seconds=cfg.stock_push_seconds, args=(ws,),
+                          id="stock_push", name="stock to the platforms' listings")
     return scheduler
 
 
@@ -144,8 +149,10 @@ def settlement(ws: Any) -> None:
     from ..connectors.transforms import zone
 
     day = (datetime.now(zone(ws.config.timezone)) - timedelta(days=1)).date()
+    from ..finance.fetch import fetch_bills
+
     try:
-        result = run(ws, day)
+        result = run(ws, day, pull=fetch_bills)
     except Exception as exc:  # noqa: BLE001 - a failed night must not stop the scheduler
         log.error("settlement %s: %s: %s", day, type(exc).__name__, exc,
                   extra={"event": "settlement_failed", "day": day.isoformat()})

@@ -41,6 +41,7 @@ from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
 from .reload import Reloader, Watcher
 from .ship_channel import PlatformShip
+from .stock_sync import StockChannel
 
 log = logging.getLogger("orderhub.service")
 
@@ -117,6 +118,8 @@ class Service:
             self.dispatcher = Dispatcher(
                 self.outbox, self.config, count=self.count,
                 platform_ship=PlatformShip.for_workspace(self.workspace))
+            self.dispatcher.channels.setdefault(
+                "platform_stock", StockChannel(self.workspace.config.shops))
             from ..waybills.intercept import KIND, WaybillCancel
 
             self.dispatcher.channels[KIND] = WaybillCancel.for_workspace(self.workspace)

@@ -9,10 +9,15 @@ from typing import Any
 from ..connectors import douyin as dy
 from ..synth import render
 from ..synth.fmt import ts
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import DOUYIN_COMPANIES, ShipDenied, ship
 from .waybill_apis import DOUYIN_ROUTES, LogisticsApis
 
+SHOP_ID = "8123456"
+AFTERSALE_API = "afterSale.List"
+STOCK_API = "sku.syncStock"
+CREATE_API = "token.create"
 SETTLE_FEE_RATE = 0.05  # platform service fee + commission [U]; the simulator's choice
 #: Douyin's refusals: code 50002 业务处理失败, sub_code isv.business-failed:<n> [C: DYE]
 #: (a malformed number is 40004 isv.parameter-invalid:60017).
@@ -24,9 +29,15 @@ SHIP_CODES = {"shipped": "60110", "refunding": "60040", "refunded": "60068",
 class DouyinGateway(LogisticsApis, Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
-                                           dy.SETTLE_API, dy.SHIP_API, dy.SHIP_PACK_API)
+                                           dy.SETTLE_API, CREATE_API, AFTERSALE_API,
+                                           STOCK_API, dy.SHIP_API, dy.SHIP_PACK_API)
                    ) + DOUYIN_ROUTES
-    tokenless = frozenset({dy.REFRESH_API})
+    tokenless = frozenset({dy.REFRESH_API, CREATE_API})
+    applied: set[str]  # idempotent_ids of stock syncs already applied
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applied = set()
 
     def parse(self, req: SimRequest) -> Call:
         params = dict(req.query)
@@ -46,11 +57,16 @@ class DouyinGateway(LogisticsApis, Gateway):
         if p.get("app_key") != self.creds.app_key:
             raise Rejection("app_key")
         # the platform signs the param_json it re-serializes with sorted keys
-        canonical = dy.param_json(call.business)
-        expected = dy.sign(self.creds.app_key, self.creds.secret, call.api, canonical,
-                           str(p.get("timestamp", "")), str(p.get("v", "2")))
+        canonical = signing.douyin_body(call.business)
+        expected = signing.douyin_signature(self.creds.app_key, self.creds.secret, call.api,
+                                            canonical, str(p.get("timestamp", "")),
+                                            str(p.get("v", "2")))
         if p.get("sign") != expected:
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("epoch", "datetime"))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -148,10 +164,56 @@ class DouyinGateway(LogisticsApis, Gateway):
         except ShipDenied as denied:
             raise Rejection("ship:" + SHIP_CODES[denied.kind], denied.detail) from None
 
+    def api_afterSale_List(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """After-sales by update time (``update_start_time``/``update_end_time``), pages from 0."""
+        b = call.business
+        start = int_param(b, "update_start_time", 0)
+        end = int_param(b, "update_end_time", self.world.clock.now_int())
+        entry["window"] = (start, end)
+        page = int_param(b, "page", 0, low=0)
+        size = int_param(b, "size", 10, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.douyin(o) for o in page_slice(found, page, size, first=0)]
+        return self.ok({"items": shown, "has_more": (page + 1) * size < len(found),
+                        "total": len(found), "page": page, "size": size})
+
+    def api_sku_syncStock(self, call: Call, entry: dict[str, Any]) -> Any:  # noqa: N802
+        """A full set (``incremental`` false); an ``idempotent_id`` already applied is 40010."""
+        b = call.business
+        if b.get("incremental"):
+            raise Rejection("parameter", "the simulator takes full quantities only")
+        key = b.get("idempotent_id")
+        with self._lock:
+            if key and key in self.applied:
+                return {"code": 40010, "msg": "idempotent_id已使用", "sub_code": "",
+                        "sub_msg": "", "log_id": uuid.uuid4().hex, "data": {}}
+            if key:
+                self.applied.add(str(key))
+        self.set_listing(b.get("product_id"), b.get("sku_id"), b.get("stock_num"))
+        return self.ok({})
+
+    def api_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        """``grant_type=authorization_self`` (a self-built app, by ``shop_id``) or
+        ``authorization_code`` (a service-market app, with a code from :meth:`issue_code`)."""
+        b = call.business
+        grant = b.get("grant_type")
+        if grant == "authorization_self":
+            if str(b.get("shop_id", "")) != SHOP_ID:
+                raise Rejection("app_key", f"app not authorised for shop {b.get('shop_id')!r}")
+            token = self.issue_token(self.creds.refresh_token)
+        elif grant == "authorization_code":
+            token = self.take_code(str(b.get("code", "")))
+        else:
+            raise Rejection("parameter", f"unsupported grant_type {grant!r}")
+        return self.ok({"access_token": token, "refresh_token": self.creds.refresh_token,
+                        "expires_in": 604800, "shop_id": SHOP_ID, "shop_name": "模拟抖店",
+                        "authority_id": "", "scope": "SCOPE"})
+
     def api_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.business.get("refresh_token", "")))
         return self.ok({"access_token": token, "refresh_token": self.creds.refresh_token,
-                        "expires_in": 86400, "shop_id": "8123456"})
+                        "expires_in": 86400, "shop_id": SHOP_ID})
 
     def api_order_getSettleBillDetailV3(self, call: Call,  # noqa: N802
                                         entry: dict[str, Any]) -> Any:

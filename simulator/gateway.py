@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -50,6 +51,7 @@ class SimResponse:
     body: Any
     content_type: str = "application/json; charset=utf-8"
     error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Gateway:
         self.faults = faults
         self.creds = creds or demo_credentials(self.platform)
         self.tokens = {self.creds.token}
+        self.codes: set[str] = set()  # OAuth authorization codes not yet exchanged
+        #: listings' stock as set by sellers: (item id, platform sku id) -> quantity
+        self.listing_stock: dict[tuple[str, str], int] = {}
         self._issued = 0
         self._lock = threading.Lock()
 
@@ -152,6 +157,33 @@ class Gateway:
             token = f"{self.creds.token}-{self._issued}"
             self.tokens = {token}
         return token
+
+    def issue_code(self) -> str:
+        """An authorization code, as the platform's OAuth page gives on the seller's consent."""
+        code = uuid.uuid4().hex
+        with self._lock:
+            self.codes.add(code)
+        return code
+
+    def take_code(self, code: str) -> str:
+        """Exchange a code (good once) for a new access token."""
+        with self._lock:
+            if code not in self.codes:
+                raise Rejection("parameter", "invalid or already used authorization code")
+            self.codes.discard(code)
+        return self.issue_token(self.creds.refresh_token)
+
+    def set_listing(self, item_id: Any, sku_id: Any, quantity: Any) -> None:
+        """A full stock set on one listing; a negative or non-whole quantity is refused."""
+        try:
+            value = int(quantity)
+        except (TypeError, ValueError):
+            raise Rejection("parameter", f"quantity must be a whole number, got {quantity!r}") \
+                from None
+        if value < 0 or str(value) != str(quantity).strip():
+            raise Rejection("parameter", f"quantity must be a whole number >= 0, got {quantity!r}")
+        with self._lock:
+            self.listing_stock[(str(item_id), str(sku_id))] = value
 
     def churn(self, window: list[Any]) -> None:
         """The configured mid-paging changes: orders of this window change, new ones arrive."""

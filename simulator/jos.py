@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..connectors import jd
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import JD_COMPANIES, ShipDenied, ship
 from .waybill_apis import AlphaApis
@@ -18,17 +19,19 @@ SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-locked",
               "bad_tracking": "sim.bad-waybill", "unknown_line": "sim.bad-param",
               "too_many": "sim.bad-param"}
 
+ACCESS_PATH = "/oauth2/access_token"
+
 
 class JosGateway(AlphaApis, Gateway):
     platform = "jd"
-    routes = (jd.API_PATH, jd.REFRESH_PATH)
-    tokenless = frozenset({"oauth2.refresh_token"})
+    routes = (jd.API_PATH, jd.REFRESH_PATH, ACCESS_PATH)
+    tokenless = frozenset({"oauth2.refresh_token", "oauth2.access_token"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
-        if req.path == jd.REFRESH_PATH:
-            return Call("oauth2.refresh_token", params, {"grant_type": params.get("grant_type")},
-                        signed=False)
+        if req.path in (jd.REFRESH_PATH, ACCESS_PATH):
+            api = "oauth2." + req.path.rsplit("/", 1)[1]
+            return Call(api, params, {"grant_type": params.get("grant_type")}, signed=False)
         api = params.get("method")
         if not api:
             raise Rejection("parameter", "missing method")
@@ -46,8 +49,12 @@ class JosGateway(AlphaApis, Gateway):
             if p.get("app_secret") != self.creds.secret:
                 raise Rejection("signature", "app_secret mismatch")
             return
-        if p.get("sign") != jd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.jos_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -88,6 +95,21 @@ class JosGateway(AlphaApis, Gateway):
             "apiResult": {"success": True, "resultCode": "0", "chineseErrCode": "成功"},
             "orderInfoList": chosen, "orderTotal": len(rendered)}}}
 
+    def api_jingdong_pop_afs_soa_refundapply_queryPageList(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refund applications (退款审核单) by their apply time."""
+        b = call.business
+        start = beijing_epoch(b.get("applyTimeStart"), "applyTimeStart")
+        end = beijing_epoch(b.get("applyTimeEnd"), "applyTimeEnd")
+        entry["window"] = (start, end)
+        page = int_param(b, "pageIndex", 1, low=1)
+        size = int_param(b, "pageSize", 50, low=1, high=50)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end, by_created=True)
+            shown = [aftersales.jd(o) for o in page_slice(found, page, size)]
+        return {"jingdong_pop_afs_soa_refundapply_queryPageList_responce": {"queryResult": {
+            "success": True, "result": shown, "totalCount": len(found)}}}
+
     def api_jingdong_pop_order_get(self, call: Call, entry: dict[str, Any]) -> Any:
         number = str(call.business.get("order_id", ""))
         with self.world.lock:
@@ -97,6 +119,21 @@ class JosGateway(AlphaApis, Gateway):
             info = self.render(order)
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {
             "apiResult": {"success": True}, "orderInfo": info}}}
+
+    def api_jingdong_stock_write_updateSkuStock(  # noqa: N802
+            self, call: Call, entry: dict[str, Any]) -> Any:
+        b = call.business
+        if not b.get("skuId"):
+            raise Rejection("parameter", "skuId is required")
+        self.set_listing(b["skuId"], b["skuId"], b.get("stockNum"))
+        return {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": True}}
+
+    def api_oauth2_access_token(self, call: Call, entry: dict[str, Any]) -> Any:
+        if call.params.get("grant_type") != "authorization_code":
+            raise Rejection("parameter", "grant_type must be authorization_code")
+        token = self.take_code(str(call.params.get("code", "")))
+        return {"access_token": token, "refresh_token": self.creds.refresh_token,
+                "expires_in": 86400, "uid": "jd-sim-seller", "code": 0}
 
     def api_jingdong_pop_order_shipment(self, call: Call, entry: dict[str, Any]) -> Any:
         """出库: ``orderId``, ``logiCoprId`` (carrier id), ``logiNo`` (tracking number)."""

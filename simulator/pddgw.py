@@ -11,6 +11,7 @@ from typing import Any
 from ..connectors import pdd
 from ..connectors.base import BEIJING
 from ..synth.fmt import ts
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
 from .shipping import PDD_COMPANIES, ShipDenied, ship
 from .waybill_apis import PddWaybillApis
@@ -18,6 +19,7 @@ from .waybill_apis import PddWaybillApis
 BILL_PATH = "/_sim/pdd/bill/"
 BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
                 "业务描述"]
+LIST_WINDOW_SECONDS = 24 * 3600  # pdd.order.list.get: confirm-time window at most 24 h
 SERVICE_FEE_RATE = 0.006  # 技术服务费 [U]; the simulator's choice
 #: PDD's refusal codes for pdd.logistics.online.send are not public (fulfilment.md section 9):
 #: the simulator answers error_code 50051 with these sub codes of its own.
@@ -32,7 +34,7 @@ SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-refunding"
 class PddGateway(PddWaybillApis, Gateway):
     platform = "pdd"
     routes = (pdd.API_PATH,)
-    tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API})
+    tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API, "pdd.pop.auth.token.create"})
     base_url = ""  # set by the server, for bill download links
 
     def parse(self, req: SimRequest) -> Call:
@@ -48,8 +50,12 @@ class PddGateway(PddWaybillApis, Gateway):
         p = call.params
         if p.get("client_id") != self.creds.app_key:
             raise Rejection("client_id")
-        if p.get("sign") != pdd.sign(p, self.creds.secret):
+        if p.get("sign") != signing.pdd_signature(p, self.creds.secret):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("epoch",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("access_token")
@@ -85,6 +91,42 @@ class PddGateway(PddWaybillApis, Gateway):
             "total_count": len(listed), "has_next": page * size < len(listed),
             "order_sn_list": orders}}
 
+    def api_pdd_refund_list_increment_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """After-sales by their updated time, in windows of at most 30 minutes."""
+        p = call.params
+        start = int_param(p, "start_updated_at")
+        end = int_param(p, "end_updated_at")
+        entry["window"] = (start, end)
+        if end < start or end - start > pdd.MAX_WINDOW.total_seconds():
+            raise Rejection("parameter", "start_updated_at与end_updated_at的时间间隔不能超过30分钟")
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.pdd(o) for o in page_slice(found, page, size)]
+        return {"refund_increment_get_response": {"total_count": len(found),
+                                                  "refund_list": shown}}
+
+    def api_pdd_order_list_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """Orders by deal (成交) time: ``start_confirm_at``/``end_confirm_at`` at most 24 h apart;
+        the same ``order_status``/``refund_status`` filters as the increment list (5 = all)."""
+        p = call.params
+        start = int_param(p, "start_confirm_at")
+        end = int_param(p, "end_confirm_at")
+        entry["window"] = (start, end)
+        if end < start or end - start > LIST_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_confirm_at与end_confirm_at的时间间隔不能超过24小时")
+        int_param(p, "order_status", low=1, high=5)
+        int_param(p, "refund_status", low=1, high=5)
+        page = int_param(p, "page", 1, low=1)
+        size = int_param(p, "page_size", 100, low=1, high=100)
+        with self.world.lock:
+            dealt = sorted((o for o in self.world.orders[self.platform].values()
+                            if o.paid_ts is not None and start <= o.paid_ts <= end),
+                           key=lambda o: (o.paid_ts or 0, o.order_no))
+            orders = [self.render(o) for o in page_slice(dealt, page, size)]
+        return {"order_list_get_response": {"total_count": len(dealt), "order_list": orders}}
+
     def api_pdd_order_information_get(self, call: Call, entry: dict[str, Any]) -> Any:
         number = str(call.params.get("order_sn", ""))
         with self.world.lock:
@@ -112,6 +154,22 @@ class PddGateway(PddWaybillApis, Gateway):
 
     def api_pdd_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
         return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
+
+    def api_pdd_goods_quantity_update(self, call: Call, entry: dict[str, Any]) -> Any:
+        p = call.params
+        if str(p.get("update_type", "1")) != "1":
+            raise Rejection("parameter", "the simulator takes full quantities (update_type=1)")
+        if not p.get("goods_id") or not p.get("sku_id"):
+            raise Rejection("parameter", "goods_id and sku_id are required")
+        self.set_listing(p["goods_id"], p["sku_id"], p.get("quantity"))
+        return {"goods_quantity_update_response": {"is_success": True}}
+
+    def api_pdd_pop_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        token = self.take_code(str(call.params.get("code", "")))
+        return {"pop_auth_token_create_response": {
+            "access_token": token, "refresh_token": self.creds.refresh_token, "expires_in": 86400,
+            "expires_at": self.world.clock.now_int() + 86400, "owner_id": "102345678",
+            "owner_name": "模拟拼多多店"}}
 
     def api_pdd_pop_auth_token_refresh(self, call: Call, entry: dict[str, Any]) -> Any:
         token = self.issue_token(str(call.params.get("refresh_token", "")))

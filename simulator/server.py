@@ -19,7 +19,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..connectors.http import redact
 from ..connectors.shops import WINDOW_LIMITS, ShopConfig
@@ -142,7 +142,8 @@ class Simulator:
                 "name": f"sim-{platform}", "platform": platform, "shop_id": SHOP_IDS[platform],
                 "app_key": gw.creds.app_key, "secret_env": f"{prefix}_SECRET",
                 "token_env": f"{prefix}_TOKEN", "refresh_token_env": f"{prefix}_REFRESH",
-                "base_url": self.url, "window": window}
+                "base_url": self.url, "window": window,
+                "oauth_url": f"{self.url}{OAUTH_PATH}{platform}/authorize"}
             out.append(ShopConfig(**{**fields, **extra}))
         return out
 
@@ -203,6 +204,8 @@ class Simulator:
         if req.path == "/_sim/clock" and req.method == "POST":
             self.world.clock.advance(float(data.get("advance", 0)))
             return SimResponse(200, self.state())
+        if req.path.startswith(OAUTH_PATH):
+            return self._authorize(req.path[len(OAUTH_PATH):].split("/")[0], req.query)
         if req.path == "/_sim/refund" and req.method == "POST":
             try:
                 self.request_refund(str(data.get("platform")), str(data.get("order_no")))
@@ -216,6 +219,24 @@ class Simulator:
             except ValueError:
                 return SimResponse(404, {"error": f"no bill for {day!r}"})
         return SimResponse(404, {"error": f"no such control path {req.path}"})
+
+    def _authorize(self, platform: str, query: dict[str, str]) -> SimResponse:
+        """The platform's OAuth page, with the seller consenting at once: a redirect to the app's
+        ``redirect_uri`` with a one-time ``code`` and the app's ``state``."""
+        gw = self.gateways.get(platform)
+        if gw is None:
+            return SimResponse(404, {"error": f"no platform {platform!r}"})
+        app = query.get("client_id") or query.get("app_key")
+        redirect = query.get("redirect_uri")
+        if app != gw.creds.app_key or not redirect:
+            return SimResponse(400, {"error": "unknown client_id/app_key or no redirect_uri"})
+        sep = "&" if "?" in redirect else "?"
+        answer = urlencode({"code": gw.issue_code(), "state": query.get("state", "")})
+        target = f"{redirect}{sep}{answer}"
+        return SimResponse(302, b"", "text/plain", headers={"Location": target})
+
+
+OAUTH_PATH = "/_sim/oauth/"
 
 
 def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
@@ -249,6 +270,8 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(resp.status)
                 self.send_header("Content-Type", resp.content_type)
+                for name, value in resp.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

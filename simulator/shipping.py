@@ -147,15 +147,7 @@ def _wanted(order: LogicalOrder, left: dict[str, int],
 
 def request_refund(world: World, platform: str, order_no: str) -> LogicalOrder:
     """The buyer asks for a refund of ``order_no`` now (tests: a refunding order)."""
-    with world.lock:
-        order = world.get(platform, order_no)
-        if order is None:
-            raise KeyError(f"no {platform} order {order_no}")
-        now = world.clock.now_int()
-        order.status, order.refund_requested_ts = "refunding", now
-        order.modified_ts = max(now, order.modified_ts)
-        world.changes += 1
-        return order
+    return world.request_refund(platform, order_no, world.clock.now_int())
 
 
 # -- what a pull shows of parcels (on top of the synth renderers) ---------------------------
@@ -190,8 +182,9 @@ def _taobao(order: LogicalOrder, trade: dict[str, Any], done: list[Parcel],
         trade["status"] = "SELLER_CONSIGNED_PART"
     for line in trade["orders"]["order"]:
         parcel = shipped.get(line["oid_str"])
-        for key in ("invoice_no", "logistics_company", "consign_time"):
-            line.pop(key, None)
+        if partial or parcel is not None:  # else: shipped otherwise (the world's own life)
+            for key in ("invoice_no", "logistics_company", "consign_time"):
+                line.pop(key, None)
         if parcel is not None:
             line.update(invoice_no=parcel.tracking_no, logistics_company=parcel.company_name,
                         consign_time=ts(parcel.at))
@@ -201,9 +194,11 @@ def _taobao(order: LogicalOrder, trade: dict[str, Any], done: list[Parcel],
 
 def _douyin(order: LogicalOrder, shop_order: dict[str, Any], done: list[Parcel],
             partial: bool) -> None:
+    others = [x for x in shop_order.get("logistics_info") or []
+              if x["tracking_no"] not in {p.tracking_no for p in done}]
     shop_order["logistics_info"] = [
         {"tracking_no": p.tracking_no, "company": p.company, "company_name": p.company_name,
-         "ship_time": p.at} for p in done]
+         "ship_time": p.at} for p in done] + others
     if not partial:
         return
     shipped = _by_line(order, done)

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from ..connectors import taobao as top
+from ..synth.fmt import ts
+from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import TAOBAO_COMPANIES, ShipDenied, ship
 from .waybill_apis import CainiaoApis
@@ -23,7 +25,7 @@ SHIP_PREFIX = "isv.logistics-offline-service-error:"
 class TopGateway(CainiaoApis, Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
-    tokenless = frozenset({top.REFRESH_API})
+    tokenless = frozenset({top.REFRESH_API, "taobao.top.auth.token.create"})
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
@@ -41,8 +43,12 @@ class TopGateway(CainiaoApis, Gateway):
         method = p.get("sign_method", "md5")
         if method not in ("md5", "hmac", "hmac-sha256"):
             raise Rejection("parameter", f"unsupported sign_method {method}")
-        if p.get("sign") != top.sign(p, self.creds.secret, method):
+        if p.get("sign") != signing.top_signature(p, self.creds.secret, method):
             raise Rejection("signature")
+        try:
+            signing.check_fresh(p, formats=("datetime",))
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def token_of(self, call: Call) -> str | None:
         return call.params.get("session")
@@ -88,6 +94,23 @@ class TopGateway(CainiaoApis, Gateway):
             body["total_results"] = len(listed)
         return {"trades_sold_increment_get_response": body}
 
+    def api_taobao_refunds_receive_get(self, call: Call, entry: dict[str, Any]) -> Any:
+        """Refunds received, by their modified time (``start_modified``/``end_modified``)."""
+        p = call.params
+        start = beijing_epoch(p.get("start_modified"), "start_modified")
+        end = beijing_epoch(p.get("end_modified"), "end_modified")
+        entry["window"] = (start, end)
+        if end < start or end - start > top.MAX_WINDOW_SECONDS:
+            raise Rejection("parameter", "start_modified and end_modified must be within one day")
+        page = int_param(p, "page_no", 1, low=1)
+        size = int_param(p, "page_size", 40, low=1, high=100)
+        with self.world.lock:
+            found = aftersales.requests(self.world, self.platform, start, end)
+            shown = [aftersales.taobao(o) for o in page_slice(found, page, size)]
+        return {"refunds_receive_get_response": {
+            "refunds": {"refund": shown}, "total_results": len(found),
+            "has_next": page * size < len(found)}}
+
     def api_taobao_trade_fullinfo_get(self, call: Call, entry: dict[str, Any]) -> Any:
         tid = str(call.params.get("tid", ""))
         with self.world.lock:
@@ -96,6 +119,30 @@ class TopGateway(CainiaoApis, Gateway):
                 raise Rejection("parameter", f"no trade {tid}")
             trade = _only(self.render(order), set(str(call.params.get("fields", "")).split(",")))
         return {"trade_fullinfo_get_response": {"trade": trade}}
+
+    def api_taobao_skus_quantity_update(self, call: Call, entry: dict[str, Any]) -> Any:
+        """``skuid_quantities`` = "skuId:qty;..." (at most 20), ``type`` 1 = full."""
+        p = call.params
+        item = p.get("num_iid")
+        pairs = [x for x in str(p.get("skuid_quantities") or "").split(";") if x]
+        if not item or not pairs or len(pairs) > 20:
+            raise Rejection("parameter", "num_iid and 1-20 skuid_quantities are required")
+        if str(p.get("type", "1")) != "1":
+            raise Rejection("parameter", "the simulator takes full quantities (type=1) only")
+        for pair in pairs:
+            sku, _, qty = pair.partition(":")
+            self.set_listing(item, sku, qty)
+        return {"skus_quantity_update_response": {"item": {
+            "num_iid": int(item), "modified": ts(self.world.clock.now_int())}}}
+
+    def api_taobao_top_auth_token_create(self, call: Call, entry: dict[str, Any]) -> Any:
+        """The OAuth code exchange; ``token_result`` is a JSON text, ``expire_time`` in ms."""
+        token = self.take_code(str(call.params.get("code", "")))
+        expires = (self.world.clock.now_int() + 86400) * 1000
+        result = {"access_token": token, "refresh_token": self.creds.refresh_token,
+                  "expire_time": expires, "refresh_token_valid_time": expires + 86400 * 29000,
+                  "taobao_user_nick": "模拟旗舰店", "taobao_user_id": "2200000000001"}
+        return {"top_auth_token_create_response": {"token_result": json.dumps(result)}}
 
     def api_taobao_logistics_offline_send(self, call: Call, entry: dict[str, Any]) -> Any:
         """自己联系物流发货: ``tid``, ``out_sid``, ``company_code``; ``is_split=1`` with
@@ -127,8 +174,6 @@ class TopGateway(CainiaoApis, Gateway):
         return {"top_auth_token_refresh_response": {"token_result": json.dumps(result)}}
 
     def api_taobao_time_get(self, call: Call, entry: dict[str, Any]) -> Any:
-        from ..synth.fmt import ts
-
         return {"time_get_response": {"time": ts(self.world.clock.now_int())}}
 
 

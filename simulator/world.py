@@ -129,6 +129,19 @@ class World:
                 self.changes += 1
             return changed
 
+    def request_refund(self, platform: str, order_no: str, at: int, *,
+                       touched_at: int | None = None) -> LogicalOrder:
+        """The buyer asks for a refund at ``at``; with ``touched_at`` the order changes again
+        later (so its snapshots' modified time no longer tells when the refund was asked)."""
+        with self.lock:
+            o = self.orders[platform].get(order_no)
+            if o is None:
+                raise KeyError(f"no {platform} order {order_no}")
+            o.status, o.refund_requested_ts = "refunding", at
+            o.modified_ts = max(o.modified_ts, touched_at or at)
+            self.changes += 1
+            return o
+
     def tick(self, new: int = 0, changes: int = 0) -> None:
         """``new`` orders and ``changes`` modifications, spread over the platforms."""
         for i in range(new):

@@ -87,6 +87,10 @@ def diff(old: Snapshot | None, new: Order) -> list[tuple[str, dict[str, Any]]]:
             events.append(("refund_requested", {"requested_at": _iso(cur.refund_requested_at)}))
         elif cur.refund_status == RefundStatus.refunded:
             events.append(("refunded", {}))
+    elif _earlier(cur.refund_requested_at, old.refund_requested_at):
+        # an after-sales record told the true request time: the rules judge the refund again
+        events.append(("refund_requested", {"requested_at": _iso(cur.refund_requested_at),
+                                            "was": _iso(old.refund_requested_at)}))
     if old.receiver != cur.receiver:
         keys = ("name", "phone", "province", "city", "district", "address")
         changed = {k: [a, b] for k, a, b in zip(keys, old.receiver, cur.receiver, strict=True)
@@ -97,6 +101,10 @@ def diff(old: Snapshot | None, new: Order) -> list[tuple[str, dict[str, Any]]]:
     if not events:
         events.append(("updated", {}))
     return events
+
+
+def _earlier(new: datetime | None, old: datetime | None) -> bool:
+    return new is not None and old is not None and new < old
 
 
 def _iso(value: datetime | None) -> str | None:

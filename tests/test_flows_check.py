@@ -82,8 +82,9 @@ nodes:
 
 
 def test_expression_type_errors_point_into_the_expression(tmp_path: Path) -> None:
-    path = write(tmp_path, SHIPPED.replace('when: status == "paid" and refund is null',
-                                           'when: status == "paid" and payment > "lots"'))
+    path = write(tmp_path, SHIPPED.replace(
+        'when: status == "paid" and (refund is null or refund.status == "closed")',
+        'when: status == "paid" and payment > "lots"'))
     (err,) = errors_of(path)
     assert "cannot compare number with text" in err
     assert ":8:30: " in err.splitlines()[0]  # under `payment`

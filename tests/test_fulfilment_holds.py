@@ -5,6 +5,7 @@ own transaction, a loopback WMS that validates the contract)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,6 +56,14 @@ def test_a_refund_pulled_before_release_holds_the_order_with_a_cs_task(
     assert task.title.startswith("高风险退单") and task.status == "open"
     assert before + timedelta(minutes=29) < task.due_at <= datetime.now(UTC) + \
         timedelta(minutes=30)
+    from click.testing import CliRunner
+
+    from orderhub.cli import main
+
+    shown = CliRunner().invoke(main, ["-w", str(ws.root), "orders", "show", "taobao:R1",
+                                      "--format", "json"])
+    state = json.loads(shown.output)["fulfilment"]
+    assert state["held"] and {h["kind"] for h in state["holds"]} == {"risk_hold", "refund"}
     entries = timeline.timeline(ws, "taobao:R1")
     kinds = [(e.source, e.kind) for e in entries]
     assert ("fulfilment", "hold") in kinds and ("rules", "rule_hit") in kinds

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import insert
 
@@ -68,7 +69,8 @@ def test_a_carrier_a_platform_cannot_take_is_refused_naming_carrier_and_platform
         channel.send(body(paid(sim, "pdd"), carrier="JTSD"), "k1")
     assert no_code.value.reason == "carrier" and not no_code.value.retryable
     assert "JTSD" in str(no_code.value) and "pdd" in str(no_code.value)
-    with pytest.raises(ShipRejected, match="'DHL' is not in the carrier table") as unknown:
+    with pytest.raises(ShipRejected, match=r"'DHL' is not in the carrier table \(shipping a "
+                       r"taobao order\)") as unknown:
         channel.send(body(paid(sim, "taobao"), carrier="DHL"), "k2")
     assert unknown.value.reason == "carrier"
     assert ship_calls(sim) == []
@@ -228,3 +230,75 @@ def test_the_simulator_checks_ship_calls_like_any_other(
         PlatformShip([shops["douyin"]]).send(body(paid(sim, "douyin")), "k")
     assert not wrong.value.retryable
     assert [e["error"] for e in ship_calls(sim)] == ["parameter", "parameter", "signature"]
+
+
+def test_douyin_ships_part_of_a_lines_units_and_refuses_more_than_is_left(
+        sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    channel = PlatformShip(list(sim_shops(sim, monkeypatch).values()))
+    order = next(o for o in sorted(sim.world.orders["douyin"].values(), key=lambda o: o.order_no)
+                 if o.status == "paid" and any(i.qty >= 2 for i in o.items))
+    line = next(i for i in order.items if i.qty >= 2)
+    channel.send(body(order, lines=[{"line_id": line.line_id, "quantity": 1}],
+                      shipment_id="P1"), "k1")
+    assert order.status == "paid"
+    with pytest.raises(ShipRejected) as too_many:
+        channel.send(body(order, tracking_no="78000000000100", shipment_id="P2",
+                          lines=[{"line_id": line.line_id, "quantity": line.qty}]), "k2")
+    assert too_many.value.reason == "rejected" and "待发货" in str(too_many.value)
+    rest = [{"line_id": i.line_id, "quantity": i.qty - (1 if i is line else 0)}
+            for i in order.items]
+    channel.send(body(order, tracking_no="78000000000101", shipment_id="P3", lines=rest), "k3")
+    assert order.status == "shipped"
+    assert [p.tracking_no for p in parcels(sim.world, "douyin", order.order_no)] == \
+        ["78000000000099", "78000000000101"]
+    sent = [e["params"] for e in ship_calls(sim) if e["error"] is None]
+    assert sent[0]["shipped_order_info"] == [{"shipped_order_id": line.line_id,
+                                              "shipped_num": 1}]
+    assert sent[0]["request_id"] == "P1"
+
+
+def test_the_simulator_puts_an_order_into_refunding_on_request(sim: Simulator) -> None:
+    order = paid(sim, "pdd")
+    answer = httpx.post(f"{sim.url}/_sim/refund",
+                        json={"platform": "pdd", "order_no": order.order_no})
+    assert answer.status_code == 200 and order.status == "refunding"
+    missing = httpx.post(f"{sim.url}/_sim/refund", json={"platform": "pdd", "order_no": "0"})
+    assert missing.status_code == 404
+
+
+def test_taobao_refuses_to_ship_part_of_a_sub_orders_units(
+        sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    channel = PlatformShip(list(sim_shops(sim, monkeypatch).values()))
+    order = next(o for o in sorted(sim.world.orders["taobao"].values(), key=lambda o: o.order_no)
+                 if o.status == "paid" and any(i.qty >= 2 for i in o.items))
+    line = next(i for i in order.items if i.qty >= 2)
+    with pytest.raises(ShipRejected, match="ships whole sub-orders") as part:
+        channel.send(body(order, lines=[{"line_id": line.line_id, "quantity": 1}]), "k")
+    assert part.value.reason == "split_unsupported"
+    assert ship_calls(sim) == [] and order.status == "paid"
+
+
+def test_a_failing_on_dead_callback_does_not_stop_the_others_or_delivery(
+        sim: Simulator, store: OrderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    shops = sim_shops(sim, monkeypatch)
+    outbox = Outbox(store.engine)
+    d = Dispatcher(outbox, ServiceConfig(send_concurrency=1, max_attempts=1),
+                   platform_ship=PlatformShip(list(shops.values())))
+    seen: list[str] = []
+
+    def broken(message: Any, exc: Any) -> None:
+        raise RuntimeError("task system down")
+
+    d.on_dead.extend([broken, lambda m, e: seen.append(m.payload["platform_order_no"])])
+    refunding, good = sorted((o for o in sim.world.orders["pdd"].values()
+                              if o.status == "paid"), key=lambda o: o.order_no)[:2]
+    sim.request_refund("pdd", refunding.order_no)
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        for key, order in (("a", refunding), ("b", good)):
+            conn.execute(insert(outbox_table).values(
+                kind="platform_ship", idempotency_key=key, payload=body(order),
+                status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    assert d.step() == 2
+    assert seen == [refunding.order_no]
+    assert outbox.backlog() == {"pending": 0, "sending": 0, "sent": 1, "dead": 1}

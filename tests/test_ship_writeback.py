@@ -4,12 +4,16 @@ store, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, update
 
+from orderhub.config import Workspace
 from orderhub.connectors.pull import pull_shop
 from orderhub.connectors.shops import ShopConfig
 from orderhub.service.channels import DeliveryError, ShipRejected
@@ -22,6 +26,11 @@ from orderhub.simulator import Simulator
 from orderhub.simulator.shipping import parcels
 from orderhub.store import OrderStore
 from orderhub.synth.logical import LogicalOrder
+
+_spec = importlib.util.spec_from_file_location(
+    "service_support", Path(__file__).with_name("service_support.py"))
+sup = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(sup)  # type: ignore[union-attr]
 
 PLATFORMS = ["taobao", "jd", "pdd", "douyin"]
 #: what each platform's order API says of a shipped order (platforms.md section 6)
@@ -209,3 +218,32 @@ def test_a_split_shipment_ships_some_lines_now_and_the_rest_later(
     else:
         assert [x["tracking_no"] for x in got.raw["logistics_info"]] == \
             ["78111111111111", "78222222222222"]
+
+
+def test_the_service_delivers_shipments_with_the_workspaces_shops_and_carriers(
+        sim: Simulator, db_url: str, tmp_path: Path) -> None:
+    """``orderhub run`` (a real child process) builds the channel from orderhub.yaml's shops
+    and the workspace's carriers.yaml."""
+    env: dict[str, str] = {}
+    shops = sim.shops(env)
+    ws = sup.write_workspace(tmp_path / "ws", db_url)
+    config = json.loads((ws / "orderhub.yaml").read_text(encoding="utf-8"))
+    config["shops"] = [s.model_dump(mode="json", exclude_defaults=True) for s in shops]
+    (ws / "orderhub.yaml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    (ws / "carriers.yaml").write_text(
+        "carriers:\n  - {code: ZTO2, name: 中通快递(二部), douyin: zhongtong}\n", encoding="utf-8")
+    store = Workspace.load(ws).store
+    good, refunding = paid_order(sim, "douyin"), paid_order(sim, "douyin", skip=1)
+    sim.request_refund("douyin", refunding.order_no)
+    enqueue(store, payload(good, "78333333333333", carrier="ZTO2", shop="sim-douyin"), "a")
+    enqueue(store, payload(refunding, "78444444444444", carrier="ZTO2"), "b")
+    proc = sup.spawn(ws, "run", "--no-schedules", "--exit-when-idle", "0.5", env=env)
+    assert proc.wait(timeout=90) == 0
+    outbox = Outbox(store.engine)
+    assert outbox.backlog() == {"pending": 0, "sending": 0, "sent": 1, "dead": 1}
+    (dead,) = outbox.list(status="dead")
+    assert dead.payload["platform_order_no"] == refunding.order_no
+    assert "refunding" in (dead.last_error or "")
+    (parcel,) = parcels(sim.world, "douyin", good.order_no)
+    assert (parcel.company, parcel.tracking_no) == ("zhongtong", "78333333333333")
+    store.engine.dispose()

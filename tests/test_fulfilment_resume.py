@@ -1,0 +1,64 @@
+"""An order stopped at the warehouse and then released goes to the warehouse again; an order
+held before it was ever routed is routed when a person releases it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(
+    "fulfilment_support", Path(__file__).with_name("fulfilment_support.py"))
+fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(fs)  # type: ignore[union-attr]
+
+from orderhub.engine.flows.ledger import open_reservations  # noqa: E402
+from orderhub.fulfilment import holds, stages  # noqa: E402
+
+
+def _stage(ws, order_id: str) -> str:  # type: ignore[no-untyped-def]
+    with ws.store.engine.connect() as conn:
+        return stages.stage_of(conn, order_id)
+
+
+def test_a_hold_after_release_intercepts_and_its_release_sends_the_order_again(
+        tmp_path: Path, db_url: str) -> None:
+    with fs.WmsStandIn() as wms:
+        ws = fs.workspace(tmp_path / "ws", db_url, wms.url)
+        svc = fs.service(ws)
+        ws.store.upsert([fs.order("H1")])
+        fs.drain(svc)
+        fs.deliver(ws)
+        order_id = ws.store.get("taobao:H1").id
+        holds.hold(ws, "taobao:H1", "客户来电：先别发", "alice")
+        fs.deliver(ws)
+        assert len(wms.intercepts) == 1 and _stage(ws, order_id) == "routed"
+        holds.release(ws, "taobao:H1", "客户确认可以发", "alice")
+        fs.deliver(ws)
+        assert _stage(ws, order_id) == "released"
+        assert [b["type"] for b in wms.received] == ["order", "intercept", "order"]
+        assert len(wms.orders) == 2 and not wms.invalid  # two keys: sent, stopped, sent again
+        svc.shutdown()
+
+
+def test_an_order_held_before_routing_is_routed_when_released(
+        tmp_path: Path, db_url: str) -> None:
+    with fs.WmsStandIn() as wms:
+        ws = fs.workspace(tmp_path / "ws", db_url, wms.url)
+        svc = fs.service(ws)
+        ws.store.upsert([fs.order("H2", refund_after=3)])  # pulled with its refund: no route
+        fs.drain(svc)
+        order_id = ws.store.get("taobao:H2").id
+        assert _stage(ws, order_id) == "new"
+        # the buyer withdraws the refund: the platform's refund hold closes by itself
+        ws.store.upsert([fs.order("H2", refund_after=3, refund_status="closed",
+                                  status="paid", modified=20)])
+        fs.drain(svc)
+        (left,) = holds.list_holds(ws, order="taobao:H2")
+        assert left.kind == "risk_hold"  # the rule's hold waits for a person
+        holds.release(ws, "taobao:H2", "买家已撤销退款，核实无风险", "bob")
+        fs.deliver(ws)
+        assert _stage(ws, order_id) == "released"
+        assert [p["order_id"] for p in wms.orders.values()] == [order_id]
+        with ws.store.engine.connect() as conn:
+            assert open_reservations(conn, order_id) == {("SH", fs.SKU): 1}
+        svc.shutdown()
