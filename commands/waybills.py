@@ -52,6 +52,11 @@ def take_command(app: App, warehouse: str, wave: str | None, platform: str | Non
 
     Orders on hold are skipped and listed. Orders that got no number are listed with the
     platform's reason (exit code 10); `orderhub waybills retry WAVE` tries them again.
+
+    \b
+    Examples:
+      orderhub waybills take --warehouse SH
+      orderhub waybills take --warehouse SH --platform douyin --single-item --wave DY-AM
     """
     from ..waybills.waves import WaveFilter
 
@@ -70,7 +75,12 @@ def take_command(app: App, warehouse: str, wave: str | None, platform: str | Non
 @FORMAT_OPTION
 @pass_app
 def retry_command(app: App, wave: str, fmt: str) -> None:
-    """Take numbers again for a wave's orders that failed (same request keys: no duplicates)."""
+    """Take numbers again for a wave's orders that failed (same request keys: no duplicates).
+
+    \b
+    Examples:
+      orderhub waybills retry DY-AM
+    """
     wb = _waybills(app)
     try:
         _report(wb.retry(wave), fmt)
@@ -155,7 +165,12 @@ def print_command(app: App, wave: str, pdf: Path | None, size: str | None, compo
 @click.option("--size", type=click.Choice(["100x180", "76x130"]))
 @pass_app
 def reprint_command(app: App, order: str, pdf: Path, size: str | None) -> None:
-    """One order's label again (ORDER: internal ID, PLATFORM:NUMBER or waybill code)."""
+    """One order's label again (ORDER: internal ID, PLATFORM:NUMBER or waybill code).
+
+    \b
+    Examples:
+      orderhub waybills reprint pdd:240101-123456789 --pdf one.pdf
+    """
     wb = _waybills(app)
     try:
         info = wb.reprint(order, pdf, size=size)
@@ -170,7 +185,13 @@ def reprint_command(app: App, order: str, pdf: Path, size: str | None) -> None:
 @pass_app
 def cancel_command(app: App, order: str, fmt: str) -> None:
     """Cancel an order's waybill at the platform (ORDER: internal ID, PLATFORM:NUMBER or
-    waybill code). The platform's refusal (already collected, shipped...) is shown as is."""
+    waybill code). The platform's refusal (already collected, shipped...) is shown as is.
+
+    \b
+    Examples:
+      orderhub waybills cancel pdd:240101-123456789
+      orderhub waybills cancel 78123456789012
+    """
     wb = _waybills(app)
     try:
         codes = wb.cancel(order)
@@ -189,7 +210,12 @@ def cancel_command(app: App, order: str, fmt: str) -> None:
 @pass_app
 def scan_command(app: App, barcode: str, person: str, fmt: str) -> None:
     """Ship the order whose waybill label was scanned (or an order number), with its waybill's
-    carrier and number; the platform write-back is queued. Scanning twice changes nothing."""
+    carrier and number; the platform write-back is queued. Scanning twice changes nothing.
+
+    \b
+    Examples:
+      orderhub waybills scan 78123456789012 --person packer-1
+    """
     from ..waybills.scan import ship_scanned
 
     shipment = ship_scanned(app.workspace, barcode, person=person)
@@ -207,7 +233,13 @@ def scan_command(app: App, barcode: str, person: str, fmt: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, wave: str | None, status: str | None, limit: int, fmt: str) -> None:
-    """Waybills: order, number, sort code, status, printed, the platform's reason."""
+    """Waybills: order, number, sort code, status, printed, the platform's reason.
+
+    \b
+    Examples:
+      orderhub waybills list --wave DY-AM
+      orderhub waybills list --status failed --format json
+    """
     wb = _waybills(app)
     rows = wb.list(wave=wave, status=status, limit=limit)
     if fmt == "json":
@@ -226,7 +258,12 @@ def list_command(app: App, wave: str | None, status: str | None, limit: int, fmt
 @FORMAT_OPTION
 @pass_app
 def waves_command(app: App, fmt: str) -> None:
-    """Recent waves, newest first, with their counts and held orders."""
+    """Recent waves, newest first, with their counts and held orders.
+
+    \b
+    Examples:
+      orderhub waybills waves --format json
+    """
     from ..waybills.service import summary_by_status
 
     wb = _waybills(app)
