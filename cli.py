@@ -78,6 +78,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "Match settlements to orders; write the difference reports."),
     "vouchers": ("orderhub.commands.finance", "vouchers_command",
                  "The month's journal vouchers for Kingdee or Yonyou."),
+    "waybills": ("orderhub.commands.waybills", "waybills_group",
+                 "E-waybills by wave: take numbers, print labels and pick lists, cancel."),
     "tasks": ("orderhub.commands.fulfilment", "tasks_group",
               "The review queue: list, claim and close tasks (审单 / 异常处理)."),
     "holds": ("orderhub.commands.fulfilment", "holds_group",

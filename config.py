@@ -24,6 +24,7 @@ from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
+from .waybills.config import WaybillsConfig
 from .web.config import WebConfig
 
 CONFIG_NAME = "orderhub.yaml"
@@ -51,6 +52,8 @@ class WorkspaceConfig(BaseModel):
     shops: list[ShopConfig] = Field(
         default_factory=list, description="authorised shops to pull (connectors/shops.py)")
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    waybills: WaybillsConfig = Field(default_factory=WaybillsConfig,
+                                     description="e-waybill accounts and senders per warehouse")
     fulfilment: FulfilmentConfig = Field(
         default_factory=FulfilmentConfig, description="review queues and their SLA")
     web: WebConfig = Field(default_factory=WebConfig, description="the staff console")

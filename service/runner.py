@@ -80,6 +80,8 @@ class Service:
         fulfilment = _fulfilment(workspace)
         self.queue.gate = fulfilment.gate.Gate(workspace.config.fulfilment) if fulfilment \
             else None
+        if fulfilment:
+            import orderhub.waybills.intercept  # noqa: F401 - intercepts cancel e-waybills
         self.reloader = Reloader(factory or load_factory(cfg.evaluator, workspace.root),
                                  workspace)
         self.leader = LeaderElection(self.engine)
@@ -120,6 +122,9 @@ class Service:
                 platform_ship=PlatformShip.for_workspace(self.workspace))
             self.dispatcher.channels.setdefault(
                 "platform_stock", StockChannel(self.workspace.config.shops))
+            from ..waybills.intercept import KIND, WaybillCancel
+
+            self.dispatcher.channels[KIND] = WaybillCancel.for_workspace(self.workspace)
             if self.queue.gate is not None:
                 from ..fulfilment.intercept import on_dead
 

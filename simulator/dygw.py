@@ -12,6 +12,7 @@ from ..synth.fmt import ts
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import DOUYIN_COMPANIES, ShipDenied, ship
+from .waybill_apis import DOUYIN_ROUTES, LogisticsApis
 
 SHOP_ID = "8123456"
 AFTERSALE_API = "afterSale.List"
@@ -25,11 +26,12 @@ SHIP_CODES = {"shipped": "60110", "refunding": "60040", "refunded": "60068",
               "bad_tracking": "60017", "unknown_line": "60102", "too_many": "60080"}
 
 
-class DouyinGateway(Gateway):
+class DouyinGateway(LogisticsApis, Gateway):
     platform = "douyin"
     routes = tuple(dy.path_of(m) for m in (dy.LIST_API, dy.DETAIL_API, dy.REFRESH_API,
                                            dy.SETTLE_API, CREATE_API, AFTERSALE_API,
-                                           STOCK_API, dy.SHIP_API, dy.SHIP_PACK_API))
+                                           STOCK_API, dy.SHIP_API, dy.SHIP_PACK_API)
+                   ) + DOUYIN_ROUTES
     tokenless = frozenset({dy.REFRESH_API, CREATE_API})
     applied: set[str]  # idempotent_ids of stock syncs already applied
 

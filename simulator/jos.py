@@ -9,6 +9,7 @@ from ..connectors import jd
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import JD_COMPANIES, ShipDenied, ship
+from .waybill_apis import AlphaApis
 
 #: The refusal codes of jingdong.pop.order.shipment are not public (fulfilment.md section 9);
 #: these ``errorCode`` values are the simulator's own.
@@ -21,7 +22,7 @@ SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-locked",
 ACCESS_PATH = "/oauth2/access_token"
 
 
-class JosGateway(Gateway):
+class JosGateway(AlphaApis, Gateway):
     platform = "jd"
     routes = (jd.API_PATH, jd.REFRESH_PATH, ACCESS_PATH)
     tokenless = frozenset({"oauth2.refresh_token", "oauth2.access_token"})

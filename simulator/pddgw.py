@@ -14,6 +14,7 @@ from ..synth.fmt import ts
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, int_param, page_slice
 from .shipping import PDD_COMPANIES, ShipDenied, ship
+from .waybill_apis import PddWaybillApis
 
 BILL_PATH = "/_sim/pdd/bill/"
 BILL_COLUMNS = ["商户订单号", "发生时间", "收入金额（+元）", "支出金额（-元）", "账务类型", "备注",
@@ -30,7 +31,7 @@ SHIP_CODES = {"shipped": "sim.order-shipped", "refunding": "sim.order-refunding"
               "too_many": "sim.bad-param"}
 
 
-class PddGateway(Gateway):
+class PddGateway(PddWaybillApis, Gateway):
     platform = "pdd"
     routes = (pdd.API_PATH,)
     tokenless = frozenset({pdd.REFRESH_API, pdd.TIME_API, "pdd.pop.auth.token.create"})

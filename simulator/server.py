@@ -30,6 +30,7 @@ from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
 from .shipping import request_refund
 from .top import TopGateway
+from .waybill_desk import WaybillDesk
 from .world import Clock, World
 
 GATEWAYS: tuple[type[Gateway], ...] = (TopGateway, JosGateway, PddGateway, DouyinGateway)
@@ -58,6 +59,9 @@ class Simulator:
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self.pdd.base_url = self.url
+        self.waybills = WaybillDesk()  # e-waybill numbers of all four platforms
+        for gw in self.gateways.values():
+            gw.desk = self.waybills  # type: ignore[attr-defined]
 
     # -- life ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from ..synth.fmt import ts
 from . import aftersales, signing
 from .gateway import Call, Gateway, Rejection, SimRequest, beijing_epoch, int_param, page_slice
 from .shipping import TAOBAO_COMPANIES, ShipDenied, ship
+from .waybill_apis import CainiaoApis
 
 #: How TOP answers a refused offline.send: sub_code isv.logistics-offline-service-error:<code>
 #: (fulfilment.md section 3).  Whether TOP refuses a trade with a pending refund is not known
@@ -21,7 +22,7 @@ SHIP_CODES = {"shipped": "B04", "refunding": "B04", "refunded": "B04", "cancelle
 SHIP_PREFIX = "isv.logistics-offline-service-error:"
 
 
-class TopGateway(Gateway):
+class TopGateway(CainiaoApis, Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
     tokenless = frozenset({top.REFRESH_API, "taobao.top.auth.token.create"})
