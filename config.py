@@ -21,6 +21,7 @@ from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
+from .kpi.config import KpiConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
 
@@ -51,6 +52,8 @@ class WorkspaceConfig(BaseModel):
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
     fulfilment: FulfilmentConfig = Field(
         default_factory=FulfilmentConfig, description="review queues and their SLA")
+    kpi: KpiConfig = Field(default_factory=KpiConfig,
+                           description="ship deadlines per platform, the weekly digest")
 
     @field_validator("timezone")
     @classmethod
