@@ -84,6 +84,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Orders on hold: list, hold, release (with a reason)."),
     "ship": ("orderhub.commands.fulfilment", "ship_command",
              "Ship an order (or some lines) and write it back to the platform."),
+    "kpi": ("orderhub.commands.kpi", "kpi_command",
+            "KPIs for a week or days: pay to ship, responses, mis-shipments, per person."),
 }
 
 EXIT_REJECTED = 10

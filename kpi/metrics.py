@@ -41,6 +41,7 @@ DIMENSIONS = ("platform", "shop", "warehouse", "person")
 KPIS = ("pay_to_ship", "exception_response", "mis_shipment", "throughput", "interceptions",
         "routing", "finance")
 ALL = "all"
+NONE = "-"
 
 #: The scan pages' table (branch ``scan``): wrong or extra items refused at the scan are
 #: prevented mis-shipments.  Read when it exists; a light table clause, so the scan area's own
@@ -105,7 +106,8 @@ def _by(query: Any, g: Any, dim: str | None) -> Any:
 
 
 def _key(value: Any) -> str:
-    return ALL if value is None else str(value)
+    """The group's key; ``-`` for facts without one (a task of no order has no warehouse)."""
+    return NONE if value is None else str(value)
 
 
 def _share(part: int, whole: int) -> float | None:

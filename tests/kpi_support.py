@@ -125,7 +125,8 @@ def seed_week(engine: Engine) -> None:
             {"at": t("11-30 01:00"), "person": "carol", "order_id": "O6", "code": "W",
              "result": "wrong_item"}])
         conn.execute(insert(after_sales), [
-            _aftersale("O1", "11-26 09:00", "卖家错发了颜色"), _aftersale("O3", "11-28 10:00", "漏发一件"),
+            _aftersale("O1", "11-26 09:00", "卖家错发了颜色"),
+            _aftersale("O3", "11-28 10:00", "漏发一件"),
             _aftersale("O2", "11-27 10:00", "不想要了"), _aftersale("O5", "11-21 10:00", "少件")])
         conn.execute(insert(fulfilment_log), [
             _log("O8", "11-28 08:01", "hold", "rule", data={"kind": "review"}),
