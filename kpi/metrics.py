@@ -12,13 +12,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Connection,
+    DateTime,
     Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
     and_,
     case,
     column,
     distinct,
     func,
+    insert,
     inspect,
     literal,
     literal_column,
@@ -76,6 +83,7 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
     fulfilment = fulfilment or FulfilmentConfig()
     with engine.connect() as conn:
         ctx = Context(conn, period, kpi, fulfilment, now or datetime.now(UTC))
+        fill_shipped(ctx)
         totals = _grouped(ctx, None).get(ALL) or _empty(None)
         result: dict[str, Any] = {"period": period.as_json(), "by": by, "totals": totals}
         if by:
@@ -84,6 +92,8 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
             found = _grouped(ctx, "day")
             result["days"] = [{"day": d.isoformat(), **found.get(d.isoformat(), _empty("day"))}
                               for d in period.days()]
+        shipped.drop(conn, checkfirst=True)
+        conn.commit()
     return result
 
 
@@ -122,20 +132,46 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 4)
 
 
-# -- the first parcel of each order: its time, warehouse and who shipped it -------------------
+# -- the orders shipped in the period: one temporary table, read by three KPIs ---------------
 
-def _first_parcels(ctx: Context, in_period: bool = True) -> Any:
-    first = select(shipments.c.order_id, func.min(shipments.c.shipped_at).label("at")) \
-        .group_by(shipments.c.order_id)
-    if in_period:
-        first = first.having(ctx.within(func.min(shipments.c.shipped_at)))
-    first = first.subquery("first_at")
-    return select(shipments.c.order_id, first.c.at,
-                  func.min(shipments.c.warehouse).label("warehouse"),
-                  func.min(shipments.c.shipped_by).label("person")) \
-        .join_from(shipments, first, and_(shipments.c.order_id == first.c.order_id,
-                                          shipments.c.shipped_at == first.c.at)) \
-        .group_by(shipments.c.order_id, first.c.at).subquery("first_parcel")
+_temp = MetaData()
+#: Each order whose first parcel left in the period: when, from where, by whom, and the
+#: figures the KPIs group (payment to that parcel, the platform's deadline, the shop-time day).
+shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at", DateTime),
+                Column("warehouse", String(32)), Column("person", String(128)),
+                Column("platform", String(16)), Column("shop", String(64)), Column("v", Float),
+                Column("dl", Float), Column("day", String(10)), prefixes=["TEMPORARY"])
+
+
+def _first_parcels(ctx: Context) -> Any:
+    """The first parcel of every order (its warehouse and who shipped it): SQLite's min()
+    with bare columns takes them from the min row; PostgreSQL's DISTINCT ON."""
+    s = shipments.c
+    if ctx.sql.postgres:
+        return select(s.order_id, s.shipped_at.label("at"), s.warehouse,
+                      s.shipped_by.label("person")).distinct(s.order_id) \
+            .order_by(s.order_id, s.shipped_at, s.id).subquery("first_parcel")
+    return select(s.order_id, func.min(s.shipped_at).label("at"), s.warehouse,
+                  s.shipped_by.label("person")).group_by(s.order_id).subquery("first_parcel")
+
+
+def fill_shipped(ctx: Context) -> None:
+    """(Re)build ``kpi_shipped`` for the period on this connection."""
+    shipped.drop(ctx.conn, checkfirst=True)
+    shipped.create(ctx.conn)
+    fp = _first_parcels(ctx)
+    query = select(fp.c.order_id, fp.c.at, fp.c.warehouse, fp.c.person, orders.c.platform,
+                   orders.c.shop_id, ctx.sql.seconds(orders.c.paid_at, fp.c.at),
+                   _deadline_seconds(ctx), ctx.sql.day(fp.c.at)) \
+        .join_from(fp, orders, orders.c.id == fp.c.order_id).where(ctx.within(fp.c.at))
+    ctx.conn.execute(insert(shipped).from_select(
+        ["order_id", "at", "warehouse", "person", "platform", "shop", "v", "dl", "day"], query))
+
+
+def _shipped_dim(dim: str | None) -> Any:
+    if dim is None:
+        return literal_column(f"'{ALL}'")
+    return shipped.c[dim]
 
 
 def _order_dim(ctx: Context, dim: str | None, when: Any, *, warehouse: Any = None,
@@ -150,27 +186,35 @@ def _order_dim(ctx: Context, dim: str | None, when: Any, *, warehouse: Any = Non
 
 # -- pay to ship --------------------------------------------------------------------------
 
+def _with_orders(source: Any, order_id: Any, dim: str | None, *,
+                 warehouse: bool = False) -> Any:
+    """``source`` joined to the order (and its fulfilment row) only when the grouping needs
+    them: a join over a million rows is most of a query's time."""
+    if dim in ("platform", "shop"):
+        source = source.outerjoin(orders, orders.c.id == order_id)
+    if warehouse and dim == "warehouse":
+        source = source.outerjoin(fulfilment_orders, fulfilment_orders.c.order_id == order_id)
+    return source
+
+
 def _deadline_seconds(ctx: Context) -> Any:
     hours = ctx.kpi.ship_deadline_hours
     default = ctx.kpi.default_deadline_hours * 3600
     if not hours:
-        return literal(default)
+        return literal(default, Float)
     return case({p: h * 3600 for p, h in hours.items()}, value=orders.c.platform,
                 else_=default)
 
 
 def pay_to_ship(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period: hours from payment to that parcel."""
-    fp = _first_parcels(ctx)
-    base = select(_order_dim(ctx, dim, fp.c.at, warehouse=fp.c.warehouse,
-                             person=fp.c.person).label("g"),
-                  ctx.sql.seconds(orders.c.paid_at, fp.c.at).label("v"),
-                  _deadline_seconds(ctx).label("dl")) \
-        .join_from(fp, orders, orders.c.id == fp.c.order_id) \
-        .where(orders.c.paid_at.is_not(None)).subquery()
-    counts = ctx.conn.execute(select(
-        base.c.g, func.count(), func.sum(case((base.c.v <= base.c.dl, 1), else_=0)))
-        .group_by(base.c.g)).all()
+    g = _shipped_dim(dim)
+    paid = shipped.c.v.is_not(None)
+    counts = ctx.conn.execute(_by(select(
+        g, func.count(), func.sum(case((shipped.c.v <= shipped.c.dl, 1), else_=0)))
+        .select_from(shipped).where(paid), g, dim)).all()
+    base = select(g.label("g"), shipped.c.v.label("v")).select_from(shipped).where(paid) \
+        .subquery()
     pct = ctx.sql.percentiles(base, (0.5, 0.9))
     out = {}
     for g, n, within in counts:
@@ -214,10 +258,8 @@ def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any
                    person=fa.c.person)
     base = select(g.label("g"), ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
                   _sla_seconds(ctx).label("sla"), due.label("age")) \
-        .select_from(tasks) \
-        .outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)) \
-        .outerjoin(orders, orders.c.id == tasks.c.order_id) \
-        .outerjoin(fulfilment_orders, fulfilment_orders.c.order_id == tasks.c.order_id) \
+        .select_from(_with_orders(tasks.outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)),
+                                  tasks.c.order_id, dim, warehouse=True)) \
         .where(ctx.within(tasks.c.created_at)).subquery()
     counts = ctx.conn.execute(select(
         base.c.g, func.count(), func.count(base.c.v),
@@ -255,36 +297,41 @@ def _reason_match(ctx: Context) -> Any:
 def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Wrong items caught at the scan and after-sales for wrong or missing items, per order
     shipped in the period."""
-    fp = _first_parcels(ctx)
-    g = _order_dim(ctx, dim, fp.c.at, warehouse=fp.c.warehouse, person=fp.c.person)
-    shipped = dict(ctx.conn.execute(_by(
-        select(g, func.count()).join_from(fp, orders, orders.c.id == fp.c.order_id), g, dim)).all())
+    g = _shipped_dim(dim)
+    counted = dict(ctx.conn.execute(_by(select(g, func.count()).select_from(shipped), g,
+                                        dim)).all())
     caught: dict[Any, int] = {}
     if "scan_events" in ctx.tables:
         g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
                        person=scan_events.c.person)
         caught = dict(ctx.conn.execute(_by(
-            select(g, func.count()).select_from(scan_events)
-            .outerjoin(orders, orders.c.id == scan_events.c.order_id)
-            .outerjoin(fulfilment_orders, fulfilment_orders.c.order_id == scan_events.c.order_id)
+            select(g, func.count())
+            .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True))
             .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)),
             g, dim)).all())
-    anyparcel = _first_parcels(ctx, in_period=False)
-    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=anyparcel.c.warehouse,
-                   person=anyparcel.c.person)
-    wrong = dict(ctx.conn.execute(_by(
-        select(g, func.count(distinct(orders.c.id))).select_from(after_sales)
+    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
+                    func.min(shipments.c.shipped_by).label("person")) \
+        .group_by(shipments.c.order_id).subquery("parcel")
+    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
+                   person=parcel.c.person)
+    wrong_orders = select(orders.c.id, after_sales.c.created_at, orders.c.platform,
+                          orders.c.shop_id).select_from(after_sales) \
         .join(orders, and_(orders.c.platform == after_sales.c.platform,
-                           orders.c.platform_order_no == after_sales.c.platform_order_no))
-        .outerjoin(anyparcel, anyparcel.c.order_id == orders.c.id)
-        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at)), g, dim)).all())
+                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
+        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
+    if dim in ("warehouse", "person"):
+        wrong_orders = wrong_orders.add_columns(g.label("g")) \
+            .outerjoin(parcel, parcel.c.order_id == orders.c.id)
+    else:
+        wrong_orders = wrong_orders.add_columns(g.label("g"))
+    w = wrong_orders.subquery("wrong")
+    wrong = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
+                                  .group_by(w.c.g)).all())
     out = {}
-    for key in set(shipped) | set(caught) | set(wrong):
-        if key is None and dim is not None:
-            continue
-        n, c, w = shipped.get(key, 0), caught.get(key, 0), wrong.get(key, 0)
-        out[_key(key)] = {"shipped_orders": n, "caught_at_scan": c, "after_sales": w,
-                          "rate": _share(w, n), "caught_rate": _share(c, n)}
+    for key in set(counted) | set(caught) | set(wrong):
+        n, c, m = counted.get(key, 0), caught.get(key, 0), wrong.get(key, 0)
+        out[_key(key)] = {"shipped_orders": n, "caught_at_scan": c, "after_sales": m,
+                          "rate": _share(m, n), "caught_rate": _share(c, n)}
     return out
 
 
@@ -297,14 +344,11 @@ def _empty_mis_shipment() -> dict[str, Any]:
 
 def throughput(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period, per person and shop-time day."""
-    fp = _first_parcels(ctx)
-    g = _order_dim(ctx, dim, fp.c.at, warehouse=fp.c.warehouse, person=fp.c.person)
-    day = ctx.sql.day(fp.c.at)
+    g = _shipped_dim(dim)
     rows = ctx.conn.execute(_by(
-        select(g, func.count(), func.count(distinct(fp.c.person)),
-               func.count(distinct(fp.c.person.concat("|").concat(day))))
-        .join_from(fp, orders, orders.c.id == fp.c.order_id)
-        .where(fp.c.person.is_not(None)), g, dim)).all()
+        select(g, func.count(), func.count(distinct(shipped.c.person)),
+               func.count(distinct(shipped.c.person.concat("|").concat(shipped.c.day))))
+        .select_from(shipped).where(shipped.c.person.is_not(None)), g, dim)).all()
     out = {}
     for g, n, people, person_days in rows:
         out[_key(g)] = {"orders_shipped": n, "people": people, "person_days": person_days,
@@ -338,9 +382,7 @@ def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | 
                                          log.c.order_id)))),
                func.count(distinct(case((and_(log.c.kind == "intercept", to == "carrier"),
                                          log.c.order_id)))))
-        .select_from(log)
-        .outerjoin(orders, orders.c.id == log.c.order_id)
-        .outerjoin(fulfilment_orders, fulfilment_orders.c.order_id == log.c.order_id)
+        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True))
         .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))), g, dim)).all()
     return {_key(g): {"before_release": a, "after_release": b, "after_shipping": c}
             for g, a, b, c in rows if a or b or c}
@@ -362,7 +404,7 @@ def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     rows = ctx.conn.execute(_by(
         select(g, func.count(), func.count(rd.c.diverted_from),
                func.sum(case((stockout, 1), else_=0)))
-        .select_from(rd).outerjoin(orders, orders.c.id == rd.c.order_id)
+        .select_from(_with_orders(rd, rd.c.order_id, dim))
         .where(ctx.within(rd.c.at)), g, dim)).all()
     out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
                      else 0, "stockouts": int(s or 0)} for g, n, d, s in rows}

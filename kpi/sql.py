@@ -58,11 +58,13 @@ class Dialect:
             query = select(base.c.g, *[func.percentile_cont(p).within_group(base.c.v)
                                        for p in points]).group_by(base.c.g)
         else:
+            # one window (same partition, order and frame) for both: a single sort
             ranked = select(
                 base.c.g, base.c.v,
-                (func.row_number().over(partition_by=base.c.g, order_by=base.c.v) - 1)
-                .label("rn"),
-                func.count().over(partition_by=base.c.g).label("n")).subquery()
+                (func.row_number().over(partition_by=base.c.g, order_by=base.c.v,
+                                        rows=(None, None)) - 1).label("rn"),
+                func.count().over(partition_by=base.c.g, order_by=base.c.v,
+                                  rows=(None, None)).label("n")).subquery()
             query = select(ranked.c.g, *[_interpolated(ranked, p) for p in points]) \
                 .group_by(ranked.c.g)
         return {row[0]: [None if x is None else float(x) for x in row[1:]]
