@@ -37,8 +37,9 @@ class Dialect:
         """Seconds from ``start`` to ``end`` (both stored times)."""
         if self.postgres:
             return cast(func.extract("epoch", end - start), Float)
-        return (cast(func.strftime("%s", end), Integer)
-                - cast(func.strftime("%s", start), Integer))
+        # julianday keeps the fractional seconds strftime('%s') drops; rounded to the
+        # millisecond, which its double precision holds
+        return func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3)
 
     def day(self, column: Any) -> ColumnElement[Any]:
         """The local day (``YYYY-MM-DD`` text) of a stored time."""
