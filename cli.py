@@ -102,7 +102,7 @@ class App:
     def workspace(self) -> Any:
         from .config import Workspace
 
-        return Workspace.load(self.workspace_dir, db_url=self.db_url)
+        return Workspace.load(self.workspace_dir, db_url=self.db_url, create=False)
 
     @property
     def store(self) -> Any:
@@ -125,6 +125,18 @@ class OrderhubGroup(click.Group):
             return None
         module, attr, _ = spec
         return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """Click's lookup, with its did-you-mean over the lazy table (it only knows
+        ``self.commands``, which is empty here)."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, list(COMMANDS))
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import WarehouseConfig
+from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
 from .kpi.config import KpiConfig
@@ -67,35 +68,82 @@ class WorkspaceConfig(BaseModel):
 class Workspace:
     """A loaded workspace.  Expensive parts (store, catalog) are opened on first use."""
 
-    def __init__(self, root: Path, config: WorkspaceConfig, *, db_url: str | None = None) -> None:
+    def __init__(self, root: Path, config: WorkspaceConfig, *, db_url: str | None = None,
+                 create: bool = True) -> None:
         self.root = root
         self.config = config
         self._db_url = db_url
+        #: may opening the store create a missing SQLite file?  The CLI says no, so a typo in
+        #: ``--db`` or ``-w``, or a command run outside a workspace, never makes a database;
+        #: only ``init``, ``db upgrade`` and a workspace's own configured database create one.
+        self.create = create
 
     @classmethod
-    def load(cls, root: Path | str | None = None, *, db_url: str | None = None) -> Workspace:
+    def load(cls, root: Path | str | None = None, *, db_url: str | None = None,
+             create: bool = True) -> Workspace:
+        """The workspace at ``root``; with ``create=False`` a folder that is not there is
+        :class:`NotFound` rather than made later by opening the store."""
         root = Path(root or os.environ.get("ORDERHUB_WORKSPACE") or ".").resolve()
+        if not create and not root.is_dir():
+            raise NotFound(f"no workspace folder {root}: check -w/ORDERHUB_WORKSPACE, or create "
+                           f"one with `orderhub init {root}`")
         path = root / CONFIG_NAME
         config = yamlfile.load_model(WorkspaceConfig, path) if path.is_file() \
             else WorkspaceConfig()
-        return cls(root, config, db_url=db_url or os.environ.get("ORDERHUB_DB"))
+        return cls(root, config, db_url=db_url or os.environ.get("ORDERHUB_DB"), create=create)
+
+    @property
+    def is_workspace(self) -> bool:
+        """Whether the folder holds an ``orderhub.yaml`` (else the defaults are in use)."""
+        return (self.root / CONFIG_NAME).is_file()
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
 
     @property
     def db_url(self) -> str:
+        """The database URL (checked: a malformed or unsupported one is exit 2)."""
+        from .store.db import check_url
+
         url = self._db_url or self.config.database
         if url is None:
             return f"sqlite:///{self.root / 'orderhub.db'}"
+        check_url(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             return f"sqlite:///{self.path(url[len('sqlite:///'):])}"
         return url
+
+    @property
+    def database_exists(self) -> bool:
+        """False when the database is a SQLite file that is not there (a server database is
+        taken to exist; connecting says otherwise, exit 3)."""
+        from .store.db import sqlite_path
+
+        path = sqlite_path(self.db_url)
+        return path is None or path.is_file()
+
+    def require_database(self) -> None:
+        """:class:`NotFound` (exit 4) naming what is missing, when the database is not there."""
+        from .store.db import sqlite_path
+
+        if self.database_exists:
+            return
+        where = sqlite_path(self.db_url)
+        if self._db_url:
+            raise NotFound(f"no database at {where} (from --db/ORDERHUB_DB {self._db_url!r}); "
+                           "check the path, or create it with `orderhub --db URL db upgrade`")
+        if not self.is_workspace:
+            raise NotFound(f"{self.root} is not a workspace (no {CONFIG_NAME}): pass -w DIR, "
+                           "cd into one, or create one with `orderhub init DIR`")
+        raise NotFound(f"no database at {where}: create it with "
+                       f"`orderhub -w {self.root} db upgrade`")
 
     @cached_property
     def store(self) -> Any:
         from .store import OrderStore
 
+        if not self.create and (self._db_url or not self.is_workspace):
+            self.require_database()
         return OrderStore.open(self.db_url)
 
     @cached_property
@@ -118,7 +166,8 @@ class Workspace:
 
 CONFIG_TEMPLATE = """\
 # orderhub workspace configuration. Paths are relative to this folder.
-# yaml-language-server: $schema=https://orderhub.invalid/schema/workspace.json
+# yaml-language-server: $schema=./orderhub.schema.json
+# (written by `orderhub init`; `orderhub schema workspace` prints it again after an upgrade)
 
 # The shops' timezone: "today" in rules and the active windows of promo rules use it.
 timezone: Asia/Shanghai
@@ -133,7 +182,9 @@ catalog: catalog.csv
 
 # Warehouses the routing flows (flows/*.yaml) assign orders to. regions: the regions a
 # warehouse is the first choice for; daily_threshold: pending orders a day before new orders
-# are diverted to the nearest warehouse below its own threshold.
+# are diverted to the nearest warehouse below its own threshold. capabilities: a warehouse with
+# some takes only orders that need one of them when routing falls back or diverts to it
+# (add takes_any: true to let ordinary goods overflow into it).
 warehouses:
   - {code: SH-COLD, name: 上海冷链仓, province: 上海市, city: 上海市, district: 嘉定区,
      capabilities: [cold_chain], daily_threshold: 800,
@@ -181,6 +232,19 @@ def _write_flow_schema(path: Path) -> None:
     path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def workspace_schema() -> dict[str, Any]:
+    """The JSON Schema of ``orderhub.yaml`` (from :class:`WorkspaceConfig`)."""
+    schema = WorkspaceConfig.model_json_schema()
+    schema["title"] = "orderhub workspace (orderhub.yaml)"
+    return schema
+
+
+def _write_workspace_schema(path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps(workspace_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def default_warehouses() -> list[WarehouseConfig]:
     """The example warehouse set of :data:`CONFIG_TEMPLATE` (used when a config has none)."""
     data = yamlfile.parse(CONFIG_TEMPLATE, "<config template>")
@@ -201,6 +265,7 @@ def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:
             written.append(target)
 
     put(root / CONFIG_NAME, lambda p: p.write_text(CONFIG_TEMPLATE, encoding="utf-8"))
+    put(root / "orderhub.schema.json", _write_workspace_schema)
     for kind in ("rules", "flows"):
         source = Path(str(resources.files(f"orderhub.{kind}")))
         for item in sorted(source.iterdir()):

@@ -98,6 +98,13 @@ class SourceError(OrderhubError):
     def __str__(self) -> str:
         return self.render()
 
+    def as_json(self, severity: str = "error") -> dict[str, Any]:
+        """The error for ``--format json``: file, line, column, message, hint."""
+        span = self.span
+        return {"severity": severity, "file": span.filename if span else None,
+                "line": span.line if span else None, "column": span.column if span else None,
+                "message": self.message, "hint": self.hint}
+
 
 class SourceErrors(OrderhubError):
     """Several source errors, reported together (all mistakes of all files in one run)."""

@@ -15,9 +15,29 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from rules_bench import RULES, Engine  # type: ignore[import-not-found]
-
 ROOT = Path(__file__).resolve().parent.parent
+PEERS = ROOT.parent / "shared" / "bench" / "peers"
+
+
+def _peer_bench() -> tuple[object, type]:
+    """The benchmark's ``RULES`` and ``Engine``: importable when rules_bench.py loads this
+    file, else found in ../shared beside the checkout.  A clone without it gets a sentence
+    saying so, not an ImportError traceback."""
+    if (PEERS / "rules_bench.py").is_file() and str(PEERS) not in sys.path:
+        sys.path.append(str(PEERS))
+    try:
+        from rules_bench import RULES, Engine  # type: ignore[import-not-found]
+    except ImportError:
+        raise SystemExit(
+            "bench/peer_adapter.py plugs orderhub into the peer rule-engine benchmark, "
+            f"rules_bench.py, expected in {PEERS} (../shared/bench/peers beside this checkout); "
+            "this clone has no ../shared. Run it from the project's working copy:\n"
+            "    python ../shared/bench/peers/rules_bench.py --n 100000 "
+            "--engine bench/peer_adapter.py:OrderhubEngine") from None
+    return RULES, Engine
+
+
+RULES, Engine = _peer_bench()
 
 RULES_TEXT = """
 # The peer benchmark's rules, in orderhub's rule language.
@@ -71,7 +91,7 @@ def _import_orderhub() -> None:
     spec.loader.exec_module(module)
 
 
-class OrderhubEngine(Engine):
+class OrderhubEngine(Engine):  # type: ignore[misc,valid-type]
     name = "orderhub (compiled rule language)"
     fmt = "orderhub .rules text, compiled to one Python function"
     helpers = "none"
@@ -106,3 +126,7 @@ class OrderhubEngine(Engine):
             for rule in match(o, ctx):
                 add((o["order_id"], rule))
         return hits
+
+
+if __name__ == "__main__":
+    print(__doc__)

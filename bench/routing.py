@@ -14,7 +14,8 @@ does.  Two runs over the same orders:
   order takes the divert path and finds every other warehouse busy too.
 
 Each batch is stored by a :class:`BatchWriter` (one transaction: decisions with their traces,
-one stock update per warehouse and SKU) while the next batch is routed.  Figures: wall time,
+a stock ledger row per order and SKU reserved, one stock update per warehouse and SKU) while
+the next batch is routed.  Figures: wall time,
 CPU time of both threads (``time.process_time``; read it when others share the machine),
 routing alone (the sum of the per-order times), and per-order routing latency (median, p99;
 with the store on, these include waits for the writer thread's turn at the GIL).

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ..dsl.types import ExprType
@@ -24,6 +25,7 @@ class Param:
     name: str
     type: ExprType
     default: Any = ...  # ... = required
+    kinds: frozenset[str] | None = None  # with type any: the kinds of value accepted
 
     @property
     def required(self) -> bool:
@@ -106,14 +108,22 @@ def _time_of(ctx: Any, value: datetime | None) -> time | None:
     return None if value is None else value.astimezone(ctx.tz).time()
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _in_units(value: timedelta | None, unit: timedelta) -> Decimal | None:
+    """A duration as an exact number of ``unit`` (Decimal, like every number in rules)."""
+    return None if value is None else Decimal(value // _MICROSECOND) / Decimal(unit // _MICROSECOND)
+
+
 @builtin("minutes", [Param("value", T.DURATION)], T.NUMBER, "a duration in minutes")
-def _minutes(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds() / 60
+def _minutes(value: timedelta | None) -> Decimal | None:
+    return _in_units(value, timedelta(minutes=1))
 
 
 @builtin("hours", [Param("value", T.DURATION)], T.NUMBER, "a duration in hours")
-def _hours(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds() / 3600
+def _hours(value: timedelta | None) -> Decimal | None:
+    return _in_units(value, timedelta(hours=1))
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -134,7 +144,8 @@ def _trim(text: str | None) -> str | None:
     return None if text is None else text.strip()
 
 
-@builtin("length", [Param("value", T.ANY)], T.NUMBER, "number of characters or list elements")
+@builtin("length", [Param("value", T.ANY, kinds=frozenset({"string", "list", "map"}))], T.NUMBER,
+         "number of characters or list elements")
 def _length(value: Any) -> int | None:
     return None if value is None else len(value)
 
@@ -216,8 +227,15 @@ def _next_day(start: datetime, tz: Any) -> datetime:
 
 
 def _plan_within(ctx: Any, order: Any, phone: str | None,
-                 within: timedelta) -> tuple[datetime, datetime]:
-    return (ctx.now - within, ctx.now + _INSTANT)
+                 within: timedelta | None) -> tuple[datetime, datetime]:
+    """The last ``within`` up to the clock; a window reaching before year 1 starts there."""
+    if within is None:
+        within = timedelta()
+    try:
+        since = ctx.now - max(within, timedelta())
+    except OverflowError:
+        since = datetime.min.replace(tzinfo=ctx.now.tzinfo)
+    return (since, ctx.now + _INSTANT)
 
 
 @builtin("orders_today", [Param("phone", T.STRING)], T.NUMBER,
@@ -235,8 +253,9 @@ def _orders_today(ctx: Any, order: Any, phone: str | None) -> int:
                                                               timedelta(days=1))],
          T.NUMBER, "orders by this receiver phone within the last DURATION (default 1d)",
          needs_ctx=True, history=True, plan=_plan_within)
-def _orders_by_phone(ctx: Any, phone: str | None, within: timedelta = timedelta(days=1)) -> int:
-    if phone is None:
+def _orders_by_phone(ctx: Any, phone: str | None,
+                     within: timedelta | None = timedelta(days=1)) -> int:
+    if phone is None or within is None:
         return 0
     since, until = _plan_within(ctx, None, phone, within)
     return ctx.count_orders_by_phone(phone, since, until)

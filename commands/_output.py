@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -23,7 +24,15 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def stdout() -> Console:
     # A fresh console per call: CliRunner swaps sys.stdout between invocations.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=160)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=table_width())
+
+
+def table_width() -> int | None:
+    """The terminal's width on a terminal (None: rich asks it, and COLUMNS wins); 160 when
+    the output goes to a file or a pipe, so long cells are not folded for grep."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return None
+    return 160
 
 
 def note(message: str) -> None:
@@ -37,6 +46,14 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     for row in rows:
         out.add_row(*("" if v is None else str(v) for v in row))
     stdout().print(out)
+
+
+def shown(count: int, total: int, noun: str, limit: int) -> str:
+    """A listing's title that never passes a cut-off list as the whole: ``62 order(s)``, or
+    ``showing 50 of 62 order(s); --limit 62 shows all``."""
+    if count >= total:
+        return f"{count} {noun}"
+    return f"showing {count} of {total} {noun}; --limit {total} shows all"
 
 
 def to_json(value: Any) -> str:

@@ -11,14 +11,31 @@ from ._output import note
 
 @click.group("db")
 def db_group() -> None:
-    """Database schema management (Alembic migrations)."""
+    """Database schema management (Alembic migrations).
+
+    \b
+    Examples:
+      orderhub db status
+      orderhub db upgrade
+    """
 
 
 @db_group.command("upgrade")
 @pass_app
 def upgrade_command(app: App) -> None:
-    """Apply pending schema migrations (also done automatically on first use)."""
-    url = app.workspace.db_url
+    """Create the database or apply pending schema migrations.
+
+    Creates a SQLite file only for an explicit --db URL or inside a workspace (orderhub.yaml).
+
+    \b
+    Examples:
+      orderhub db upgrade
+      orderhub --db postgresql://orderhub@db.internal/orderhub db upgrade
+    """
+    ws = app.workspace
+    if not (app.db_url or ws.is_workspace):
+        ws.require_database()
+    url = ws.db_url
     engine = db.connect(url, upgrade=False)
     heads = db.upgrade_schema(engine, force=True)
     note(f"{db.redact(url)}: schema at {', '.join(heads)}")
@@ -27,7 +44,14 @@ def upgrade_command(app: App) -> None:
 @db_group.command("status")
 @pass_app
 def status_command(app: App) -> None:
-    """Show the database URL and its schema revision."""
+    """Show the database URL and its schema revision.
+
+    \b
+    Examples:
+      orderhub db status
+      orderhub --db postgresql://orderhub@db.internal/orderhub db status
+    """
+    app.workspace.require_database()
     url = app.workspace.db_url
     engine = db.connect(url, upgrade=False)
     click.echo(f"database: {db.redact(url)}")

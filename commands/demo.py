@@ -102,6 +102,12 @@ def demo_command(app: App, keep: bool) -> None:
     later modifications and malformed records), pulls from the four platforms' order APIs as
     served by the local simulator, then shows what landed and what was rejected.
     Afterwards, explore with e.g. `orderhub -w orderhub-demo orders list`.
+
+    \b
+    Examples:
+      orderhub demo
+      orderhub demo --keep
+      orderhub -w /tmp/try-orderhub demo
     """
     root = app.workspace_dir or DEMO_DIR
     if not keep and app.db_url is None:
@@ -131,9 +137,23 @@ def demo_command(app: App, keep: bool) -> None:
     _pull_from_simulator(ws)
     table("orders by platform and status", ["platform", "status", "orders"],
           ws.store.counts_by("platform", "status"))
-    note(f"explore: orderhub -w {root} orders list --platform jd | orders show jd:NUMBER")
-    note(f"         orderhub -w {root} dry-run --store --at \"{SNAPSHOT:%Y-%m-%d %H:%M}\" "
-         "--why-not purchase_limit")
+    _closing_hint(ws, root)
+
+
+def _closing_hint(ws: Workspace, root: Path) -> None:
+    """Commands to try next, one per line, each runnable as printed (a real order number)."""
+    import shlex
+
+    w = shlex.quote(str(root))
+    some = ws.store.list(platform="jd", limit=1) or ws.store.list(limit=1)
+    platform = some[0].platform.value if some else "jd"
+    show = shlex.quote(some[0].label) if some else "jd:NUMBER"
+    note("explore, one command per line:")
+    for command in (f"orderhub -w {w} orders list --platform {platform}",
+                    f"orderhub -w {w} orders show {show}",
+                    f"orderhub -w {w} dry-run --store --at '{SNAPSHOT:%Y-%m-%d %H:%M}' "
+                    "--why-not purchase_limit"):
+        note(f"  {command}")
 
 
 # -- step 6, routing flows -----------------------------------------------------------------------

@@ -21,7 +21,12 @@ from ._output import FORMAT_OPTION, echo_json, note, table
 
 @click.group("settlements")
 def settlements_group() -> None:
-    """Platform settlement bills: import them for reconciliation."""
+    """Platform settlement bills: import them for reconciliation.
+
+    \b
+    Examples:
+      orderhub settlements import bills/
+    """
 
 
 @settlements_group.command("import")
@@ -40,6 +45,11 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     Alipay 账务明细 CSV (GBK, with its # lines), PDD daily bills, JD settlement exports,
     Douyin settlement bills (API responses as saved, or the export). Exit code 10 when some
     records were rejected (they are listed, the rest is imported).
+
+    \b
+    Examples:
+      orderhub settlements import bills/
+      orderhub settlements import alipay-2025-11.csv --source alipay --shop tmall-flagship
     """
     files = []
     for path in paths:
@@ -109,6 +119,11 @@ def reconcile_command(app: App, day: str | None, month: str | None, shop: str | 
     Differences: shipped/completed without payout after the platform's days, payout without an
     order, amount mismatch beyond the tolerance, refunded but paid in full, paid twice, fee rate
     outside the platform's band (finance: in orderhub.yaml).
+
+    \b
+    Examples:
+      orderhub reconcile --month 2025-11 --out reports
+      orderhub reconcile --date 2025-11-12 --format json
     """
     period = _period(app, day, month)
     rec = reconcile(app.store, period, app.workspace.config.finance, shop=shop)
@@ -141,7 +156,13 @@ def reconcile_command(app: App, day: str | None, month: str | None, shop: str | 
                    "Default: vouchers-MONTH-FORMAT.xlsx")
 @pass_app
 def vouchers_command(app: App, month: str, fmt: str, shop: str | None, out: Path | None) -> None:
-    """Write the month's journal vouchers for Kingdee or Yonyou, from finance.accounts."""
+    """Write the month's journal vouchers for Kingdee or Yonyou, from finance.accounts.
+
+    \b
+    Examples:
+      orderhub vouchers --month 2025-11
+      orderhub vouchers --month 2025-11 --format yonyou --out vouchers.xlsx
+    """
     period = _period(app, None, month)
     config = app.workspace.config.finance
     vouchers = build_vouchers(app.store, period, config, shop=shop)

@@ -20,10 +20,12 @@ from ._output import FORMAT_OPTION, echo_json, note, stderr, table
               help="Mapping to use (taobao, jd, pdd, douyin, taobao-export, ...). "
                    "Default: told from the file.")
 @click.option("--shop", metavar="SHOP", help="Shop id for records that do not carry one.")
+@click.option("--history", is_flag=True,
+              help="Past orders: store them, but fire no rule, flow, message or reservation.")
 @FORMAT_OPTION
 @pass_app
 def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: str | None,
-                   fmt: str) -> None:
+                   history: bool, fmt: str) -> None:
     """Load order files into the store, once each.
 
     PATHS are files or folders of .json (API responses as saved, or arrays of orders), .jsonl,
@@ -31,7 +33,17 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
     nothing; a newer version updates it and records events; a bad record is rejected with its
     file, row and reason while the rest lands.
 
+    With --history the orders are history (last year's export, an old shop's orders):
+    stored and visible, but the service never acts on them: no rule, flow, message or
+    reservation, even for the ones still "paid".
+
     Exit code 0 when everything landed, 10 when some records were rejected.
+
+    \b
+    Examples:
+      orderhub ingest samples/orders
+      orderhub ingest jd-export.csv --source jd-export --shop jd-flagship
+      orderhub ingest taobao.json --format json
     """
     ws = app.workspace
     files = _expand(paths)
@@ -50,6 +62,7 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
             ws.store, files, source=source, shop_id=shop, catalog=ws.catalog,
             mappings=mappings(ws.mapping_dirs), on_file=on_file,
             progress=lambda n: bar.update(task, completed=done + n),
+            history="ingest --history" if history else None,
         )
     _report(summary, fmt)
     if summary.rejected:

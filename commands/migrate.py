@@ -32,6 +32,13 @@ def migrate_group() -> None:
       orderhub migrate run old.csv -m old.yaml          import; rejects go to old.rejects.csv
       orderhub migrate list                             batches imported
       orderhub migrate rollback migrate:1a2b3c4d5e6f    remove exactly that batch's orders
+
+    \b
+    Examples:
+      orderhub migrate plan legacy-orders.csv
+      orderhub migrate check legacy-orders.csv -m legacy-orders.mapping.yaml --sample 5
+      orderhub migrate run legacy-orders.csv -m legacy-orders.mapping.yaml
+      orderhub migrate list
     """
 
 
@@ -45,7 +52,13 @@ def migrate_group() -> None:
 @FORMAT_OPTION
 def plan_command(file: Path, out: Path | None, status_map: Path | None, force: bool,
                  fmt: str) -> None:
-    """Profile every column of FILE and write a starter mapping to complete."""
+    """Profile every column of FILE and write a starter mapping to complete.
+
+    \b
+    Examples:
+      orderhub migrate plan legacy-orders.csv
+      orderhub migrate plan legacy-orders.csv --status-map status-map.xlsx -o mapping.yaml
+    """
     from ..connectors.tables import read_status_table
     from ..migrate.profile import profile_file
     from ..migrate.starter import guess_fields, starter_mapping
@@ -94,6 +107,11 @@ def check_command(app: App, file: Path, mapping_path: Path, status_map: Path | N
     """Dry-run FILE through the mapping: writes nothing, reports everything.
 
     Exit code 0 when every row would import (or is a repeat), 10 when some would be rejected.
+
+    \b
+    Examples:
+      orderhub migrate check legacy-orders.csv -m mapping.yaml
+      orderhub migrate check legacy-orders.csv -m mapping.yaml --sample 5 --format json
     """
     from ..migrate import check, load_migration_mapping
     from ..migrate import sample as run_sample
@@ -130,6 +148,11 @@ def run_command(app: App, file: Path, mapping_path: Path, status_map: Path | Non
     (the row plus a reason column) that can be fixed and run the same way.
 
     Exit code 0 when every row imported, 10 when some were rejected.
+
+    \b
+    Examples:
+      orderhub migrate run legacy-orders.csv -m mapping.yaml
+      orderhub migrate run legacy-orders.csv -m mapping.yaml --status-map status-map.xlsx
     """
     from ..migrate import load_migration_mapping, run
 
@@ -156,7 +179,13 @@ def run_command(app: App, file: Path, mapping_path: Path, status_map: Path | Non
 @FORMAT_OPTION
 @pass_app
 def rollback_command(app: App, batch: str, fmt: str) -> None:
-    """Remove exactly the orders BATCH imported (with their events and rejects)."""
+    """Remove exactly the orders BATCH imported (with their events and rejects).
+
+    \b
+    Examples:
+      orderhub migrate list
+      orderhub migrate rollback migrate:1a2b3c4d5e6f
+    """
     from ..migrate import rollback
 
     removed = rollback(app.store, batch)
@@ -171,7 +200,13 @@ def rollback_command(app: App, batch: str, fmt: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, fmt: str) -> None:
-    """Migration batches: file, mapping, when, state, and the orders each still holds."""
+    """Migration batches: file, mapping, when, state, and the orders each still holds.
+
+    \b
+    Examples:
+      orderhub migrate list
+      orderhub migrate list --format json
+    """
     from ..migrate import list_batches
 
     rows = list_batches(app.store)
@@ -189,10 +224,7 @@ def list_command(app: App, fmt: str) -> None:
 
 def _existing_store(app: App) -> Any:
     """The workspace store if it exists; a check never creates a database."""
-    url = app.workspace.db_url
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-        return None
-    return app.store
+    return app.store if app.workspace.database_exists else None
 
 
 def _print_report(report: Any, title: str) -> None:

@@ -10,12 +10,18 @@ import click
 from ..cli import App, pass_app
 from ..connectors.transforms import as_datetime, zone
 from ..model import Order, OrderStatus, Platform
-from ._output import FORMAT_OPTION, echo_json, local, note, table
+from ._output import FORMAT_OPTION, echo_json, local, note, shown, table
 
 
 @click.group("orders")
 def orders_group() -> None:
-    """Browse normalized orders."""
+    """Browse normalized orders.
+
+    \b
+    Examples:
+      orderhub orders list --platform jd --status paid
+      orderhub orders show taobao:2601573729663813588
+    """
 
 
 @orders_group.command("list")
@@ -35,23 +41,37 @@ def orders_group() -> None:
 def list_command(app: App, platform: str | None, status: str | None, shop: str | None,
                  phone: str | None, since: str | None, until: str | None, held: bool,
                  stage: str | None, overdue: bool, limit: int, fmt: str) -> None:
-    """List orders, oldest first. JSON prints one normalized order per line."""
+    """List orders, oldest first. JSON prints one normalized order per line.
+
+    --held, --stage and --overdue filter by fulfilment (holds, stage, overdue tasks).
+
+    \b
+    Examples:
+      orderhub orders list --platform jd --status paid
+      orderhub orders list --since "2025-11-11 00:00" --limit 500
+      orderhub orders list --held --stage routed
+      orderhub orders list --phone 13800138000 --format json
+    """
     tz = zone(app.workspace.config.timezone)
-    wanted = None
+    filters = {"platform": platform, "status": status, "shop": shop, "phone": phone,
+               "since": _time(since, tz), "until": _time(until, tz)}
     if held or stage or overdue:
         from ..fulfilment.queries import order_ids
 
         wanted = order_ids(app.workspace, held=held, stage=stage, overdue=overdue)
-    found = app.store.list(platform=platform, status=status, shop=shop, phone=phone,
-                           since=_time(since, tz), until=_time(until, tz),
-                           limit=limit if wanted is None else 10**9)
-    if wanted is not None:
-        found = [o for o in found if o.id in wanted][:limit]
+        matching = [o for o in app.store.list(**filters, limit=10**9) if o.id in wanted]
+        found, total = matching[:limit], len(matching)
+    else:
+        found = app.store.list(**filters, limit=limit)
+        total = app.store.count_matching(**filters) if len(found) >= limit else len(found)
+    title = shown(len(found), total, "order(s)", limit)
     if fmt == "json":
         for order in found:
             echo_json(order.model_dump(mode="json", exclude={"raw"}))
+        if len(found) < total:
+            note(title)
         return
-    table(f"{len(found)} order(s)",
+    table(title,
           ["id", "order", "status", "created", "receiver", "city", "payment", "items"],
           [_row(o) for o in found])
 
@@ -75,7 +95,14 @@ def _time(text: str | None, tz: object) -> datetime | None:
 @FORMAT_OPTION
 @pass_app
 def show_command(app: App, ref: str, fmt: str) -> None:
-    """Show one order by internal ID or PLATFORM:NUMBER, with its event history."""
+    """Show one order by internal ID or PLATFORM:NUMBER: its fields and its timeline (platform
+    events, rule hits, routes, stages, holds, tasks, messages, shipments, stock movements).
+
+    \b
+    Examples:
+      orderhub orders show taobao:2601573729663813588
+      orderhub orders show jd:316073913214 --format json
+    """
     from ..fulfilment.timeline import timeline
 
     order = app.store.get(ref)
@@ -146,6 +173,7 @@ def cancel_command(app: App, ref: str, reason: str, person: str | None) -> None:
     """Cancel an order's fulfilment: reservations released, the warehouse told to stop.
 
     \b
+    Examples:
       orderhub orders cancel taobao:2601573729663813588 --reason "买家要求取消" --as alice
     """
     from ..fulfilment.actions import cancel
@@ -173,6 +201,7 @@ def address_command(app: App, ref: str, name: str | None, phone: str | None,
     address holds released.
 
     \b
+    Examples:
       orderhub orders address taobao:123 --reason "买家电话确认"
       orderhub orders address taobao:123 --address "体育西路 101 号 2 栋 301 室"
     """
@@ -207,13 +236,23 @@ def _route_section(app: App, order_id: str, tz: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def rejects_command(app: App, limit: int, fmt: str) -> None:
-    """Records that could not be ingested, newest first, with file, record and reason."""
+    """Records that could not be ingested, newest first, with file, record and reason.
+
+    \b
+    Examples:
+      orderhub rejects
+      orderhub rejects --limit 500 --format json
+    """
     found = app.store.rejects(limit=limit)
+    total = app.store.count_rejects() if len(found) >= limit else len(found)
+    title = shown(len(found), total, "reject(s)", limit)
     if fmt == "json":
         for r in found:
             echo_json({k: getattr(r, k) for k in r.__slots__})
+        if len(found) < total:
+            note(title)
         return
-    table(f"{len(found)} reject(s)", ["file", "record", "order", "field", "reason"],
+    table(title, ["file", "record", "order", "field", "reason"],
           [[r.file, r.record, r.platform_order_no, r.field, r.reason] for r in found])
 
 

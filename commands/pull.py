@@ -53,6 +53,12 @@ def pull_command(app: App, shops: tuple[str, ...], since: str | None, fmt: str) 
 
     Exit code 0 when every shop was pulled, 1 when a shop failed (the others are still
     pulled), 10 when some records were rejected.
+
+    \b
+    Examples:
+      orderhub pull
+      orderhub pull --shop tmall-flagship --since 2h
+      orderhub pull --format json
     """
     ws = app.workspace
     if not ws.config.shops:

@@ -6,9 +6,10 @@ All of them are thin: the work is in :mod:`orderhub.engine.rules` and
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ import click
 
 from ..cli import App, pass_app
 from ..dsl.context import HistorySource, MemoryHistory
-from ..engine.rulefile import lint, parse_time, set_enabled
+from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
 from ..engine.rules import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, note, table
@@ -47,30 +48,57 @@ def _time(text: str | None, tz: str) -> datetime:
 
 @click.group("rules")
 def rules_group() -> None:
-    """Check, list and switch the risk rules (rules/*.rules)."""
+    """Check, list and switch the risk rules (rules/*.rules).
+
+    \b
+    Examples:
+      orderhub rules check
+      orderhub rules list
+      orderhub rules disable refund_within_10min
+    """
 
 
 @rules_group.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--at", "at", metavar="TIME", help="Judge windows at this time (default: now).")
+@FORMAT_OPTION
 @pass_app
-def check_command(app: App, path: Path | None, at: str | None) -> None:
+def check_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
     """Check rule files: syntax, types, templates, embedded examples, and lint.
 
     Every error of every file is reported; the exit code is 1 when there is any.
+    --format json prints one object: ok, errors and warnings (each with file, line, column,
+    message, hint), and the rule, file and example counts.
+
+    \b
+    Examples:
+      orderhub rules check
+      orderhub rules check rules/risk.rules --at "2025-11-11 00:00"
+      orderhub rules check --format json | jq -r '.errors[].message'
     """
     folder = _rules_path(app, path)
     tz = _tz(app)
-    ruleset = load_rules(folder, timezone=tz)  # raises SourceErrors: rendered by the CLI
+    try:
+        ruleset = load_rules(folder, timezone=tz)
+    except SourceErrors as exc:
+        if fmt != "json":
+            raise  # rendered by the CLI
+        echo_json({"ok": False, "errors": [e.as_json() for e in exc.errors], "warnings": []})
+        click.get_current_context().exit(exc.exit_code)
     warnings = lint(ruleset, _time(at, tz))
-    for w in warnings:
-        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
-    from ..fulfilment.holds import effects
-
-    for r in ruleset:  # which actions stop the order (blocks) and which only mark it
-        note(f"  {r.id}: {effects(r)}")
     examples = sum(len(r.node.examples) for r in ruleset)
     files = len(rule_files(folder))
+    from ..fulfilment.holds import effects
+
+    if fmt == "json":
+        echo_json({"ok": True, "errors": [], "warnings": [w.as_json("warning") for w in warnings],
+                   "rules": len(ruleset), "files": files, "examples": examples,
+                   "version": ruleset.version, "effects": {r.id: effects(r) for r in ruleset}})
+        return
+    for w in warnings:
+        note("[yellow]warning[/yellow] " + w.render().replace(": error: ", ": ", 1))
+    for r in ruleset:  # which actions stop the order (blocks) and which only mark it
+        note(f"  {r.id}: {effects(r)}")
     note(f"[green]ok[/green] {len(ruleset)} rule(s) in {files} file(s), {examples} example(s) "
          f"passed, {len(warnings)} warning(s); version {ruleset.version}")
 
@@ -81,7 +109,13 @@ def check_command(app: App, path: Path | None, at: str | None) -> None:
 @FORMAT_OPTION
 @pass_app
 def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
-    """List rules: id, name, enabled, window, mode, and whether it is active now."""
+    """List rules: id, name, enabled, window, mode, and whether it is active now.
+
+    \b
+    Examples:
+      orderhub rules list
+      orderhub rules list --at "2025-11-11 10:00" --format json
+    """
     tz = _tz(app)
     ruleset = load_rules(_rules_path(app, path), timezone=tz, run_examples=False)
     now = _time(at, tz)
@@ -101,40 +135,83 @@ def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
            for r in rows])
 
 
+_RELATIVE = re.compile(r"^\+(\d+)\s*([dhm])$")
+
+
+def _until(text: str, tz: str, now: datetime) -> datetime:
+    """``--until``: a time, or ``+3d`` / ``+12h`` / ``+30m`` from now (docs age, offsets don't)."""
+    rel = _RELATIVE.match(text.strip())
+    if rel:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[rel.group(2)]
+        return now + timedelta(**{unit: int(rel.group(1))})
+    return _time(text, tz)
+
+
+def switch_warnings(rule_id: str, enabled: bool, until: datetime | None, window_end: Any,
+                    now: datetime) -> list[str]:
+    """What makes a switch not do what it says: an ``--until`` already past (the rule is
+    back to the opposite at once), or, switching on, a window that has ended."""
+    found = []
+    if until is not None and until <= now:
+        state = "off" if enabled else "on"
+        found.append(f"warning: --until {until:%Y-%m-%d %H:%M} is already past: rule {rule_id} "
+                     f"stays {state} (give a later time, or e.g. --until +3d)")
+    if enabled and isinstance(window_end, datetime):
+        end = window_end if window_end.tzinfo else window_end.replace(tzinfo=now.tzinfo)
+        if end <= now:
+            found.append(f"warning: rule {rule_id}'s window ended {end:%Y-%m-%d %H:%M} "
+                         "(`active ... until` in its file): it will not fire until that moves")
+    return found
+
+
 def _switch(app: App, rule_id: str, enabled: bool, until: str | None, path: Path | None) -> None:
     tz = _tz(app)
+    now = datetime.now(ZoneInfo(tz))
     folder = _rules_path(app, path)
-    change = set_enabled(folder, rule_id, enabled, until=_time(until, tz) if until else None,
-                         timezone=tz)
+    when = _until(until, tz, now) if until else None
+    _, rule, _ = find_rule(folder, rule_id)
+    change = set_enabled(folder, rule_id, enabled, until=when, timezone=tz)
     note(f"{change.file}: rule {rule_id}: {change.before or '(default: enabled yes)'} -> "
          f"{change.after}")
+    window_end = rule.active_until.value if rule.active_until is not None else None
+    for warning in switch_warnings(rule_id, enabled, when, window_end, now):
+        note(warning)
 
 
 @rules_group.command("enable")
 @click.argument("rule_id")
-@click.option("--until", metavar="TIME", help="Only until then (e.g. the end of the promo).")
+@click.option("--until", metavar="TIME",
+              help="Only until then (e.g. the end of the promo; or +3d, +12h from now).")
 @click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
 @pass_app
 def enable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
-    """Switch a rule on (in its file, keeping comments; recorded in the audit log)."""
+    """Switch a rule on (in its file, keeping comments; recorded in the audit log).
+
+    \b
+    Examples:
+      orderhub rules enable vague_address
+      orderhub rules enable promo_big_cold_order --until +3d
+    """
     _switch(app, rule_id, True, until, path)
 
 
 @rules_group.command("disable")
 @click.argument("rule_id")
-@click.option("--until", metavar="TIME", help="Only until then; on again afterwards.")
+@click.option("--until", metavar="TIME", help="Only until then (or +2h, +1d); on again afterwards.")
 @click.option("--rules", "path", type=click.Path(exists=True, path_type=Path))
 @pass_app
 def disable_command(app: App, rule_id: str, until: str | None, path: Path | None) -> None:
-    """Switch a rule off (in its file, keeping comments; recorded in the audit log)."""
+    """Switch a rule off (in its file, keeping comments; recorded in the audit log).
+
+    \b
+    Examples:
+      orderhub rules disable vague_address
+      orderhub rules disable vague_address --until +2h
+    """
     _switch(app, rule_id, False, until, path)
 
 
 # ---- dry runs ------------------------------------------------------------------------------
-
-
-def _sqlite_missing(url: str) -> bool:
-    return url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
 
 
 def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
@@ -148,10 +225,13 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     from ..connectors.mapping import mappings
 
     ws = app.workspace
-    orders, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
+    from ..store.orders import latest_versions
+
+    records, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
+    orders = latest_versions(records)  # an order and its later snapshot: one order
     for r in rejects:
         note(f"[red]skipped[/red] {r.file}, record {r.record}: {r.reason}")
-    base = None if _sqlite_missing(ws.db_url) else ws.store
+    base = ws.store if ws.database_exists else None
     return orders, MemoryHistory(orders, base=base)
 
 
@@ -206,24 +286,49 @@ def hit_counts(decisions: Iterable[Decision]) -> Counter[str]:
     return Counter(f.rule for d in decisions for f in d.fired)
 
 
-def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
-             ctx: Any, fmt: str) -> None:
+def near_misses(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
+                ctx: Any, *, every_miss: bool = False) -> tuple[list[tuple[Decision, list[str]]],
+                                                                int]:
+    """The orders ``rule_id`` nearly fired on, each with the values of every test, and the
+    number of orders it missed.  Near: every test of its condition held but one (the rule's
+    window counts as a test); that one, when it compares numbers, missed by at most 1 or 10%,
+    and otherwise at least one other test held (a one-test rule's plain "no" is no near
+    miss).  ``every_miss``: every order it missed."""
     rule = ruleset.get(rule_id)
-    rows = []
+    active = rule.active_at(ctx.now)
+    found, misses = [], 0
     for d, order in zip(decisions, orders, strict=True):
         if any(f.rule == rule_id for f in d.fired):
             continue
-        reason = ruleset.explain(rule_id, order, ctx)
-        if not rule.active_at(ctx.now):
+        misses += 1
+        tests = ruleset.explain_tests(rule_id, order, ctx)
+        reason = [line for line, _, _ in tests]
+        failed = [close for _, held, close in tests if not held]
+        held = len(tests) - len(failed)
+        if not active:
             state = f"enabled: {rule.switched_on(ctx.now)}, window: {rule.window_text()}"
             reason.insert(0, f"rule not active at {ctx.now:%Y-%m-%d %H:%M} ({state})")
-        if fmt == "json":
+            failed.append(None)
+        near = len(failed) == 1 and (failed[0] is True or (failed[0] is None and held > 0))
+        if every_miss or near:
+            found.append((d, reason))
+    return found, misses
+
+
+def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
+             ctx: Any, fmt: str, every_miss: bool = False) -> None:
+    rule = ruleset.get(rule_id)
+    found, misses = near_misses(decisions, orders, ruleset, rule_id, ctx, every_miss=every_miss)
+    if fmt == "json":
+        for d, reason in found:
             echo_json({"platform": d.platform, "platform_order_no": d.platform_order_no,
                        "order_id": d.order_id, "rule": rule_id, "why_not": reason})
-        else:
-            rows.append([_order_label(d), "\n".join(reason)])
-    if fmt != "json":
-        table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"], rows)
+        return
+    table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"],
+          [[_order_label(d), "\n".join(reason)] for d, reason in found])
+    click.echo(f"every one of the {misses} order(s) it missed" if every_miss else
+               f"{len(found)} near miss(es) (every test but one held) of the {misses} order(s) "
+               "it missed; --all lists every miss")
 
 
 DRY_RUN_HELP = """Run the rules over sample orders and show what they would do, and why.
@@ -263,7 +368,8 @@ now() and promo windows; sample exports are best judged at their snapshot time.
                    "ones).")
 @click.option("--at", "at", metavar="TIME",
               help="The clock, e.g. \"2025-11-26 09:00\" in the shop's timezone (default: now).")
-@click.option("--why-not", "why_not", metavar="RULE", help="Explain the orders RULE missed.")
+@click.option("--why-not", "why_not", metavar="RULE",
+              help="Explain RULE's near misses: orders where every test but one held.")
 @click.option("--all", "show_all", is_flag=True,
               help="Table: list every order, not only those where a rule fired.")
 @click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
@@ -290,7 +396,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     note(f"{len(orders)} order(s), {len(ruleset)} rule(s), clock {ctx.now:%Y-%m-%d %H:%M %Z}, "
          f"{ctx.queries} history quer{'y' if ctx.queries == 1 else 'ies'}")
     if why_not:
-        _why_not(decisions, orders, ruleset, why_not, ctx, fmt)
+        _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all)
         return
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
@@ -314,7 +420,13 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
 def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_store: bool,
                  since: str | None, until: str | None, limit: int, at: str | None,
                  fmt: str) -> None:
-    """Run two versions of the rules over the same orders; show what changes. Writes nothing."""
+    """Run two versions of the rules over the same orders; show what changes. Writes nothing.
+
+    \b
+    Examples:
+      orderhub rules diff rules-old/ rules/ --orders last-week.json
+      orderhub rules diff rules-old/ rules/ --store --since "2025-11-01" --format json
+    """
     if bool(files) == use_store:
         raise click.UsageError("give --orders FILE... or --store (one of them)")
     tz = _tz(app)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..cli import App, pass_app
-from ._output import FORMAT_OPTION, echo_json, local, note, table
+from ._output import FORMAT_OPTION, echo_json, local, note, shown, table
 
 LOG_FORMAT = click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
                           show_default=True, help="json: one JSON object per log line.")
@@ -36,6 +36,12 @@ def run_command(app: App, log_format: str, idle_exit: float | None, no_schedules
     (rules, then flows), the outbox dispatcher and hot reload of rules/ and flows/.
 
     SIGTERM or Ctrl-C finishes the batch in hand and stops; the next start resumes.
+
+    \b
+    Examples:
+      orderhub run
+      orderhub run --exit-when-idle 3 --no-schedules
+      orderhub run --log-format json
     """
     _serve(app, "run", log_format, idle_exit, no_schedules)
 
@@ -51,6 +57,11 @@ def worker_command(app: App, log_format: str, idle_exit: float | None,
 
     Workers share events through leases (FOR UPDATE SKIP LOCKED); one of them, elected through
     a PostgreSQL advisory lock, runs the schedules, and another takes over if it dies.
+
+    \b
+    Examples:
+      orderhub --db postgresql://orderhub@db.internal/orderhub worker
+      orderhub worker --no-schedules --log-format json
     """
     _serve(app, "worker", log_format, idle_exit, no_schedules)
 
@@ -65,6 +76,11 @@ def reload_command(app: App, wait: float, fmt: str) -> None:
 
     A reload checks everything and runs the embedded examples; only a set that passes goes live.
     Exits 1 when a node reports a failed reload (its previous set stays live).
+
+    \b
+    Examples:
+      orderhub reload
+      orderhub reload --wait 10 --format json
     """
     from ..service import state
 
@@ -104,11 +120,18 @@ def reload_command(app: App, wait: float, fmt: str) -> None:
 @FORMAT_OPTION
 @pass_app
 def status_command(app: App, fmt: str) -> None:
-    """Live rule and flow versions per node, last reload, queue lag, outbox backlog, counters."""
+    """Live rule and flow versions per node, last reload, queue lag, outbox backlog, counters.
+
+    \b
+    Examples:
+      orderhub status
+      orderhub status --format json
+    """
     from ..service import state
 
     ws = app.workspace
     info = state.status(app.store.engine, ws.config.service.consumer)
+    info["outbox_unconfigured"] = _unconfigured(app)
     if fmt == "json":
         echo_json(info)
         return
@@ -121,6 +144,8 @@ def status_command(app: App, fmt: str) -> None:
     click.echo(f"queue ({info['consumer']}): {q['unprocessed']} unprocessed, oldest "
                f"{q['oldest_age_seconds']:.0f}s, {q['failed']} failed")
     click.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in info["outbox"].items()))
+    for kind, item in info["outbox_unconfigured"].items():
+        click.echo(f"outbox: {item['waiting']} {kind} message(s) waiting: {item['reason']}")
     counters = info["counters"]
     click.echo("counters: " + (", ".join(f"{k} {v}" for k, v in sorted(counters.items()))
                                or "(none yet)"))
@@ -129,6 +154,22 @@ def status_command(app: App, fmt: str) -> None:
         if last and not last.get("ok"):
             click.echo(f"\n{node['node']}: last reload FAILED ({last.get('reason')}):")
             click.echo("\n".join(last.get("errors") or []))
+
+
+def _unconfigured(app: App) -> dict[str, dict[str, Any]]:
+    """Channels with no endpoint configured, and how many messages wait for each."""
+    import httpx
+
+    from ..service.channels import build_channels
+    from ..service.dispatcher import unconfigured_channels
+    from ..service.outbox import Outbox
+
+    with httpx.Client() as client:
+        missing = unconfigured_channels(build_channels(app.workspace.config.service.channels,
+                                                       client))
+    box = Outbox(app.store.engine)
+    return {kind: {"reason": reason, "waiting": box.waiting([kind])}
+            for kind, reason in sorted(missing.items())}
 
 
 def _node_row(n: dict[str, Any], tz: str) -> list[Any]:
@@ -148,7 +189,13 @@ def _parse(text: str | None) -> datetime | None:
 
 @click.group("outbox")
 def outbox_group() -> None:
-    """Outgoing messages (WeCom, SMS, WMS, logistics): list and retry."""
+    """Outgoing messages (WeCom, SMS, WMS, logistics): list and retry.
+
+    \b
+    Examples:
+      orderhub outbox list --status dead
+      orderhub outbox retry 42
+    """
 
 
 @outbox_group.command("list")
@@ -157,16 +204,27 @@ def outbox_group() -> None:
 @FORMAT_OPTION
 @pass_app
 def outbox_list(app: App, status: str | None, limit: int, fmt: str) -> None:
-    """Messages, newest first."""
+    """Messages, newest first.
+
+    \b
+    Examples:
+      orderhub outbox list
+      orderhub outbox list --status dead --format json
+    """
     from ..service.outbox import Outbox
 
-    found = Outbox(app.store.engine).list(status=status, limit=limit)
+    box = Outbox(app.store.engine)
+    found = box.list(status=status, limit=limit)
+    total = box.count(status=status) if len(found) >= limit else len(found)
+    title = shown(len(found), total, "message(s)", limit)
     if fmt == "json":
         for m in found:
             echo_json({k: getattr(m, k) for k in m.__dataclass_fields__})
+        if len(found) < total:
+            note(title)
         return
     tz = app.workspace.config.timezone
-    table(f"{len(found)} message(s)",
+    table(title,
           ["id", "kind", "status", "attempts", "next attempt", "order", "key", "last error"],
           [[m.id, m.kind, m.status, m.attempts,
             local(m.next_attempt_at, tz) if m.status == "pending" else "", m.order_id,
@@ -177,7 +235,13 @@ def outbox_list(app: App, status: str | None, limit: int, fmt: str) -> None:
 @click.argument("message_id", type=int)
 @pass_app
 def outbox_retry(app: App, message_id: int) -> None:
-    """Send a dead message again now, with a fresh set of attempts."""
+    """Send a dead message again now, with a fresh set of attempts.
+
+    \b
+    Examples:
+      orderhub outbox list --status dead
+      orderhub outbox retry 42
+    """
     from ..service.outbox import Outbox
 
     m = Outbox(app.store.engine).retry(message_id, datetime.now(UTC))

@@ -18,7 +18,13 @@ from ._output import FORMAT_OPTION, echo_json, local, note, table
 
 @click.group("shops")
 def shops_group() -> None:
-    """The shops in orderhub.yaml: authorize them, see their tokens and pulls."""
+    """The shops in orderhub.yaml: authorize them, see their tokens and pulls.
+
+    \b
+    Examples:
+      orderhub shops list
+      orderhub shops authorize tmall-flagship
+    """
 
 
 @shops_group.command("authorize")

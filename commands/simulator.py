@@ -28,6 +28,11 @@ def simulator_command(port: int, seed: int, rate: float, orders: int,
     every_nth, churn, expire_token); state: GET /_sim/state; request log: GET /_sim/log.
 
     Prints the `shops:` config and environment variables that point a workspace here.
+
+    \b
+    Examples:
+      orderhub simulator
+      orderhub simulator --port 0 --rate 60 --seed 7
     """
     from ..simulator import Simulator
 

@@ -179,13 +179,17 @@ def ingest(
     batch_size: int = 2000,
     progress: Progress | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    history: str | None = None,
     **options: Any,
 ) -> IngestSummary:
-    """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled."""
+    """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled.
+
+    ``history`` (``orderhub ingest --history``): the orders are stored as history, which
+    nothing acts on (no rule, flow, message or reservation; see ``store/history.py``)."""
     norm = Normalizer(**options)
     summary = IngestSummary()
     for path in map(Path, paths):
-        _ingest_file(store, norm, path, summary, batch_size, progress, on_file)
+        _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history)
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
@@ -193,7 +197,8 @@ def ingest(
 
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
-                 on_file: Callable[[Path, int], None] | None) -> None:
+                 on_file: Callable[[Path, int], None] | None,
+                 history: str | None = None) -> None:
     """One file, in batches: records the store already holds exactly are counted unchanged
     straight away; the rest are normalized and upserted."""
     items = norm.records(path)
@@ -203,13 +208,14 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
         with paused_gc():
-            _ingest_chunk(store, norm, path, chunk, summary)
+            _ingest_chunk(store, norm, path, chunk, summary, history)
         if progress:
             progress(start + len(chunk))
 
 
 def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
-                  chunk: list[SourceRecord | RecordError], summary: IngestSummary) -> None:
+                  chunk: list[SourceRecord | RecordError], summary: IngestSummary,
+                  history: str | None = None) -> None:
     """One batch: records the store holds exactly are counted unchanged, the rest stored."""
     readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
     known, prints = norm.known(store, [item for _, item in readable])
@@ -230,13 +236,14 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
             pending.append(out)
             key = out.source or "?"
             summary.by_source[key] = summary.by_source.get(key, 0) + 1
-    _flush(store, pending, summary)
+    _flush(store, pending, summary, history)
 
 
-def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary) -> None:
+def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary,
+           history: str | None = None) -> None:
     if not pending:
         return
-    result = store.upsert(pending)
+    result = store.upsert(pending, history=history)
     summary.new += result.new
     summary.updated += result.updated
     summary.unchanged += result.unchanged + result.stale

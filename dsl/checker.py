@@ -9,7 +9,6 @@ becomes ``any``) so that one run reports every mistake.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable
 from datetime import datetime, time, tzinfo
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from ..builtins.functions import REGISTRY
 from ..errors import SourceError, SourceSpan
 from . import nodes as n
+from .regex import pattern_error
 from .types import ORDERED_KINDS, ExprType, FieldSpec, RecordType
 
 T = ExprType
@@ -53,6 +53,9 @@ _ARITH.update({
     ("duration", "/", "number"): T.DURATION,
     ("duration", "/", "duration"): T.NUMBER,
 })
+
+
+_KIND_WORDS = {"string": "text", "list": "a list", "map": "a key/value map"}
 
 
 def suggest(name: str, candidates: list[str]) -> str | None:
@@ -206,7 +209,11 @@ class Checker:
                     self.error(node.pos, f"{fn.name}() needs '{p.name}'", _signature(fn))
                 continue
             arg, t = bound[p.name]
-            if not p.type.accepts(t):
+            if p.kinds is not None and t.kind not in p.kinds | {"any", "null"}:
+                wanted = " or ".join(_KIND_WORDS.get(k, k) for k in sorted(p.kinds))
+                self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {wanted}, not {t}",
+                           _signature(fn))
+            elif not p.type.accepts(t):
                 self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {p.type}, not {t}",
                            _signature(fn))
         node.builtin = fn  # type: ignore[attr-defined]
@@ -292,8 +299,13 @@ class Checker:
             if rt.kind not in ("list", "any"):
                 self.error(node.right.pos, f"'{op}' needs a list on its right, not {rt}",
                            "e.g. receiver.address contains any [\"附近\", \"旁边\"]")
-            if lt.kind not in ("string", "list", "any"):
+            elif lt.kind not in ("string", "list", "any"):
                 self.error(node.left.pos, f"'{op}' needs text or a list on its left, not {lt}")
+            else:
+                want = T.STRING if lt.kind == "string" else (lt.item or T.ANY)
+                if rt.item is not None and not want.accepts(rt.item):
+                    self.error(node.right.pos, f"a {lt} never contains a {rt.item}: '{op}' "
+                               f"needs a list of {want}")
             return T.BOOL
         if op in ("starts with", "ends with", "matches"):
             for side, t in ((node.left, lt), (node.right, rt)):
@@ -357,10 +369,9 @@ class Checker:
         if not (isinstance(target, n.Literal) and target.kind == "string"):
             self.error(node.pos, "'matches' needs a quoted pattern (or a let constant)")
             return
-        try:
-            re.compile(target.value)
-        except re.error as exc:
-            self.error(node.pos, f"bad pattern: {exc}")
+        problem = pattern_error(target.value)
+        if problem is not None:
+            self.error(node.pos, *problem)
 
 
 def _field_spec(node: n.Expr) -> FieldSpec | None:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
+from .regex import compile_pattern
 from .types import ExprType, FieldSpec, RecordType
 
 
@@ -36,16 +37,76 @@ class Code:
     nullable: bool
 
 
+# Numbers in the language are exact (int and Decimal).  A float can still arrive from a caller's
+# variable or a YAML decision table; arithmetic that meets one converts it instead of failing
+# with "Decimal + float" on every order.  A result outside the calendar or the number range
+# (``created_at + 36500d * 9``) is null, like a division by zero.
+_ARITH_ERRORS = (OverflowError, ArithmeticError)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _exact(x: Any) -> Any:
+    return Decimal(repr(x)) if isinstance(x, float) else x
+
+
+def _scale(a: Any, b: Any) -> Any:
+    """duration * number (either order)."""
+    if isinstance(b, timedelta):
+        a, b = b, a
+    return a * float(b)
+
+
+def _add(a: Any, b: Any) -> Any:
+    try:
+        return a + b
+    except TypeError:
+        return _exact(a) + _exact(b)
+    except _ARITH_ERRORS:
+        return None
+
+
+def _sub(a: Any, b: Any) -> Any:
+    try:
+        return a - b
+    except TypeError:
+        return _exact(a) - _exact(b)
+    except _ARITH_ERRORS:
+        return None
+
+
+def _mul(a: Any, b: Any) -> Any:
+    try:
+        if isinstance(a, timedelta) or isinstance(b, timedelta):
+            return _scale(a, b)
+        return a * b
+    except TypeError:
+        return _exact(a) * _exact(b)
+    except _ARITH_ERRORS:
+        return None
+
+
 def _div(a: Any, b: Any) -> Any:
     if not b:
         return None
-    return a / b
+    try:
+        if isinstance(a, timedelta):
+            if isinstance(b, timedelta):
+                return Decimal(a // _MICROSECOND) / Decimal(b // _MICROSECOND)
+            return a / float(b)
+        if isinstance(a, int) and isinstance(b, int):
+            return Decimal(a) / Decimal(b)
+        return _exact(a) / _exact(b)
+    except _ARITH_ERRORS:
+        return None
 
 
 def _mod(a: Any, b: Any) -> Any:
     if not b:
         return None
-    return a % b
+    try:
+        return _exact(a) % _exact(b)
+    except _ARITH_ERRORS:
+        return None
 
 
 def _index(seq: Any, i: Any) -> Any:
@@ -62,6 +123,9 @@ def _member(obj: Any, name: str) -> Any:
 
 
 HELPERS: dict[str, Any] = {
+    "_add": _add,
+    "_sub": _sub,
+    "_mul": _mul,
     "_div": _div,
     "_mod": _mod,
     "_index": _index,
@@ -227,7 +291,7 @@ class Codegen:
             expr = f"{left.value}.endswith({right.value})"
         elif op == "matches":
             pattern = _regex_source(node.right)
-            expr = f"{self.const(re.compile(pattern))}.search({left.value}) is not None"
+            expr = f"{self.const(compile_pattern(pattern))}.search({left.value}) is not None"
         else:  # pragma: no cover
             raise AssertionError(op)
         return self._all(left.guards + right.guards + (expr,))
@@ -352,7 +416,12 @@ class Codegen:
             return Code(guards, f"_div({left.value}, {right.value})", True)
         if node.op == "%":
             return Code(guards, f"_mod({left.value}, {right.value})", True)
-        return Code(guards, f"({left.value} {node.op} {right.value})", False)
+        kinds = {getattr(node.left.type, "kind", "any"), getattr(node.right.type, "kind", "any")}
+        if kinds == {"string"} or (node.op == "-" and kinds in ({"datetime"}, {"date"})):
+            # cannot fail: text + text, and time - time (always within a duration's range)
+            return Code(guards, f"({left.value} {node.op} {right.value})", False)
+        fn = {"+": "_add", "-": "_sub", "*": "_mul"}[node.op]
+        return Code(guards, f"{fn}({left.value}, {right.value})", True)
 
     def _v_Quantifier(self, node: n.Quantifier) -> Code:
         src = self.need(self.value(node.source))

@@ -190,6 +190,7 @@ class RuleFile:
     lets: list[LetDef] = field(default_factory=list)
     rules: list[RuleNode] = field(default_factory=list)
     timezone: str | None = None
+    timezone_pos: Pos | None = None
 
 
 def children(node: Expr) -> list[Expr]:

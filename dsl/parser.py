@@ -8,6 +8,7 @@ this module sees lark.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,8 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from ..errors import SourceError, SourceSpan
 from . import nodes as n
@@ -72,11 +79,35 @@ _UNITS = {
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w|秒|分钟|小时|天|周)")
 
 
+#: Longest duration literal: a century is more than any rule needs, and keeps date arithmetic
+#: (``created_at + 36500d``) inside the calendar.
+MAX_DURATION = timedelta(days=36_500)
+#: Most digits of a number literal (Decimal's default precision).
+MAX_DIGITS = 28
+#: Deepest nesting of an expression (and/or chains of any length count as one level).
+MAX_DEPTH = 40
+#: Largest priority (either sign).
+MAX_PRIORITY = 1_000_000
+
+
+class LiteralError(ValueError):
+    """A literal the grammar accepts but whose value is impossible (``2024-13-45``)."""
+
+    def __init__(self, message: str, pos: n.Pos, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.pos, self.hint = message, pos, hint
+
+
 def parse_duration(text: str) -> timedelta:
-    """``1h30m`` -> timedelta(hours=1, minutes=30)."""
+    """``1h30m`` -> timedelta(hours=1, minutes=30); ValueError past :data:`MAX_DURATION`."""
     total = timedelta()
     for number, unit in _DURATION_PART.findall(text):
-        total += _UNITS[unit] * float(number)
+        value = float(number)
+        if value * _UNITS[unit].total_seconds() > MAX_DURATION.total_seconds():
+            raise ValueError(f"duration {text} is longer than {MAX_DURATION.days} days")
+        total += _UNITS[unit] * value
+    if total > MAX_DURATION:
+        raise ValueError(f"duration {text} is longer than {MAX_DURATION.days} days")
     return total
 
 
@@ -90,32 +121,75 @@ def _unquote(text: str) -> str:
     return str(ast.literal_eval(text))
 
 
+def _text(token: Token) -> str:
+    """A quoted text's value; a broken escape is a LiteralError at the token."""
+    return str(_checked("text", str(token), _tpos(token), _unquote))
+
+
+def _number(text: str, pos: n.Pos) -> Any:
+    if len(text.replace(".", "").lstrip("+-0")) > MAX_DIGITS:
+        raise LiteralError(f"number with more than {MAX_DIGITS} digits", pos)
+    return Decimal(text) if "." in text else int(text)
+
+
+_CODEC_NOISE = re.compile(r"\(unicode error\) 'unicodeescape' codec can't decode bytes in "
+                          r"position \d+-\d+: ")
+
+
+def _checked(kind: str, text: str, pos: n.Pos, convert: Any) -> Any:
+    """``convert(text)``, or a LiteralError that says which literal is impossible and why."""
+    try:
+        return convert(text)
+    except (ValueError, SyntaxError, OverflowError) as exc:
+        if isinstance(exc, LiteralError):
+            raise
+        reason = str(exc.msg if isinstance(exc, SyntaxError) else exc)
+        reason = _CODEC_NOISE.sub("", reason)
+        raise LiteralError(f"impossible {kind} {text}: {reason}", pos, _LITERAL_HINTS.get(kind)
+                           ) from None
+
+
+_LITERAL_HINTS = {
+    "date": "dates are YYYY-MM-DD with a real month and day, e.g. 2024-11-11",
+    "date-time": "date-times are YYYY-MM-DD HH:MM[:SS], e.g. 2024-11-11 20:00",
+    "time": "times of day are HH:MM between 00:00 and 23:59",
+    "text": "inside quotes a backslash starts an escape (\\n, \\t, \\\\); write \\\\ for a "
+            "backslash",
+    "duration": f"durations go up to {MAX_DURATION.days}d",
+}
+
+
 @v_args(meta=True)
-class _ToNodes(Transformer):
+class _ToNodes(Transformer_NonRecursive):
     """lark tree -> ``nodes``.  One method per grammar rule or alias; no logic beyond shaping."""
 
     # ---- literals
     def number(self, meta: Any, c: list[Token]) -> n.Literal:
-        text = str(c[0])
-        value: Any = Decimal(text) if "." in text else int(text)
-        return n.Literal(_pos(meta), "number", value, text)
+        text, pos = str(c[0]), _pos(meta)
+        return n.Literal(pos, "number", _number(text, pos), text)
 
     def money(self, meta: Any, c: list[Token]) -> n.Literal:
-        text = str(c[0])
-        return n.Literal(_pos(meta), "money", Decimal(text.strip("¥元")), text)
+        text, pos = str(c[0]), _pos(meta)
+        return n.Literal(pos, "money", Decimal(_number(text.strip("¥元"), pos)), text)
 
     def string(self, meta: Any, c: list[Token]) -> n.Literal:
-        return n.Literal(_pos(meta), "string", _unquote(str(c[0])), str(c[0]))
+        text, pos = str(c[0]), _pos(meta)
+        return n.Literal(pos, "string", _checked("text", text, pos, _unquote), text)
 
     def duration(self, meta: Any, c: list[Token]) -> n.Literal:
-        return n.Literal(_pos(meta), "duration", parse_duration(str(c[0])), str(c[0]))
+        text, pos = str(c[0]), _pos(meta)
+        return n.Literal(pos, "duration", _checked("duration", text, pos, parse_duration), text)
 
     def datetime(self, meta: Any, c: list[Token]) -> n.Literal:
-        kind, value = _datetime_value(str(c[0]))
-        return n.Literal(_pos(meta), kind, value, str(c[0]))
+        text, pos = str(c[0]), _pos(meta)
+        kind, value = _checked("date" if len(text) == 10 else "date-time", text, pos,
+                               _datetime_value)
+        return n.Literal(pos, kind, value, text)
 
     def time(self, meta: Any, c: list[Token]) -> n.Literal:
-        return n.Literal(_pos(meta), "time", time.fromisoformat(str(c[0]).zfill(5)), str(c[0]))
+        text, pos = str(c[0]), _pos(meta)
+        value = _checked("time", text, pos, lambda t: time.fromisoformat(t.zfill(5)))
+        return n.Literal(pos, "time", value, text)
 
     def true(self, meta: Any, c: list[Any]) -> n.Literal:
         return n.Literal(_pos(meta), "bool", True, "true")
@@ -135,7 +209,7 @@ class _ToNodes(Transformer):
     def pair(self, meta: Any, c: list[Any]) -> tuple[str, n.Expr]:
         key = str(c[0])
         if c[0].type == "STRING":
-            key = _unquote(key)
+            key = _text(c[0])
         return (key, c[1])
 
     # ---- expressions
@@ -219,24 +293,29 @@ class _ToNodes(Transformer):
     def let_def(self, meta: Any, c: list[Any]) -> n.LetDef:
         return n.LetDef(str(c[0]), c[1], _pos(meta))
 
-    def timezone_setting(self, meta: Any, c: list[Any]) -> tuple[str, str]:
-        return ("timezone", _unquote(str(c[0])))
+    def timezone_setting(self, meta: Any, c: list[Any]) -> tuple[str, str, n.Pos]:
+        return ("timezone", _text(c[0]), _tpos(c[0]))
 
     def rule(self, meta: Any, c: list[Any]) -> n.RuleNode:
-        name = _unquote(str(c[1])) if c[1] is not None else None
+        name = _text(c[1]) if c[1] is not None else None
         rule = n.RuleNode(id=str(c[0]), name=name, pos=_pos(meta))
         for clause in c[2:]:
             clause(rule)
         return rule
 
     def priority(self, meta: Any, c: list[Any]) -> Any:
+        value = _number(str(c[0]), _tpos(c[0]))
+        if abs(value) > MAX_PRIORITY:
+            raise LiteralError(f"priority {value} is out of range", _tpos(c[0]),
+                               f"priorities go from -{MAX_PRIORITY} to {MAX_PRIORITY}")
+
         def apply(r: n.RuleNode) -> None:
-            r.priority = int(c[0])
+            r.priority = value
 
         return apply
 
     def tags(self, meta: Any, c: list[Token]) -> Any:
-        values = [_unquote(str(t)) if t.type == "STRING" else str(t) for t in c]
+        values = [_text(t) if t.type == "STRING" else str(t) for t in c]
 
         def apply(r: n.RuleNode) -> None:
             r.tags = values
@@ -276,8 +355,10 @@ class _ToNodes(Transformer):
         return apply
 
     def description(self, meta: Any, c: list[Token]) -> Any:
+        description = _text(c[0])
+
         def apply(r: n.RuleNode) -> None:
-            r.description = _unquote(str(c[0]))
+            r.description = description
 
         return apply
 
@@ -303,7 +384,7 @@ class _ToNodes(Transformer):
         return ("at", c[0])
 
     def example(self, meta: Any, c: list[Any]) -> Any:
-        name = _unquote(str(c[0])) if c[0] is not None else None
+        name = _text(c[0]) if c[0] is not None else None
         fires, order = c[1], c[2]
         extra = dict(x for x in c[3:] if x is not None)
         node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta))
@@ -320,6 +401,7 @@ class _ToNodes(Transformer):
         return [str(t) for t in c]
 
     def dedup(self, meta: Any, c: list[Any]) -> n.Dedup:
+        _checked("duration", str(c[1]), _tpos(c[1]), parse_duration)
         return n.Dedup(c[0], str(c[1]), _pos(meta))
 
     def _simple(kind: str, param: str):  # type: ignore[misc]  # noqa: N805
@@ -334,16 +416,16 @@ class _ToNodes(Transformer):
     freeze = _simple("freeze", "target")
 
     def task(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"queue": _unquote(str(c[0])), "title": _unquote(str(c[1])),
+        params = {"queue": _text(c[0]), "title": _text(c[1]),
                   "title_pos": _tpos(c[1])}
         return n.ActionNode("task", params, c[2], _pos(meta))
 
     def notify(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"channel": str(c[0]), "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        params = {"channel": str(c[0]), "text": _text(c[1]), "text_pos": _tpos(c[1])}
         return n.ActionNode("notify", params, c[2], _pos(meta))
 
     def sms(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"phone": c[0], "text": _unquote(str(c[1])), "text_pos": _tpos(c[1])}
+        params = {"phone": c[0], "text": _text(c[1]), "text_pos": _tpos(c[1])}
         return n.ActionNode("sms", params, c[2], _pos(meta))
 
     def set_action(self, meta: Any, c: list[Any]) -> n.ActionNode:
@@ -418,13 +500,82 @@ def _syntax_error(exc: UnexpectedInput, filename: str, text: str,
 # ---- entry points --------------------------------------------------------------------------
 
 
+def _to_nodes(tree: Any, filename: str, text: str) -> Any:
+    """The lark tree as ``nodes``; impossible literals become positioned errors."""
+    try:
+        return _ToNodes().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, LiteralError):
+            raise _positioned(exc.orig_exc, filename, text) from None
+        raise
+
+
+def _positioned(exc: LiteralError, filename: str, text: str) -> SourceError:
+    return SourceError(exc.message, SourceSpan(filename, exc.pos.line, exc.pos.column),
+                       source=text, hint=exc.hint)
+
+
+_CHILD_FIELDS = ("operand", "left", "right", "obj", "index", "source", "body")
+
+
+def _shape(node: n.Expr, depth: int = 1) -> n.Expr:
+    """``node`` with every and/or chain as a balanced tree (``a and b and ... and z``, however
+    long, nests about log2(terms) deep); a LiteralError past :data:`MAX_DEPTH` levels."""
+    if depth > MAX_DEPTH:
+        raise LiteralError(f"expression nested more than {MAX_DEPTH} levels deep", node.pos,
+                           "split it: give parts a name with let, or use contains any [...] "
+                           "and in [...]")
+    if isinstance(node, n.BoolOp):
+        terms = [_shape(t, depth + 1) for t in _chain(node)]
+        return _balance(node.op, terms)
+    for name in _CHILD_FIELDS:
+        child = getattr(node, name, None)
+        if isinstance(child, n.Expr):
+            setattr(node, name, _shape(child, depth + 1))
+    if isinstance(node, n.ListLit):
+        node.items = [_shape(i, depth + 1) for i in node.items]
+    elif isinstance(node, n.ObjectLit):
+        node.pairs = [(k, _shape(v, depth + 1)) for k, v in node.pairs]
+    elif isinstance(node, n.Call):
+        node.args = [_shape(a, depth + 1) for a in node.args]
+        node.kwargs = [(k, _shape(v, depth + 1)) for k, v in node.kwargs]
+    return node
+
+
+def _chain(node: n.BoolOp) -> list[n.Expr]:
+    """The terms of an and (or or) chain, in order, without recursion."""
+    terms: list[n.Expr] = []
+    stack: list[n.Expr] = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, n.BoolOp) and cur.op == node.op:
+            stack.append(cur.right)
+            stack.append(cur.left)
+        else:
+            terms.append(cur)
+    return terms
+
+
+def _balance(op: str, terms: list[n.Expr]) -> n.Expr:
+    if len(terms) == 1:
+        return terms[0]
+    mid = len(terms) // 2
+    left, right = _balance(op, terms[:mid]), _balance(op, terms[mid:])
+    a, b = left.pos, right.pos
+    return n.BoolOp(n.Pos(a.line, a.column, b.end_line, b.end_column, a.start, b.end), op,
+                    left, right)
+
+
 def parse_expression(text: str, filename: str = "<expression>") -> n.Expr:
     """Parse one expression; raises SourceError (positions relative to ``text``)."""
     try:
         tree = _lark().parse(text, start="expression")
     except UnexpectedInput as exc:
         raise _syntax_error(exc, filename, text) from None
-    return _ToNodes().transform(tree)
+    try:
+        return _shape(_to_nodes(tree, filename, text))
+    except LiteralError as exc:
+        raise _positioned(exc, filename, text) from None
 
 
 _TOP = re.compile(r"^[ \t]*(rule|let|timezone)\b", re.M)
@@ -436,33 +587,106 @@ def parse_rulefile(text: str, filename: str) -> tuple[n.RuleFile, list[SourceErr
     result = n.RuleFile(filename, text)
     errors: list[SourceError] = []
     try:
-        items = _ToNodes().transform(_lark().parse(text, start="rulefile"))
-    except UnexpectedInput:
+        items = _items(_lark().parse(text, start="rulefile"), filename, text)
+    except (UnexpectedInput, SourceError):
         items = []
         starts = [m.start() for m in _TOP.finditer(text)] or [0]
         bounds = list(zip(starts, starts[1:] + [len(text)], strict=True))
         if starts[0] > 0:
             bounds.insert(0, (0, starts[0]))
         for lo, hi in bounds:
-            masked = _mask(text, lo, hi)
+            before = text.count("\n", 0, lo)
+            masked = "\n" * before + text[lo:hi]  # the part alone, on its own lines
             try:
-                items += _ToNodes().transform(_lark().parse(masked, start="rulefile"))
+                part = _items(_lark().parse(masked, start="rulefile"), filename, text)
+                items += _shifted(part, lo - before)
             except UnexpectedInput as exc:
-                errors.append(_syntax_error(exc, filename, text, masked))
+                errors.append(_missing_end(exc, filename, text, lo, masked)
+                              or _syntax_error(exc, filename, text, masked))
+            except SourceError as exc:
+                errors.append(exc)
     for item in items:
         if isinstance(item, n.RuleNode):
             result.rules.append(item)
         elif isinstance(item, n.LetDef):
             result.lets.append(item)
         elif isinstance(item, tuple) and item[0] == "timezone":
-            result.timezone = item[1]
+            result.timezone, result.timezone_pos = item[1], item[2]
     return result, errors
 
 
-def _mask(text: str, lo: int, hi: int) -> str:
-    """``text`` with everything outside [lo, hi) blanked, keeping every line and column."""
+def _items(tree: Any, filename: str, text: str) -> list[Any]:
+    """The top-level items of a parsed rule file, every expression shaped by :func:`_shape`."""
+    items = _to_nodes(tree, filename, text)
+    try:
+        for item in items:
+            if isinstance(item, n.LetDef):
+                item.value = _shape(item.value)
+            elif isinstance(item, n.RuleNode):
+                _shape_rule(item)
+    except LiteralError as exc:
+        raise _positioned(exc, filename, text) from None
+    return list(items)
 
-    def blank(s: str) -> str:
-        return re.sub(r"[^\n]", " ", s)
 
-    return blank(text[:lo]) + text[lo:hi] + blank(text[hi:])
+def _shape_rule(rule: n.RuleNode) -> None:
+    if rule.when is not None:
+        rule.when = _shape(rule.when)
+    for action in rule.actions:
+        for key, value in list(action.params.items()):
+            if isinstance(value, n.Expr):
+                action.params[key] = _shape(value)
+    for ex in rule.examples:
+        _shape(ex.order)
+        if ex.history is not None:
+            _shape(ex.history)
+
+
+_RULE_HEAD = re.compile(r"[ \t]*rule\s+(\w+)")
+
+
+def _missing_end(exc: UnexpectedInput, filename: str, text: str, lo: int,
+                 masked: str) -> SourceError | None:
+    """A rule block that runs into the next rule (or the end of the file) without ``end``:
+    said at the rule's first line, not wherever the parser gave up."""
+    at_end = isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    expected = set(getattr(exc, "accepts", None) or getattr(exc, "expected", None) or ())
+    head = _RULE_HEAD.match(text, lo)
+    if not (at_end and "END" in expected and head):
+        return None
+    line = text.count("\n", 0, lo) + 1
+    lines = masked.splitlines()
+    last = max((i + 1 for i, x in enumerate(lines) if x.strip() and not
+                x.strip().startswith("#")), default=line)
+    indent = len(lines[line - 1]) - len(lines[line - 1].lstrip()) if line <= len(lines) else 0
+    return SourceError(f"rule '{head.group(1)}' has no 'end'",
+                       SourceSpan(filename, line, indent + 1),
+                       source=text,
+                       hint=f"write 'end' after the rule's last clause (line {last})")
+
+
+def _shifted(value: Any, delta: int) -> Any:
+    """``value`` with every :class:`nodes.Pos` in it moved ``delta`` characters on: a part of
+    a file parsed on its own has the right lines and columns but offsets from its start."""
+    if not delta:
+        return value
+    seen: set[int] = set()
+
+    def walk(obj: Any) -> Any:
+        if isinstance(obj, n.Pos):
+            return dataclasses.replace(obj, start=obj.start + delta, end=obj.end + delta)
+        if isinstance(obj, list):
+            obj[:] = [walk(x) for x in obj]
+        elif isinstance(obj, tuple):
+            return tuple(walk(x) for x in obj)
+        elif isinstance(obj, dict):
+            for k in obj:
+                obj[k] = walk(obj[k])
+        elif dataclasses.is_dataclass(obj) and id(obj) not in seen:
+            seen.add(id(obj))
+            for f in dataclasses.fields(obj):
+                setattr(obj, f.name, walk(getattr(obj, f.name)))
+        return obj
+
+    return walk(value)

@@ -19,18 +19,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from ..errors import SourceError, SourceErrors, SourceSpan
+from .sourcetext import read_source
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def read_text(path: Path) -> str:
+    """The file's text: UTF-8, or GBK as Windows editors save it (see :mod:`.sourcetext`);
+    SourceErrors at the first byte that is neither."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceErrors(
-            [SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         SourceSpan(str(path)))]
-        ) from None
+        return read_source(path)[0]
+    except SourceError as exc:
+        raise SourceErrors([exc]) from None
 
 
 def parse(text: str, filename: str) -> Any:
@@ -43,8 +43,25 @@ def parse(text: str, filename: str) -> Any:
         if mark:
             span = SourceSpan(filename, mark.line + 1, mark.column + 1)
         raise SourceErrors(
-            [SourceError(f"YAML syntax: {exc.problem or exc.context}", span, source=text)]
+            [SourceError(f"YAML syntax: {exc.problem or exc.context}", span, source=text,
+                         hint=_quoting_hint(exc, text))]
         ) from None
+
+
+def _quoting_hint(exc: MarkedYAMLError, text: str) -> str | None:
+    """An expression with ``: `` in it (``when: any item in items: item.cold_chain``) reads as a
+    nested mapping in YAML; say to quote it."""
+    mark = exc.problem_mark
+    if mark is None or "mapping values are not allowed" not in str(exc.problem):
+        return None
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    key, sep, value = line.partition(": ")
+    if not sep or not value.strip():
+        return None
+    quoted = value.strip().replace("'", "''")
+    return (f"quote a value that contains ': ', e.g. {key.strip()}: '{quoted}' "
+            "(or write it on the next line after `|`)")
 
 
 def position(data: Any, loc: Sequence[int | str]) -> tuple[int, int] | None:
@@ -123,8 +140,23 @@ def validate(
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else None
+    """'did you mean' the closest choice: fewest edits first (``payed`` -> ``paid``, not
+    ``updated``), then difflib's similarity; None when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=5, cutoff=0.6)
+    if not close:
+        return None
+    best = min(close, key=lambda c: (_edits(word.lower(), c.lower()), close.index(c)))
+    return f"did you mean {best!r}?"
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def _known_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:

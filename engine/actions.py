@@ -5,6 +5,8 @@ A rule never does anything itself.  When it fires, each of its actions is render
 again (a re-pull, a restart, a second dry-run) can never repeat an SMS or a task.  A dedup
 window ("at most once per receiver.phone per 1d") replaces the order in the key by the dedup
 value and the window's bucket, so a second order of the same phone that day maps to the same key.
+The bucket is taken from the order's own time (``created_at``, in the shop's timezone), so the
+key does not depend on when the service gets to the order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any, Literal
 
 from jinja2 import TemplateSyntaxError
 from jinja2 import nodes as jn
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
@@ -22,10 +23,10 @@ from ..dsl.checker import suggest
 from ..dsl.parser import parse_duration
 from ..dsl.types import RecordType
 from ..errors import SourceError, SourceSpan
+from .templates import ENV as _ENV
+from .templates import check_template
 
 ActionKind = Literal["hold", "release", "flag", "freeze", "task", "notify", "sms", "set"]
-
-_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 
 
 class PlannedAction(BaseModel):
@@ -77,7 +78,8 @@ class ActionSpec:
     """A declared action, with its templates compiled and checked against the order schema."""
 
     def __init__(self, rule_id: str, index: int, node: n.ActionNode, *, root: RecordType,
-                 filename: str, source: str, errors: list[SourceError]) -> None:
+                 filename: str, source: str, errors: list[SourceError],
+                 samples: list[dict[str, Any]] | None = None) -> None:
         self.rule_id = rule_id
         self.index = index
         self.kind = node.kind
@@ -88,18 +90,24 @@ class ActionSpec:
             if key in node.params:
                 pos: n.Pos = node.params[f"{key}_pos"]
                 self.templates[key] = self._template(node.params[key], pos, root, filename,
-                                                     source, errors)
+                                                     source, errors, samples or [])
 
     @staticmethod
     def _template(text: str, pos: n.Pos, root: RecordType, filename: str, source: str,
-                  errors: list[SourceError]) -> Any:
+                  errors: list[SourceError], samples: list[dict[str, Any]]) -> Any:
+        """The compiled template, or None after adding its errors: syntax, refused tags,
+        unknown fields of ``order``, and failures of a trial render on a sample order.
+
+        A quoted text is one line of the rule file (a newline in it is an escape), so every
+        error points at the text's opening quote."""
         try:
             tree = _ENV.parse(text)
         except TemplateSyntaxError as exc:
             errors.append(SourceError(f"template: {exc.message}",
-                                      SourceSpan(filename, pos.line + (exc.lineno or 1) - 1,
-                                                 pos.column), source=source))
+                                      SourceSpan(filename, pos.line, pos.column),
+                                      source=source))
             return None
+        before = len(errors)
         for path, _line in _template_paths(tree):
             record: RecordType | None = root
             for i, part in enumerate(path):
@@ -116,7 +124,14 @@ class ActionSpec:
                     break
                 t = spec.type.item if spec.type.kind == "list" else spec.type
                 record = t.record if t is not None and t.kind == "record" else None
-        return _ENV.from_string(text)
+        if len(errors) > before:
+            return None
+        template, problems = check_template(text, samples)
+        for p in problems:
+            errors.append(SourceError(f"template: {p.message}",
+                                      SourceSpan(filename, pos.line, pos.column),
+                                      source=source, hint=p.hint))
+        return None if problems else template
 
     def plan(self, order: Any, ctx: Any, rule: Any, dedup_value: Any,
              value: Any = None) -> PlannedAction:
@@ -136,7 +151,9 @@ class ActionSpec:
             else:
                 params[key] = raw
         if self.window is not None:
-            bucket = _bucket(ctx.now, self.window, ctx.tz)
+            # the order's day, not the day it happens to be processed: an order placed at
+            # 23:59 and evaluated after midnight shares its day's message
+            bucket = _bucket(order_time(order) or ctx.now, self.window, ctx.tz)
             subject = "*" if self.node.dedup is None or self.node.dedup.key is None else \
                 str(dedup_value)
             key = f"{self.rule_id}#{self.index}:{subject}@{bucket}"
@@ -156,6 +173,13 @@ def _bucket(now: datetime, window: timedelta, tz: tzinfo) -> str:
         return f"{type(day).fromordinal(start).isoformat()}/{window.days}d"
     seconds = max(int(window.total_seconds()), 1)
     return f"{int(now.timestamp()) // seconds * seconds}/{seconds}s"
+
+
+def order_time(order: Any) -> datetime | None:
+    """When the order was placed (``created_at``), for dedup windows; None when unknown."""
+    value = order.get("created_at") if isinstance(order, dict) else \
+        getattr(order, "created_at", None)
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
 
 def order_ref(order: Any) -> str:

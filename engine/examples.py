@@ -98,3 +98,22 @@ def run_examples(ruleset: RuleSet) -> list[SourceError]:
                 errors.append(_fail(ex, rule, f"{label} of rule '{rule.id}' should {verb}, "
                                     f"but it {'did' if fired else 'did not'}", why))
     return errors
+
+
+def probe_order(tz: tzinfo) -> Order:
+    """An order with every field filled, for trying templates when they are checked."""
+    created = datetime(2024, 6, 18, 12, 0, tzinfo=tz)
+    return example_order({
+        "id": "01J0000000000000000000PROBE", "platform_status": "WAIT_SELLER_SEND_GOODS",
+        "paid_at": created, "modified_at": created, "shipped_at": created,
+        "completed_at": created, "buyer_nick": "买家", "tracking_no": "SF0000000000",
+        "buyer_message": "请尽快发货", "seller_memo": "备注",
+        "receiver": {"name": "张三", "phone": "13800000000", "province": "浙江省",
+                     "city": "杭州市", "district": "西湖区", "town": "西溪街道",
+                     "address": "文三路 100 号"},
+        "items": [{"line_id": "1", "platform_sku_id": "1", "sku": "SKU-1", "outer_item_id": "1",
+                   "title": "商品", "properties": "颜色:红", "quantity": 1,
+                   "unit_price": "10.00", "paid": "10.00", "attributes": {}}],
+        "goods_total": "10.00", "payment": "10.00",
+        "refund": {"status": "requested", "requested_at": created, "amount": "10.00"},
+    }, tz, "PROBE-1")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from ..dsl import nodes as n
 from ..dsl.parser import parse_rulefile
+from ..dsl.sourcetext import read_source
 from ..errors import NotFound, SourceError, SourceSpan
 from ..model import DEFAULT_TZ
 from .rules import RuleSet, rule_files
@@ -48,12 +49,18 @@ def _format_time(value: datetime, tz: tzinfo) -> str:
 
 
 def find_rule(path: str | Path, rule_id: str) -> tuple[Path, n.RuleNode, str]:
+    f, rule, text, _ = _find_rule(path, rule_id)
+    return f, rule, text
+
+
+def _find_rule(path: str | Path, rule_id: str) -> tuple[Path, n.RuleNode, str, str]:
+    """The rule's file, node, text and the file's encoding (UTF-8 or GBK)."""
     for f in rule_files(path):
-        text = f.read_text(encoding="utf-8")
+        text, encoding = read_source(f)
         rf, _ = parse_rulefile(text, str(f))
         for rule in rf.rules:
             if rule.id == rule_id:
-                return f, rule, text
+                return f, rule, text, encoding
     raise NotFound(f"no rule {rule_id!r} in {path}")
 
 
@@ -65,7 +72,7 @@ def set_enabled(path: str | Path, rule_id: str, enabled: bool, *, until: datetim
                 timezone: str = DEFAULT_TZ) -> Change:
     """Switch a rule on or off in its file; ``until``: only until then (then the opposite)."""
     tz = ZoneInfo(timezone)
-    file, rule, text = find_rule(path, rule_id)
+    file, rule, text, encoding = _find_rule(path, rule_id)
     clause = "enabled " + ("yes" if enabled else "no")
     if until is not None:
         clause += f" until {_format_time(until, tz)}"
@@ -89,7 +96,7 @@ def set_enabled(path: str | Path, rule_id: str, enabled: bool, *, until: datetim
         new = text[:at] + insert + text[at:]
     _check_edit(new, str(file), rule_id, enabled)
     tmp = file.with_suffix(file.suffix + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
+    tmp.write_text(new, encoding=encoding)
     os.replace(tmp, file)
     change = Change(file, rule_id, before, clause)
     audit(file.parent if Path(path).is_dir() is False else Path(path), change, who=who, now=now)

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import Checker
+from ..dsl.checker import Checker, suggest
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.parser import parse_rulefile
+from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
@@ -211,10 +212,10 @@ class RuleSet:
             for order in orders:
                 try:
                     args = call.args_fn(order, ctx)
+                    if args and args[0]:
+                        groups[call.builtin.plan(ctx, order, *args)].add(args[0])
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
-                if args and args[0]:
-                    groups[call.builtin.plan(ctx, order, *args)].add(args[0])
         for (since, until), phones in groups.items():
             ctx.prefetch(since, until, phones)
 
@@ -234,26 +235,32 @@ class RuleSet:
 
     def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
         decision = Decision(**_identity(order))
-        errors = ctx._shared.get("rule_errors")
-        if errors:
-            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         for rule_id in fired:
             rule = self._by_id[rule_id]
             decision.fired.append(FiredRule(
                 rule=rule.id, name=rule.name, priority=rule.priority, mode=rule.mode,
                 actions=self.plan_actions(rule, order, ctx),
                 why=self.explain(rule.id, order, ctx) if explain else []))
+        errors = ctx._shared.get("rule_errors")
+        if errors:
+            decision.errors = [msg for oid, msg in errors if oid == id(order)]
         return decision
 
     def plan_actions(self, rule: Rule, order: Any, ctx: EvalContext) -> list[PlannedAction]:
+        """The rule's actions for ``order``.  An action that cannot be planned for this order
+        (its template fails on this order's data) is left out and reported in the decision's
+        errors, so one bad order never stops a batch."""
         i = self.rules.index(rule)
         out = []
         for j, action in enumerate(rule.actions):
             dedup_fn = self._support.get(f"_dedup_{i}_{j}")
             value_fn = self._support.get(f"_value_{i}_{j}")
-            out.append(action.plan(order, ctx, rule,
-                                   dedup_fn(order, ctx) if dedup_fn else None,
-                                   value_fn(order, ctx) if value_fn else None))
+            try:
+                out.append(action.plan(order, ctx, rule,
+                                       dedup_fn(order, ctx) if dedup_fn else None,
+                                       value_fn(order, ctx) if value_fn else None))
+            except Exception as exc:  # noqa: BLE001 - reported with the order, batch goes on
+                _fail(ctx, order, f"{rule.id} (action {j + 1}, {action.kind})", exc)
         return out
 
     def test(self, rule_id: str, order: Any, ctx: EvalContext) -> bool:
@@ -264,32 +271,41 @@ class RuleSet:
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
         ``orders_today(receiver.phone) = 2, needs >= 3 → no``."""
+        return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
+
+    def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
+                      ) -> list[tuple[str, bool, bool | None]]:
+        """:meth:`explain`'s lines, each with whether its test held (an error: False) and,
+        for a comparison of numbers, whether it is close: at most 1 or 10% of the bound away
+        (None for other tests).  Dry-run's ``--why-not`` lists near misses from it."""
         rule = self._by_id[rule_id]
         parts = self._explainers.get(rule_id)
         if parts is None:
             parts = self._explainers[rule_id] = self._compile_explainer(rule)
-        lines = []
+        lines: list[tuple[str, bool, bool | None]] = []
         for atom, test_fn, left_fn, right_fn in parts:
             try:
-                ok = "yes" if test_fn(order, ctx) else "no"
+                held = bool(test_fn(order, ctx))
+                ok = "yes" if held else "no"
                 if left_fn is None:
-                    lines.append(f"{rule.text(atom)} → {ok}")
+                    lines.append((f"{rule.text(atom)} → {ok}", held, None))
                     continue
                 assert isinstance(atom, n.Compare)
-                lv = python_value(left_fn(order, ctx))
+                raw_left, raw_right = left_fn(order, ctx), right_fn(order, ctx)
+                lv, rv = python_value(raw_left), python_value(raw_right)
+                close = _close(raw_left, raw_right)
                 if isinstance(atom.right, n.Literal | n.ListLit):
-                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                                 f"{rule.text(atom.right)} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                            f"{rule.text(atom.right)} → {ok}")
                 elif _is_let(atom.right):
-                    rv = python_value(right_fn(order, ctx))
-                    lines.append(f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                                 f"{rule.text(atom.right)} {rv} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
+                            f"{rule.text(atom.right)} {rv} → {ok}")
                 else:
-                    rv = python_value(right_fn(order, ctx))
-                    lines.append(f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}"
-                                 f", needs {rule.text(atom)} → {ok}")
+                    line = (f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}, "
+                            f"needs {rule.text(atom)} → {ok}")
+                lines.append((line, held, close))
             except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
-                lines.append(f"{rule.text(atom)}: error {exc}")
+                lines.append((f"{rule.text(atom)}: error {exc}", False, None))
         return lines
 
     def _compile_explainer(self, rule: Rule) -> list[tuple[n.Expr, Any, Any, Any]]:
@@ -380,9 +396,12 @@ def load_rules(
     errors: list[SourceError] = []
     for f in files:
         try:
-            sources[str(f)] = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(SourceError(f"cannot read rule file: {exc}", SourceSpan(str(f))))
+            sources[str(f)] = read_source(f)[0]
+        except SourceError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(SourceError(f"cannot read rule file: {exc.strerror or exc}",
+                                      SourceSpan(str(f))))
     return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
                          errors=errors)
 
@@ -408,9 +427,15 @@ def build_ruleset(
     for filename, text in sources.items():
         rf, syntax = parse_rulefile(text, filename)
         errors += syntax
-        tz_name = tz_name or rf.timezone
+        if rf.timezone is not None and _zone(rf.timezone) is None:
+            errors.append(_bad_zone(rf))
+        elif tz_name is None:
+            tz_name = rf.timezone
         parsed.append(rf)
-    tz = ZoneInfo(tz_name or DEFAULT_TZ)
+    tz = _zone(tz_name or DEFAULT_TZ)
+    if tz is None:
+        raise SourceErrors([SourceError(f"unknown timezone {tz_name!r}",
+                                        hint="e.g. Asia/Shanghai")])
     seen: dict[str, Rule] = {}
     for rf in parsed:
         for rule in _check_file(rf, root, tz, errors):
@@ -431,6 +456,21 @@ def build_ruleset(
         if errors:
             raise SourceErrors(errors)
     return ruleset
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _bad_zone(rf: n.RuleFile) -> SourceError:
+    pos = rf.timezone_pos or n.NOWHERE
+    return SourceError(f"unknown timezone {rf.timezone!r}",
+                       SourceSpan(rf.filename, pos.line, pos.column), source=rf.source,
+                       hint=suggest(str(rf.timezone).strip(), sorted(available_timezones()))
+                       or "e.g. timezone \"Asia/Shanghai\"")
 
 
 def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
@@ -475,12 +515,22 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
         rule = Rule(id=node.id, name=node.name or node.id, node=node, filename=rf.filename,
                     source=rf.source, priority=node.priority, tags=node.tags,
                     enabled=node.enabled, mode=node.mode, description=node.description, **times)
+        samples = _template_samples(node, tz) if root is order_record() else []
         rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
-                                   source=rf.source, errors=checker.errors)
+                                   source=rf.source, errors=checker.errors, samples=samples)
                         for j, a in enumerate(node.actions)]
         out.append(rule)
     errors += checker.errors
     return out
+
+
+def _template_samples(node: n.RuleNode, tz: tzinfo) -> list[dict[str, Any]]:
+    """What an action template is tried on when checked: an order with every field filled."""
+    from .examples import probe_order
+
+    order = probe_order(tz)
+    return [{"order": order, "rule": {"id": node.id, "name": node.name or node.id},
+             "now": order.created_at}]
 
 
 def _as_datetime(value: Any, tz: tzinfo) -> datetime:
@@ -502,3 +552,18 @@ def _check_set_path(action: n.ActionNode, root: RecordType, checker: Checker) ->
     if len(path) != 1 or path[0] not in settable:
         checker.error(action.pos, f"'set' cannot change {'.'.join(path)}",
                       "rules may set: " + ", ".join(sorted(settable)))
+
+
+def _close(left: Any, right: Any) -> bool | None:
+    """Numbers at most 1 or 10% of the bound apart, durations 10%; None for other values."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    if isinstance(left, timedelta) and isinstance(right, timedelta):  # 10m: 1m either side
+        return abs(left - right) <= abs(right) / 10
+    numbers = (int, float, Decimal)
+    if not (isinstance(left, numbers) and isinstance(right, numbers)) \
+            or isinstance(left, bool) or isinstance(right, bool):
+        return None
+    gap = abs(Decimal(str(left)) - Decimal(str(right)))
+    return gap <= max(Decimal(1), abs(Decimal(str(right))) / 10)

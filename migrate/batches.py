@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import NotFound
 from ..store import OrderStore
+from ..store.history import historical_orders
 from ..store.schema import UTCDateTime, metadata, order_events, orders, rejects
 
 migration_batches = Table(
@@ -97,6 +98,7 @@ def rollback(store: OrderStore, batch: str) -> dict[str, int]:
             raise NotFound(f"no migration batch {batch!r} (known: {', '.join(names) or 'none'};"
                            " see `orderhub migrate list`)")
         events = conn.execute(delete(order_events).where(order_events.c.order_id.in_(ids)))
+        conn.execute(delete(historical_orders).where(historical_orders.c.order_id.in_(ids)))
         gone = conn.execute(delete(orders).where(orders.c.batch == batch))
         dropped = conn.execute(delete(rejects).where(rejects.c.batch == batch))
         conn.execute(update(migration_batches).where(migration_batches.c.id == batch)

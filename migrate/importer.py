@@ -208,7 +208,7 @@ def _flush(store: OrderStore | None, chunk: list[Converted], batch: str, report:
             report.updated += 1
         pending.append(order)
     if write and pending and store is not None:
-        store.upsert(pending)
+        store.upsert(pending, history=f"migrate {batch}")  # history: nothing acts on it
 
 
 def _existing(store: OrderStore, batch: Iterable[Order]) -> dict[tuple[str, str], tuple[Any, ...]]:

@@ -120,6 +120,10 @@ class HttpJsonSms:
         self.url = url
         self.token = token
 
+    def missing(self) -> str | None:
+        """Why nothing can be sent (no gateway configured), else None."""
+        return None if self.url else "no SMS gateway configured (service.channels.sms.url)"
+
     def send_sms(self, phone: str, text: str, key: str, **extra: Any) -> None:
         if not self.url:
             raise DeliveryError("no SMS gateway configured (service.channels.sms.url)",
@@ -142,6 +146,11 @@ class HttpJsonPush:
         self.name = name
         self.url = url
         self.token = token
+
+    def missing(self) -> str | None:
+        """Why nothing can be sent (no endpoint configured), else None."""
+        return None if self.url else (f"no {self.name} endpoint configured "
+                                      f"(service.channels.{self.name}.url)")
 
     def send(self, payload: dict[str, Any], key: str) -> None:
         if not self.url:

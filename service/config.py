@@ -34,6 +34,8 @@ class WeComChannel(_Section):
     key: str | None = None
     key_env: str | None = "ORDERHUB_WECOM_KEY"
     msgtype: str = Field("markdown", pattern="^(markdown|text)$")
+    per_minute: int = Field(20, ge=1, description="messages a robot accepts a minute (WeCom: 20)")
+    digest: bool = Field(True, description="merge markdown messages to one robot into digests")
 
 
 class HttpChannel(_Section):

@@ -45,8 +45,12 @@ class LeaderElection:
                     isolation_level="AUTOCOMMIT")
             got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                      {"k": self.lock_id}).scalar()
-        except Exception:  # noqa: BLE001 - database away: try again next poll
-            log.warning("leader election: database unreachable", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - database away: try again next poll
+            from .reconnect import is_connection_lost
+
+            log.warning("leader election: database unreachable (%s)",
+                        str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+                        exc_info=not is_connection_lost(exc))
             self._drop()
             return False
         self.is_leader = bool(got)

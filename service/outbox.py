@@ -11,6 +11,7 @@ that at-least-once delivery allows after a crash between sending and recording.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,9 +60,13 @@ class Outbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim_due(self, limit: int, now: datetime, lease: timedelta) -> list[OutboxMessage]:
-        """Lease due messages to this dispatcher (``FOR UPDATE SKIP LOCKED``)."""
+    def claim_due(self, limit: int, now: datetime, lease: timedelta,
+                  skip_kinds: Collection[str] = ()) -> list[OutboxMessage]:
+        """Lease due messages to this dispatcher (``FOR UPDATE SKIP LOCKED``); messages of
+        ``skip_kinds`` (channels not configured) are left waiting, untried."""
         due = or_(outbox.c.status == "pending", outbox.c.status == "sending")
+        if skip_kinds:
+            due = and_(due, outbox.c.kind.not_in(list(skip_kinds)))
         query = (select(outbox).where(and_(due, outbox.c.next_attempt_at <= now))
                  .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
                  .with_for_update(skip_locked=True))
@@ -87,6 +92,11 @@ class Outbox:
             return "pending"
         self._close(message, status="dead", last_error=error[:2000])
         return "dead"
+
+    def postpone(self, message: OutboxMessage, until: datetime) -> None:
+        """Give back a leased message untried, due again at ``until`` (a rate limit)."""
+        self._close(message, status="pending", next_attempt_at=until,
+                    attempts=outbox.c.attempts - 1)
 
     def release(self, message: OutboxMessage, now: datetime) -> None:
         """Give back a leased message that was not tried (shutting down)."""
@@ -130,6 +140,27 @@ class Outbox:
             conn.execute(update(outbox).where(outbox.c.id == message_id).values(
                 status="pending", attempts=0, next_attempt_at=now or datetime.now(UTC)))
         return self.get(message_id)
+
+    def waiting(self, kinds: Collection[str] | None = None, *,
+                exclude: Collection[str] = ()) -> int:
+        """Messages still to deliver (pending or sending): of ``kinds`` if given, not of
+        ``exclude``."""
+        query = select(func.count()).select_from(outbox).where(
+            outbox.c.status.in_(["pending", "sending"]))
+        if kinds is not None:
+            query = query.where(outbox.c.kind.in_(list(kinds)))
+        if exclude:
+            query = query.where(outbox.c.kind.not_in(list(exclude)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count(self, *, status: str | None = None) -> int:
+        """How many messages :meth:`list` would show without a limit."""
+        query = select(func.count()).select_from(outbox)
+        if status:
+            query = query.where(outbox.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def backlog(self) -> dict[str, int]:
         query = select(outbox.c.status, func.count()).group_by(outbox.c.status)

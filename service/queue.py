@@ -3,9 +3,10 @@
 Events are copied into ``event_claims`` (one row per consumer and event) and then claimed in
 batches under a lease:
 
-* **enqueue** copies events past the consumer's ``enqueued_upto`` mark; a periodic sweep also
-  picks up events that committed late (a lower id becoming visible after a higher one), for as
-  long as ``late_commit_grace_seconds`` allows, after which the ``settled_upto`` mark moves on.
+* **enqueue** copies events past the consumer's ``enqueued_upto`` mark (never those of orders
+  brought in as history); a periodic sweep also picks up events that committed late (a lower
+  id becoming visible after a higher one), for as long as ``late_commit_grace_seconds``
+  allows, after which the ``settled_upto`` mark moves on.
 * **claim** takes pending (or lease-expired) events with ``FOR UPDATE SKIP LOCKED``, never an
   event whose order still has an earlier event open, so each order is processed in log order
   even with many workers.  An event claimed ``max_attempts`` times without completing (it keeps
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Engine,
     String,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -40,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ..store.history import historical_orders
 from ..store.schema import order_events
 from .bulk import insert_ignore, one_of
 from .evaluator import Evaluation
@@ -48,6 +51,9 @@ from .schema import consumer_offsets, decisions, event_claims, order_actions, ou
 _ENQUEUE_CHUNK = 50_000
 _SWEEP_EVERY = timedelta(seconds=5)
 OPEN = ("pending", "leased")
+#: Events of orders brought in as history (``migrate run``, ``ingest --history``) are never
+#: queued: no rule, flow, message or reservation for them (see ``store/history.py``).
+_LIVE = ~exists().where(historical_orders.c.order_id == order_events.c.order_id)
 _FIRST_OPEN_PG = text(
     "SELECT o.id, (SELECT min(c.event_id) FROM event_claims c WHERE c.consumer = :consumer"
     " AND c.order_id = o.id AND c.status IN ('pending', 'leased')) FROM unnest(:ids) AS o(id)"
@@ -139,7 +145,7 @@ class EventQueue:
         the planner has no statistics for yet.
         """
         events = conn.execute(select(order_events.c.id, order_events.c.order_id).where(
-            order_events.c.id > settled, order_events.c.id <= upto)).all()
+            order_events.c.id > settled, order_events.c.id <= upto, _LIVE)).all()
         queued = set(conn.execute(select(event_claims.c.event_id).where(
             event_claims.c.consumer == self.consumer, event_claims.c.event_id > settled,
             event_claims.c.event_id <= upto)).scalars())
@@ -153,7 +159,7 @@ class EventQueue:
         else:
             from sqlalchemy.dialects.sqlite import insert
         source = select(literal(self.consumer), order_events.c.id, order_events.c.order_id,
-                        literal("pending"), literal(0)).where(*conds)
+                        literal("pending"), literal(0)).where(*conds, _LIVE)
         stmt = insert(event_claims).from_select(
             ["consumer", "event_id", "order_id", "status", "attempts"], source
         ).on_conflict_do_nothing()
@@ -243,12 +249,15 @@ class EventQueue:
         return kept
 
     def routed_orders(self, conn: Connection, order_ids: Sequence[str]) -> set[str]:
-        """Those of ``order_ids`` that a committed decision routed already."""
+        """Those of ``order_ids`` that a committed decision routed already (here, or by
+        ``orderhub flows route``), or that are history: none of them is routed again."""
         if not order_ids:
             return set()
+        from ..engine.flows.once import routed_already
+
         return set(conn.execute(select(order_actions.c.order_id).where(
             one_of(order_actions.c.order_id, order_ids, self.dialect),
-            order_actions.c.kind == "route")).scalars())
+            order_actions.c.kind == "route")).scalars()) | routed_already(conn, order_ids)
 
     def _finish(self, conn: Connection, batch: Batch, outcomes: list[Outcome],
                 now: datetime) -> set[int]:

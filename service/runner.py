@@ -39,6 +39,7 @@ from .jobs import build_scheduler
 from .leader import LeaderElection
 from .outbox import Outbox
 from .queue import Batch, EventQueue, Outcome
+from .reconnect import Reconnect, is_connection_lost
 from .reload import Reloader, Watcher
 from .ship_channel import PlatformShip
 from .stock_sync import StockChannel
@@ -96,6 +97,7 @@ class Service:
         self._keepalive: Any = None
         self._short_claim = True
         self._enqueued_at = 0.0
+        self.reconnect = Reconnect("consumer", self.count)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -154,7 +156,16 @@ class Service:
             if now >= next_beat:
                 self._periodic()
                 next_beat = now + self.config.beat_seconds
-            done = self.step()
+            try:
+                done = self.step()
+            except Exception as exc:
+                if not is_connection_lost(exc):
+                    raise
+                # the batch rolled back and its leases run out: wait, reconnect, resume
+                self.stop_event.wait(self.reconnect.lost(exc))
+                idle_since = None
+                continue
+            self.reconnect.back()
             if done:
                 idle_since = None
                 continue
@@ -174,7 +185,12 @@ class Service:
             self.watcher.stop()
             self.watcher.join(timeout=2)
         self.leader.resign()
-        self.heartbeat(stopped=True)
+        try:
+            self.heartbeat(stopped=True)
+        except Exception as exc:
+            if not is_connection_lost(exc):
+                raise
+            log.warning("stopping without a last heartbeat: the database is away")
         if self._keepalive is not None:
             self._keepalive.close()
         log.info("stopped %s after %d events", self.node_id, self.counters["events"],
@@ -195,11 +211,11 @@ class Service:
             signal.signal(signal.SIGHUP, lambda *_: self._sighup.set())
 
     def _outbox_idle(self) -> bool:
-        """Nothing left to deliver (messages waiting for a retry count as work)."""
+        """Nothing left to deliver (messages waiting for a retry count as work; those of a
+        channel that is not configured do not: they wait for configuration, not for time)."""
         if self.dispatcher is None:
             return True
-        backlog = self.outbox.backlog()
-        return backlog["pending"] + backlog["sending"] == 0
+        return self.outbox.waiting(exclude=self.dispatcher.unconfigured) == 0
 
     # -- periodic work ---------------------------------------------------------------------
 
@@ -208,8 +224,11 @@ class Service:
             self._check_reload()
             self._check_leader()
             self.heartbeat()
-        except Exception:  # noqa: BLE001 - database blip: the next beat tries again
-            log.exception("periodic housekeeping failed")
+        except Exception as exc:  # noqa: BLE001 - database blip: the next beat tries again
+            if is_connection_lost(exc):
+                log.debug("periodic housekeeping: no database (%s)", exc)
+            else:
+                log.exception("periodic housekeeping failed")
 
     def _check_reload(self) -> None:
         reason = None
@@ -254,6 +273,7 @@ class Service:
                      "since": live.since.isoformat()} if live else None,
             "last_reload": last.as_dict() if last else None,
             "counters": counters, "reload_seq_seen": self._reload_seq, "stopped": stopped,
+            "database": self.reconnect.as_dict(),
         })
 
     def timed_checks(self) -> None:

@@ -6,6 +6,7 @@ a PostgreSQL advisory lock so that several processes starting at once do not rac
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,49 @@ from ..errors import StoreError
 _MIGRATION_LOCK_ID = 0x6F726468  # 'ordh'
 _upgraded: set[str] = set()
 _upgrade_lock = threading.Lock()
+
+
+#: The URL schemes orderhub stores orders in (the part before ``://``).
+SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+# a scheme typed without its "://" (``postgresql//host/db``, ``sqlite:/x.db``): a typo, not a path
+_MANGLED = re.compile(r"^(sqlite|postgres(?:ql)?|mysql|mariadb|oracle|mssql)(?:\+\w+)?"
+                      r"(?::/{0,2}|/+)(?!/)", re.IGNORECASE)
+
+
+class DatabaseURLError(StoreError):
+    """A ``--db`` value that is no database URL orderhub can use: a usage error (exit 2)."""
+
+    exit_code = 2
+
+
+def check_url(url: str) -> str:
+    """``url`` if orderhub can use it; else :class:`DatabaseURLError` saying what to write.
+
+    Catches the typos that used to create stray files: a scheme without ``://`` and a database
+    orderhub does not support (whose driver is not even installed)."""
+    examples = "sqlite:///path/orderhub.db or postgresql://user@host:5432/db"
+    if "://" in url:
+        scheme = url.split("://", 1)[0].lower()
+        if scheme not in SCHEMES:
+            raise DatabaseURLError(f"unsupported database {scheme!r} in {redact(url)}: orderhub "
+                                   f"stores orders in SQLite or PostgreSQL ({examples})")
+        return url
+    mangled = _MANGLED.match(url)
+    if mangled:
+        scheme = mangled.group(1).lower()
+        fixed = f"{scheme}:{'///' if scheme == 'sqlite' else '//'}{url[mangled.end():]}"
+        raise DatabaseURLError(f"malformed database URL {url!r}: did you mean {fixed!r}? "
+                               f"({examples})")
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL and in-memory SQLite)."""
+    url = normalize_url(url)
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[-1] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
 
 
 def normalize_url(url: str) -> str:

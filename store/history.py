@@ -5,15 +5,18 @@ same transaction as the orders and their events (:meth:`OrderStore.upsert` with
 ``history=``).  Whatever reacts to order events leaves these orders alone: the service's queue
 never enqueues their events (so no rule, flow, message or reservation), and ``orderhub flows
 route`` skips them.  Marking is for good: a later snapshot of a migrated order is still
-history.
+history.  Only orders the history import inserts are marked: one the store already held live
+stays live, so its platform updates still reach the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, Connection, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .schema import UTCDateTime, metadata
 
@@ -33,14 +36,11 @@ def mark_historical(conn: Connection, order_ids: Iterable[str], source: str, *,
     ids = sorted(set(order_ids))
     if not ids:
         return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     now = now or datetime.now(UTC)
     added = 0
     for i in range(0, len(ids), 500):
-        stmt = insert(historical_orders).on_conflict_do_nothing()
+        stmt = dialect.insert(historical_orders).on_conflict_do_nothing()
         result = conn.execute(stmt, [{"order_id": o, "source": source[:64], "at": now}
                                      for o in ids[i:i + 500]])
         added += max(result.rowcount or 0, 0)

@@ -46,6 +46,8 @@ class UpsertResult:
     stale: int = 0
     events: int = 0
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: ids of the orders this batch inserted
+    inserted: list[str] = field(default_factory=list)
 
     def add(self, other: UpsertResult) -> None:
         self.new += other.new
@@ -54,6 +56,7 @@ class UpsertResult:
         self.stale += other.stale
         self.events += other.events
         self.ids.update(other.ids)
+        self.inserted.extend(other.inserted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +109,14 @@ class OrderStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None) -> UpsertResult:
-        """Store a batch of orders in one transaction.  See the module docstring."""
+    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None,
+               history: str | None = None) -> UpsertResult:
+        """Store a batch of orders in one transaction.  See the module docstring.
+
+        ``history`` (e.g. ``"migrate <batch>"``): the orders it inserts are history, marked as
+        such in the same transaction (:mod:`.history`), so nothing ever acts on them.  An order
+        already stored keeps what it was: a live order stays live (its platform updates must
+        still reach the rules), a historical one stays history."""
         now = now or datetime.now(UTC)
         latest: dict[tuple[str, str], Order] = {}
         total = 0
@@ -125,6 +134,10 @@ class OrderStore:
             for platform, group in by_platform.items():
                 for i in range(0, len(group), _CHUNK):
                     result.add(self._upsert_chunk(conn, platform, group[i : i + _CHUNK], now))
+            if history:
+                from .history import mark_historical
+
+                mark_historical(conn, result.inserted, history, now=now)
         result.unchanged += total - len(latest)
         return result
 
@@ -194,6 +207,8 @@ class OrderStore:
                 lost_ids.add(result.ids.pop(order.key))
             event_rows = [e for e in event_rows if e[0] not in lost_ids]
         _insert_events(conn, event_rows, now)
+        result.inserted.extend(result.ids[o.key] for o in fresh
+                               if o.platform_order_no in inserted)
         result.new += len(inserted)
         result.events += len(event_rows)
         return lost
@@ -283,25 +298,25 @@ class OrderStore:
         offset: int = 0,
     ) -> list[Order]:
         """Orders matching every given filter, oldest created first."""
-        query = select(orders.c.id, orders.c.doc).order_by(orders.c.created_at, orders.c.id)
-        for column, value in (
-            (orders.c.platform, platform),
-            (orders.c.status, status),
-            (orders.c.shop_id, shop),
-            (orders.c.receiver_phone, phone),
-            (orders.c.batch, batch),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if since is not None:
-            query = query.where(orders.c.created_at >= since)
-        if until is not None:
-            query = query.where(orders.c.created_at < until)
-        query = query.offset(offset)
+        query = _filtered(select(orders.c.id, orders.c.doc).order_by(orders.c.created_at,
+                                                                      orders.c.id),
+                          platform=platform, status=status, shop=shop, phone=phone, since=since,
+                          until=until, batch=batch).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [_order(row) for row in conn.execute(query)]
+
+    def count_matching(self, *, platform: str | None = None, status: str | None = None,
+                       shop: str | None = None, phone: str | None = None,
+                       since: datetime | None = None, until: datetime | None = None,
+                       batch: str | None = None) -> int:
+        """How many orders :meth:`list` would return without a limit ("showing 50 of 62")."""
+        query = _filtered(select(func.count()).select_from(orders), platform=platform,
+                          status=status, shop=shop, phone=phone, since=since, until=until,
+                          batch=batch)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def count(self, **filters: Any) -> int:
         query = select(func.count()).select_from(orders)
@@ -337,6 +352,10 @@ class OrderStore:
                 Reject(**{k: v for k, v in r._asdict().items() if k in Reject.__slots__})
                 for r in conn.execute(query)
             ]
+
+    def count_rejects(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(rejects)).scalar_one())
 
     def phones_of(
         self, keys: Iterable[tuple[str, str]]
@@ -387,6 +406,18 @@ class OrderStore:
                     query = query.where(orders.c.created_at < until)
                 out.update({phone: int(n) for phone, n in conn.execute(query)})
         return out
+
+
+def latest_versions(batch: Iterable[Order]) -> list[Order]:
+    """One version per order (platform + order number), the one :meth:`OrderStore.upsert`
+    would keep, in first-seen order: a file holding an order and its later snapshot is one
+    order, for dry runs and simulations as for the store."""
+    latest: dict[tuple[str, str], Order] = {}
+    for order in batch:
+        prev = latest.get(order.key)
+        if prev is None or _newer(order, prev):
+            latest[order.key] = order
+    return list(latest.values())
 
 
 def _newer(a: Order, b: Order) -> bool:
@@ -478,3 +509,23 @@ def _order(row: Any) -> Order:
     order = Order.model_validate_json(row.doc)
     order.id = row.id
     return order
+
+
+def _filtered(query: Any, *, platform: str | None, status: str | None, shop: str | None,
+              phone: str | None, since: datetime | None, until: datetime | None,
+              batch: str | None) -> Any:
+    """``query`` restricted by the filters of :meth:`OrderStore.list` (None: no filter)."""
+    for column, value in (
+        (orders.c.platform, platform),
+        (orders.c.status, status),
+        (orders.c.shop_id, shop),
+        (orders.c.receiver_phone, phone),
+        (orders.c.batch, batch),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(orders.c.created_at >= since)
+    if until is not None:
+        query = query.where(orders.c.created_at < until)
+    return query

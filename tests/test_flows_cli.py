@@ -13,6 +13,7 @@ FLOWS = Path(__file__).resolve().parent.parent / "flows"
 
 
 def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
     (tmp_path / "stock.csv").write_text(
         "warehouse,sku,on_hand,reserved\n"
         "GZ,TOWEL,1,0\nWH,TOWEL,50,0\nSH,TOWEL,50,0\nBJ,TOWEL,50,0\nCD,TOWEL,50,0\n"
@@ -54,10 +55,11 @@ def test_stock_import_reports_bad_rows_and_keeps_the_rest(tmp_path: Path) -> Non
     assert out.exit_code == 10
     assert "imported 7 stock row(s)" in out.output
     assert "line 9, field warehouse: unknown warehouse 'XX'" in out.output
-    assert "line 10, field on_hand: on_hand and reserved must be whole numbers" in out.output
+    assert "line 10, field on_hand: not a whole number: 'many'" in out.output
     listed = run(ws, "stock", "list", "--warehouse", "GZ", "--format", "json")
     assert [json.loads(x) for x in listed.output.splitlines()] == [
-        {"warehouse": "GZ", "sku": "TOWEL", "on_hand": 1, "reserved": 0, "available": 1}]
+        {"warehouse": "GZ", "sku": "TOWEL", "on_hand": 1, "reserved": 0, "available": 1,
+         "short": 0}]
 
 
 def test_simulate_prints_the_per_warehouse_table_and_writes_nothing(tmp_path: Path) -> None:
@@ -106,7 +108,7 @@ def test_route_stores_decisions_shown_by_orders_show(tmp_path: Path) -> None:
     label = lines[1]["order"]
     shown = run(ws, "orders", "show", label)
     assert "route" in shown.output and "武汉仓 (WH) ships it" in shown.output
-    assert "GZ: out of stock: TOWEL need 1, have 0" in shown.output
+    assert "GZ: out of stock: TOWEL need 1, none available" in shown.output
     doc = json.loads(run(ws, "orders", "show", label, "--format", "json").output)
     assert doc["routes"][0]["warehouse"] == "WH"
     assert doc["routes"][0]["trace"]["steps"][0]["node"] == "cold_chain"

@@ -67,7 +67,7 @@ def test_out_of_stock_first_choice_falls_back(flows) -> None:  # type: ignore[no
     (r,) = route_orders([order("广东省", "广州市", ("PILLOW", 2))], flows, stock, now=NOW)
     assert r.warehouse == "WH"  # the table's fallback for 华南
     step = next(s for s in r.trace.steps if s.node == "stock")
-    assert step.considered[0] == ("GZ", False, "out of stock: PILLOW need 2, have 1")
+    assert step.considered[0] == ("GZ", False, "out of stock: PILLOW need 2, 1 available")
     assert step.considered[1][:2] == ("WH", True)
 
 
@@ -171,3 +171,15 @@ def test_as_json_has_the_dry_run_keys_and_trace_explains_every_step(flows) -> No
     region = next(s for s in steps if s["node"] == "region")
     assert region["values"] == {"region": "华南"}
     assert "广东省 广州市 is in 华南" in region["why"]
+
+
+def test_shortages_are_said_in_words_never_as_a_negative_count(flows) -> None:  # type: ignore[no-untyped-def]
+    from orderhub.engine.flows import StockLevels
+
+    # GZ has 2 pillows on hand and 25 reserved: none available, not "have -23"
+    rows = [(w, s, n, 0) for (w, s), n in full_stock().items() if (w, s) != ("GZ", "PILLOW")]
+    stock = StockLevels([*rows, ("GZ", "PILLOW", 2, 25)])
+    (r,) = route_orders([order("广东省", "广州市", ("PILLOW", 4))], flows, stock, now=NOW)
+    step = next(s for s in r.trace.steps if s.node == "stock")
+    assert step.considered[0] == ("GZ", False, "out of stock: PILLOW need 4, none available")
+    assert "-23" not in " ".join(r.reasons)

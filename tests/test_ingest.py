@@ -130,6 +130,8 @@ def test_unknown_source_asks_for_source(tmp_path: Path) -> None:
 def test_cli_ingest_json_summary_and_exit_codes(tmp_path: Path, gbk_export: Path) -> None:
     runner = CliRunner()
     ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
     files = [str(p) for p in envelope_files(tmp_path)]
     ok = runner.invoke(main, ["-w", str(ws), "ingest", *files, "--format", "json"])
     assert ok.exit_code == 0, ok.output

@@ -62,6 +62,20 @@ def test_the_example_is_reproducible(tmp_path: Path) -> None:
     (LEGACY / "legacy-orders.csv").read_bytes().decode("gbk")  # GBK, as the old ERP writes
 
 
+def test_make_legacy_rewrites_the_same_bytes(tmp_path: Path) -> None:
+    """`python examples/legacy/make_legacy.py` gives the committed files byte for byte, the
+    XLSX too (openpyxl stamps the save time unless told otherwise)."""
+    import subprocess
+    import sys
+
+    for folder in ("first", "second"):
+        subprocess.run([sys.executable, str(LEGACY / "make_legacy.py"), str(tmp_path / folder)],
+                       check=True, capture_output=True)
+    for name in ("legacy-orders.csv", "status-map.xlsx"):
+        assert (tmp_path / "first" / name).read_bytes() == (LEGACY / name).read_bytes(), name
+        assert (tmp_path / "second" / name).read_bytes() == (LEGACY / name).read_bytes(), name
+
+
 def test_check_reports_exactly_the_expected_rejects_and_writes_nothing(legacy: Path) -> None:
     mapping = load_migration_mapping(legacy / "mapping.yaml")
     report = check(legacy / "legacy-orders.csv", mapping)

@@ -23,6 +23,7 @@ LEGACY = Path(__file__).resolve().parent.parent / "examples" / "legacy"
 def legacy(tmp_path: Path) -> Path:
     for name in ("legacy-orders.csv", "status-map.xlsx", "mapping.yaml"):
         shutil.copy(LEGACY / name, tmp_path / name)
+    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
     return tmp_path
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -46,10 +48,33 @@ def test_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
     assert not any(n.startswith(("tests/", "orderhub/tests/", "examples/")) for n in names)
 
 
-def test_every_subpackage_imports_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
-    env = tmp_path / "venv"
+def nested_venv(env: Path) -> Path:
+    """A venv that sees the dependencies of the interpreter running the tests, wherever they
+    are installed, and its own orderhub only.
+
+    ``system_site_packages`` reaches the *base* interpreter's site-packages: right on a bare
+    machine, but from inside a virtualenv it skips that virtualenv, where the dependencies are.
+    So the running interpreter's own site directories are added by a ``.pth`` file (plain
+    path lines: the editable install's import hooks there are not run)."""
     venv.create(env, system_site_packages=True, with_pip=False)
     python = env / "bin" / "python"
+    if sys.prefix != sys.base_prefix:
+        inner = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig."
+                                "get_paths()['purelib'])"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+        outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+        Path(inner, "outer-venv.pth").write_text("\n".join(sorted(outer)) + "\n")
+    return python
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without PYTHONPATH, so the checkout cannot shadow the wheel."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
+def test_every_subpackage_imports_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    env = tmp_path / "venv"
+    python = nested_venv(env)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
                     "--no-deps", str(wheel)], check=True)
     code = ("import importlib, orderhub, sys\n"
@@ -58,9 +83,9 @@ def test_every_subpackage_imports_from_the_installed_wheel(wheel: Path, tmp_path
             "from orderhub.connectors.mapping import builtin_mappings\n"
             "print(len(builtin_mappings()))\n")
     done = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True)
+                          text=True, env=clean_env())
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) >= 8
     cli = subprocess.run([str(python), "-m", "orderhub", "--help"], cwd=tmp_path,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=clean_env())
     assert cli.returncode == 0 and "ingest" in cli.stdout

@@ -90,7 +90,14 @@ def test_vague_address_sms_is_deduplicated_per_phone_per_day(ruleset):
     flag_a = next(x for x in da.actions if x.kind == "flag")
     flag_b = next(x for x in db.actions if x.kind == "flag")
     assert flag_a.idempotency_key != flag_b.idempotency_key  # but each order is flagged
-    next_day = ruleset.evaluate(a, now=T0 + timedelta(days=1), history=MemoryHistory([a]))
+    # the day is the order's, not the processing day's: evaluated after midnight, order a
+    # still shares its day's SMS; an order placed the next day gets its own
+    late = ruleset.evaluate(a, now=T0 + timedelta(days=1), history=MemoryHistory([a]))
+    assert next(x for x in late.actions if x.kind == "sms").idempotency_key == \
+        sms_a.idempotency_key
+    c = order(no="3", created_at=a.created_at + timedelta(days=1),
+              receiver={"phone": "13800000000", "address": "地铁站附近", "name": "李"})
+    next_day = ruleset.evaluate(c, now=T0 + timedelta(days=1), history=MemoryHistory([c]))
     sms_next = next(x for x in next_day.actions if x.kind == "sms")
     assert sms_next.idempotency_key != sms_a.idempotency_key
 

@@ -48,6 +48,7 @@ def json_lines(result) -> dict[str, dict]:  # type: ignore[no-untyped-def]
 def ws_db(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A workspace folder and its database URL (SQLite in the folder, or a PG schema)."""
     if request.param == "sqlite":
+        (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
         yield tmp_path, None
     else:
         from conftest import pg_schema_url
@@ -86,7 +87,7 @@ def test_a_changed_phone_in_the_file_replaces_the_stored_version(ws_db, tmp_path
     sample = write_trades(tmp_path / "sample.json",
                           [moved, trade("5012345678900003", "2024-06-18 11:00:00")])
     result = run(ws, "dry-run", "--orders", str(sample), "--at", "2024-06-18 12:00",
-                 "--why-not", "purchase_limit", "--format", "json", db=db)
+                 "--why-not", "purchase_limit", "--all", "--format", "json", db=db)
     why = {r["platform_order_no"]: r["why_not"] for r in map(json.loads,
                                                               result.stdout.splitlines())}
     assert why["5012345678900003"] == ["orders_today(receiver.phone) = 2, needs >= 3 → no"]

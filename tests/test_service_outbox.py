@@ -83,7 +83,9 @@ def test_wecom_robot_request_shape_rate_limit_retry_and_bad_key_dead(tmp_path: P
         ws = sup.write_workspace(
             tmp_path / "ws", f"sqlite:///{tmp_path / 'w.db'}",
             rules="tag = x\nmessage_every = 1\nmessage_kind = wecom\n",
-            channels={"wecom": {"base_url": peer.url, "key_env": "TEST_WECOM_KEY"}})
+            # one post per message here (digests: tests/test_service_digest.py)
+            channels={"wecom": {"base_url": peer.url, "key_env": "TEST_WECOM_KEY",
+                                "digest": False}})
         store = Workspace.load(ws).store
         store.upsert(sup.make_orders(4, paid=False))  # 4 "created" events
         proc = sup.spawn(ws, "run", "--no-schedules", "--exit-when-idle", "0.5",

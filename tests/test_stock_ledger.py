@@ -57,8 +57,9 @@ def test_routing_reservations_are_ledger_rows_per_order(engine: Engine) -> None:
         assert open_reservations(conn, ORDER) == {("SH", "MUG"): 3, ("SH", "TEA"): 1}
         rows = [(e.kind, e.warehouse, e.sku, e.reserved, e.order_id, e.cause)
                 for e in entries(conn, order_id=ORDER)]
-    assert rows == [("reserve", "SH", "MUG", 3, ORDER, "flow routing v1"),
-                    ("reserve", "SH", "TEA", 1, ORDER, "flow routing v1")]
+    assert rows == [("reserve", "SH", "MUG", 2, ORDER, "flow routing v1"),
+                    ("reserve", "SH", "TEA", 1, ORDER, "flow routing v1"),
+                    ("reserve", "SH", "MUG", 1, ORDER, "flow routing v1")]
 
 
 def test_release_order_drops_its_reservations_once(engine: Engine) -> None:
@@ -125,5 +126,33 @@ def test_a_duplicate_shipment_row_is_refused_by_the_database(engine: Engine) -> 
     with pytest.raises(IntegrityError), engine.begin() as conn:
         post(conn, [("SH", "MUG", "ship", -1, 0, ORDER, "SF1", None)], now=NOW)
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(stock_ledger)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(stock_ledger)
+                            .where(stock_ledger.c.kind == "ship")).scalar() == 1
     assert _levels(engine)[("SH", "MUG")] == (9, 0)
+
+
+def test_an_import_and_an_adjustment_are_ledger_rows_with_their_cause(engine: Engine,
+                                                                      tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from orderhub.engine.flows.ledger import StockChangeError, adjust
+
+    _reserve(engine, _route(ORDER, ("SH", "MUG", 3)))
+    counted = tmp_path / "盘点.csv"
+    counted.write_text("仓库,商家编码,库存,占用\nSH,MUG,6,0\nWH,MUG,8,0\nBJ,MUG,1,9\n",
+                       encoding="gb18030")
+    done = RoutingStore(engine).import_stock(counted, ["SH", "WH", "BJ"], actor="王芳", now=NOW)
+    assert (done.imported, done.changed, done.reserved_ignored) == (3, 2, True)
+    assert _levels(engine)[("SH", "MUG")] == (6, 3)  # the order's reservation stands
+    assert _levels(engine)[("BJ", "MUG")] == (1, 0)  # the file's 占用 is not imported
+    with engine.begin() as conn:
+        made = adjust(conn, "SH", "MUG", -2, reason="破损", actor="小李", now=NOW)
+    assert (made.before, made.after, made.reserved) == (6, 4, 3)
+    with pytest.raises(StockChangeError, match="cannot take 5 off SH MUG: only 4 on hand"), \
+            engine.begin() as conn:
+        adjust(conn, "SH", "MUG", -5, reason="盘亏", actor="小李")
+    with pytest.raises(StockChangeError, match="needs a reason"), engine.begin() as conn:
+        adjust(conn, "SH", "MUG", 1, reason=" ", actor="小李")
+    with engine.connect() as conn:
+        rows = [(e.kind, e.on_hand, e.cause, e.actor)
+                for e in entries(conn, warehouse="SH", sku="MUG")]
+    assert rows == [("import", 10, None, None), ("reserve", 0, "flow routing v1", "routing"),
+                    ("import", -4, str(counted), "王芳"), ("adjust", -2, "破损", "小李")]

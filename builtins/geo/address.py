@@ -7,7 +7,9 @@ handful of dict lookups. Order of stages: province (or a city that implies one),
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from .atlas import MUNICIPAL_KINDS, Atlas
 
@@ -55,8 +57,14 @@ class _Table:
         lens.add(len(key))
         self.lengths[key[0]] = tuple(sorted(lens, reverse=True))
 
-    def match(self, text: str, pos: int) -> tuple[str, object] | None:
-        """Longest key at ``text[pos:]`` that is not a short name glued to a longer word."""
+    def match(self, text: str, pos: int,
+              continues: Callable[[object, int], bool] | None = None
+              ) -> tuple[str, object] | None:
+        """Longest key at ``text[pos:]`` that is not a short name glued to a longer word.
+
+        ``continues(value, end)``: whether what follows a short name is a known part below
+        it, which makes the name a name after all (哈尔滨道里区: 道里区 is a district of 哈尔滨,
+        so 道 does not make 哈尔滨道 a street)."""
         if pos >= len(text):
             return None
         lengths = self.lengths.get(text[pos])
@@ -70,7 +78,7 @@ class _Table:
                 continue
             end = pos + n
             if end < len(text) and text[end] in _SHORT_BLOCKERS and not key.endswith(
-                    _ADMIN_SUFFIXES):
+                    _ADMIN_SUFFIXES) and not (continues is not None and continues(value, end)):
                 continue
             return key, value
         return None
@@ -140,7 +148,7 @@ class AddressParser:
                 pos = _skip(text, pos + len(prefix))
                 break
         province = city = district = None
-        hit = self.top.match(text, pos)
+        hit = self.top.match(text, pos, lambda v, end: self._below_top(text, end, v))
         if hit is not None:
             key, (kind, name) = hit  # type: ignore[misc]
             pos = _skip(text, pos + len(key))
@@ -165,6 +173,18 @@ class AddressParser:
         detail = text[pos:].strip() or None
         return ParsedAddress(province, city, district, detail)
 
+    def _below_top(self, text: str, end: int, value: object) -> bool:
+        """A known city (of a province) or district (of a city) starts at ``end``."""
+        kind, name = cast(tuple[str, str], value)
+        if kind == "C":
+            return self._district_at(text, end, name)
+        return (self.city_tables[name].match(text, end) is not None
+                or self.province_districts[name].match(text, end) is not None)
+
+    def _district_at(self, text: str, end: int, city: object) -> bool:
+        table = self.district_tables.get(str(city))
+        return table is not None and table.match(text, end) is not None
+
     def _city_after_province(self, text: str, pos: int,
                              province: str) -> tuple[str | None, str | None, int]:
         atlas = self.atlas
@@ -180,7 +200,8 @@ class AddressParser:
                     pos = _skip(text, pos + len(filler))
                     break
             return municipal.name, None, pos
-        hit = self.city_tables[province].match(text, pos)
+        hit = self.city_tables[province].match(
+            text, pos, lambda city, end: self._district_at(text, end, city))
         if hit is not None:
             return hit[1], None, _skip(text, pos + len(hit[0]))  # type: ignore[return-value]
         found = self.province_districts[province].match(text, pos)

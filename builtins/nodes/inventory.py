@@ -24,8 +24,15 @@ if TYPE_CHECKING:
 
 
 def shortage_text(shortages: list[tuple[str, int, int]]) -> str:
-    return ", ".join(f"{sku} need {need}, have {have}" for sku, need, have in shortages[:3]) + \
+    """``TOWEL need 4, none available; PILLOW need 2, 1 available``: said in words, never as
+    a negative count (stock reserved past what is on hand has nothing available, not -23)."""
+    return "; ".join(f"{sku} need {need}, {_available(have)}"
+                     for sku, need, have in shortages[:3]) + \
         (f" (+{len(shortages) - 3} more)" if len(shortages) > 3 else "")
+
+
+def _available(n: int) -> str:
+    return "none available" if n <= 0 else f"{n} available"
 
 
 @register
@@ -67,7 +74,8 @@ class InventoryNode(LinearNode):
         found_why = {code: f"{code} has stock → {nxt}" for code in caps}
         plans: dict[tuple[Any, ...], list[str]] = {}
 
-        def candidates(rs: RunState) -> list[str]:
+        def candidates(rs: RunState) -> tuple[list[str], int]:
+            """The plan, and how many of it were asked for (the rest: nearest fallbacks)."""
             if fixed is not None:
                 found: Any = fixed
             elif expr is not None:
@@ -75,19 +83,24 @@ class InventoryNode(LinearNode):
                 found = [found] if isinstance(found, str) else list(found or ())
             else:
                 found = network.primary_for(rs.vars.get("region"))
+            asked = len(found)
             if nearest:
                 found = _then_nearest(found, rs.destination, plans)
-            return found
+            return found, asked
 
         def check(rs: RunState) -> str | None:
-            names = candidates(rs)
+            names, asked = candidates(rs)
             rs.vars["candidates"] = names
             needs = rs.needs
             stock = rs.routing.stock
             considered: list[tuple[str, bool, str]] = []
-            for code in names:
+            for i, code in enumerate(names):
                 if code not in caps:
                     considered.append((code, False, "no such warehouse in the config"))
+                    continue
+                if i >= asked and not network.warehouses[code].accepts(rs.wants):
+                    considered.append((code, False, "takes only "
+                                       + ", ".join(sorted(caps[code])) + " orders"))
                     continue
                 if require and not require <= caps[code]:
                     missing = ", ".join(sorted(require - caps[code]))

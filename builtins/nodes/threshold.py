@@ -64,6 +64,10 @@ class LoadThresholdNode(LinearNode):
                 if require and not require <= caps[other]:
                     considered.append((other, False, ("lacks {}", ", ".join(require))))
                     continue
+                if not network.warehouses[other].accepts(rs.wants):
+                    considered.append((other, False, ("takes only {} orders",
+                                                      ", ".join(sorted(caps[other])))))
+                    continue
                 other_limit = thresholds[other]
                 if not load.can_take(other, other_limit, h):
                     considered.append((other, False, ("{:.0f} km, busy: {} pending (threshold {})",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ...dsl import CompiledExpression, ExprType, compile_expression, yamlfile
 from ...errors import SourceError, SourceSpan
+from ..templates import ENV as TEMPLATES
+from ..templates import BoundedEnvironment, check_template
 from .model import Loc
 from .runtime import FlowRuntimeError
 
@@ -81,9 +83,7 @@ class CompileEnv:
     timezone: str
     flows: dict[str, CompiledFlow] = field(default_factory=dict)
     errors: list[SourceError] = field(default_factory=list)
-    templates: ImmutableSandboxedEnvironment = field(
-        default_factory=lambda: ImmutableSandboxedEnvironment(autoescape=False,
-                                                              keep_trailing_newline=False))
+    templates: BoundedEnvironment = field(default_factory=lambda: TEMPLATES)
 
 
 class NodeCompiler:
@@ -146,8 +146,30 @@ class NodeCompiler:
                                                SourceSpan(self.doc.path, line, span.column),
                                                source=self.doc.text))
             return None
-        for name in sorted(meta.find_undeclared_variables(ast) - names):
+        unknown = sorted(meta.find_undeclared_variables(ast) - names)
+        for name in unknown:
             self.env.errors.append(SourceError(
                 f"template uses unknown name {name!r}", span, source=self.doc.text,
                 hint=yamlfile.suggest(name, names) or f"known: {', '.join(sorted(names))}"))
-        return env.from_string(text)
+        template, problems = check_template(text, [_sample_context(self.env, names)],
+                                            strict=False)
+        for p in problems:
+            line = (span.line or 1) + p.line - 1
+            self.env.errors.append(SourceError(f"template: {p.message}",
+                                               SourceSpan(self.doc.path, line, span.column),
+                                               source=self.doc.text, hint=p.hint))
+        return None if problems or unknown else template
+
+
+def _sample_context(env: CompileEnv, names: set[str]) -> dict[str, Any]:
+    """Plausible values for a notify template's trial render when flows are checked."""
+    from ..examples import probe_order
+
+    order = probe_order(ZoneInfo(env.timezone))
+    code = next(iter(env.network.codes), "WH")
+    sample: dict[str, Any] = dict.fromkeys(names)
+    sample.update({"order": order, "receiver": order.receiver, "items": order.items,
+                   "warehouse": {"code": code, "name": code, "city": "", "lead": {}},
+                   "region": "", "reasons": [], "path": [], "diverted_from": None, "load": 0,
+                   "threshold": 0, "vars": {}, "flow": ""})
+    return sample

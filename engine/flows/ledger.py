@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
 )
 
+from ...errors import OrderhubError
 from ...store.bulk import insert_rows
 from ...store.schema import BigId, UTCDateTime, metadata
 from .stock import lock_routing, stock_table
@@ -58,7 +59,9 @@ stock_ledger = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 Index("ix_stock_ledger_order", stock_ledger.c.order_id)
-Index("ix_stock_ledger_item", stock_ledger.c.warehouse, stock_ledger.c.sku, stock_ledger.c.id)
+# No index on (warehouse, sku): routing adds a row per order and SKU, and that index (random
+# insert positions) would double the ledger's cost to routing.  An item's history is read
+# newest first by id instead (``orderhub stock history``).
 # a shipment takes its units off hand once: the same (order, shipment, warehouse, sku) twice is
 # refused by the database, whatever the callers do
 Index("uq_stock_ledger_ship", stock_ledger.c.order_id, stock_ledger.c.cause,
@@ -68,6 +71,7 @@ Index("uq_stock_ledger_ship", stock_ledger.c.order_id, stock_ledger.c.cause,
 
 _LEDGER_COLUMNS = ("warehouse", "sku", "kind", "on_hand", "reserved", "order_id", "cause",
                    "actor")
+_TIMED_COLUMNS = (*_LEDGER_COLUMNS, "at")
 #: (warehouse, sku, kind, on_hand delta, reserved delta, order_id, cause, actor)
 LedgerRow = tuple[str, str, str, int, int, str | None, str | None, str | None]
 
@@ -118,13 +122,13 @@ def post(conn: Connection, rows: Sequence[LedgerRow], *, now: datetime | None = 
 def move(conn: Connection, totals: Mapping[tuple[str, str], Sequence[int]],
          now: datetime) -> None:
     """Add (on hand, reserved) deltas per (warehouse, sku) to ``stock``, as increments, so
-    they compose with other transactions' changes."""
-    totals = {k: v for k, v in totals.items() if v[0] or v[1]}
+    they compose with other transactions' changes; a pair without a row gets one (even with
+    nothing in it: a stock file saying 0 is still a known item)."""
     if not totals:
         return
     known = existing_keys(conn, totals)
     old = [{"w": w, "s": s, "h": v[0], "r": v[1], "u": now}
-           for (w, s), v in sorted(totals.items()) if (w, s) in known]
+           for (w, s), v in sorted(totals.items()) if (w, s) in known and (v[0] or v[1])]
     if old:
         conn.execute(_MOVE, old)
     new = [{"warehouse": w, "sku": s, "on_hand": v[0], "reserved": v[1], "updated_at": now}
@@ -144,26 +148,138 @@ def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tu
     return {(w, s) for w, s in found} & wanted
 
 
+# -- imports and adjustments --------------------------------------------------------------------
+
+class StockChangeError(OrderhubError):
+    """A stock change that cannot be made (an adjustment below zero, no reason given)."""
+
+
+def levels(conn: Connection, keys: Iterable[tuple[str, str]], *, lock: bool = False
+           ) -> dict[tuple[str, str], tuple[int, int]]:
+    """Current (on hand, reserved) of the given (warehouse, sku) pairs that have a row;
+    ``lock``: hold those rows until the transaction ends (PostgreSQL)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    query = select(stock_table.c.warehouse, stock_table.c.sku, stock_table.c.on_hand,
+                   stock_table.c.reserved).where(
+        stock_table.c.warehouse.in_(sorted({w for w, _ in keys})),
+        stock_table.c.sku.in_(sorted({s for _, s in keys})))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {(w, s): (n, r) for w, s, n, r in conn.execute(query) if (w, s) in keys}
+
+
+def set_on_hand(conn: Connection, rows: Sequence[tuple[str, str, int]], *, cause: str | None,
+                actor: str | None = None, now: datetime | None = None) -> int:
+    """Set on hand to counted values (a stock file): an ``import`` row for the difference of
+    each (warehouse, sku) whose on hand changes; reserved is left as it is.  Returns how many
+    changed."""
+    lock_routing(conn)
+    current = levels(conn, ((w, s) for w, s, _ in rows), lock=True)
+    post_rows: list[LedgerRow] = []
+    for w, s, n in rows:
+        delta = n - current.get((w, s), (0, 0))[0]
+        if delta or (w, s) not in current:
+            post_rows.append((w, s, "import", delta, 0, None, cause, actor))
+    post(conn, post_rows, now=now)
+    return len(post_rows)
+
+
+def set_levels(conn: Connection, rows: Sequence[tuple[str, str, int, int]], *,
+               cause: str | None = None, actor: str | None = None,
+               now: datetime | None = None) -> None:
+    """Set on hand and reserved to the given values (``import`` rows for the differences)."""
+    lock_routing(conn)
+    current = levels(conn, ((w, s) for w, s, _, _ in rows), lock=True)
+    post_rows: list[LedgerRow] = []
+    for w, s, n, r in rows:
+        old_n, old_r = current.get((w, s), (0, 0))
+        if n != old_n or r != old_r or (w, s) not in current:
+            post_rows.append((w, s, "import", n - old_n, r - old_r, None, cause, actor))
+    post(conn, post_rows, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """An adjustment made: on hand before and after, who and why."""
+
+    warehouse: str
+    sku: str
+    before: int
+    after: int
+    reserved: int
+    actor: str
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"warehouse": self.warehouse, "sku": self.sku, "before": self.before,
+                "after": self.after, "change": self.after - self.before,
+                "reserved": self.reserved, "available": max(self.after - self.reserved, 0),
+                "actor": self.actor, "reason": self.reason}
+
+
+def adjust(conn: Connection, warehouse: str, sku: str, change: int, *, reason: str,
+           actor: str, now: datetime | None = None) -> Adjustment:
+    """Correct on hand by ``change`` units (a count found more, breakage, a return to stock):
+    an ``adjust`` ledger row with the person and the reason.  On hand cannot go below zero
+    this way: the error says how many there are."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StockChangeError("an adjustment needs a reason (--reason)")
+    if not actor:
+        raise StockChangeError("an adjustment needs the person making it (--as)")
+    if change == 0:
+        raise StockChangeError("an adjustment of 0 changes nothing")
+    lock_routing(conn)
+    before, reserved = levels(conn, [(warehouse, sku)], lock=True).get((warehouse, sku), (0, 0))
+    if before + change < 0:
+        have = "none on hand" if before <= 0 else f"only {before} on hand"
+        raise StockChangeError(f"cannot take {-change} off {warehouse} {sku}: {have}")
+    post(conn, [(warehouse, sku, "adjust", change, 0, None, reason, actor)], now=now)
+    return Adjustment(warehouse, sku, before, before + change, reserved, actor, reason)
+
+
 # -- routing ----------------------------------------------------------------------------------
 
 def reserve_routes(conn: Connection, routes: Iterable[RouteResult], *,
                    now: datetime | None = None, actor: str = "routing") -> int:
-    """The reservations of routed orders (``RouteResult.reserved``): one ``reserve`` ledger row
+    """The reservations of routed orders (``RouteResult.reserved``): a ``reserve`` ledger row
     per order, warehouse and SKU, and ``stock.reserved`` raised by the same amounts.  Returns
-    the number of ledger rows."""
-    rows: list[LedgerRow] = []
+    the number of ledger rows.
+
+    This runs for every routed order, so it is :func:`post` unrolled: one pass makes the
+    rows, ready for the driver with their time, and the totals per warehouse and SKU (an
+    assignment reserves each SKU of the order once, so rows are not regrouped per order)."""
+    now = now or datetime.now(UTC)
+    at = _stored_time(conn, now)
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    totals: dict[tuple[str, str], int] = {}
+    causes: dict[tuple[str | None, str | None], str | None] = {}
     for r in routes:
         if not r.reserved:
             continue
-        per: dict[tuple[str, str], int] = {}
+        key = (r.flow, r.version)
+        cause = causes.get(key)
+        if cause is None:
+            cause = causes[key] = f"flow {r.flow} {r.version}" if r.flow else None
+        oid = r.order_id
         for w, s, q in r.reserved:
             if q:
-                per[(w, s)] = per.get((w, s), 0) + q
-        cause = f"flow {r.flow} {r.version}" if r.flow else None
-        rows.extend((w, s, "reserve", 0, q, r.order_id, cause, actor)
-                    for (w, s), q in per.items())
-    post(conn, rows, now=now)
+                add((w, s, "reserve", 0, q, oid, cause, actor, at))
+                totals[(w, s)] = totals.get((w, s), 0) + q
+    if rows:
+        move(conn, {k: (0, q) for k, q in totals.items()}, now)
+        insert_rows(conn, stock_ledger, _TIMED_COLUMNS, rows)
     return len(rows)
+
+
+def _stored_time(conn: Connection, now: datetime) -> Any:
+    """``now`` as the ``at`` column stores it on this connection's database."""
+    dialect = conn.dialect
+    process = stock_ledger.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(now) if process else now
 
 
 # -- fulfilment: releases and shipments --------------------------------------------------------

@@ -151,7 +151,7 @@ class RunState:
     being built.  Nodes read and write it; it is not shared between orders."""
 
     __slots__ = ("order", "vars", "ctx", "network", "routing", "result", "trace", "flow",
-                 "_needs", "_dest", "depth")
+                 "_needs", "_wants", "_dest", "depth")
 
     def __init__(self, order: Order, ctx: EvalContext, network: Network,
                  routing: RoutingState, result: RouteResult, trace: Trace) -> None:
@@ -164,6 +164,7 @@ class RunState:
         self.trace = trace
         self.flow: str | None = None  # the sub-flow being run, for trace steps
         self._needs: dict[str, int] | None = None
+        self._wants: frozenset[str] | None = None
         self._dest: Destination | None = None
         self.depth = 0
 
@@ -184,6 +185,16 @@ class RunState:
                     needs[item.sku] = needs.get(item.sku, 0) + item.quantity
             self._needs = needs
         return self._needs
+
+    @property
+    def wants(self) -> frozenset[str]:
+        """The warehouse capabilities the order's items need (an item whose attribute of that
+        name is true, e.g. ``cold_chain`` from the catalog)."""
+        if self._wants is None:
+            caps = self.network.capabilities
+            self._wants = frozenset(c for c in caps for item in self.order.items
+                                    if item.attributes.get(c))
+        return self._wants
 
     @property
     def destination(self) -> Destination:

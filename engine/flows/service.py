@@ -1,24 +1,29 @@
 """Flows in a workspace: loading them against its warehouses, routing stored orders.
 
 :func:`workspace_flows` loads a workspace's flows with its warehouse set and regions.
-:func:`route_events` is what a worker runs: read order events after a cursor, route the orders
-whose events trigger a flow, store the decisions and reservations in one batch each.
+:func:`route_events` is ``orderhub flows route``: read order events after its stored cursor,
+route each order whose events trigger a flow once, store the decisions, reservations and the
+cursor in one transaction a batch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from ...gcpause import paused_gc
 from .flowset import FlowSet
+from .ledger import reserve_routes
 from .loader import load_flows
+from .once import ROUTE_CURSOR, read_cursor, routed_already, save_cursor
 from .router import Router
 from .runtime import RouteResult
 from .state import RoutingState
-from .stock import RoutingStore
+from .stock import RoutingStore, lock_routing
 from .warehouses import Network
 
 
@@ -55,21 +60,118 @@ class EventRun:
     results: list[RouteResult] = field(default_factory=list)
     last_event: int = 0
     events: int = 0
+    #: orders whose event would trigger a flow but that were routed before (or are history)
+    skipped: int = 0
 
 
-def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int = 0,
-                 limit: int = 5000, now: datetime | None = None) -> EventRun:
-    """Route the orders whose events (after event id ``after``) trigger a flow; store the
-    decisions and the stock reservations.  Returns the results and the last event id seen."""
-    run = EventRun(last_event=after)
-    events = store.events(after=after, limit=limit)
-    wanted = flows.events
-    router = Router(flows, state, now=now, history=store)
+def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int | None = None,
+                 limit: int = 5000, now: datetime | None = None,
+                 cursor: str = ROUTE_CURSOR) -> EventRun:
+    """Route the orders whose events trigger a flow, each order once; store the decisions
+    and the stock reservations.  Returns the results and the last event id read.
+
+    Reads the event log after the stored ``cursor`` (or after event id ``after`` when given),
+    ``limit`` events a batch, until the end.  An order that already has a routing decision
+    (an earlier run, the service) or is history is skipped.  Each batch commits its
+    decisions, reservations (with their ledger rows) and the cursor together: running this
+    twice reserves what one run does.
+
+    On PostgreSQL a batch is read, routed and written under the routing lock, with stock
+    read inside it.  On SQLite (one writer at a time, and a writer's transaction would lock
+    out the reads routing makes) the batch is routed first and written if nobody moved the
+    cursor or routed one of its orders meanwhile; else it is routed again."""
+    run = EventRun()
+    ctx = _RouteRun(store, flows.events, RoutingStore(store.engine),
+                    Router(flows, state, now=now, history=store), state, limit, cursor, now)
+    with store.engine.connect() as conn:
+        step = _step_locked if conn.dialect.name == "postgresql" else _step_optimistic
+        while True:
+            done = step(conn, ctx, after)
+            if done is None:
+                break
+            events, batch, skipped = done
+            run.results.extend(batch)
+            run.events += len(events)
+            run.skipped += skipped
+            run.last_event = events[-1].id
+            after = None if after is None else run.last_event
+            if len(events) < limit:
+                break
+    return run
+
+
+@dataclass
+class _RouteRun:
+    store: Any
+    wanted: Any
+    rs: RoutingStore
+    router: Router
+    state: RoutingState
+    limit: int
+    cursor: str
+    now: datetime | None
+
+    def plan(self, conn: Connection, start: int) -> tuple[list[Any], list[RouteResult], int]:
+        """The events after ``start``, and the routing of their orders not routed yet."""
+        events = self.store.events(after=start, limit=self.limit)
+        if not events:
+            return events, [], 0
+        self.state.stock = self.rs.load_stock()  # as of now
+        ids = {e.order_id for e in events if e.type in self.wanted}
+        if conn.in_transaction():
+            skip = routed_already(conn, ids)
+        else:
+            with conn.begin():
+                skip = routed_already(conn, ids)
+        batch, skipped = _route_batch(self.router, self.store, events, self.wanted, skip)
+        return events, batch, skipped
+
+    def write(self, conn: Connection, events: list[Any], batch: list[RouteResult]) -> None:
+        stamp = self.now or datetime.now(UTC)
+        self.rs.insert_decisions(conn, batch, stamp)
+        reserve_routes(conn, batch, now=stamp)
+        save_cursor(conn, events[-1].id, self.cursor, now=stamp)
+
+
+_Step = tuple[list[Any], list[RouteResult], int]
+
+
+def _step_locked(conn: Connection, run: _RouteRun, after: int | None) -> _Step | None:
+    with conn.begin():
+        lock_routing(conn)
+        start = read_cursor(conn, run.cursor, lock=True) if after is None else after
+        events, batch, skipped = run.plan(conn, start)
+        if not events:
+            return None
+        run.write(conn, events, batch)
+    return events, batch, skipped
+
+
+def _step_optimistic(conn: Connection, run: _RouteRun, after: int | None) -> _Step | None:
+    while True:
+        with conn.begin():
+            start = read_cursor(conn, run.cursor) if after is None else after
+        events, batch, skipped = run.plan(conn, start)
+        if not events:
+            return None
+        with conn.begin():
+            moved = after is None and read_cursor(conn, run.cursor) != start
+            if not moved and not routed_already(conn, {r.order_id for r in batch
+                                                       if r.order_id}):
+                run.write(conn, events, batch)
+                return events, batch, skipped
+
+
+def _route_batch(router: Router, store: Any, events: list[Any], wanted: Any,
+                 skip: set[str]) -> tuple[list[RouteResult], int]:
+    out, skipped = [], 0
     with paused_gc():
         for ev in events:
-            run.events += 1
-            run.last_event = ev.id
-            if ev.type in wanted:
-                run.results.append(router.route(store.get(ev.order_id), ev.type))
-    RoutingStore(store.engine).write(run.results, state.stock, now=now)
-    return run
+            if ev.type not in wanted:
+                continue
+            if ev.order_id in skip:
+                skipped += 1
+                continue
+            skip.add(ev.order_id)  # a second trigger of the same order in this batch
+            out.append(router.route(store.get(ev.order_id), ev.type))
+    return out, skipped

@@ -88,16 +88,21 @@ _HEADERS = {
 
 @dataclass
 class StockImport:
-    """What ``stock import`` did: rows imported, and the rows rejected with their reason."""
+    """What ``stock import`` did: rows imported (of which ``changed`` moved on hand), the rows
+    rejected with their reason, and whether the file's reserved column was left aside."""
 
     imported: int = 0
     rejected: list[RecordError] = field(default_factory=list)
+    changed: int = 0
+    reserved_ignored: bool = False
 
 
 def read_stock_csv(path: Path, known: Sequence[str] | None = None
                    ) -> tuple[list[tuple[str, str, int, int]], list[RecordError]]:
     """(warehouse, sku, on_hand, reserved) rows of a stock CSV (UTF-8 or GB18030), and the
-    rejected rows.  Headers may be English or Chinese (仓库, 商家编码, 库存, 占用)."""
+    rejected rows, each with its line and field.  Headers may be English or Chinese (仓库,
+    商家编码, 库存, 占用).  Quantities must be whole numbers, not negative; the warehouse must
+    be one of ``known``; a warehouse and SKU given twice keeps its first line."""
     text, _ = decode(path.read_bytes())
     reader = csv.DictReader(io.StringIO(text))
     cols: dict[str, str] = {}
@@ -109,28 +114,65 @@ def read_stock_csv(path: Path, known: Sequence[str] | None = None
     if missing:
         return [], [RecordError(f"missing column(s) {', '.join(missing)}; expected "
                                 "warehouse, sku, on_hand[, reserved]", file=str(path))]
-    rows, bad = [], []
+    rows: list[tuple[str, str, int, int]] = []
+    bad: list[RecordError] = []
+    seen: dict[tuple[str, str], int] = {}
     for row in reader:
         line = reader.line_num
-        wh = (row.get(cols["warehouse"]) or "").strip()
-        sku = (row.get(cols["sku"]) or "").strip()
-        if not wh or not sku:
-            bad.append(RecordError("warehouse and sku are required", file=str(path),
-                                   record=line, unit="line"))
-            continue
-        if known is not None and wh not in known:
-            bad.append(RecordError(f"unknown warehouse {wh!r} (config has {', '.join(known)})",
-                                   file=str(path), record=line, unit="line", field="warehouse"))
-            continue
         try:
-            on_hand = int(float((row.get(cols["on_hand"]) or "0").strip() or 0))
-            reserved = int(float((row.get(cols.get("reserved", ""), "") or "0").strip() or 0))
-        except ValueError:
-            bad.append(RecordError("on_hand and reserved must be whole numbers", file=str(path),
-                                   record=line, unit="line", field="on_hand"))
+            extra = row.pop(None, None)  # type: ignore[call-overload]
+            if extra:
+                width = len(reader.fieldnames or [])
+                raise _BadRow(None, f"row has {width + len(extra)} cells, the header has {width}")
+            item = _stock_row(row, cols, known, seen, line)
+        except _BadRow as exc:
+            bad.append(RecordError(exc.reason, file=str(path), record=line, unit="line",
+                                   field=exc.field))
             continue
-        rows.append((wh, sku, on_hand, reserved))
+        seen[item[:2]] = line
+        rows.append(item)
     return rows, bad
+
+
+class _BadRow(Exception):
+    def __init__(self, field: str | None, reason: str) -> None:
+        self.field, self.reason = field, reason
+
+
+def _stock_row(row: dict[str, str | None], cols: dict[str, str], known: Sequence[str] | None,
+               seen: dict[tuple[str, str], int], line: int) -> tuple[str, str, int, int]:
+    wh = (row.get(cols["warehouse"]) or "").strip()
+    sku = (row.get(cols["sku"]) or "").strip()
+    if not wh or not sku:
+        raise _BadRow(None, "warehouse and sku are required")
+    if known is not None and wh not in known:
+        raise _BadRow("warehouse", f"unknown warehouse {wh!r} (config has {', '.join(known)})")
+    if (wh, sku) in seen:
+        raise _BadRow("sku", f"{wh} {sku} is also on line {seen[(wh, sku)]}; "
+                             "keep the right one")
+    on_hand = _quantity(row.get(cols["on_hand"]), "on_hand", blank_ok=False)
+    reserved = _quantity(row.get(cols["reserved"]), "reserved", blank_ok=True) \
+        if "reserved" in cols else 0
+    return wh, sku, on_hand, reserved
+
+
+def _quantity(raw: str | None, name: str, *, blank_ok: bool) -> int:
+    """A whole, non-negative number of units: ``12``, ``12.0`` or ``1,200`` (as spreadsheets
+    write them); not ``many``, ``2.5`` or ``-3``."""
+    text = (raw or "").strip().replace(",", "")
+    if not text:
+        if blank_ok:
+            return 0
+        raise _BadRow(name, f"{name} is blank")
+    try:
+        value = float(text)
+    except ValueError:
+        raise _BadRow(name, f"not a whole number: {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+        raise _BadRow(name, f"not a whole number: {raw!r}")
+    if value < 0:
+        raise _BadRow(name, f"negative quantity: {raw!r}")
+    return int(value)
 
 
 class RoutingStore:
@@ -145,40 +187,49 @@ class RoutingStore:
                                for r in conn.execute(select(stock_table)))
 
     def import_stock(self, path: Path, known: Sequence[str] | None = None, *,
-                     now: datetime | None = None) -> StockImport:
-        """Set on-hand (and reserved, when given) from a CSV; bad rows are reported, the rest
-        imported."""
+                     actor: str | None = None, now: datetime | None = None) -> StockImport:
+        """Set on hand from a CSV, one ``import`` ledger row (cause: the file) per warehouse
+        and SKU whose on hand changes; bad rows are reported, the rest imported.
+
+        A reserved (占用) column is not imported: reserved stock is orderhub's own, the open
+        reservations of routed orders (see :mod:`.ledger`); taking another system's figure
+        would count them twice or lose them."""
+        from .ledger import set_on_hand
+
         rows, bad = read_stock_csv(path, known)
-        self.put_stock(rows, now=now)
-        return StockImport(len(rows), bad)
+        with self.engine.begin() as conn:
+            changed = set_on_hand(conn, [(w, s, n) for w, s, n, _ in rows], cause=str(path),
+                                  actor=actor, now=now)
+        return StockImport(len(rows), bad, changed, any(r for *_, r in rows))
 
     def put_stock(self, rows: Iterable[tuple[str, str, int, int]], *,
-                  now: datetime | None = None) -> None:
-        now = now or datetime.now(UTC)
+                  now: datetime | None = None, cause: str | None = None) -> None:
+        """Set on hand and reserved to the given (warehouse, sku, on_hand, reserved) values,
+        through the ledger (``import`` rows with the differences): tests, benchmarks, and
+        stores seeded from another system."""
+        from .ledger import set_levels
+
         rows = list(rows)
-        if not rows:
-            return
-        keys = {(w, s) for w, s, _, _ in rows}
-        with self.engine.begin() as conn:
-            for w, s in keys:
-                conn.execute(stock_table.delete().where(stock_table.c.warehouse == w,
-                                                        stock_table.c.sku == s))
-            conn.execute(stock_table.insert(), [
-                {"warehouse": w, "sku": s, "on_hand": n, "reserved": r, "updated_at": now}
-                for w, s, n, r in rows])
+        if rows:
+            with self.engine.begin() as conn:
+                set_levels(conn, rows, cause=cause, now=now)
 
     def write(self, results: Sequence[RouteResult], stock: StockLevels, *,
               now: datetime | None = None, conn: Connection | None = None) -> int:
         """A routed batch in one transaction: its decisions (:meth:`record`) and the stock it
-        reserved (:meth:`save_reservations`).  Returns the number of decisions stored.
+        reserved, as increments with a ledger row per order (:func:`.ledger.reserve_routes`).
+        Returns the number of decisions stored.
 
         ``conn``: a connection the caller keeps open over many batches (see
         :meth:`connection`); on SQLite, where each new connection is opened and closed again
         (with a WAL checkpoint), that is a good part of a batch's cost."""
+        from .ledger import reserve_routes
+
         now = now or datetime.now(UTC)
         with self._transaction(conn) as tx:
             n = self.insert_decisions(tx, results, now)
-            self._save_reservations(tx, stock, now)
+            reserve_routes(tx, results, now=now)
+        stock.changed.clear()
         return n
 
     @contextmanager

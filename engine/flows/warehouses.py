@@ -38,6 +38,10 @@ class WarehouseConfig(BaseModel):
     district: str | None = None
     regions: list[str] = Field(default_factory=list, description="regions it is primary for")
     capabilities: list[str] = Field(default_factory=list, description="e.g. cold_chain")
+    takes_any: bool = Field(
+        False, description="with capabilities: also take orders that need none of them when "
+                           "routing falls back or diverts to it (default: only orders that "
+                           "need one, so ordinary goods never overflow into a cold store)")
     daily_threshold: int | None = Field(None, ge=0, description="pending orders a day")
     lead: Lead | None = None
     wecom_webhook: str | None = Field(None, description="WeCom group-robot webhook URL")
@@ -57,6 +61,11 @@ class Warehouse:
     @property
     def name(self) -> str:
         return self.config.name
+
+    def accepts(self, wants: frozenset[str]) -> bool:
+        """Whether a fallback or a diversion may send it an order needing ``wants``: a
+        warehouse with capabilities takes only orders that need one (unless ``takes_any``)."""
+        return not self.capabilities or self.config.takes_any or bool(wants & self.capabilities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,9 @@ class Network:
             coords = self.geo.coords(w.province, w.city, w.district)
             self.warehouses[w.code] = Warehouse(w.code, w, coords, w.daily_threshold,
                                                 frozenset(w.capabilities))
+        #: every capability some warehouse has: the item attributes that make an order need one
+        self.capabilities = frozenset().union(*(w.capabilities
+                                                for w in self.warehouses.values()))
         self._dest: dict[tuple[str | None, ...], Destination] = {}
         self._nearest: dict[tuple[float, float] | None, tuple[tuple[str, float | None], ...]] = {}
 

@@ -3,8 +3,8 @@
 A batch's writes are mostly the database's own work (SQLite's inserts and index updates run
 without holding Python's GIL), so on a machine with a second core they can overlap with
 routing the next batch instead of adding to it.  Each batch is still one transaction, in the
-order submitted; the stock rows are taken when the batch is submitted, so later routing does
-not leak into an earlier batch's write.
+order submitted; a batch's reservations are its results' own (``RouteResult.reserved``), written
+as increments with their ledger rows, so later routing does not leak into an earlier batch.
 
     with BatchWriter(RoutingStore(engine), now=now) as writer:
         for batch in batches:
@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 
+from .ledger import reserve_routes
 from .runtime import RouteResult
 from .state import StockLevels
 from .stock import RoutingStore
 
-_Batch = tuple[Sequence[RouteResult], list[tuple[str, str, int, int]], datetime]
+_Batch = tuple[Sequence[RouteResult], datetime]
 
 
 class BatchWriter:
@@ -42,10 +43,12 @@ class BatchWriter:
         self._thread.start()
 
     def submit(self, results: Sequence[RouteResult], stock: StockLevels) -> None:
-        """Queue a batch's decisions and the stock reservations changed so far (waits while
-        ``backlog`` batches are already queued)."""
+        """Queue a batch's decisions and the stock its results reserved (waits while
+        ``backlog`` batches are already queued).  The reservations are written as increments
+        with their ledger rows, so ``stock``'s record of changes is only cleared here."""
         self._raise()
-        self._queue.put((results, stock.take_changed(), self.now or datetime.now(UTC)))
+        stock.changed.clear()
+        self._queue.put((results, self.now or datetime.now(UTC)))
 
     def close(self) -> None:
         """Wait for every queued batch to be stored; raise the first failure."""
@@ -76,10 +79,10 @@ class BatchWriter:
             while (batch := self._queue.get()) is not None:
                 if self._error is not None:
                     continue  # drain: nothing after a failed batch is written
-                results, rows, now = batch
+                results, now = batch
                 try:
                     with conn.begin():
                         self.stored += store.insert_decisions(conn, results, now)
-                        store.save_rows(conn, rows, now)
+                        reserve_routes(conn, results, now=now)
                 except BaseException as exc:  # noqa: BLE001 - handed to the routing thread
                     self._error = exc

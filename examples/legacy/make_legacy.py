@@ -19,6 +19,7 @@ import random
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HEADER = ["订单编号", "平台", "店铺", "下单时间", "付款时间", "买家昵称", "收货人", "手机",
@@ -224,8 +225,32 @@ def write_status_map(path: Path) -> None:
         sheet.append([old, new])
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 18
-    book.properties.created = book.properties.modified = datetime(2025, 3, 1)
-    book.save(path)
+    book.properties.created = datetime(2025, 3, 1)
+    save_reproducibly(book, path, book.properties.created)
+
+
+def save_reproducibly(book: Any, path: Path, when: datetime) -> None:
+    """Save an openpyxl workbook so that the same content gives the same bytes.
+
+    openpyxl stamps the save time twice: ``dcterms:modified`` in docProps/core.xml and each
+    ZIP entry's date.  Both are set to ``when`` here, entries kept in openpyxl's order."""
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    book.save(buf)
+    stamp = f"{when:%Y-%m-%dT%H:%M:%SZ}".encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data)
+    path.write_bytes(out.getvalue())
 
 
 def main(out: Path = HERE) -> None:

@@ -35,7 +35,6 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_stock_ledger_order", "stock_ledger", ["order_id"])
-    op.create_index("ix_stock_ledger_item", "stock_ledger", ["warehouse", "sku", "id"])
     ship = sa.text("kind = 'ship'")
     op.create_index("uq_stock_ledger_ship", "stock_ledger",
                     ["order_id", "cause", "warehouse", "sku"], unique=True,

@@ -1,0 +1,21 @@
+"""Benchmark scripts in a clone that lacks what they plug into say so, not a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_peer_adapter_without_shared_says_what_is_missing(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    (clone / "bench").mkdir(parents=True)
+    shutil.copy(REPO / "bench" / "peer_adapter.py", clone / "bench" / "peer_adapter.py")
+    done = subprocess.run([sys.executable, str(clone / "bench" / "peer_adapter.py")],
+                          capture_output=True, text=True, cwd=clone)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "rules_bench.py" in done.stderr and "../shared" in done.stderr
