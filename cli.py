@@ -90,6 +90,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "Serve the staff console (orders, rules, flows, finance, service)."),
     "users": ("orderhub.commands.users", "users_group",
               "Staff accounts of the web console: add, list, disable, passwd, role."),
+    "kpi": ("orderhub.commands.kpi", "kpi_command",
+            "KPIs for a week or days: pay to ship, responses, mis-shipments, per person."),
 }
 
 EXIT_REJECTED = 10

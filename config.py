@@ -22,6 +22,7 @@ from .engine.flows.warehouses import WarehouseConfig
 from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
+from .kpi.config import KpiConfig
 from .model import DEFAULT_TZ
 from .service.config import ServiceConfig
 from .waybills.config import WaybillsConfig
@@ -57,6 +58,8 @@ class WorkspaceConfig(BaseModel):
     fulfilment: FulfilmentConfig = Field(
         default_factory=FulfilmentConfig, description="review queues and their SLA")
     web: WebConfig = Field(default_factory=WebConfig, description="the staff console")
+    kpi: KpiConfig = Field(default_factory=KpiConfig,
+                           description="ship deadlines per platform, the weekly digest")
 
     @field_validator("timezone")
     @classmethod

@@ -8,7 +8,8 @@
   ``failed/`` when no mapping recognises it);
 * the nightly settlement pull at ``settlement_time`` in the shops' timezone, through
   ``orderhub.finance`` when installed;
-* timed checks: queue lag and dead-letter warnings.
+* timed checks: queue lag and dead-letter warnings;
+* the weekly KPI digest (``kpi.digest``) to the WeCom group, on its day and hour.
 """
 
 from __future__ import annotations
@@ -62,7 +63,26 @@ def build_scheduler(service: Any) -> BackgroundScheduler:
 
         scheduler.add_job(sync_stock, "interval", seconds=cfg.stock_push_seconds, args=(ws,),
                           id="stock_push", name="stock to the platforms' listings")
+    digest = ws.config.kpi.digest
+    if digest.enabled:
+        d_hour, d_minute = (int(x) for x in digest.time.split(":"))
+        scheduler.add_job(weekly_digest, "cron", day_of_week=digest.day, hour=d_hour,
+                          minute=d_minute, args=(ws,), id="kpi_digest",
+                          name="weekly KPI digest (WeCom)")
     return scheduler
+
+
+def weekly_digest(ws: Any) -> None:
+    """Last week's KPIs to the WeCom group (orderhub.kpi.digest); a failure is logged."""
+    from ..kpi.digest import send_weekly_digest
+
+    try:
+        send_weekly_digest(ws)
+    except Exception as exc:  # noqa: BLE001 - a failed digest must not stop the scheduler
+        log.error("weekly digest: %s: %s", type(exc).__name__, exc,
+                  extra={"event": "kpi_digest_failed"})
+        return
+    log.info("weekly digest queued", extra={"event": "kpi_digest"})
 
 
 def _redact_shop_secrets(shop: Any) -> None:

@@ -1,0 +1,483 @@
+"""Every KPI for a period, in SQL: one grouped query per KPI and grouping (all, the ``--by``
+dimension, the day), percentiles in the database.  Definitions: ``docs/kpi.md``.
+
+Each KPI function takes the grouping (``None`` for the whole period, ``day``, ``platform``,
+``shop``, ``warehouse``, ``person``) and returns ``{group key: figures}``; a KPI that has no
+meaning for a grouping (interceptions per person) returns None and is left out of the groups.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    column,
+    distinct,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+
+from ..connectors.aftersale_store import after_sales
+from ..engine.flows.stock import route_decisions
+from ..fulfilment.config import FulfilmentConfig
+from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, shipments, tasks
+from ..store.schema import orders
+from .config import KpiConfig
+from .periods import KpiPeriod
+from .schema import reconciliation_differences, reconciliation_reports
+from .sql import Dialect
+
+DIMENSIONS = ("platform", "shop", "warehouse", "person")
+KPIS = ("pay_to_ship", "exception_response", "mis_shipment", "throughput", "interceptions",
+        "routing", "finance")
+ALL = "all"
+NONE = "-"
+
+#: The scan pages' table (branch ``scan``): wrong or extra items refused at the scan are
+#: prevented mis-shipments.  Read when it exists; a light table clause, so the scan area's own
+#: definition stays the only one on the metadata.
+scan_events = table("scan_events", column("at"), column("person"), column("order_id"),
+                    column("result"))
+PREVENTED = ("wrong_item", "extra_item")
+
+
+class Context:
+    def __init__(self, conn: Connection, period: KpiPeriod, kpi: KpiConfig,
+                 fulfilment: FulfilmentConfig, now: datetime) -> None:
+        self.conn = conn
+        self.period = period
+        self.kpi = kpi
+        self.fulfilment = fulfilment
+        self.now = now
+        self.sql = Dialect(conn, period)
+        self.tables = set(inspect(conn).get_table_names())
+
+    def within(self, col: Any) -> Any:
+        return and_(col >= self.period.start, col < self.period.end)
+
+
+def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
+            kpi: KpiConfig | None = None, fulfilment: FulfilmentConfig | None = None,
+            now: datetime | None = None, days: bool = True) -> dict[str, Any]:
+    """All KPIs of ``period``: ``totals``, ``groups`` by ``by``, and ``days``."""
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+    kpi = kpi or KpiConfig()
+    fulfilment = fulfilment or FulfilmentConfig()
+    with engine.connect() as conn:
+        ctx = Context(conn, period, kpi, fulfilment, now or datetime.now(UTC))
+        fill_shipped(ctx)
+        totals = _grouped(ctx, None).get(ALL) or _empty(None)
+        result: dict[str, Any] = {"period": period.as_json(), "by": by, "totals": totals}
+        if by:
+            result["groups"] = [{"key": k, **v} for k, v in sorted(_grouped(ctx, by).items())]
+        if days:
+            found = _grouped(ctx, "day")
+            result["days"] = [{"day": d.isoformat(), **found.get(d.isoformat(), _empty("day"))}
+                              for d in period.days()]
+        shipped.drop(conn, checkfirst=True)
+        conn.commit()
+    return result
+
+
+def _grouped(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    parts = {name: FUNCTIONS[name](ctx, dim) for name in KPIS}
+    keys = sorted({k for found in parts.values() if found for k in found})
+    if dim is None:
+        keys = [ALL]
+    return {k: {name: (found.get(k) or EMPTY[name]()) for name, found in parts.items()
+                if found is not None} for k in keys}
+
+
+def _empty(dim: str | None) -> dict[str, Any]:
+    return {name: EMPTY[name]() for name in KPIS if dim in APPLIES[name]}
+
+
+def _by(query: Any, g: Any, dim: str | None) -> Any:
+    """Group by ``g``, or not at all for the whole period (PostgreSQL refuses a constant)."""
+    return query if dim is None else query.group_by(g)
+
+
+def _key(value: Any) -> str:
+    """The group's key; ``-`` for facts without one (a task of no order has no warehouse)."""
+    return NONE if value is None else str(value)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 4)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 4)
+
+
+# -- the orders shipped in the period: one temporary table, read by three KPIs ---------------
+
+_temp = MetaData()
+#: Each order whose first parcel left in the period: when, from where, by whom, and the
+#: figures the KPIs group (payment to that parcel, the platform's deadline, the shop-time day).
+shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at", DateTime),
+                Column("warehouse", String(32)), Column("person", String(128)),
+                Column("platform", String(16)), Column("shop", String(64)), Column("v", Float),
+                Column("dl", Float), Column("day", String(10)), prefixes=["TEMPORARY"])
+
+
+def _first_parcels(ctx: Context) -> Any:
+    """The first parcel of every order (its warehouse and who shipped it): SQLite's min()
+    with bare columns takes them from the min row; PostgreSQL's DISTINCT ON."""
+    s = shipments.c
+    if ctx.sql.postgres:
+        return select(s.order_id, s.shipped_at.label("at"), s.warehouse,
+                      s.shipped_by.label("person")).distinct(s.order_id) \
+            .order_by(s.order_id, s.shipped_at, s.id).subquery("first_parcel")
+    return select(s.order_id, func.min(s.shipped_at).label("at"), s.warehouse,
+                  s.shipped_by.label("person")).group_by(s.order_id).subquery("first_parcel")
+
+
+def fill_shipped(ctx: Context) -> None:
+    """(Re)build ``kpi_shipped`` for the period on this connection."""
+    shipped.drop(ctx.conn, checkfirst=True)
+    shipped.create(ctx.conn)
+    fp = _first_parcels(ctx)
+    query = select(fp.c.order_id, fp.c.at, fp.c.warehouse, fp.c.person, orders.c.platform,
+                   orders.c.shop_id, ctx.sql.seconds(orders.c.paid_at, fp.c.at),
+                   _deadline_seconds(ctx), ctx.sql.day(fp.c.at)) \
+        .join_from(fp, orders, orders.c.id == fp.c.order_id).where(ctx.within(fp.c.at))
+    ctx.conn.execute(insert(shipped).from_select(
+        ["order_id", "at", "warehouse", "person", "platform", "shop", "v", "dl", "day"], query))
+
+
+def _shipped_dim(dim: str | None) -> Any:
+    if dim is None:
+        return literal_column(f"'{ALL}'")
+    return shipped.c[dim]
+
+
+def _order_dim(ctx: Context, dim: str | None, when: Any, *, warehouse: Any = None,
+               person: Any = None) -> Any:
+    if dim is None:
+        return literal_column(f"'{ALL}'")
+    if dim == "day":
+        return ctx.sql.day(when)
+    return {"platform": orders.c.platform, "shop": orders.c.shop_id,
+            "warehouse": warehouse, "person": person}[dim]
+
+
+# -- pay to ship --------------------------------------------------------------------------
+
+def _with_orders(source: Any, order_id: Any, dim: str | None, *,
+                 warehouse: bool = False) -> Any:
+    """``source`` joined to the order (and its fulfilment row) only when the grouping needs
+    them: a join over a million rows is most of a query's time."""
+    if dim in ("platform", "shop"):
+        source = source.outerjoin(orders, orders.c.id == order_id)
+    if warehouse and dim == "warehouse":
+        source = source.outerjoin(fulfilment_orders, fulfilment_orders.c.order_id == order_id)
+    return source
+
+
+def _deadline_seconds(ctx: Context) -> Any:
+    hours = ctx.kpi.ship_deadline_hours
+    default = ctx.kpi.default_deadline_hours * 3600
+    if not hours:
+        return literal(default, Float)
+    return case({p: h * 3600 for p, h in hours.items()}, value=orders.c.platform,
+                else_=default)
+
+
+def pay_to_ship(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Orders whose first parcel left in the period: hours from payment to that parcel."""
+    g = _shipped_dim(dim)
+    paid = shipped.c.v.is_not(None)
+    counts = ctx.conn.execute(_by(select(
+        g, func.count(), func.sum(case((shipped.c.v <= shipped.c.dl, 1), else_=0)))
+        .select_from(shipped).where(paid), g, dim)).all()
+    base = select(g.label("g"), shipped.c.v.label("v")).select_from(shipped).where(paid) \
+        .subquery()
+    pct = ctx.sql.percentiles(base, (0.5, 0.9))
+    out = {}
+    for g, n, within in counts:
+        median, p90 = pct.get(g, [None, None])
+        within = int(within or 0)
+        out[_key(g)] = {"orders": n, "median_hours": _hours(median), "p90_hours": _hours(p90),
+                        "within_deadline": within, "late": n - within,
+                        "within_deadline_share": _share(within, n)}
+    return out
+
+
+def _empty_pay_to_ship() -> dict[str, Any]:
+    return {"orders": 0, "median_hours": None, "p90_hours": None, "within_deadline": 0,
+            "late": 0, "within_deadline_share": None}
+
+
+# -- exception response -------------------------------------------------------------------
+
+def _sla_seconds(ctx: Context) -> Any:
+    cfg = ctx.fulfilment
+    return case({k: q.sla_minutes * 60 for k, q in cfg.queues.items()}, value=tasks.c.queue,
+                else_=cfg.default_sla_minutes * 60)
+
+
+def _first_actions(ctx: Context) -> Any:
+    first = select(audit_log.c.target, func.min(audit_log.c.at).label("at")) \
+        .where(audit_log.c.target_kind == "task").group_by(audit_log.c.target) \
+        .subquery("first_act_at")
+    return select(first.c.target, first.c.at, func.min(audit_log.c.person).label("person")) \
+        .join_from(audit_log, first, and_(audit_log.c.target == first.c.target,
+                                          audit_log.c.at == first.c.at,
+                                          audit_log.c.target_kind == "task")) \
+        .group_by(first.c.target, first.c.at).subquery("first_act")
+
+
+def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Tasks opened in the period: minutes to the first person's action on them."""
+    fa = _first_actions(ctx)
+    due = ctx.sql.seconds(tasks.c.created_at, literal(ctx.now.replace(tzinfo=None)))
+    g = _order_dim(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
+                   person=fa.c.person)
+    base = select(g.label("g"), ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
+                  _sla_seconds(ctx).label("sla"), due.label("age")) \
+        .select_from(_with_orders(tasks.outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)),
+                                  tasks.c.order_id, dim, warehouse=True)) \
+        .where(ctx.within(tasks.c.created_at)).subquery()
+    counts = ctx.conn.execute(select(
+        base.c.g, func.count(), func.count(base.c.v),
+        func.sum(case((base.c.v <= base.c.sla, 1), else_=0)),
+        func.sum(case((or_(base.c.v > base.c.sla,
+                           and_(base.c.v.is_(None), base.c.age > base.c.sla)), 1), else_=0)))
+        .group_by(base.c.g)).all()
+    answered = select(base.c.g, base.c.v).where(base.c.v.is_not(None)).subquery()
+    pct = ctx.sql.percentiles(answered, (0.5, 0.9))
+    out = {}
+    for g, n, responded, within, breached in counts:
+        if dim == "person" and g is None:
+            continue  # nobody acted yet: no person to credit
+        median, p90 = pct.get(g, [None, None])
+        within = int(within or 0)
+        out[_key(g)] = {"tasks": n, "responded": responded, "median_minutes": _minutes(median),
+                        "p90_minutes": _minutes(p90), "within_sla": within,
+                        "within_sla_share": _share(within, n),
+                        "breached": int(breached or 0)}
+    return out
+
+
+def _empty_exception_response() -> dict[str, Any]:
+    return {"tasks": 0, "responded": 0, "median_minutes": None, "p90_minutes": None,
+            "within_sla": 0, "within_sla_share": None, "breached": 0}
+
+
+# -- mis-shipments --------------------------------------------------------------------------
+
+def _reason_match(ctx: Context) -> Any:
+    return or_(*[after_sales.c.reason.contains(word, autoescape=True)
+                 for word in ctx.kpi.mis_shipment_reasons])
+
+
+def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Wrong items caught at the scan and after-sales for wrong or missing items, per order
+    shipped in the period."""
+    g = _shipped_dim(dim)
+    counted = dict(ctx.conn.execute(_by(select(g, func.count()).select_from(shipped), g,
+                                        dim)).all())
+    caught: dict[Any, int] = {}
+    if "scan_events" in ctx.tables:
+        g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
+                       person=scan_events.c.person)
+        caught = dict(ctx.conn.execute(_by(
+            select(g, func.count())
+            .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True))
+            .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)),
+            g, dim)).all())
+    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
+                    func.min(shipments.c.shipped_by).label("person")) \
+        .group_by(shipments.c.order_id).subquery("parcel")
+    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
+                   person=parcel.c.person)
+    wrong_orders = select(orders.c.id, after_sales.c.created_at, orders.c.platform,
+                          orders.c.shop_id).select_from(after_sales) \
+        .join(orders, and_(orders.c.platform == after_sales.c.platform,
+                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
+        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
+    if dim in ("warehouse", "person"):
+        wrong_orders = wrong_orders.add_columns(g.label("g")) \
+            .outerjoin(parcel, parcel.c.order_id == orders.c.id)
+    else:
+        wrong_orders = wrong_orders.add_columns(g.label("g"))
+    w = wrong_orders.subquery("wrong")
+    wrong = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
+                                  .group_by(w.c.g)).all())
+    out = {}
+    for key in set(counted) | set(caught) | set(wrong):
+        n, c, m = counted.get(key, 0), caught.get(key, 0), wrong.get(key, 0)
+        out[_key(key)] = {"shipped_orders": n, "caught_at_scan": c, "after_sales": m,
+                          "rate": _share(m, n), "caught_rate": _share(c, n)}
+    return out
+
+
+def _empty_mis_shipment() -> dict[str, Any]:
+    return {"shipped_orders": 0, "caught_at_scan": 0, "after_sales": 0, "rate": None,
+            "caught_rate": None}
+
+
+# -- orders shipped per person per day ---------------------------------------------------------
+
+def throughput(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Orders whose first parcel left in the period, per person and shop-time day."""
+    g = _shipped_dim(dim)
+    rows = ctx.conn.execute(_by(
+        select(g, func.count(), func.count(distinct(shipped.c.person)),
+               func.count(distinct(shipped.c.person.concat("|").concat(shipped.c.day))))
+        .select_from(shipped).where(shipped.c.person.is_not(None)), g, dim)).all()
+    out = {}
+    for g, n, people, person_days in rows:
+        out[_key(g)] = {"orders_shipped": n, "people": people, "person_days": person_days,
+                        "orders_per_person_day": round(n / person_days, 4) if person_days
+                        else None}
+    return out
+
+
+def _empty_throughput() -> dict[str, Any]:
+    return {"orders_shipped": 0, "people": 0, "person_days": 0, "orders_per_person_day": None}
+
+
+# -- interceptions ----------------------------------------------------------------------------
+
+def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
+    """Orders a rule or flow held before their release; intercepts at the warehouse (after
+    release) and with the carrier (after shipping), logged in the period."""
+    if dim == "person":
+        return None
+    log, released = fulfilment_log, fulfilment_log.alias("released")
+    before = and_(log.c.kind == "hold", log.c.actor_kind.in_(("rule", "flow")),
+                  ~select(released.c.id).where(
+                      released.c.order_id == log.c.order_id, released.c.kind == "stage",
+                      released.c.stage_to == "released", released.c.at <= log.c.at).exists())
+    to = log.c.data["to"].as_string()
+    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
+    rows = ctx.conn.execute(_by(
+        select(g,
+               func.count(distinct(case((before, log.c.order_id)))),
+               func.count(distinct(case((and_(log.c.kind == "intercept", to == "wms"),
+                                         log.c.order_id)))),
+               func.count(distinct(case((and_(log.c.kind == "intercept", to == "carrier"),
+                                         log.c.order_id)))))
+        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True))
+        .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))), g, dim)).all()
+    return {_key(g): {"before_release": a, "after_release": b, "after_shipping": c}
+            for g, a, b, c in rows if a or b or c}
+
+
+def _empty_interceptions() -> dict[str, Any]:
+    return {"before_release": 0, "after_release": 0, "after_shipping": 0}
+
+
+# -- routing: diversions and stock-outs --------------------------------------------------------
+
+def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
+    """Routing decisions made in the period: how many, diverted, out of stock."""
+    if dim == "person":
+        return None
+    rd = route_decisions
+    stockout = or_(rd.c.result["stockout"].as_boolean(), rd.c.trace.contains("out of stock"))
+    g = _order_dim(ctx, dim, rd.c.at, warehouse=rd.c.warehouse)
+    rows = ctx.conn.execute(_by(
+        select(g, func.count(), func.count(rd.c.diverted_from),
+               func.sum(case((stockout, 1), else_=0)))
+        .select_from(_with_orders(rd, rd.c.order_id, dim))
+        .where(ctx.within(rd.c.at)), g, dim)).all()
+    out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
+                     else 0, "stockouts": int(s or 0)} for g, n, d, s in rows}
+    if dim == "warehouse":
+        for g, n in ctx.conn.execute(
+                select(rd.c.diverted_from, func.count()).where(
+                    ctx.within(rd.c.at), rd.c.diverted_from.is_not(None))
+                .group_by(rd.c.diverted_from)):
+            out.setdefault(_key(g), _empty_routing())["diverted_out"] = n
+    return out
+
+
+def _empty_routing() -> dict[str, Any]:
+    return {"decisions": 0, "diverted_in": 0, "diverted_out": 0, "stockouts": 0}
+
+
+# -- finance close ----------------------------------------------------------------------------
+
+def finance(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
+    """Differences found and resolved in the period; hours from a period's end to its first
+    report, for periods that ended in the period."""
+    if dim not in (None, "day", "platform") or "reconciliation_reports" not in ctx.tables:
+        return None if dim not in (None, "day", "platform") else {}
+    rd = reconciliation_differences
+    out: dict[str, dict[str, Any]] = {}
+
+    def slot(key: Any) -> dict[str, Any]:
+        return out.setdefault(_key(key), _empty_finance())
+
+    dims = {None: lambda col: literal_column(f"'{ALL}'"), "platform": lambda col: rd.c.platform,
+            "day": ctx.sql.day}
+    found_g = dims[dim](rd.c.found_at)
+    for g, found, still_open in ctx.conn.execute(_by(
+            select(found_g, func.count(), func.count(case((rd.c.resolved_at.is_(None), 1))))
+            .where(ctx.within(rd.c.found_at)), found_g, dim)):
+        slot(g).update(differences_found=found, differences_open=still_open)
+    resolved_g = dims[dim](rd.c.resolved_at)
+    for g, n in ctx.conn.execute(_by(select(resolved_g, func.count())
+                                     .where(ctx.within(rd.c.resolved_at)), resolved_g, dim)):
+        slot(g)["differences_resolved"] = n
+    if dim == "platform":
+        return out
+    rr = reconciliation_reports
+    first = select(rr.c.label, rr.c.shop, rr.c.period_end,
+                   func.min(rr.c.generated_at).label("at")) \
+        .where(ctx.within(rr.c.period_end)) \
+        .group_by(rr.c.label, rr.c.shop, rr.c.period_end).subquery()
+    g = literal_column(f"'{ALL}'") if dim is None else ctx.sql.day(first.c.period_end)
+    base = select(g.label("g"), ctx.sql.seconds(first.c.period_end, first.c.at).label("v")) \
+        .subquery()
+    counts = dict(ctx.conn.execute(select(base.c.g, func.count()).group_by(base.c.g)).all())
+    pct = ctx.sql.percentiles(base, (0.5, 1.0))
+    for g, n in counts.items():
+        median, worst = pct.get(g, [None, None])
+        slot(g).update(reports=n, median_hours_to_report=_hours(median),
+                       max_hours_to_report=_hours(worst))
+    return out
+
+
+def _empty_finance() -> dict[str, Any]:
+    return {"differences_found": 0, "differences_open": 0, "differences_resolved": 0,
+            "reports": 0, "median_hours_to_report": None, "max_hours_to_report": None}
+
+
+FUNCTIONS = {"pay_to_ship": pay_to_ship, "exception_response": exception_response,
+             "mis_shipment": mis_shipment, "throughput": throughput,
+             "interceptions": interceptions, "routing": routing, "finance": finance}
+EMPTY = {"pay_to_ship": _empty_pay_to_ship, "exception_response": _empty_exception_response,
+         "mis_shipment": _empty_mis_shipment, "throughput": _empty_throughput,
+         "interceptions": _empty_interceptions, "routing": _empty_routing,
+         "finance": _empty_finance}
+#: The groupings each KPI has (None: the whole period).
+APPLIES = {name: {None, "day", *DIMENSIONS} for name in KPIS}
+APPLIES["interceptions"] = {None, "day", "platform", "shop", "warehouse"}
+APPLIES["routing"] = {None, "day", "platform", "shop", "warehouse"}
+APPLIES["finance"] = {None, "day", "platform"}
