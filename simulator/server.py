@@ -25,6 +25,7 @@ from ..connectors.http import redact
 from ..connectors.shops import WINDOW_LIMITS, ShopConfig
 from .dygw import DouyinGateway
 from .faults import FaultBox, Faults
+from .privacy import DecryptApis, Privacy, PrivacySettings
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
 from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
@@ -42,7 +43,8 @@ class Simulator:
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", seed: int = 1,
                  orders: int = 200, history_hours: float = 6, rate: float = 0.0,
                  faults: Faults | None = None, clock: Clock | None = None,
-                 credentials: dict[str, Credentials] | None = None) -> None:
+                 credentials: dict[str, Credentials] | None = None,
+                 privacy: PrivacySettings | None = None) -> None:
         self.world = World(seed=seed, orders=orders, history_hours=history_hours,
                            clock=clock or Clock())
         self.faults = FaultBox(faults)
@@ -50,6 +52,11 @@ class Simulator:
         self.gateways = {g.platform: g(self.world, self.faults, creds.get(g.platform))
                          for g in GATEWAYS}
         self.routes = {path: gw for gw in self.gateways.values() for path in gw.routes}
+        #: receivers encrypted (``encrypt_receivers``) and the decrypt APIs' quotas
+        self.privacy = Privacy(seed, privacy)
+        for gw in self.gateways.values():
+            gw.privacy = self.privacy
+            gw.decrypt_apis = DecryptApis(gw, self.privacy)
         self.rate = rate
         self.requests: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
