@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import threading
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import padding

@@ -25,10 +25,10 @@ from ..connectors.http import redact
 from ..connectors.shops import WINDOW_LIMITS, ShopConfig
 from .dygw import DouyinGateway
 from .faults import FaultBox, Faults
-from .privacy import DecryptApis, Privacy, PrivacySettings
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
 from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
+from .privacy import DecryptApis, Privacy, PrivacySettings
 from .shipping import request_refund
 from .top import TopGateway
 from .world import Clock, World
