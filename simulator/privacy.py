@@ -187,6 +187,9 @@ class DecryptApis:
         self.gateway = gateway
         self.platform: str = gateway.platform
         self.privacy = privacy
+        #: paths of their own (Douyin routes each method by path)
+        self.routes: tuple[str, ...] = ("/order/batchDecrypt",) if self.platform == "douyin" \
+            else ()
 
     def handler(self, api: str) -> Any:
         return getattr(self, "api_" + api.replace(".", "_"), None)

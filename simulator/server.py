@@ -57,6 +57,7 @@ class Simulator:
         for gw in self.gateways.values():
             gw.privacy = self.privacy
             gw.decrypt_apis = DecryptApis(gw, self.privacy)
+            self.routes.update(dict.fromkeys(gw.decrypt_apis.routes, gw))
         self.rate = rate
         self.requests: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
