@@ -18,12 +18,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from ..connectors.base import PlatformClient
 from ..connectors.decrypt import BatchDecryptor, Revealed, Sealed
@@ -105,6 +108,13 @@ class BatchPii:
             document["receiver_sealed"] = sealed_receiver(s.raw)
         return Message(m.kind, _swap(m.key, key_pairs), payload)
 
+    def scrub_model(self, order_id: str | None, model: Any) -> Any:
+        """A result (a dry-run's decision or route) with masks for the clear values."""
+        s = self.sealed.get(order_id or "")
+        if s is None or s.keep_clear:
+            return model
+        return _swap(model, s.pairs())
+
     def scrub_text(self, order_id: str, text: str | None) -> str | None:
         s = self.sealed.get(order_id)
         return text if s is None or s.keep_clear else _swap(text, s.pairs())
@@ -138,16 +148,24 @@ def _swap(value: Any, pairs: list[tuple[str, str]]) -> Any:
         return {k: _swap(v, pairs) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_swap(v, pairs) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        try:
+            return dataclasses.replace(value, **{f.name: _swap(getattr(value, f.name), pairs)
+                                                 for f in dataclasses.fields(value) if f.init})
+        except (TypeError, ValueError):
+            return value
+    if all(hasattr(value, k) for k in ("channel", "payload", "warehouse", "order_id")):
+        # a routing flow's OutgoingMessage (its body built lazily from the clear order)
+        return type(value)(value.channel, _swap(value.to, pairs), value.warehouse,
+                           _swap(value.payload, pairs), value.order_id)
+    if isinstance(value, BaseModel):
+        return type(value).model_validate(_swap(value.model_dump(), pairs))
     return value
 
 
 def _swap_route(result: Any, pairs: list[tuple[str, str]]) -> Any:
     """Routing results are recorded too (stock ledger, routing decision): no clear text."""
-    try:
-        return replace(result, **{k: _swap(getattr(result, k), pairs)
-                                  for k in ("actions", "messages") if hasattr(result, k)})
-    except TypeError:
-        return result
+    return _swap(result, pairs)
 
 
 def sealed_receiver(raw: Any) -> dict[str, Any]:

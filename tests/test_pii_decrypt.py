@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import MetaData, select
 
+from orderhub.cli import main
 from orderhub.config import Workspace, init_workspace
 from orderhub.connectors.pull import pull_all
 from orderhub.service.runner import Service
@@ -133,6 +135,16 @@ def test_encrypted_receivers_give_the_same_hits_and_leave_no_clear_text(
             sms = conn.execute(select(order_actions.c.params)
                                .where(order_actions.c.kind == "sms")).scalars().all()
         assert sms and all("****" in str(p.get("phone")) for p in sms)
+
+        # a dry-run over the store decrypts in memory too: same hits, masked output
+        result = CliRunner().invoke(main, ["-w", str(sealed.root), "dry-run", "--store",
+                                           "--at", "2030-01-01 00:00", "--format", "json"],
+                                    catch_exceptions=False)
+        fired = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        dry = {(d["platform"], d["platform_order_no"], f["rule"]) for d in fired
+               for f in d["fired"] if f["rule"] == "vague_address"}
+        assert dry == {h for h in expected if h[2] == "vague_address"}
+        assert _found(result.output, values) == set()
 
 
 def test_a_decrypt_quota_error_delays_orders_and_never_drops_them(
