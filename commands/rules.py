@@ -214,6 +214,20 @@ def disable_command(app: App, rule_id: str, until: str | None, path: Path | None
 # ---- dry runs ------------------------------------------------------------------------------
 
 
+def _reveal(app: App, orders: list[Any]) -> Any:
+    """Stored orders' receivers decrypted on demand (docs/pii.md), when shops are configured."""
+    shops = app.workspace.config.shops
+    if not shops or not orders:
+        return None
+    from ..service.pii import PiiGuard
+
+    pii = PiiGuard(shops).reveal(orders)
+    if pii.delayed:
+        note(f"{len(pii.delayed)} order(s) not decrypted (decrypt quota): judged on the stored "
+             "forms")
+    return pii
+
+
 def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
                  ) -> tuple[list[Any], HistorySource | None]:
     """The sample orders and the history they are judged against (never written to)."""
@@ -391,8 +405,14 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     filters = {"platform": platform, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
     orders, history = _load_orders(app, files, use_store, filters)
+    pii = _reveal(app, orders) if use_store else None
+    if pii is not None:  # receivers decrypted in memory; what is printed is masked
+        orders = [pii.clear_order(o) for o in orders]
+        history = pii.history(history)
     ctx = ruleset.context(now=_time(at, tz), history=history)
     decisions = ruleset.evaluate_batch(orders, ctx)
+    if pii is not None:
+        decisions = [pii.scrub_model(o.id, d) for o, d in zip(orders, decisions, strict=True)]
     note(f"{len(orders)} order(s), {len(ruleset)} rule(s), clock {ctx.now:%Y-%m-%d %H:%M %Z}, "
          f"{ctx.queries} history quer{'y' if ctx.queries == 1 else 'ies'}")
     if why_not:
@@ -401,6 +421,8 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
     routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
+    if pii is not None and routes:
+        routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]
     _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all)
     if routes and fmt != "json":
         print_routes(routes)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import OrderhubError
 from ..model import Platform
+from .pii import PiiSettings
 
 #: The real gateways; a shop's ``base_url`` overrides them (the simulator, a sandbox).
 GATEWAYS = {
@@ -110,6 +111,9 @@ class ShopConfig(BaseModel):
         True, description="also pull the after-sales feed (true refund request times)")
     extra_rate_limit_codes: list[str] = Field(
         default_factory=list, description="more error codes to treat as rate limiting [U]")
+    pii: PiiSettings = Field(
+        default_factory=PiiSettings,
+        description="receivers' decryption: `pii: store` where the hosting allows clear text")
 
     @field_validator("base_url")
     @classmethod

@@ -60,7 +60,7 @@ TRADE_FIELDS = (
     "consign_time,end_time,receiver_name,receiver_mobile,receiver_phone,receiver_state,"
     "receiver_city,receiver_district,receiver_town,receiver_address,receiver_zip,total_fee,"
     "discount_fee,adjust_fee,post_fee,payment,received_payment,buyer_message,seller_memo,num,"
-    "orders"
+    "orders,oaid"
 )
 LIST_FIELDS_FOR_DETAIL = "tid,tid_str,modified,status"
 

@@ -85,6 +85,8 @@ class Outcome:
     error: str | None = None
     #: the event's data (``status_changed``: from / to), for fulfilment's gate
     event_data: dict[str, Any] | None = None
+    #: seconds to wait before trying again (a decrypt quota): not an attempt, not an error
+    delay: float | None = None
 
 
 class EventQueue:
@@ -267,13 +269,19 @@ class EventQueue:
                     .where(event_claims.c.token == batch.token, event_claims.c.status == "leased")
                     .returning(event_claims.c.event_id))
 
-        done = [o.claim.event_id for o in outcomes if o.error is None]
+        done = [o.claim.event_id for o in outcomes if o.error is None and o.delay is None]
         kept: set[int] = set()
+        for o in outcomes:
+            if o.delay is not None:  # parked under a lease that expires when it may run again
+                conn.execute(ours([o.claim.event_id]).values(
+                    token="delayed", lease_until=now + timedelta(seconds=o.delay),
+                    attempts=event_claims.c.attempts - 1,
+                    last_error=f"delayed: {o.error or 'waiting'}"[:2000]))
         if done:
             kept.update(conn.execute(ours(done).values(
                 status="done", done_at=now, lease_until=None, last_error=None)).scalars())
         for o in outcomes:
-            if o.error is None:
+            if o.error is None or o.delay is not None:
                 continue
             final = o.claim.attempts >= self.max_attempts
             values = ({"status": "failed", "done_at": now} if final

@@ -38,6 +38,7 @@ from .evaluator import EvalContext, EvaluatorFactory, load_factory
 from .jobs import build_scheduler
 from .leader import LeaderElection
 from .outbox import Outbox
+from .pii import BatchPii, PiiGuard
 from .queue import Batch, EventQueue, Outcome
 from .reconnect import Reconnect, is_connection_lost
 from .reload import Reloader, Watcher
@@ -100,6 +101,8 @@ class Service:
         self._short_claim = True
         self._enqueued_at = 0.0
         self.reconnect = Reconnect("consumer", self.count)
+        #: receivers decrypted per batch, in memory only (service/pii.py)
+        self.pii = PiiGuard(workspace.config.shops) if workspace.config.shops else None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -387,6 +390,10 @@ class Service:
 
     def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
                   docs: dict[str, Any], ctx: EvalContext) -> list[Outcome]:
+        parsed = self._orders(docs)
+        pii = self._reveal(list(parsed.values()))
+        if pii is not None:
+            ctx.store = pii.history(ctx.store)
         outcomes = []
         for claim in batch.claims:
             event = events[claim.event_id]
@@ -394,15 +401,51 @@ class Service:
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")
-                doc = docs[claim.order_id]
-                order = (Order.model_validate_json(doc) if isinstance(doc, str | bytes)
-                         else Order.model_validate(doc))
-                order.id = claim.order_id
+                order = parsed.get(claim.order_id) or self._order(claim.order_id,
+                                                                  docs[claim.order_id])
+                if pii is not None and claim.order_id in pii.delayed:
+                    outcome.delay = pii.delay_seconds
+                    outcome.error = pii.delayed[claim.order_id][:200]
+                    self.count("events_delayed")
+                    outcomes.append(outcome)
+                    continue
+                if pii is not None:
+                    order = pii.clear_order(order)
                 outcome.evaluation = live.evaluator.evaluate(order, event, ctx)
+                if pii is not None:
+                    outcome.evaluation = pii.scrub(claim.order_id, outcome.evaluation)
             except Exception as exc:  # noqa: BLE001 - one bad order must not stop the batch
                 outcome.error = f"{type(exc).__name__}: {exc}"
+                if pii is not None:
+                    outcome.error = pii.scrub_text(claim.order_id, outcome.error)
                 log.warning("event %d (order %s): %s", claim.event_id, claim.order_id,
                             outcome.error, extra={"event": "evaluate_failed",
                                                   "event_id": claim.event_id})
             outcomes.append(outcome)
         return outcomes
+
+    @staticmethod
+    def _order(order_id: str, doc: Any) -> Order:
+        order = (Order.model_validate_json(doc) if isinstance(doc, str | bytes)
+                 else Order.model_validate(doc))
+        order.id = order_id
+        return order
+
+    def _orders(self, docs: dict[str, Any]) -> dict[str, Order]:
+        """The batch's orders, parsed once (a bad document fails its own event later)."""
+        out = {}
+        for order_id, doc in docs.items():
+            try:
+                out[order_id] = self._order(order_id, doc)
+            except ValueError:
+                continue
+        return out
+
+    def _reveal(self, orders: list[Order]) -> BatchPii | None:
+        """The batch's receivers decrypted (memory only), when shops are configured."""
+        if self.pii is None or not orders:
+            return None
+        pii = self.pii.reveal(orders)
+        if pii.calls:
+            self.count("decrypt_calls", pii.calls)
+        return pii

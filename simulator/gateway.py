@@ -80,6 +80,9 @@ class Gateway:
     routes: ClassVar[tuple[str, ...]]
     #: APIs callable without an access token
     tokenless: ClassVar[frozenset[str]] = frozenset()
+    #: receivers' encryption and the decrypt APIs (simulator/privacy.py), set by the server
+    privacy: Any = None
+    decrypt_apis: Any = None
 
     def __init__(self, world: World, faults: FaultBox, creds: Credentials | None = None) -> None:
         self.world = world
@@ -118,6 +121,8 @@ class Gateway:
             if fault == "slow":
                 time.sleep(self.faults.faults.slow_seconds)
             handler = getattr(self, "api_" + call.api.replace(".", "_"), None)
+            if handler is None and self.decrypt_apis is not None:
+                handler = self.decrypt_apis.handler(call.api)
             if handler is None:
                 raise Rejection("parameter", f"unknown API {call.api}")
             return SimResponse(200, handler(call, entry))
@@ -146,7 +151,8 @@ class Gateway:
 
     def render(self, order: LogicalOrder) -> dict[str, Any]:
         """The order as this platform's order APIs show it, shipments written back included."""
-        return overlay(self.world, order, render(order))
+        shown = overlay(self.world, order, render(order))
+        return self.privacy.protect(self.platform, shown) if self.privacy else shown
 
     def issue_token(self, refresh_token: str) -> str:
         """A new access token for a valid refresh token (the old ones stop working)."""

@@ -28,6 +28,7 @@ from .faults import FaultBox, Faults
 from .gateway import Credentials, Gateway, SimRequest, SimResponse, demo_credentials
 from .jos import JosGateway
 from .pddgw import BILL_PATH, PddGateway
+from .privacy import DecryptApis, Privacy, PrivacySettings
 from .shipping import request_refund
 from .top import TopGateway
 from .waybill_desk import WaybillDesk
@@ -43,7 +44,8 @@ class Simulator:
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", seed: int = 1,
                  orders: int = 200, history_hours: float = 6, rate: float = 0.0,
                  faults: Faults | None = None, clock: Clock | None = None,
-                 credentials: dict[str, Credentials] | None = None) -> None:
+                 credentials: dict[str, Credentials] | None = None,
+                 privacy: PrivacySettings | None = None) -> None:
         self.world = World(seed=seed, orders=orders, history_hours=history_hours,
                            clock=clock or Clock())
         self.faults = FaultBox(faults)
@@ -51,6 +53,12 @@ class Simulator:
         self.gateways = {g.platform: g(self.world, self.faults, creds.get(g.platform))
                          for g in GATEWAYS}
         self.routes = {path: gw for gw in self.gateways.values() for path in gw.routes}
+        #: receivers encrypted (``encrypt_receivers``) and the decrypt APIs' quotas
+        self.privacy = Privacy(seed, privacy)
+        for gw in self.gateways.values():
+            gw.privacy = self.privacy
+            gw.decrypt_apis = DecryptApis(gw, self.privacy)
+            self.routes.update(dict.fromkeys(gw.decrypt_apis.routes, gw))
         self.rate = rate
         self.requests: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()

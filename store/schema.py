@@ -83,7 +83,7 @@ orders = Table(
     Column("completed_at", UTCDateTime),
     Column("buyer_nick", String(128)),
     Column("receiver_name", String(256)),
-    Column("receiver_phone", String(64)),
+    Column("receiver_phone", String(256)),  # ciphertext too (pii_0001)
     Column("receiver_province", String(64)),
     Column("receiver_city", String(64)),
     Column("receiver_district", String(64)),
