@@ -187,6 +187,26 @@ def _abs(value: Any) -> Any:
     return None if value is None else abs(value)
 
 
+# ---- lists and lookup tables (lists/*.txt, lists/*.csv; see dsl/lists.py) ------------------
+# The checker resolves the list name and column when the rules load and the compiler reads the
+# loaded data straight from the context (``ctx.lists``); these bodies only run if that is
+# bypassed.
+
+
+def _unresolved(*_: Any) -> Any:
+    raise RuntimeError("list() and lookup() are resolved when the rules are checked")
+
+
+builtin("list", [Param("name", T.STRING)], T.list_of(T.STRING),
+        "the entries of lists/NAME.txt, or the first column of lists/NAME.csv (text); "
+        "`x in list(\"blacklist\")` tests membership", needs_ctx=True)(_unresolved)
+builtin("lookup", [Param("name", T.STRING), Param("key", T.STRING),
+                   Param("column", T.STRING, None)], T.ANY,
+        "the COLUMN of the row of lists/NAME.csv whose first column is KEY (null when absent); "
+        "a number column gives numbers; COLUMN may be left out for a two-column table",
+        needs_ctx=True)(_unresolved)
+
+
 # ---- order history (batched) ---------------------------------------------------------------
 
 

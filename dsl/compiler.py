@@ -381,6 +381,15 @@ class Codegen:
 
     def _v_Call(self, node: n.Call) -> Code:
         fn = node.builtin  # type: ignore[attr-defined]
+        table = getattr(node, "table", None)
+        if table is not None:  # list()/lookup(): the loaded data, read from the context
+            if fn.name == "list":
+                return Code((), f"ctx.lists.entries[{table!r}]", False)
+            key = self.need(self.value(node.args[1] if len(node.args) > 1 else
+                                      dict(node.kwargs)["key"]))
+            column = node.column  # type: ignore[attr-defined]
+            return Code(key.guards, f"ctx.lists.columns[{(table, column)!r}].get({key.value})",
+                        True)
         given = dict(zip((p.name for p in fn.params), node.args, strict=False))
         given.update(dict(node.kwargs))
         args = ["ctx"] if fn.needs_ctx else []

@@ -126,6 +126,8 @@ class EvalContext:
     timezone: str | tzinfo = DEFAULT_TZ
     _shared: dict[str, Any] = field(default_factory=lambda: {"counts": {}, "queries": 0},
                                     repr=False)
+    #: the workspace's lists (:class:`orderhub.dsl.lists.ListSet`) that list()/lookup() read
+    lists: Any = None
 
     def __post_init__(self) -> None:
         self.tz: tzinfo = (
@@ -135,10 +137,15 @@ class EvalContext:
             self.now = datetime.now(self.tz)
         elif self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=self.tz)
+        if self.lists is None:
+            from .lists import EMPTY
+
+            self.lists = EMPTY
 
     def for_order(self, order: Any) -> EvalContext:
         """The same clock, history, variables and cache, for another order."""
-        return EvalContext(order, self.now, self.history, self.variables, self.tz, self._shared)
+        return EvalContext(order, self.now, self.history, self.variables, self.tz, self._shared,
+                           self.lists)
 
     @property
     def queries(self) -> int:

@@ -161,6 +161,7 @@ class ExampleNode:
     history: ListLit | None
     at: Literal | None
     pos: Pos
+    lists: ObjectLit | None = None  # the example's own contents of some lists
 
 
 @dataclass(eq=False)

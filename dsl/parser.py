@@ -380,6 +380,9 @@ class _ToNodes(Transformer_NonRecursive):
     def example_history(self, meta: Any, c: list[Any]) -> Any:
         return ("history", c[0])
 
+    def example_lists(self, meta: Any, c: list[Any]) -> Any:
+        return ("lists", c[0])
+
     def example_at(self, meta: Any, c: list[Any]) -> Any:
         return ("at", c[0])
 
@@ -387,7 +390,8 @@ class _ToNodes(Transformer_NonRecursive):
         name = _text(c[0]) if c[0] is not None else None
         fires, order = c[1], c[2]
         extra = dict(x for x in c[3:] if x is not None)
-        node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta))
+        node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta),
+                             extra.get("lists"))
 
         def apply(r: n.RuleNode) -> None:
             r.examples.append(node)
