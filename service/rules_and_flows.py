@@ -139,7 +139,8 @@ def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
     ruleset = None
     load_rules = _optional("orderhub.engine.rules", "load_rules")
     if load_rules is not None:
-        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone)
+        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
+                             lists=workspace.path(workspace.config.lists))
     flows = None
     workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
     if workspace_flows is not None:
