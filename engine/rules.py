@@ -502,7 +502,7 @@ def build_ruleset(
                                         hint="e.g. Asia/Shanghai")])
     seen: dict[str, Rule] = {}
     shared: dict[str, tuple[n.LetDef, n.RuleFile]] = {}
-    checkers = [_file_checker(rf, root, tz, lists, shared, errors) for rf in parsed]
+    checkers = [_file_checker(rf, root, tz, lists, shared) for rf in parsed]
     for checker in checkers:  # the rules of every file see every file's lets
         for name, (let, _) in shared.items():
             checker.lets.setdefault(name, let.value)
@@ -543,8 +543,7 @@ def _bad_zone(rf: n.RuleFile) -> SourceError:
 
 
 def _file_checker(rf: n.RuleFile, root: RecordType, tz: tzinfo, lists: ListSet,
-                  shared: dict[str, tuple[n.LetDef, n.RuleFile]],
-                  errors: list[SourceError]) -> Checker:
+                  shared: dict[str, tuple[n.LetDef, n.RuleFile]]) -> Checker:
     """A checker for one file, with its ``let``s checked and added to ``shared``.
 
     A ``let`` is shared by every file of the rule set: it may use the lets above it and those

@@ -41,6 +41,9 @@ def flows_version(flows: Any) -> str | None:
     digest = hashlib.sha256()
     for f in sorted(flows, key=lambda f: f.name):
         digest.update(f"{f.name}:{f.version}\n".encode())
+    lists = getattr(flows, "lists", None)
+    if lists is not None and lists.version is not None:  # a flow's lookup table changed
+        digest.update(f"lists:{lists.version}\n".encode())
     return digest.hexdigest()[:12]
 
 

@@ -187,3 +187,49 @@ def test_editing_only_the_csv_changes_what_the_running_service_holds(tmp_path: P
         assert versions == {v1, svc.reloader.live.versions.rules}
     finally:
         svc.shutdown()
+
+
+FLOW = """\
+name: heavy_first
+trigger: {event: paid}
+start: weight
+nodes:
+  weight:
+    type: decision
+    cases:
+      - when: '(sum item in items: lookup("sku_weights", item.sku, "kg") * item.quantity) > 50'
+        goto: heavy
+        reason: 重货走武汉仓
+    default: normal
+  heavy:
+    type: assign
+    warehouse: WH
+  normal:
+    type: assign
+    warehouse: GZ
+"""
+
+
+def test_flows_read_the_same_lists_and_a_missing_one_is_positioned(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from flows_helpers import NOW, full_stock, order
+
+    from orderhub.engine.flows import load_flows, route_orders
+
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "sku_weights.csv").write_text("sku,kg\nTOWEL,0.5\nPILLOW,30\n",
+                                                        encoding="utf-8")
+    (tmp_path / "flows" / "heavy.yaml").write_text(FLOW, encoding="utf-8")
+    flows = load_flows(tmp_path / "flows")
+    light, heavy = route_orders([order("广东省", "广州市", ("TOWEL", 3)),
+                                 order("广东省", "广州市", ("PILLOW", 2))], flows,
+                                full_stock(), now=NOW)
+    assert (light.warehouse, heavy.warehouse) == ("GZ", "WH")
+    (tmp_path / "flows" / "heavy.yaml").write_text(FLOW.replace('"sku_weights"', '"sku_weight"'),
+                                                   encoding="utf-8")
+    with pytest.raises(SourceErrors) as exc:
+        load_flows(tmp_path / "flows")
+    assert "heavy.yaml:8:" in exc.value.render() and "no list 'sku_weight'" in exc.value.render()
