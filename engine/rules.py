@@ -176,10 +176,8 @@ class RuleSet:
             for call in _history_calls(rule.condition):
                 k = len(hist_nodes)
                 hist_nodes.append((i, call))
-                args = ", ".join(gen.wrap(gen.value(a)) for a in call.args)
-                kw = ", ".join(gen.wrap(gen.value(v)) for _, v in call.kwargs)
-                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args}{', ' if args else ''}"
-                                                          f"{kw}{',' if kw else ''})"])
+                args = _history_args(gen, call)
+                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args},)"])
         ns = gen.build("<orderhub rules support>")
         for k, (i, call) in enumerate(hist_nodes):
             self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))  # type: ignore[attr-defined]
@@ -280,7 +278,7 @@ class RuleSet:
 
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
-        ``orders_today(receiver.phone) = 2, needs >= 3 → no``."""
+        ``orders_today(receiver.phone) = 1, needs >= 2 → no``."""
         return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
 
     def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
@@ -393,6 +391,15 @@ def _atoms(node: n.Expr) -> Iterable[n.Expr]:
         yield from _atoms(node.operand)
     else:
         yield node
+
+
+def _history_args(gen: Codegen, call: n.Call) -> str:
+    """The call's arguments in parameter order, defaults filled in (what ``plan`` takes)."""
+    fn = call.builtin  # type: ignore[attr-defined]
+    given = dict(zip((p.name for p in fn.params), call.args, strict=False))
+    given.update(dict(call.kwargs))
+    return ", ".join(gen.wrap(gen.value(given[p.name])) if p.name in given
+                     else gen.const(p.default) for p in fn.params)
 
 
 def _history_calls(node: n.Expr) -> Iterable[n.Call]:
