@@ -51,6 +51,7 @@ class Builtin:
     history: bool = False
     plan: Callable[..., tuple[datetime, datetime | None]] | None = field(default=None)
     returns_like_arg: bool = False  # result type = first argument's type (coalesce)
+    fetch: str = "times"  # what a batch fetches for a history function: "times" | "orders"
 
 
 REGISTRY: dict[str, Builtin] = {}
@@ -293,6 +294,28 @@ def _orders_by_phone(ctx: Any, order: Any, phone: str | None,
         return 0
     since, until = _plan_within(ctx, order, phone, within, upto_now)
     return ctx.count_orders_by_phone(phone, since, until)
+
+
+def _order_list() -> ExprType:
+    from ..dsl.types import order_record
+
+    return T.list_of(T.of_record(order_record()))
+
+
+@builtin("earlier_orders", [Param("phone", T.STRING), Param("within", T.DURATION,
+                                                             timedelta(days=1)), _UPTO_NOW],
+         _order_list(), "the orders by this receiver phone within DURATION (default 1d) before "
+         "this order, this one not included, for counts and sums with a filter: "
+         "`sum o in earlier_orders(receiver.phone, within=2h): sum i in o.items where "
+         "i.sku == \"X\": i.quantity`",
+         needs_ctx=True, needs_order=True, history=True, plan=_plan_within, fetch="orders")
+def _earlier_orders(ctx: Any, order: Any, phone: str | None,
+                    within: timedelta | None = timedelta(days=1),
+                    upto_now: bool | None = False) -> list[Any]:
+    if phone is None or within is None:
+        return []
+    since, until = _plan_within(ctx, order, phone, within, upto_now)
+    return ctx.earlier_orders(phone, since, until)  # type: ignore[no-any-return]
 
 
 def describe_builtins() -> list[tuple[str, str, str]]:

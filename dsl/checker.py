@@ -368,6 +368,11 @@ class Checker:
         saved = self.locals.get(node.var)
         self.locals[node.var] = item
         try:
+            if node.where is not None:
+                wt = self.visit(node.where)
+                if not T.BOOL.accepts(wt):
+                    self.error(node.where.pos, f"'where' needs a true/false test, but this is "
+                               f"{wt}", _bool_hint(node.where, wt))
             bt = self.visit(node.body)
         finally:
             if saved is None:

@@ -281,7 +281,10 @@ class _ToNodes(Transformer_NonRecursive):
         return n.IsNull(_pos(meta), c[0], True)
 
     def quantifier(self, meta: Any, c: list[Any]) -> n.Quantifier:
-        return n.Quantifier(_pos(meta), str(c[0]), str(c[1]), c[2], c[3])
+        return n.Quantifier(_pos(meta), str(c[0]), str(c[1]), c[2], c[4], c[3])
+
+    def quant_where(self, meta: Any, c: list[Any]) -> n.Expr:
+        return c[0]  # type: ignore[no-any-return]
 
     def quant(self, meta: Any, c: list[Token]) -> str:
         return str(c[0])

@@ -211,7 +211,8 @@ class RuleSet:
         """One history query per (function, window) for the whole batch (``orders_today``:
         one per calendar day the batch's orders were placed on)."""
         wanted = set(rules)
-        groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
+        windows: dict[str, dict[str, list[tuple[datetime, datetime | None]]]] = {
+            "times": defaultdict(list), "orders": defaultdict(list)}
         for call in self._history:
             if call.rule_index not in wanted:
                 continue
@@ -219,11 +220,18 @@ class RuleSet:
                 try:
                     args = call.args_fn(order, ctx)
                     if args and args[0]:
-                        groups[call.builtin.plan(ctx, order, *args)].add(args[0])
+                        windows[call.builtin.fetch][args[0]].append(
+                            call.builtin.plan(ctx, order, *args))
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
-        for (since, until), phones in groups.items():
-            ctx.prefetch(since, until, phones)
+        for kind, by_phone in windows.items():
+            if by_phone and not ctx.prefetch_history(kind, dict(by_phone)) and kind == "times":
+                groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
+                for phone, spans in by_phone.items():  # a source of counts only
+                    for span in spans:
+                        groups[span].add(phone)
+                for (since, until), phones in groups.items():
+                    ctx.prefetch(since, until, phones)
 
     def evaluate(self, order: Any, ctx: EvalContext | None = None, **kw: Any) -> Decision:
         return self.evaluate_batch([order], ctx, **kw)[0]

@@ -143,9 +143,9 @@ def test_purchase_limit_batch_makes_one_history_query(ruleset):
     class Counting(MemoryHistory):
         calls = 0
 
-        def count_orders_by_phone(self, phones, since, until):
+        def order_times_by_phone(self, phones, since, until):
             Counting.calls += 1
-            return super().count_orders_by_phone(phones, since, until)
+            return super().order_times_by_phone(phones, since, until)
 
     orders = [order(no=str(i), receiver={"phone": f"1380000{i:04d}"}) for i in range(50)]
     ctx = ruleset.context(now=T0 + timedelta(hours=1), history=Counting(orders))
