@@ -41,6 +41,8 @@ class WorkspaceConfig(BaseModel):
     catalog: str = "catalog.csv"
     rules: str = "rules"
     flows: str = "flows"
+    lists: str = Field("lists", description="lists and lookup tables (*.txt, *.csv) that rules "
+                       "read by name: list(\"blacklist\"), lookup(...)")
     mappings: str = "mappings"
     # -- routing flows (engine/flows) --
     stock: str = Field("stock.csv", description="stock CSV imported by `orderhub stock import`")

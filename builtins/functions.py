@@ -51,6 +51,7 @@ class Builtin:
     history: bool = False
     plan: Callable[..., tuple[datetime, datetime | None]] | None = field(default=None)
     returns_like_arg: bool = False  # result type = first argument's type (coalesce)
+    fetch: str = "times"  # what a batch fetches for a history function: "times" | "orders"
 
 
 REGISTRY: dict[str, Builtin] = {}
@@ -187,6 +188,26 @@ def _abs(value: Any) -> Any:
     return None if value is None else abs(value)
 
 
+# ---- lists and lookup tables (lists/*.txt, lists/*.csv; see dsl/lists.py) ------------------
+# The checker resolves the list name and column when the rules load and the compiler reads the
+# loaded data straight from the context (``ctx.lists``); these bodies only run if that is
+# bypassed.
+
+
+def _unresolved(*_: Any) -> Any:
+    raise RuntimeError("list() and lookup() are resolved when the rules are checked")
+
+
+builtin("list", [Param("name", T.STRING)], T.list_of(T.STRING),
+        "the entries of lists/NAME.txt, or the first column of lists/NAME.csv (text); "
+        "`x in list(\"blacklist\")` tests membership", needs_ctx=True)(_unresolved)
+builtin("lookup", [Param("name", T.STRING), Param("key", T.STRING),
+                   Param("column", T.STRING, None)], T.ANY,
+        "the COLUMN of the row of lists/NAME.csv whose first column is KEY (null when absent); "
+        "a number column gives numbers; COLUMN may be left out for a two-column table",
+        needs_ctx=True)(_unresolved)
+
+
 # ---- order history (batched) ---------------------------------------------------------------
 
 
@@ -212,12 +233,19 @@ def _created_at(order: Any) -> datetime | None:
 _INSTANT = timedelta(microseconds=1)
 
 
-def _plan_today(ctx: Any, order: Any, phone: str | None) -> tuple[datetime, datetime | None]:
+def _anchor(ctx: Any, order: Any, upto_now: bool | None) -> datetime:
+    """Where a history window ends: the judged order's creation time (orders strictly before
+    it), or with ``upto_now=true`` the clock, this instant included."""
+    created = None if upto_now else _created_at(order)
+    return created if created is not None else ctx.now + _INSTANT
+
+
+def _plan_today(ctx: Any, order: Any, phone: str | None,
+                upto_now: bool | None = False) -> tuple[datetime, datetime | None]:
     """The calendar day the order was placed on (the clock's day when it has no creation time),
-    up to the clock.  Judged on arrival that is simply "today"; a dry-run of last week's orders
-    judges each against its own day instead of finding nothing today."""
+    up to the order: the same in a live run, a dry-run of last week's orders and a backfill."""
     since = _day_start(ctx, _created_at(order))
-    return (since, min(_next_day(since, ctx.tz), ctx.now + _INSTANT))
+    return (since, min(_next_day(since, ctx.tz), _anchor(ctx, order, upto_now)))
 
 
 def _next_day(start: datetime, tz: Any) -> datetime:
@@ -226,39 +254,68 @@ def _next_day(start: datetime, tz: Any) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
-def _plan_within(ctx: Any, order: Any, phone: str | None,
-                 within: timedelta | None) -> tuple[datetime, datetime]:
-    """The last ``within`` up to the clock; a window reaching before year 1 starts there."""
+def _plan_within(ctx: Any, order: Any, phone: str | None, within: timedelta | None,
+                 upto_now: bool | None = False) -> tuple[datetime, datetime]:
+    """The ``within`` before the order; a window reaching before year 1 starts there."""
+    until = _anchor(ctx, order, upto_now)
     if within is None:
         within = timedelta()
     try:
-        since = ctx.now - max(within, timedelta())
+        since = until - max(within, timedelta())
     except OverflowError:
-        since = datetime.min.replace(tzinfo=ctx.now.tzinfo)
-    return (since, ctx.now + _INSTANT)
+        since = datetime.min.replace(tzinfo=until.tzinfo)
+    return (since, until)
 
 
-@builtin("orders_today", [Param("phone", T.STRING)], T.NUMBER,
-         "orders by this receiver phone on the day this order was placed (shop timezone; "
-         "today, for a new order) up to the clock, this one included",
+_UPTO_NOW = Param("upto_now", T.BOOL, False)
+
+
+@builtin("orders_today", [Param("phone", T.STRING), _UPTO_NOW], T.NUMBER,
+         "earlier orders by this receiver phone on the day this order was placed (shop "
+         "timezone): created strictly before it, this one not counted; upto_now=true: every "
+         "order of that day up to the clock, this one included",
          needs_ctx=True, needs_order=True, history=True, plan=_plan_today)
-def _orders_today(ctx: Any, order: Any, phone: str | None) -> int:
+def _orders_today(ctx: Any, order: Any, phone: str | None, upto_now: bool | None = False) -> int:
     if phone is None:
         return 0
-    since, until = _plan_today(ctx, order, phone)
+    since, until = _plan_today(ctx, order, phone, upto_now)
     return ctx.count_orders_by_phone(phone, since, until)
 
 
 @builtin("orders_by_phone", [Param("phone", T.STRING), Param("within", T.DURATION,
-                                                              timedelta(days=1))],
-         T.NUMBER, "orders by this receiver phone within the last DURATION (default 1d)",
-         needs_ctx=True, history=True, plan=_plan_within)
-def _orders_by_phone(ctx: Any, phone: str | None,
-                     within: timedelta | None = timedelta(days=1)) -> int:
+                                                              timedelta(days=1)), _UPTO_NOW],
+         T.NUMBER, "earlier orders by this receiver phone within DURATION (default 1d) before "
+         "this order, this one not counted; upto_now=true: the DURATION before the clock",
+         needs_ctx=True, needs_order=True, history=True, plan=_plan_within)
+def _orders_by_phone(ctx: Any, order: Any, phone: str | None,
+                     within: timedelta | None = timedelta(days=1),
+                     upto_now: bool | None = False) -> int:
     if phone is None or within is None:
         return 0
-    since, until = _plan_within(ctx, None, phone, within)
+    since, until = _plan_within(ctx, order, phone, within, upto_now)
     return ctx.count_orders_by_phone(phone, since, until)
+
+
+def _order_list() -> ExprType:
+    from ..dsl.types import order_record
+
+    return T.list_of(T.of_record(order_record()))
+
+
+@builtin("earlier_orders", [Param("phone", T.STRING), Param("within", T.DURATION,
+                                                             timedelta(days=1)), _UPTO_NOW],
+         _order_list(), "the orders by this receiver phone within DURATION (default 1d) before "
+         "this order, this one not included, for counts and sums with a filter: "
+         "`sum o in earlier_orders(receiver.phone, within=2h): sum i in o.items where "
+         "i.sku == \"X\": i.quantity`",
+         needs_ctx=True, needs_order=True, history=True, plan=_plan_within, fetch="orders")
+def _earlier_orders(ctx: Any, order: Any, phone: str | None,
+                    within: timedelta | None = timedelta(days=1),
+                    upto_now: bool | None = False) -> list[Any]:
+    if phone is None or within is None:
+        return []
+    since, until = _plan_within(ctx, order, phone, within, upto_now)
+    return ctx.earlier_orders(phone, since, until)  # type: ignore[no-any-return]
 
 
 def describe_builtins() -> list[tuple[str, str, str]]:

@@ -16,6 +16,8 @@ from typing import Any
 from ..builtins.functions import REGISTRY
 from ..errors import SourceError, SourceSpan
 from . import nodes as n
+from .lists import EMPTY as EMPTY_LISTS
+from .lists import ListSet
 from .regex import pattern_error
 from .types import ORDERED_KINDS, ExprType, FieldSpec, RecordType
 
@@ -81,6 +83,7 @@ class Checker:
         tz: tzinfo,
         variables: dict[str, ExprType] | None = None,
         lets: dict[str, n.Expr] | None = None,
+        lists: ListSet | None = None,
     ) -> None:
         self.root = root
         self.span = span
@@ -88,6 +91,7 @@ class Checker:
         self.tz = tz
         self.variables = dict(variables or {})
         self.lets = dict(lets or {})
+        self.lists = lists if lists is not None else EMPTY_LISTS
         self.locals: dict[str, ExprType] = {}
         self.errors: list[SourceError] = []
 
@@ -217,9 +221,48 @@ class Checker:
                 self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {p.type}, not {t}",
                            _signature(fn))
         node.builtin = fn  # type: ignore[attr-defined]
+        if fn.name in ("list", "lookup"):
+            return self._list_call(node, bound)
         if fn.returns_like_arg and arg_types:
             return arg_types[0]
         return fn.returns
+
+    def _list_call(self, node: n.Call, bound: dict[str, tuple[n.Expr, ExprType]]) -> ExprType:
+        """``list("name")`` / ``lookup("name", key, "column")``: the name (and column) must be
+        written as text, and the list must exist in the workspace's lists/ folder."""
+        name_arg = bound.get("name", (None, None))[0]
+        if not (isinstance(name_arg, n.Literal) and name_arg.kind == "string"):
+            return self.error(name_arg.pos if name_arg else node.pos,
+                              f"{node.name}(): write the list's name in quotes",
+                              f'e.g. {node.name}("blacklist")')
+        table = self.lists.get(name_arg.value)
+        if table is None:
+            names = sorted(self.lists.tables)
+            where = f"{self.lists.folder}" if self.lists.folder else "the workspace's lists/"
+            return self.error(name_arg.pos, f"no list '{name_arg.value}' in {where}",
+                              suggest(name_arg.value, names)
+                              or ("lists: " + ", ".join(names) if names else
+                                  f"add lists/{name_arg.value}.csv or .txt"))
+        node.table = table.name  # type: ignore[attr-defined]
+        if node.name == "list":
+            return T.list_of(T.STRING)
+        col_arg = bound.get("column", (None, None))[0]
+        others = table.columns[1:]
+        if col_arg is None:
+            if len(others) != 1:
+                return self.error(node.pos, f"lookup(): say which column of '{table.name}'",
+                                  "columns: " + ", ".join(others) if others
+                                  else f"'{table.name}' has no column besides its key")
+            column = others[0]
+        elif isinstance(col_arg, n.Literal) and col_arg.kind == "string":
+            column = col_arg.value
+            if column not in others:
+                return self.error(col_arg.pos, f"list '{table.name}' has no column '{column}'",
+                                  suggest(column, others) or "columns: " + ", ".join(others))
+        else:
+            return self.error(col_arg.pos, "lookup(): write the column's name in quotes")
+        node.column = column  # type: ignore[attr-defined]
+        return table.types.get(column, T.STRING)
 
     # ---- operators
     def visit_Unary(self, node: n.Unary) -> ExprType:
@@ -325,6 +368,11 @@ class Checker:
         saved = self.locals.get(node.var)
         self.locals[node.var] = item
         try:
+            if node.where is not None:
+                wt = self.visit(node.where)
+                if not T.BOOL.accepts(wt):
+                    self.error(node.where.pos, f"'where' needs a true/false test, but this is "
+                               f"{wt}", _bool_hint(node.where, wt))
             bt = self.visit(node.body)
         finally:
             if saved is None:

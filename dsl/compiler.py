@@ -304,14 +304,18 @@ class Codegen:
         saved = self._locals.get(node.var)
         self._locals[node.var] = (var, item_type)
         try:
+            where = [self.test(node.where)] if node.where is not None else []
+            filt = f" if {where[0]}" if where else ""
             if node.kind == "any":
-                return f"any({self.test(node.body)} for {var} in {source})"
+                return f"any({self.test(node.body)} for {var} in {source}{filt})"
             if node.kind == "all":
-                return f"all({self.test(node.body)} for {var} in {source})"
+                return f"all({self.test(node.body)} for {var} in {source}{filt})"
             if node.kind == "count":
-                return f"sum(1 for {var} in {source} if {self.test(node.body)})"
+                cond = " and ".join([*where, self.test(node.body)])
+                return f"sum(1 for {var} in {source} if {cond})"
             body = self.need(self.value(node.body))
-            cond = f" if {' and '.join(body.guards)}" if body.guards else ""
+            conds = [*where, *body.guards]
+            cond = f" if {' and '.join(conds)}" if conds else ""
             return f"sum({body.value} for {var} in {source}{cond})"
         finally:
             if saved is None:
@@ -381,6 +385,15 @@ class Codegen:
 
     def _v_Call(self, node: n.Call) -> Code:
         fn = node.builtin  # type: ignore[attr-defined]
+        table = getattr(node, "table", None)
+        if table is not None:  # list()/lookup(): the loaded data, read from the context
+            if fn.name == "list":
+                return Code((), f"ctx.lists.entries[{table!r}]", False)
+            key = self.need(self.value(node.args[1] if len(node.args) > 1 else
+                                      dict(node.kwargs)["key"]))
+            column = node.column  # type: ignore[attr-defined]
+            return Code(key.guards, f"ctx.lists.columns[{(table, column)!r}].get({key.value})",
+                        True)
         given = dict(zip((p.name for p in fn.params), node.args, strict=False))
         given.update(dict(node.kwargs))
         args = ["ctx"] if fn.needs_ctx else []

@@ -7,6 +7,8 @@ each aggregate which window it needs, fetches every phone of the batch in one
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -25,6 +27,17 @@ class HistorySource(Protocol):
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None
     ) -> dict[str, int]: ...
+
+
+class RecordHistory(Protocol):
+    """What batched history windows need besides counts: creation times (to count each order's
+    own window "before this order" in memory) and the orders (for filtered aggregates)."""
+
+    def order_times_by_phone(self, phones: Sequence[str], since: datetime,
+                             until: datetime | None) -> dict[str, list[datetime]]: ...
+
+    def orders_by_phone(self, phones: Sequence[str], since: datetime,
+                        until: datetime | None) -> dict[str, list[Any]]: ...
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -76,6 +89,51 @@ class MemoryHistory:
             self._stored = lookup(keys) if lookup is not None and keys else {}
         return self._stored
 
+    def _orders_by_phone(self) -> dict[str, list[Any]]:
+        by_phone: dict[str, list[Any]] = {}
+        for order in self._orders.values():
+            receiver = _get(order, "receiver")
+            phone = _get(receiver, "phone") if receiver is not None else None
+            if phone and _get(order, "created_at") is not None:
+                by_phone.setdefault(phone, []).append(order)
+        return by_phone
+
+    def order_times_by_phone(self, phones: Sequence[str], since: datetime,
+                             until: datetime | None) -> dict[str, list[datetime]]:
+        def inside(t: datetime) -> bool:
+            return t >= since and (until is None or t < until)
+
+        out: dict[str, list[datetime]] = {p: [] for p in phones if p}
+        fetch = getattr(self.base, "order_times_by_phone", None)
+        if fetch is not None:
+            replaced = Counter(self.stored_versions().values())  # stored versions of ours
+            for phone, times in fetch(list(out), since, until).items():
+                for t in times:
+                    if replaced[(phone, t)] > 0:
+                        replaced[(phone, t)] -= 1
+                        continue
+                    out.setdefault(phone, []).append(t)
+        by_phone = self._times_by_phone()
+        for phone in out:
+            out[phone] += [t for t in by_phone.get(phone, ()) if inside(t)]
+        return out
+
+    def orders_by_phone(self, phones: Sequence[str], since: datetime,
+                        until: datetime | None) -> dict[str, list[Any]]:
+        def inside(order: Any) -> bool:
+            t = _get(order, "created_at")
+            return t >= since and (until is None or t < until)
+
+        out: dict[str, list[Any]] = {p: [] for p in phones if p}
+        fetch = getattr(self.base, "orders_by_phone", None)
+        if fetch is not None:
+            for phone, found in fetch(list(out), since, until).items():
+                out.setdefault(phone, []).extend(o for o in found if _key(o) not in self._orders)
+        mine = self._orders_by_phone()
+        for phone in out:
+            out[phone] += [o for o in mine.get(phone, ()) if inside(o)]
+        return out
+
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None
     ) -> dict[str, int]:
@@ -126,6 +184,8 @@ class EvalContext:
     timezone: str | tzinfo = DEFAULT_TZ
     _shared: dict[str, Any] = field(default_factory=lambda: {"counts": {}, "queries": 0},
                                     repr=False)
+    #: the workspace's lists (:class:`orderhub.dsl.lists.ListSet`) that list()/lookup() read
+    lists: Any = None
 
     def __post_init__(self) -> None:
         self.tz: tzinfo = (
@@ -135,10 +195,15 @@ class EvalContext:
             self.now = datetime.now(self.tz)
         elif self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=self.tz)
+        if self.lists is None:
+            from .lists import EMPTY
+
+            self.lists = EMPTY
 
     def for_order(self, order: Any) -> EvalContext:
         """The same clock, history, variables and cache, for another order."""
-        return EvalContext(order, self.now, self.history, self.variables, self.tz, self._shared)
+        return EvalContext(order, self.now, self.history, self.variables, self.tz, self._shared,
+                           self.lists)
 
     @property
     def queries(self) -> int:
@@ -159,9 +224,72 @@ class EvalContext:
         for phone in missing:
             cache[phone] = int(found.get(phone, 0))
 
+    # ---- batched history: one query per batch, each order's own window answered in memory
+    def prefetch_history(self, kind: str, windows: dict[str, list[tuple[datetime,
+                                                                        datetime | None]]]
+                         ) -> bool:
+        """Fetch ``kind`` ("times" or "orders") for every phone of a batch over the union of
+        their windows in one query; False when the source cannot (then counts go per window)."""
+        method = "order_times_by_phone" if kind == "times" else "orders_by_phone"
+        fetch = getattr(self.history, method, None)
+        if self.history is not None and fetch is None:
+            return False
+        cache = self._shared.setdefault(kind, {})
+        todo = {p: w for p, w in windows.items() if p and not _covered(cache.get(p), w)}
+        if not todo:
+            return True
+        since = min(s for w in todo.values() for s, _ in w)
+        untils = [u for w in todo.values() for _, u in w]
+        until = None if any(u is None for u in untils) else max(u for u in untils if u)
+        found = {} if fetch is None else fetch(sorted(todo), since, until)
+        if fetch is not None:
+            self._shared["queries"] += 1
+        for phone in todo:
+            items = found.get(phone, [])
+            key = (lambda t: t) if kind == "times" else _created_of
+            items = sorted(items, key=key)
+            cache[phone] = (since, until, items, [key(x) for x in items])
+        return True
+
+    def _window(self, kind: str, phone: str, since: datetime,
+                until: datetime | None) -> list[Any] | None:
+        entry = self._shared.get(kind, {}).get(phone)
+        if entry is None or not _covered(entry, [(since, until)]):
+            if not self.prefetch_history(kind, {phone: [(since, until)]}):
+                return None
+            entry = self._shared[kind][phone]
+        _, _, items, keys = entry
+        lo = bisect_left(keys, since)
+        hi = len(keys) if until is None else bisect_left(keys, until)
+        return items[lo:hi]  # type: ignore[no-any-return]
+
+    def earlier_orders(self, phone: str, since: datetime, until: datetime | None) -> list[Any]:
+        """The orders of ``phone`` created in ``[since, until)`` (from the batch's fetch)."""
+        return self._window("orders", phone, since, until) or []
+
     def count_orders_by_phone(self, phone: str, since: datetime, until: datetime | None) -> int:
+        times = self._window("times", phone, since, until)
+        if times is not None:
+            return len(times)
         cache = self._shared["counts"].get((since, until))
         if cache is None or phone not in cache:
             self.prefetch(since, until, [phone])
             cache = self._shared["counts"][(since, until)]
         return cache[phone]
+
+
+def _created_of(order: Any) -> datetime:
+    return _get(order, "created_at")  # type: ignore[no-any-return]
+
+
+def _covered(entry: Any, windows: list[tuple[datetime, datetime | None]]) -> bool:
+    """Whether a cached (since, until, ...) fetch holds every one of ``windows``."""
+    if entry is None:
+        return False
+    since, until = entry[0], entry[1]
+    for s, u in windows:
+        if s < since:
+            return False
+        if until is not None and (u is None or u > until):
+            return False
+    return True

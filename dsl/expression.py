@@ -17,6 +17,7 @@ from . import nodes as n
 from .checker import Checker
 from .compiler import Codegen
 from .context import EvalContext
+from .lists import ListSet
 from .parser import parse_expression
 from .types import ExprType, RecordType, order_record
 
@@ -79,14 +80,17 @@ def compile_expression(
     expect: ExprType | None = None,
     timezone: str | tzinfo | None = None,
     schema: RecordType | None = None,
+    lists: ListSet | None = None,
 ) -> CompiledExpression:
     """Parse, type-check and compile ``text``.
 
     ``line``/``column``: where the text starts in ``filename`` (1-based), so that errors point
     into the author's file.  ``variables``: extra names the caller provides at evaluation time
     (``ctx.variables``).  ``expect``: the required result type (None = any).  ``schema``: the
-    record the names refer to (default: the Order model).  Raises :class:`SourceError` (the
-    first of several mistakes; all of them are in ``exc.errors`` when there are more).
+    record the names refer to (default: the Order model).  ``lists``: the lists that
+    ``list()``/``lookup()`` may name (their data is read from ``ctx.lists`` when the expression
+    runs).  Raises :class:`SourceError` (the first of several mistakes; all of them are in
+    ``exc.errors`` when there are more).
     """
     span, file_text = _placement(text, filename, line, column)
     try:
@@ -96,7 +100,8 @@ def compile_expression(
         raise SourceError(exc.message, span(pos) if pos else None, source=file_text,
                           hint=exc.hint) from None
     root = schema or order_record()
-    checker = Checker(root, span=span, source=file_text, tz=_tz(timezone), variables=variables)
+    checker = Checker(root, span=span, source=file_text, tz=_tz(timezone), variables=variables,
+                      lists=lists)
     type_ = checker.check(node, expect)
     if checker.errors:
         first = checker.errors[0]

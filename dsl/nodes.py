@@ -121,6 +121,7 @@ class Quantifier(Expr):
     var: str
     source: Expr
     body: Expr
+    where: Expr | None = None  # ``sum item in items where item.sku == "X": item.quantity``
 
 
 # ---- rule files ----------------------------------------------------------------------------
@@ -161,6 +162,7 @@ class ExampleNode:
     history: ListLit | None
     at: Literal | None
     pos: Pos
+    lists: ObjectLit | None = None  # the example's own contents of some lists
 
 
 @dataclass(eq=False)
@@ -212,7 +214,7 @@ def children(node: Expr) -> list[Expr]:
     if isinstance(node, IsNull):
         return [node.operand]
     if isinstance(node, Quantifier):
-        return [node.source, node.body]
+        return [node.source, node.body] + ([node.where] if node.where is not None else [])
     return []
 
 

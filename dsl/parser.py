@@ -281,7 +281,10 @@ class _ToNodes(Transformer_NonRecursive):
         return n.IsNull(_pos(meta), c[0], True)
 
     def quantifier(self, meta: Any, c: list[Any]) -> n.Quantifier:
-        return n.Quantifier(_pos(meta), str(c[0]), str(c[1]), c[2], c[3])
+        return n.Quantifier(_pos(meta), str(c[0]), str(c[1]), c[2], c[4], c[3])
+
+    def quant_where(self, meta: Any, c: list[Any]) -> n.Expr:
+        return c[0]  # type: ignore[no-any-return]
 
     def quant(self, meta: Any, c: list[Token]) -> str:
         return str(c[0])
@@ -380,6 +383,9 @@ class _ToNodes(Transformer_NonRecursive):
     def example_history(self, meta: Any, c: list[Any]) -> Any:
         return ("history", c[0])
 
+    def example_lists(self, meta: Any, c: list[Any]) -> Any:
+        return ("lists", c[0])
+
     def example_at(self, meta: Any, c: list[Any]) -> Any:
         return ("at", c[0])
 
@@ -387,7 +393,8 @@ class _ToNodes(Transformer_NonRecursive):
         name = _text(c[0]) if c[0] is not None else None
         fires, order = c[1], c[2]
         extra = dict(x for x in c[3:] if x is not None)
-        node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta))
+        node = n.ExampleNode(name, fires, order, extra.get("history"), extra.get("at"), _pos(meta),
+                             extra.get("lists"))
 
         def apply(r: n.RuleNode) -> None:
             r.examples.append(node)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..dsl import nodes as n
 from ..dsl.context import EvalContext, MemoryHistory
+from ..dsl.lists import ListSet, table_from_rows
 from ..errors import SourceError, SourceSpan
 from ..model import Order
 
@@ -80,6 +81,7 @@ def run_examples(ruleset: RuleSet) -> list[SourceError]:
                     for m, h in enumerate(literal_value(ex.history, tz, rule.filename,
                                                         rule.source) if ex.history else [])
                 ]
+                lists = _example_lists(ex, rule, ruleset)
             except SourceError as exc:
                 errors.append(exc)
                 continue
@@ -89,7 +91,8 @@ def run_examples(ruleset: RuleSet) -> list[SourceError]:
                 errors.append(_fail(ex, rule, f"{label}: order field {where}: {first['msg']}"))
                 continue
             ctx = EvalContext(now=at or order.created_at,
-                              history=MemoryHistory([order, *history]), timezone=tz)
+                              history=MemoryHistory([order, *history]), timezone=tz,
+                              lists=lists)
             ruleset.prefetch([order], ctx, [index])
             fired = ruleset.test(rule.id, order, ctx)
             if fired != ex.fires:
@@ -98,6 +101,29 @@ def run_examples(ruleset: RuleSet) -> list[SourceError]:
                 errors.append(_fail(ex, rule, f"{label} of rule '{rule.id}' should {verb}, "
                                     f"but it {'did' if fired else 'did not'}", why))
     return errors
+
+
+def _example_lists(ex: n.ExampleNode, rule: Rule, ruleset: RuleSet) -> ListSet:
+    """The rule set's lists, with those the example spells out replaced by its contents: an
+    example of a blacklist rule must not break when risk control edits the CSV."""
+    if ex.lists is None:
+        return ruleset.lists
+    overrides = {}
+    for name, value in ex.lists.pairs:
+        base = ruleset.lists.get(name)
+        if base is None:
+            known = sorted(ruleset.lists.tables)
+            raise SourceError(f"example lists: no list '{name}'",
+                              SourceSpan(rule.filename, value.pos.line, value.pos.column),
+                              source=rule.source, hint="lists: " + ", ".join(known)
+                              if known else "add it to the lists/ folder")
+        rows = literal_value(value, ruleset.tz, rule.filename, rule.source)
+        if not isinstance(rows, list):
+            raise SourceError("example lists: give each list as [entries]",
+                              SourceSpan(rule.filename, value.pos.line, value.pos.column),
+                              source=rule.source)
+        overrides[name] = table_from_rows(name, base, rows)
+    return ruleset.lists.replaced(overrides)
 
 
 def probe_order(tz: tzinfo) -> Order:

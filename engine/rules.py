@@ -23,6 +23,8 @@ from ..dsl import nodes as n
 from ..dsl.checker import Checker, suggest
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
+from ..dsl.lists import EMPTY as EMPTY_LISTS
+from ..dsl.lists import ListSet, load_lists
 from ..dsl.parser import parse_rulefile
 from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
@@ -48,6 +50,8 @@ class Decision(BaseModel):
     order_id: str | None = None
     fired: list[FiredRule] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    #: the version (hash) of the lists/ folder that judged the order (None: no lists)
+    lists_version: str | None = None
 
     @property
     def actions(self) -> list[PlannedAction]:
@@ -117,18 +121,21 @@ class _HistoryCall:
 
 
 class RuleSet:
-    """Checked, compiled rules.  ``version`` is a hash of the sources: two loads of the same
-    files give the same version."""
+    """Checked, compiled rules.  ``version`` is a hash of the sources and of the lists they
+    read: two loads of the same files give the same version, and a changed list is a new one."""
 
     def __init__(self, rules: list[Rule], *, root: RecordType, tz: tzinfo,
-                 sources: dict[str, str]) -> None:
+                 sources: dict[str, str], lists: ListSet | None = None) -> None:
         self.rules = sorted(rules, key=lambda r: -r.priority)
         self.root = root
         self.tz = tz
         self.sources = sources
+        self.lists = lists if lists is not None else EMPTY_LISTS
         digest = hashlib.sha256()
         for name in sorted(sources):
             digest.update(Path(name).name.encode() + b"\0" + sources[name].encode() + b"\0")
+        if self.lists.version is not None:
+            digest.update(b"lists\0" + self.lists.version.encode())
         self.version = digest.hexdigest()[:12]
         self._by_id = {r.id: r for r in self.rules}
         self._matchers: dict[tuple[int, ...], Callable[..., list[str]]] = {}
@@ -146,7 +153,8 @@ class RuleSet:
 
     def context(self, *, now: datetime | None = None, history: HistorySource | None = None,
                 variables: dict[str, Any] | None = None) -> EvalContext:
-        return EvalContext(now=now, history=history, variables=variables or {}, timezone=self.tz)
+        return EvalContext(now=now, history=history, variables=variables or {}, timezone=self.tz,
+                           lists=self.lists)
 
     # ---- compiled code
     def _compile_support(self) -> dict[str, Any]:
@@ -168,10 +176,8 @@ class RuleSet:
             for call in _history_calls(rule.condition):
                 k = len(hist_nodes)
                 hist_nodes.append((i, call))
-                args = ", ".join(gen.wrap(gen.value(a)) for a in call.args)
-                kw = ", ".join(gen.wrap(gen.value(v)) for _, v in call.kwargs)
-                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args}{', ' if args else ''}"
-                                                          f"{kw}{',' if kw else ''})"])
+                args = _history_args(gen, call)
+                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args},)"])
         ns = gen.build("<orderhub rules support>")
         for k, (i, call) in enumerate(hist_nodes):
             self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))  # type: ignore[attr-defined]
@@ -205,7 +211,8 @@ class RuleSet:
         """One history query per (function, window) for the whole batch (``orders_today``:
         one per calendar day the batch's orders were placed on)."""
         wanted = set(rules)
-        groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
+        windows: dict[str, dict[str, list[tuple[datetime, datetime | None]]]] = {
+            "times": defaultdict(list), "orders": defaultdict(list)}
         for call in self._history:
             if call.rule_index not in wanted:
                 continue
@@ -213,11 +220,18 @@ class RuleSet:
                 try:
                     args = call.args_fn(order, ctx)
                     if args and args[0]:
-                        groups[call.builtin.plan(ctx, order, *args)].add(args[0])
+                        windows[call.builtin.fetch][args[0]].append(
+                            call.builtin.plan(ctx, order, *args))
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
-        for (since, until), phones in groups.items():
-            ctx.prefetch(since, until, phones)
+        for kind, by_phone in windows.items():
+            if by_phone and not ctx.prefetch_history(kind, dict(by_phone)) and kind == "times":
+                groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
+                for phone, spans in by_phone.items():  # a source of counts only
+                    for span in spans:
+                        groups[span].add(phone)
+                for (since, until), phones in groups.items():
+                    ctx.prefetch(since, until, phones)
 
     def evaluate(self, order: Any, ctx: EvalContext | None = None, **kw: Any) -> Decision:
         return self.evaluate_batch([order], ctx, **kw)[0]
@@ -228,13 +242,15 @@ class RuleSet:
         """Decisions for many orders at one clock; history comes in one query per window."""
         ctx = ctx or self.context(now=now, history=history)
         assert ctx.now is not None
+        if ctx.lists is EMPTY_LISTS:
+            ctx.lists = self.lists
         match = self.matcher(ctx.now)
         active = [i for i, r in enumerate(self.rules) if r.active_at(ctx.now)]
         self.prefetch(orders, ctx, active)
         return [self._decide(o, ctx, match(o, ctx), explain) for o in orders]
 
     def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
-        decision = Decision(**_identity(order))
+        decision = Decision(**_identity(order), lists_version=ctx.lists.version)
         for rule_id in fired:
             rule = self._by_id[rule_id]
             decision.fired.append(FiredRule(
@@ -270,7 +286,7 @@ class RuleSet:
 
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
-        ``orders_today(receiver.phone) = 2, needs >= 3 → no``."""
+        ``orders_today(receiver.phone) = 1, needs >= 2 → no``."""
         return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
 
     def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
@@ -291,6 +307,11 @@ class RuleSet:
                     lines.append((f"{rule.text(atom)} → {ok}", held, None))
                     continue
                 assert isinstance(atom, n.Compare)
+                table = _list_side(atom.right)
+                if table is not None:
+                    lines.append((_explain_list(rule, atom, table, left_fn(order, ctx), held,
+                                                ctx), held, None))
+                    continue
                 raw_left, raw_right = left_fn(order, ctx), right_fn(order, ctx)
                 lv, rv = python_value(raw_left), python_value(raw_right)
                 close = _close(raw_left, raw_right)
@@ -319,6 +340,34 @@ class RuleSet:
         ns = gen.build(f"<explain {rule.id}>")
         return [(a, ns[f"_a{k}"], ns.get(f"_l{k}"), ns.get(f"_r{k}"))
                 for k, a in enumerate(atoms)]
+
+
+def _list_side(node: n.Expr) -> str | None:
+    """The list a comparison tests against (``... in list("blacklist")``), if any."""
+    if isinstance(node, n.Call) and node.name == "list":
+        return getattr(node, "table", None)
+    return None
+
+
+def _explain_list(rule: Rule, atom: n.Compare, table: str, left: Any, held: bool,
+                  ctx: EvalContext) -> str:
+    """``receiver.phone = 13800000000, in list("blacklist") → yes (blacklist.csv:3)``: the
+    value and the entry it matched, never the list itself."""
+    data = ctx.lists.get(table)
+    ok = "yes" if held else "no"
+    head = f"{rule.text(atom.left)} = {python_value(left)}, needs {atom.op} {rule.text(atom.right)}"
+    if data is None:
+        return f"{head} → {ok}"
+    if atom.op in ("in", "not in"):
+        if isinstance(left, str) and left in data.entries:
+            return f"{head} → {ok} (entry {left!r}, {data.where(left)})"
+        return f"{head} → {ok} (not among {len(data.entries)} entries)"
+    if isinstance(left, str | list | tuple):
+        found = [e for e in sorted(data.entries) if e in left][:3]
+        if found:
+            where = ", ".join(f"{e!r} {data.where(e)}" for e in found)
+            return f"{rule.text(atom.left)} {atom.op} {rule.text(atom.right)} → {ok} ({where})"
+    return f"{rule.text(atom.left)} {atom.op} {rule.text(atom.right)} → {ok}"
 
 
 def _fail(ctx: EvalContext, order: Any, rule_id: str, exc: Exception) -> None:
@@ -350,6 +399,15 @@ def _atoms(node: n.Expr) -> Iterable[n.Expr]:
         yield from _atoms(node.operand)
     else:
         yield node
+
+
+def _history_args(gen: Codegen, call: n.Call) -> str:
+    """The call's arguments in parameter order, defaults filled in (what ``plan`` takes)."""
+    fn = call.builtin  # type: ignore[attr-defined]
+    given = dict(zip((p.name for p in fn.params), call.args, strict=False))
+    given.update(dict(call.kwargs))
+    return ", ".join(gen.wrap(gen.value(given[p.name])) if p.name in given
+                     else gen.const(p.default) for p in fn.params)
 
 
 def _history_calls(node: n.Expr) -> Iterable[n.Call]:
@@ -387,13 +445,24 @@ def load_rules(
     timezone: str | None = None,
     schema: RecordType | None = None,
     run_examples: bool = True,
+    lists: str | Path | ListSet | None = None,
 ) -> RuleSet:
     """Load, check and compile rule files.  Raises :class:`SourceErrors` with every error of
-    every file (syntax, types, templates, duplicate ids, failing examples)."""
+    every file (syntax, types, templates, duplicate ids, failing examples, bad lists).
+
+    ``lists``: the folder of lists and lookup tables (default: ``lists/`` beside a rules
+    folder, i.e. the workspace's), or a loaded :class:`ListSet`."""
     paths = [path] if isinstance(path, str | Path) else list(path)
     files = [f for p in paths for f in rule_files(p)]
     sources: dict[str, str] = {}
     errors: list[SourceError] = []
+    if not isinstance(lists, ListSet):
+        folder = lists if lists is not None else default_lists_folder(paths)
+        try:
+            lists = load_lists(folder)
+        except SourceErrors as exc:
+            errors += exc.errors
+            lists = ListSet(folder=str(folder))
     for f in files:
         try:
             sources[str(f)] = read_source(f)[0]
@@ -403,7 +472,15 @@ def load_rules(
             errors.append(SourceError(f"cannot read rule file: {exc.strerror or exc}",
                                       SourceSpan(str(f))))
     return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
-                         errors=errors)
+                         errors=errors, lists=lists)
+
+
+def default_lists_folder(paths: Sequence[str | Path]) -> Path | None:
+    """``lists/`` beside the (first) rules folder: ``ws/rules`` reads ``ws/lists``."""
+    for p in paths:
+        if Path(p).is_dir():
+            return Path(p).parent / "lists"
+    return None
 
 
 def load_rules_text(text: str, filename: str = "<rules>", **kw: Any) -> RuleSet:
@@ -418,8 +495,10 @@ def build_ruleset(
     schema: RecordType | None = None,
     run_examples: bool = True,
     errors: list[SourceError] | None = None,
+    lists: ListSet | None = None,
 ) -> RuleSet:
     errors = list(errors or [])
+    lists = lists if lists is not None else EMPTY_LISTS
     root = schema or order_record()
     rules: list[Rule] = []
     tz_name = timezone
@@ -437,8 +516,13 @@ def build_ruleset(
         raise SourceErrors([SourceError(f"unknown timezone {tz_name!r}",
                                         hint="e.g. Asia/Shanghai")])
     seen: dict[str, Rule] = {}
-    for rf in parsed:
-        for rule in _check_file(rf, root, tz, errors):
+    shared: dict[str, tuple[n.LetDef, n.RuleFile]] = {}
+    checkers = [_file_checker(rf, root, tz, lists, shared) for rf in parsed]
+    for checker in checkers:  # the rules of every file see every file's lets
+        for name, (let, _) in shared.items():
+            checker.lets.setdefault(name, let.value)
+    for rf, checker in zip(parsed, checkers, strict=True):
+        for rule in _check_file(rf, root, tz, errors, checker):
             if rule.id in seen:
                 errors.append(SourceError(f"duplicate rule id '{rule.id}'", rule.span,
                                           source=rule.source,
@@ -448,7 +532,7 @@ def build_ruleset(
             rules.append(rule)
     if errors:
         raise SourceErrors(errors)
-    ruleset = RuleSet(rules, root=root, tz=tz, sources=sources)
+    ruleset = RuleSet(rules, root=root, tz=tz, sources=sources, lists=lists)
     if run_examples and root is order_record():
         from .examples import run_examples as run
 
@@ -473,15 +557,33 @@ def _bad_zone(rf: n.RuleFile) -> SourceError:
                        or "e.g. timezone \"Asia/Shanghai\"")
 
 
-def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
-                errors: list[SourceError]) -> list[Rule]:
+def _file_checker(rf: n.RuleFile, root: RecordType, tz: tzinfo, lists: ListSet,
+                  shared: dict[str, tuple[n.LetDef, n.RuleFile]]) -> Checker:
+    """A checker for one file, with its ``let``s checked and added to ``shared``.
+
+    A ``let`` is shared by every file of the rule set: it may use the lets above it and those
+    of files sorted before its own (``00-shared.rules``), and the rules of every file see all
+    of them once every file's lets are checked.  A name defined twice is an error at both."""
     def span(pos: n.Pos) -> SourceSpan:
         return SourceSpan(rf.filename, pos.line, pos.column)
 
-    checker = Checker(root, span=span, source=rf.source, tz=tz)
+    checker = Checker(root, span=span, source=rf.source, tz=tz, lists=lists,
+                      lets={name: let.value for name, (let, _) in shared.items()})
     for let in rf.lets:
+        if let.name in shared:
+            first, where = shared[let.name]
+            checker.error(let.pos, f"'{let.name}' is already defined",
+                          f"first at {where.filename}:{first.pos.line}; a let is shared by "
+                          "every rule file, so give this one another name")
+            continue
         checker.check(let.value)
         checker.lets[let.name] = let.value
+        shared[let.name] = (let, rf)
+    return checker
+
+
+def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
+                errors: list[SourceError], checker: Checker) -> list[Rule]:
     out = []
     for node in rf.rules:
         if node.when is None:

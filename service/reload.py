@@ -5,7 +5,7 @@ the evaluator factory, which compiles and checks every rule and flow file and ru
 embedded examples; any error leaves the previous set live and is logged with file:line:col.
 The consumer reads :attr:`Reloader.live` once per batch, so a batch never mixes versions.
 
-Triggers: :class:`Watcher` (watchfiles on ``rules/`` and ``flows/``), SIGHUP and
+Triggers: :class:`Watcher` (watchfiles on ``rules/``, ``flows/`` and ``lists/``), SIGHUP and
 ``orderhub reload`` (both handled by the service loop).
 """
 

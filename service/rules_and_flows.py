@@ -41,6 +41,9 @@ def flows_version(flows: Any) -> str | None:
     digest = hashlib.sha256()
     for f in sorted(flows, key=lambda f: f.name):
         digest.update(f"{f.name}:{f.version}\n".encode())
+    lists = getattr(flows, "lists", None)
+    if lists is not None and lists.version is not None:  # a flow's lookup table changed
+        digest.update(f"lists:{lists.version}\n".encode())
     return digest.hexdigest()[:12]
 
 
@@ -139,7 +142,8 @@ def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
     ruleset = None
     load_rules = _optional("orderhub.engine.rules", "load_rules")
     if load_rules is not None:
-        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone)
+        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
+                             lists=workspace.path(workspace.config.lists))
     flows = None
     workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
     if workspace_flows is not None:

@@ -136,7 +136,8 @@ class Service:
             self.dispatcher.start()
         if self.config.watch:
             folders = [self.workspace.path(self.workspace.config.rules),
-                       self.workspace.path(self.workspace.config.flows)]
+                       self.workspace.path(self.workspace.config.flows),
+                       self.workspace.path(self.workspace.config.lists)]
             self.watcher = Watcher(self.reloader, folders)
             self.watcher.start()
         self.heartbeat()

@@ -64,7 +64,10 @@ def test_risk_check_api_decides_the_planted_orders_and_writes_nothing(
     assert "taobao:2601573729663813588" in refunds  # refund after 10m00s
     assert "taobao:4744319385258851338" not in refunds  # after 10m01s
     assert "taobao:3516558023263706861" in check.hit_orders("vague_address")
-    assert "taobao:3826112925724742383" in check.hit_orders("purchase_limit")  # 4 that day
+    # 4 orders of one phone that day: history means "before this order", so the 4th is
+    # over the limit and the 1st is not
+    assert "taobao:4782883504150158585" in check.hit_orders("purchase_limit")
+    assert "taobao:3826112925724742383" not in check.hit_orders("purchase_limit")
     assert len(workspace.store.events()) == events
     workspace.store.engine.dispose()
 

@@ -69,10 +69,12 @@ def test_orders_in_both_file_and_store_count_once(ws_db, tmp_path):
     assert result.exit_code == 0, result.output
     rows = json_lines(result)
     assert len(rows) == 3
-    for row in rows.values():
-        fired = {f["rule"]: f for f in row["fired"]}
-        assert fired["purchase_limit"]["why"] == [
-            "orders_today(receiver.phone) = 3, needs >= 3 → yes"]
+    # each order counts the orders before it: only the third is over the limit
+    limited = {no: {f["rule"]: f for f in row["fired"]}.get("purchase_limit")
+               for no, row in rows.items()}
+    assert [no for no, hit in limited.items() if hit] == ["5012345678900003"]
+    assert limited["5012345678900003"]["why"] == [
+        "orders_today(receiver.phone) = 2, needs >= 2 → yes"]
 
 
 def test_a_changed_phone_in_the_file_replaces_the_stored_version(ws_db, tmp_path):
@@ -90,8 +92,8 @@ def test_a_changed_phone_in_the_file_replaces_the_stored_version(ws_db, tmp_path
                  "--why-not", "purchase_limit", "--all", "--format", "json", db=db)
     why = {r["platform_order_no"]: r["why_not"] for r in map(json.loads,
                                                               result.stdout.splitlines())}
-    assert why["5012345678900003"] == ["orders_today(receiver.phone) = 2, needs >= 3 → no"]
-    assert why["5012345678900002"] == ["orders_today(receiver.phone) = 1, needs >= 3 → no"]
+    assert why["5012345678900003"] == ["orders_today(receiver.phone) = 1, needs >= 2 → no"]
+    assert why["5012345678900002"] == ["orders_today(receiver.phone) = 0, needs >= 2 → no"]
 
 
 def test_a_record_repeated_in_the_file_counts_once(tmp_path):
@@ -145,7 +147,10 @@ def test_examples_from_the_repository_root_with_a_shell_glob(tmp_path):
     assert "high_risk_refund" in fired("2601573729663813588")  # refund after 10m00s
     assert "high_risk_refund" not in fired("4744319385258851338")  # after 10m01s
     assert "vague_address" in fired("3516558023263706861")
-    assert "purchase_limit" in fired("3826112925724742383")  # 4 orders of one phone that day
+    # 4 orders of one phone that day: the 3rd and the 4th are over the limit, not the first two
+    same_phone = ["3826112925724742383", "3608578043225616161", "4179731235213966705",
+                  "4782883504150158585"]
+    assert sum("purchase_limit" in fired(no) for no in same_phone) == 2
     assert set(REPO.iterdir()) == before
 
 
@@ -153,3 +158,25 @@ def test_help_teaches_with_an_example():
     result = CliRunner().invoke(main, ["dry-run", "--help"])
     assert 'orderhub dry-run --orders examples/orders/*.json --at "2025-11-26 09:00"' \
         in result.output
+
+
+def test_three_orders_of_one_phone_across_two_days_hold_only_the_right_one(tmp_path):
+    """History means "before this order" in a batch dry-run: the first order never sees the
+    later two, whatever the clock (--at is a week later)."""
+    (tmp_path / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "repeat.rules").write_text(
+        'rule repeat_buyer "两天内第三单"\n'
+        "  when orders_by_phone(receiver.phone, within=2d) >= 2\n"
+        "  then hold waybill\nend\n", encoding="utf-8")
+    sample = write_trades(tmp_path / "sample.json", [
+        trade("5012345678900001", "2024-06-17 09:00:00"),
+        trade("5012345678900002", "2024-06-17 21:00:00"),
+        trade("5012345678900003", "2024-06-18 08:00:00")])
+    result = run(tmp_path, "dry-run", "--orders", str(sample), "--at", "2024-06-25 12:00",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    held = {no: [a["kind"] for f in row["fired"] for a in f["actions"]]
+            for no, row in json_lines(result).items()}
+    assert held == {"5012345678900001": [], "5012345678900002": [],
+                    "5012345678900003": ["hold"]}

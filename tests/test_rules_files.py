@@ -123,7 +123,7 @@ def test_failing_example_is_an_error_with_the_values(tmp_path):
         load_rules(tmp_path)
     (err,) = info.value.errors
     assert "should fire, but it did not" in err.message
-    assert err.hint == "orders_today(receiver.phone) = 1, needs >= 3 → no"
+    assert err.hint == "orders_today(receiver.phone) = 0, needs >= 3 → no"
     assert str(err.span).endswith("x.rules:2:3")
 
 

@@ -73,8 +73,10 @@ def ev(text: str, order: Order = ORDER, **variables):
     ("normalize_phone('+86 138-0000-0000') == receiver.phone", True),
     ("coalesce(paid_at, created_at) == created_at", True),
     ("minutes(refund.requested_at - created_at) > 9.9", True),
-    ("orders_today(receiver.phone) == 1 and orders_by_phone(receiver.phone, within=1h) == 0",
+    ("orders_today(receiver.phone) == 0 and orders_by_phone(receiver.phone, within=1h) == 0",
      True),
+    ("orders_today(receiver.phone, upto_now=true) == 1 and "
+     "orders_by_phone(receiver.phone, within=3h, upto_now=true) == 1", True),
     ("not (payment > 1000) and (true or false) and not false", True),
     ("platform == 'jd' and status == 'paid' and refund.status == 'requested'", True),
     ("[1, 2, 3] contains 2", True),

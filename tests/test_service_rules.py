@@ -53,8 +53,8 @@ def test_rules_and_flows_decide_and_a_bad_edit_never_goes_live(tmp_path: Path) -
     # an edit that breaks an embedded example is refused; the old set stays live
     risk = root / "rules" / "risk.rules"
     good = risk.read_text(encoding="utf-8")
-    risk.write_text(good.replace("orders_today(receiver.phone) >= 3",
-                                 "orders_today(receiver.phone) >= 2"), encoding="utf-8")
+    risk.write_text(good.replace("orders_today(receiver.phone) >= 2",
+                                 "orders_today(receiver.phone) >= 1"), encoding="utf-8")
     result = svc.reloader.reload("test")
     assert not result.ok and "risk.rules:" in result.errors[0]
     assert "今天第2单" in result.errors[0]
@@ -63,7 +63,7 @@ def test_rules_and_flows_decide_and_a_bad_edit_never_goes_live(tmp_path: Path) -
     while svc.step():
         pass
     # a good edit goes live and the next orders carry its version
-    risk.write_text(good.replace("同一收件手机今天下单3单及以上", "同一收件手机当天下单3单及以上"),
+    risk.write_text(good.replace("同一收件手机今天已下过2单", "同一收件手机当天已下过2单"),
                     encoding="utf-8")
     result = svc.reloader.reload("test")
     assert result.ok and result.changed

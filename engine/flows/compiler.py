@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import TemplateSyntaxError, meta
 
 from ...dsl import CompiledExpression, ExprType, compile_expression, yamlfile
+from ...dsl.lists import ListSet
 from ...errors import SourceError, SourceSpan
 from ..templates import ENV as TEMPLATES
 from ..templates import BoundedEnvironment, check_template
@@ -84,6 +85,7 @@ class CompileEnv:
     flows: dict[str, CompiledFlow] = field(default_factory=dict)
     errors: list[SourceError] = field(default_factory=list)
     templates: BoundedEnvironment = field(default_factory=lambda: TEMPLATES)
+    lists: ListSet | None = None  # the workspace's lists/ (list(), lookup())
 
 
 class NodeCompiler:
@@ -120,7 +122,7 @@ class NodeCompiler:
         try:
             return compile_expression(str(text), filename=self.doc.path, line=span.line,
                                       column=span.column, variables=variables, expect=expect,
-                                      timezone=self.env.timezone)
+                                      timezone=self.env.timezone, lists=self.env.lists)
         except SourceError as exc:
             self.env.errors.extend(getattr(exc, "errors", None) or [exc])
             return None

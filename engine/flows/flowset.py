@@ -70,6 +70,7 @@ class FlowSet:
     timezone: str
     warnings: list[SourceError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    lists: Any = None  # the ListSet its expressions read (list(), lookup())
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.flows.values())

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...dsl import ExprType, yamlfile
+from ...dsl.lists import ListSet, load_lists
 from ...errors import SourceError, SourceErrors
 from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
@@ -46,8 +47,12 @@ def load_flows(
     warehouses: Sequence[WarehouseConfig] | None = None,
     network: Network | None = None,
     timezone: str = DEFAULT_TZ,
+    lists: str | Path | ListSet | None = None,
 ) -> FlowSet:
-    """Load, check and compile flow files; raise SourceErrors listing every mistake."""
+    """Load, check and compile flow files; raise SourceErrors listing every mistake.
+
+    ``lists``: the folder of lists the expressions may read (default: ``lists/`` beside a
+    flows folder), or loaded :class:`ListSet`."""
     if network is None:
         if warehouses is None:
             from ...config import default_warehouses
@@ -56,12 +61,27 @@ def load_flows(
         network = Network(warehouses)
     files = flow_files(paths)
     errors: list[SourceError] = []
+    lists = _lists(paths, lists, errors)
     docs: list[tuple[FileDoc, Any]] = []
     for path in files:
         doc, spec = _read(path, errors)
         if spec is not None and doc is not None:
             docs.append((doc, spec))
-    return _compile(docs, network, timezone, errors, [str(p) for p in files])
+    return _compile(docs, network, timezone, errors, [str(p) for p in files], lists)
+
+
+def _lists(paths: Path | str | Sequence[Path | str], lists: str | Path | ListSet | None,
+           errors: list[SourceError]) -> ListSet:
+    if isinstance(lists, ListSet):
+        return lists
+    if lists is None:
+        first = [paths] if isinstance(paths, str | Path) else list(paths)
+        lists = next((Path(p).parent / "lists" for p in first if Path(p).is_dir()), None)
+    try:
+        return load_lists(lists)
+    except SourceErrors as exc:
+        errors.extend(exc.errors)
+        return ListSet()
 
 
 def load_flow_text(text: str, filename: str = "<flow>", **kwargs: Any) -> FlowSet:
@@ -74,7 +94,9 @@ def load_flow_text(text: str, filename: str = "<flow>", **kwargs: Any) -> FlowSe
 
         network = Network(kwargs.pop("warehouses", None) or default_warehouses())
     docs = [(doc, spec)] if doc is not None and spec is not None else []
-    return _compile(docs, network, kwargs.get("timezone", DEFAULT_TZ), errors, [filename])
+    lists = kwargs.get("lists")
+    return _compile(docs, network, kwargs.get("timezone", DEFAULT_TZ), errors, [filename],
+                    lists if isinstance(lists, ListSet) else None)
 
 
 def _read(path: Path, errors: list[SourceError]) -> tuple[FileDoc | None, Any]:
@@ -206,7 +228,8 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
 
 
 def _compile(docs: list[tuple[FileDoc, Any]], network: Network, timezone: str,
-             errors: list[SourceError], files: list[str]) -> FlowSet:
+             errors: list[SourceError], files: list[str],
+             lists: ListSet | None = None) -> FlowSet:
     warnings: list[SourceError] = []
     seen: dict[str, FileDoc] = {}
     unique: list[tuple[FileDoc, Any]] = []
@@ -225,14 +248,14 @@ def _compile(docs: list[tuple[FileDoc, Any]], network: Network, timezone: str,
         {spec.name: [(doc, ("nodes", nid, *sub), callee)
                      for nid, node in spec.nodes.items() for sub, callee in node.calls()]
          for doc, spec in unique}, seen))
-    env = CompileEnv(network, _variables(unique, errors), timezone, errors=errors)
+    env = CompileEnv(network, _variables(unique, errors), timezone, errors=errors, lists=lists)
     flows: dict[str, CompiledFlow] = {}
     for doc, spec in unique:
         flows[spec.name] = _compile_flow(doc, spec, env)
     env.flows.update(flows)
     if errors:
         raise SourceErrors(_dedupe(errors))
-    return FlowSet(flows, network, timezone, warnings, files)
+    return FlowSet(flows, network, timezone, warnings, files, lists)
 
 
 def _compile_flow(doc: FileDoc, spec: Any, env: CompileEnv) -> CompiledFlow:

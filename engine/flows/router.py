@@ -35,7 +35,8 @@ class Router:
                  trace: bool = True) -> None:
         self.flows = flows
         self.state = state or RoutingState()
-        self.ctx = EvalContext(now=now, history=history, timezone=flows.timezone)
+        self.ctx = EvalContext(now=now, history=history, timezone=flows.timezone,
+                               lists=getattr(flows, "lists", None))
         self.keep_trace = trace
         self._by_event: dict[str, list[CompiledFlow]] = {}
         for f in sorted(flows, key=lambda f: f.name):

@@ -42,7 +42,7 @@ def workspace_network(ws: Any) -> Network:
 def workspace_flows(ws: Any, paths: Path | str | list[Path] | None = None) -> FlowSet:
     """Load ``paths`` (default: the workspace's ``flows/``) against its warehouses."""
     return load_flows(paths or ws.content_dir("flows"), network=workspace_network(ws),
-                      timezone=ws.config.timezone)
+                      timezone=ws.config.timezone, lists=ws.path(ws.config.lists))
 
 
 def routing_state(ws: Any, now: datetime) -> RoutingState:
