@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_TZ = "Asia/Shanghai"
+#: the workspace config file (named here so layers below the workspace module can cite it)
+CONFIG_NAME = "orderhub.yaml"
 
 
 class Platform(StrEnum):

@@ -24,7 +24,7 @@ from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
 from .flowset import CompiledFlow, FlowSet, content_version
 from .graph import check_calls, check_flow
 from .model import FlowBase, node_adapter
-from .warehouses import Network, WarehouseConfig
+from .warehouses import Network, WarehouseConfig, default_warehouses
 
 
 def flow_files(paths: Path | str | Sequence[Path | str]) -> list[Path]:
@@ -50,8 +50,6 @@ def load_flows(
     """Load, check and compile flow files; raise SourceErrors listing every mistake."""
     if network is None:
         if warehouses is None:
-            from ...config import default_warehouses
-
             warehouses = default_warehouses()
         network = Network(warehouses)
     files = flow_files(paths)
@@ -70,8 +68,6 @@ def load_flow_text(text: str, filename: str = "<flow>", **kwargs: Any) -> FlowSe
     doc, spec = _parse_validate(text, filename, errors)
     network = kwargs.pop("network", None)
     if network is None:
-        from ...config import default_warehouses
-
         network = Network(kwargs.pop("warehouses", None) or default_warehouses())
     docs = [(doc, spec)] if doc is not None and spec is not None else []
     return _compile(docs, network, kwargs.get("timezone", DEFAULT_TZ), errors, [filename])
