@@ -23,7 +23,7 @@ from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
 from .flowset import CompiledFlow, FlowSet, content_version
 from .graph import check_calls, check_flow
-from .model import FlowBase, node_adapter
+from .model import FlowBase, node_adapter, node_types
 from .warehouses import Network, WarehouseConfig, default_warehouses
 
 
@@ -150,8 +150,7 @@ def _parse_validate(text: str, filename: str,
 def _validation_errors(exc: ValidationError, doc: FileDoc,
                        prefix: tuple = ()) -> list[SourceError]:
     """Pydantic errors with positions; the union tag is dropped from node paths."""
-    from ...builtins.nodes import REGISTRY
-
+    registry = node_types()
     out = []
     for err in exc.errors():
         loc = [*prefix, *err["loc"]]
@@ -161,7 +160,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
             tag = node.get("type") if hasattr(node, "get") else None
             if len(loc) >= 3 and loc[2] == tag:
                 del loc[2]
-                spec_cls = REGISTRY.get(tag)
+                spec_cls = registry.get(tag)
                 rest = loc[2:]
             else:
                 rest = None
@@ -169,13 +168,13 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
                 out.append(SourceError(
                     f"unknown node type {tag!r}", doc.value_span((*loc, "type")),
                     source=doc.text,
-                    hint=yamlfile.suggest(str(tag), REGISTRY)
-                    or f"node types: {', '.join(REGISTRY)}"))
+                    hint=yamlfile.suggest(str(tag), registry)
+                    or f"node types: {', '.join(registry)}"))
                 continue
             if err["type"] == "union_tag_not_found":
                 out.append(SourceError(f"node {loc[1]!r} has no type", doc.span(loc),
                                        source=doc.text,
-                                       hint=f"add `type:` one of {', '.join(REGISTRY)}"))
+                                       hint=f"add `type:` one of {', '.join(registry)}"))
                 continue
         else:
             rest = loc
