@@ -16,9 +16,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..text import as_bool
+from ..text import blank as _blank
+
 Transform = Callable[[Any, tzinfo], Any]
 
-_EMPTY = ("", "null", "None", "NULL", "-")
 _MONEY_JUNK = re.compile(r"[\s,元¥￥]|RMB|CNY")
 _NO_JUNK = re.compile(r'^[="\'\s]+|["\s]+$')
 _NEVER = ("0001-01-01", "1970-01-01", "0000-00-00")
@@ -43,10 +45,6 @@ def zone(name: str) -> tzinfo:
         except Exception as exc:  # noqa: BLE001 - zoneinfo raises several kinds
             raise ValueError(f"unknown timezone {name!r}") from exc
     return tz
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() in _EMPTY)
 
 
 def as_str(value: Any, tz: tzinfo) -> str | None:
@@ -104,19 +102,6 @@ def as_int(value: Any, tz: tzinfo) -> int | None:
         return int(str(value).strip().rstrip("件").strip())
     except ValueError:
         raise ValueError(f"not a whole number: {value!r}") from None
-
-
-def as_bool(value: Any, tz: tzinfo) -> bool | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "y", "是", "t"):
-        return True
-    if text in ("0", "false", "no", "n", "否", "f"):
-        return False
-    raise ValueError(f"not a yes/no value: {value!r}")
 
 
 def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
