@@ -113,6 +113,7 @@ def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
     text = str(value).strip()
     if text.startswith(_NEVER):
         return None
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -224,7 +225,7 @@ def as_legacy_datetime(value: Any, tz: tzinfo) -> datetime | None:
     if found:
         parts = [int(p) if p else 0 for p in found.groups()]
         try:
-            return datetime(*parts, tzinfo=tz)  # type: ignore[misc]
+            return datetime(*parts, tzinfo=tz)  # type: ignore[arg-type,misc]  # y, m, d[, h, m, s]
         except ValueError as exc:
             raise ValueError(f"not a valid date: {value!r} ({exc})") from None
     try:
