@@ -400,6 +400,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         return
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
+    assert ctx.now is not None  # ruleset.context sets the clock
     routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
     _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all)
     if routes and fmt != "json":

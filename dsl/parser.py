@@ -478,7 +478,7 @@ def _syntax_error(exc: UnexpectedInput, filename: str, text: str,
         if exc.token.type == "$END":
             span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
     elif isinstance(exc, UnexpectedCharacters):
-        got = f"character {text[exc.pos_in_stream]!r}"
+        got = f"character {text[exc.pos_in_stream]!r}"  # type: ignore[index]  # always set here
         expected = set(exc.allowed or ())
     elif isinstance(exc, UnexpectedEOF):
         got = "the end of the text"

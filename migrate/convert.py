@@ -123,7 +123,7 @@ class Converter:
                 yield RowReject(item.record, item.reason, None, item.order_no,
                                 tuple(item.cells or ()))
                 continue
-            out = self._convert(item)
+            out: Converted | RowReject | Duplicate = self._convert(item)
             if isinstance(out, Converted):
                 key = out.order.key
                 first = seen.get(key)

@@ -156,7 +156,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
         loc = [*prefix, *err["loc"]]
         spec_cls: Any = FlowBase
         if len(loc) >= 2 and loc[0] == "nodes":
-            node = doc.data.get("nodes", {}).get(loc[1]) if hasattr(doc.data, "get") else None
+            node: Any = doc.data.get("nodes", {}).get(loc[1]) if hasattr(doc.data, "get") else None
             tag = node.get("type") if hasattr(node, "get") else None
             if len(loc) >= 3 and loc[2] == tag:
                 del loc[2]
@@ -172,7 +172,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
                     or f"node types: {', '.join(registry)}"))
                 continue
             if err["type"] == "union_tag_not_found":
-                out.append(SourceError(f"node {loc[1]!r} has no type", doc.span(loc),
+                out.append(SourceError(f"node {loc[1]!r} has no type", doc.span(tuple(loc)),
                                        source=doc.text,
                                        hint=f"add `type:` one of {', '.join(registry)}"))
                 continue
@@ -196,7 +196,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
             out.append(SourceError(message, doc.value_span(tuple(loc)), source=doc.text,
                                    hint=hint))
             continue
-        out.append(SourceError(message, doc.span(loc), source=doc.text, hint=hint))
+        out.append(SourceError(message, doc.span(tuple(loc)), source=doc.text, hint=hint))
     return out
 
 
