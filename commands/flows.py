@@ -175,7 +175,12 @@ def schema_workspace() -> None:
 
 @schema_group.command("wms")
 def schema_wms() -> None:
-    """The JSON Schema of the WMS documents (order push, intercept, reply): docs/wms.md."""
+    """The JSON Schema of the WMS documents (order push, intercept, reply): docs/wms.md.
+
+    \b
+    Examples:
+      orderhub schema wms > wms.schema.json
+    """
     from ..fulfilment.wms import SCHEMA
 
     click.echo(json.dumps(SCHEMA, ensure_ascii=False, indent=2))

@@ -28,6 +28,7 @@ def tasks_group() -> None:
     """The review queue (审单 / 异常处理): list, claim and close tasks.
 
     \b
+    Examples:
       orderhub tasks list --queue cs --overdue
       orderhub tasks claim 12 --as alice
       orderhub tasks done 12 --note "已联系买家" --release
@@ -46,7 +47,13 @@ def tasks_group() -> None:
 @pass_app
 def tasks_list(app: App, queue: str | None, mine: bool, overdue: bool, status: str | None,
                order_ref: str | None, person: str | None, fmt: str) -> None:
-    """Tasks, most urgent first (priority, then due time)."""
+    """Tasks, most urgent first (priority, then due time).
+
+    \b
+    Examples:
+      orderhub tasks list --queue cs --overdue
+      orderhub tasks list --mine --as alice --format json
+    """
     from ..fulfilment import tasks
 
     found = tasks.list_tasks(app.workspace, queue=queue, overdue=overdue, status=status,
@@ -79,7 +86,12 @@ def _task_out(task: Any, fmt: str, verb: str) -> None:
 @pass_app
 def tasks_claim(app: App, task_id: int, text: str | None, person: str | None,
                 fmt: str) -> None:
-    """Take a task (it is yours until done or cancelled)."""
+    """Take a task (it is yours until done or cancelled).
+
+    \b
+    Examples:
+      orderhub tasks claim 12 --as alice
+    """
     from ..fulfilment import tasks
 
     _task_out(tasks.claim(app.workspace, task_id, person_of(person), note=text), fmt, "claimed")
@@ -100,6 +112,7 @@ def tasks_done(app: App, task_id: int, text: str | None, release: bool, cancel_o
     """Close a task, optionally acting on its order.
 
     \b
+    Examples:
       orderhub tasks done 7 --note "买家确认本人购买" --release
       orderhub tasks done 9 --reroute GZ
     """
@@ -124,7 +137,12 @@ def tasks_done(app: App, task_id: int, text: str | None, release: bool, cancel_o
 @pass_app
 def tasks_cancel(app: App, task_id: int, text: str | None, person: str | None,
                  fmt: str) -> None:
-    """Cancel a task that needs no action."""
+    """Cancel a task that needs no action.
+
+    \b
+    Examples:
+      orderhub tasks cancel 12 --note "重复任务" --as alice
+    """
     from ..fulfilment import tasks
 
     _task_out(tasks.cancel(app.workspace, task_id, person_of(person), note=text), fmt,
@@ -138,6 +156,7 @@ def holds_group() -> None:
     """Orders on hold: list, hold, release.
 
     \b
+    Examples:
       orderhub holds list
       orderhub holds release taobao:2601573729663813588 --reason "客户确认" --as bob
     """
@@ -149,7 +168,13 @@ def holds_group() -> None:
 @FORMAT_OPTION
 @pass_app
 def holds_list(app: App, show_all: bool, order_ref: str | None, fmt: str) -> None:
-    """Open holds, oldest first: kind, reason, source."""
+    """Open holds, oldest first: kind, reason, source.
+
+    \b
+    Examples:
+      orderhub holds list
+      orderhub holds list --format json
+    """
     from ..fulfilment import holds
 
     found = holds.list_holds(app.workspace, open_only=not show_all, order=order_ref)
@@ -175,7 +200,12 @@ def holds_list(app: App, show_all: bool, order_ref: str | None, fmt: str) -> Non
 @pass_app
 def holds_release(app: App, order_ref: str, reason: str, hold_id: int | None,
                   person: str | None, fmt: str) -> None:
-    """Release an order's holds; with none left blocking it goes to the warehouse, once."""
+    """Release an order's holds; with none left blocking it goes to the warehouse, once.
+
+    \b
+    Examples:
+      orderhub holds release taobao:2601573729663813588 --reason "买家确认本人购买" --as alice
+    """
     from ..fulfilment import holds
 
     done = holds.release(app.workspace, order_ref, reason, person_of(person), hold_id=hold_id)
@@ -192,7 +222,12 @@ def holds_release(app: App, order_ref: str, reason: str, hold_id: int | None,
 @AS_OPTION
 @pass_app
 def holds_add(app: App, order_ref: str, reason: str, person: str | None) -> None:
-    """Hold an order by hand (intercepted at the warehouse if already released)."""
+    """Hold an order by hand (intercepted at the warehouse if already released).
+
+    \b
+    Examples:
+      orderhub holds add jd:316073913214 --reason "客户来电要求暂缓发货" --as alice
+    """
     from ..fulfilment import holds
 
     h = holds.hold(app.workspace, order_ref, reason, person_of(person))
@@ -228,6 +263,7 @@ def ship_command(app: App, order_ref: str, carrier: str, tracking: str, items: t
     """Mark an order shipped and write it back to its platform.
 
     \b
+    Examples:
       orderhub ship taobao:2601573729663813588 --carrier ZTO --tracking 78312345678901
       orderhub ship jd:300123 --carrier JD --tracking JDV001 --items 300123-1:1
 

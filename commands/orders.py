@@ -173,6 +173,7 @@ def cancel_command(app: App, ref: str, reason: str, person: str | None) -> None:
     """Cancel an order's fulfilment: reservations released, the warehouse told to stop.
 
     \b
+    Examples:
       orderhub orders cancel taobao:2601573729663813588 --reason "买家要求取消" --as alice
     """
     from ..fulfilment.actions import cancel
@@ -200,6 +201,7 @@ def address_command(app: App, ref: str, name: str | None, phone: str | None,
     address holds released.
 
     \b
+    Examples:
       orderhub orders address taobao:123 --reason "买家电话确认"
       orderhub orders address taobao:123 --address "体育西路 101 号 2 栋 301 室"
     """
