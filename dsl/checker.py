@@ -134,17 +134,17 @@ class Checker:
     def visit_Name(self, node: n.Name) -> ExprType:
         name = node.name
         if name in self.locals:
-            node.ref = ("local", name)
+            node.ref = ("local", name)  # type: ignore[attr-defined]
             return self.locals[name]
         if name in self.variables:
-            node.ref = ("var", name)
+            node.ref = ("var", name)  # type: ignore[attr-defined]
             return self.variables[name]
         if name in self.lets:
-            node.ref = ("let", self.lets[name])
+            node.ref = ("let", self.lets[name])  # type: ignore[attr-defined]
             return self.lets[name].type or T.ANY
         spec = self.root.get(name)
         if spec is not None:
-            node.ref = ("field", spec)
+            node.ref = ("field", spec)  # type: ignore[attr-defined]
             return spec.type
         if name in functions():
             return self.error(node.pos, f"'{name}' is a function", f"call it: {name}(...)")
@@ -167,7 +167,7 @@ class Checker:
                 f"unknown field '{node.name}' of {where}",
                 suggest(node.name, fields) or f"{where} has: {', '.join(fields)}",
             )
-        node.spec = spec
+        node.spec = spec  # type: ignore[attr-defined]
         return spec.type
 
     def visit_Index(self, node: n.Index) -> ExprType:
@@ -217,7 +217,7 @@ class Checker:
             elif not p.type.accepts(t):
                 self.error(arg.pos, f"{fn.name}(): '{p.name}' must be {p.type}, not {t}",
                            _signature(fn))
-        node.builtin = fn
+        node.builtin = fn  # type: ignore[attr-defined]
         if fn.returns_like_arg and arg_types:
             return arg_types[0]
         return fn.returns

@@ -380,7 +380,7 @@ class Codegen:
         return Code(base.guards + index.guards, f"_index({base.value}, {index.value})", True)
 
     def _v_Call(self, node: n.Call) -> Code:
-        fn = node.builtin
+        fn = node.builtin  # type: ignore[attr-defined]
         given = dict(zip((p.name for p in fn.params), node.args, strict=False))
         given.update(dict(node.kwargs))
         args = ["ctx"] if fn.needs_ctx else []

@@ -57,8 +57,6 @@ class ObjectLit(Expr):
 @dataclass(eq=False)
 class Name(Expr):
     name: str
-    # Set by the checker (absent before): ("field"|"var"|"local"|"let", what it names).
-    ref: tuple[str, Any] = field(init=False, repr=False, compare=False)
 
 
 @dataclass(eq=False)
@@ -66,8 +64,6 @@ class Member(Expr):
     obj: Expr
     name: str
     name_pos: Pos
-    # Set by the checker (absent before): the FieldSpec of the record field it reads.
-    spec: Any = field(init=False, repr=False, compare=False)
 
 
 @dataclass(eq=False)
@@ -81,8 +77,6 @@ class Call(Expr):
     name: str
     args: list[Expr]
     kwargs: list[tuple[str, Expr]]
-    # Set by the checker (absent before): the function table's Builtin it calls.
-    builtin: Any = field(init=False, repr=False, compare=False)
 
 
 @dataclass(eq=False)

@@ -174,7 +174,7 @@ class RuleSet:
                                                           f"{kw}{',' if kw else ''})"])
         ns = gen.build("<orderhub rules support>")
         for k, (i, call) in enumerate(hist_nodes):
-            self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))
+            self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))  # type: ignore[attr-defined]
         self.support_source = gen.source
         return ns
 
@@ -354,7 +354,7 @@ def _atoms(node: n.Expr) -> Iterable[n.Expr]:
 
 def _history_calls(node: n.Expr) -> Iterable[n.Call]:
     if isinstance(node, n.Call) and getattr(node, "builtin", None) is not None \
-            and node.builtin.history:
+            and node.builtin.history:  # type: ignore[attr-defined]
         yield node
     for child in n.children(node):
         yield from _history_calls(child)
