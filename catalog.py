@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .connectors.files import decode
-from .connectors.transforms import as_bool
 from .errors import RecordError
 from .model import Order
+from .text import as_bool, decode
 
 _BOOL_COLUMNS = ("cold_chain", "fragile", "oversize")
 _NUMBER_COLUMNS = ("weight_kg", "price", "volume_l")

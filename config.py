@@ -18,17 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
-from .engine.flows.warehouses import WarehouseConfig
+from .engine.flows.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
 from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
 from .kpi.config import KpiConfig
-from .model import DEFAULT_TZ
+from .model import CONFIG_NAME, DEFAULT_TZ
 from .service.config import ServiceConfig
 from .waybills.config import WaybillsConfig
 from .web.config import WebConfig
-
-CONFIG_NAME = "orderhub.yaml"
 
 
 class WorkspaceConfig(BaseModel):
@@ -193,25 +191,7 @@ catalog: catalog.csv
 # some takes only orders that need one of them when routing falls back or diverts to it
 # (add takes_any: true to let ordinary goods overflow into it).
 warehouses:
-  - {code: SH-COLD, name: 上海冷链仓, province: 上海市, city: 上海市, district: 嘉定区,
-     capabilities: [cold_chain], daily_threshold: 800,
-     lead: {name: 陈冷, wecom: chen.leng, phone: "13800000001"}}
-  - {code: SH, name: 上海仓, province: 上海市, city: 上海市, district: 青浦区,
-     regions: [华东], daily_threshold: 500,
-     lead: {name: 王华东, wecom: wang.huadong, phone: "13800000002"}}
-  - {code: GZ, name: 广州仓, province: 广东省, city: 广州市, district: 白云区,
-     regions: [华南], daily_threshold: 500,
-     lead: {name: 李华南, wecom: li.huanan, phone: "13800000003"}}
-  - {code: BJ, name: 北京仓, province: 北京市, city: 北京市, district: 大兴区,
-     regions: [华北, 东北], daily_threshold: 500,
-     lead: {name: 赵华北, wecom: zhao.huabei, phone: "13800000004"}}
-  - {code: CD, name: 成都仓, province: 四川省, city: 成都市, district: 双流区,
-     regions: [西南, 西北], daily_threshold: 500,
-     lead: {name: 刘西南, wecom: liu.xinan, phone: "13800000005"}}
-  - {code: WH, name: 武汉仓, province: 湖北省, city: 武汉市, district: 东西湖区,
-     regions: [华中], daily_threshold: 500,
-     lead: {name: 周华中, wecom: zhou.huazhong, phone: "13800000006"}}
-
+""" + EXAMPLE_WAREHOUSES + """
 # Stock per warehouse and merchant SKU: `orderhub stock import stock.csv`.
 stock: stock.csv
 """
@@ -250,12 +230,6 @@ def _write_workspace_schema(path: Path) -> None:
     import json
 
     path.write_text(json.dumps(workspace_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def default_warehouses() -> list[WarehouseConfig]:
-    """The example warehouse set of :data:`CONFIG_TEMPLATE` (used when a config has none)."""
-    data = yamlfile.parse(CONFIG_TEMPLATE, "<config template>")
-    return [WarehouseConfig.model_validate(w) for w in data["warehouses"]]
 
 
 def init_workspace(root: Path, *, samples: bool = True) -> list[Path]:

@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 DEFAULT_TZ = "Asia/Shanghai"
+#: the workspace config file (named here so layers below the workspace module can cite it)
+CONFIG_NAME = "orderhub.yaml"
 
 #: The largest amount an order may carry: far above any real order, far below what the store's
 #: 64-bit fen columns hold (9.2e16 yuan), so an absurd value is a reject, not an overflow.

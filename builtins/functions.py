@@ -1,5 +1,8 @@
 """Functions rules may call, registered by name with the signature the checker uses.
 
+The table is the language's (:mod:`orderhub.dsl.functable`): this module registers into it, and
+the language never imports this module.
+
 Every function accepts null for any argument and then returns null (or 0 for counts), so rules
 stay null-safe without the author writing guards.  Functions that need the evaluation context
 (clock, timezone, order history) are declared with ``needs_ctx``; the compiler passes the context
@@ -9,66 +12,14 @@ as the first argument, and for ``needs_order`` the order being judged as the sec
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ..dsl.functable import REGISTRY, Param, builtin
 from ..dsl.types import ExprType
 
 T = ExprType
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type: ExprType
-    default: Any = ...  # ... = required
-    kinds: frozenset[str] | None = None  # with type any: the kinds of value accepted
-
-    @property
-    def required(self) -> bool:
-        return self.default is ...
-
-
-@dataclass(frozen=True)
-class Builtin:
-    """A callable the language knows: its parameters, result type and implementation.
-
-    ``history``: the function reads order history; ``plan(ctx, order, *args)`` names the one
-    query (since, until) it needs, so a batch can fetch all phones of all orders in one call
-    per window.
-    """
-
-    name: str
-    params: tuple[Param, ...]
-    returns: ExprType
-    impl: Callable[..., Any]
-    doc: str
-    needs_ctx: bool = False
-    needs_order: bool = False
-    history: bool = False
-    plan: Callable[..., tuple[datetime, datetime | None]] | None = field(default=None)
-    returns_like_arg: bool = False  # result type = first argument's type (coalesce)
-    fetch: str = "times"  # what a batch fetches for a history function: "times" | "orders"
-
-
-REGISTRY: dict[str, Builtin] = {}
-
-
-def builtin(
-    name: str,
-    params: list[Param],
-    returns: ExprType,
-    doc: str,
-    **kw: Any,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Builtin(name, tuple(params), returns, fn, doc, **kw)
-        return fn
-
-    return register
 
 
 # ---- clock and calendar (shop timezone) ----------------------------------------------------

@@ -420,6 +420,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         return
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
+    assert ctx.now is not None  # ruleset.context sets the clock
     routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
     if pii is not None and routes:
         routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]

@@ -23,8 +23,6 @@ from ..errors import RecordError
 from .checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from .mapping import Mapping, dig, split_path
 
-CSV_ENCODINGS = ("utf-8", "gb18030")
-
 
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
@@ -33,24 +31,6 @@ class SourceRecord:
     unit: str = "record"
     mapping: Mapping | None = None
     header: tuple[str, ...] = ()
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding used: a BOM wins, then strict UTF-8, then GB18030 (GBK's superset).
-
-    GB18030 decodes almost any byte string, so it goes last; trying GBK first would mis-read
-    some UTF-8 files as mojibake.
-    """
-    for bom, name in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
-                      (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            return data.decode(name), name
-    for name in CSV_ENCODINGS:
-        try:
-            return data.decode(name), name
-        except UnicodeDecodeError:
-            continue
-    return data.decode("gb18030", errors="replace"), "gb18030 (with replacements)"
 
 
 def read_records(

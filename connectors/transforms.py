@@ -16,11 +16,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..text import as_bool
+from ..text import blank as _blank
 from .checks import shown
 
 Transform = Callable[[Any, tzinfo], Any]
 
-_EMPTY = ("", "null", "None", "NULL", "-")
 _MONEY_JUNK = re.compile(r"[\s,元¥￥]|RMB|CNY")
 _NO_JUNK = re.compile(r'^[="\'\s]+|["\s]+$')
 _NEVER = ("0001-01-01", "1970-01-01", "0000-00-00")
@@ -45,10 +46,6 @@ def zone(name: str) -> tzinfo:
         except Exception as exc:  # noqa: BLE001 - zoneinfo raises several kinds
             raise ValueError(f"unknown timezone {name!r}") from exc
     return tz
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() in _EMPTY)
 
 
 def _scalar(value: Any, what: str) -> None:
@@ -169,19 +166,6 @@ def as_int(value: Any, tz: tzinfo) -> int | None:
         raise ValueError(f"not a whole number: {shown(value)}") from None
 
 
-def as_bool(value: Any, tz: tzinfo) -> bool | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "y", "是", "t"):
-        return True
-    if text in ("0", "false", "no", "n", "否", "f"):
-        return False
-    raise ValueError(f"not a yes/no value: {shown(value)}")
-
-
 def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
     """Platform date-time text in the shop's timezone (ISO with an offset is honoured)."""
     if _blank(value):
@@ -191,6 +175,7 @@ def as_datetime(value: Any, tz: tzinfo) -> datetime | None:
     text = str(value).strip()
     if text.startswith(_NEVER):
         return None
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -307,7 +292,7 @@ def as_legacy_datetime(value: Any, tz: tzinfo) -> datetime | None:
     if found:
         parts = [int(p) if p else 0 for p in found.groups()]
         try:
-            return datetime(*parts, tzinfo=tz)  # type: ignore[misc]
+            return datetime(*parts, tzinfo=tz)  # type: ignore[arg-type,misc]  # y, m, d[, h, m, s]
         except ValueError as exc:
             raise ValueError(f"not a valid date: {value!r} ({exc})") from None
     try:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime, time, tzinfo
 from typing import Any
 
-from ..builtins.functions import REGISTRY
 from ..errors import SourceError, SourceSpan
 from . import nodes as n
+from .functable import functions
 from .lists import EMPTY as EMPTY_LISTS
 from .lists import ListSet
 from .regex import pattern_error
@@ -150,7 +150,7 @@ class Checker:
         if spec is not None:
             node.ref = ("field", spec)  # type: ignore[attr-defined]
             return spec.type
-        if name in REGISTRY:
+        if name in functions():
             return self.error(node.pos, f"'{name}' is a function", f"call it: {name}(...)")
         known = list(self.root.fields) + list(self.variables) + list(self.lets) + list(self.locals)
         return self.error(node.pos, f"unknown name '{name}'", suggest(name, known)
@@ -186,11 +186,12 @@ class Checker:
         return self.error(node.pos, f"cannot index a {base}")
 
     def visit_Call(self, node: n.Call) -> ExprType:
-        fn = REGISTRY.get(node.name)
+        table = functions()
+        fn = table.get(node.name)
         if fn is None:
             return self.error(node.pos, f"unknown function '{node.name}'",
-                              suggest(node.name, sorted(REGISTRY))
-                              or "functions: " + ", ".join(sorted(REGISTRY)))
+                              suggest(node.name, sorted(table))
+                              or "functions: " + ", ".join(sorted(table)))
         arg_types = [self.visit(a) for a in node.args]
         kw_types = {k: self.visit(v) for k, v in node.kwargs}
         params = list(fn.params)

@@ -200,9 +200,6 @@ class _ToNodes(Transformer_NonRecursive):
     def null(self, meta: Any, c: list[Any]) -> n.Literal:
         return n.Literal(_pos(meta), "null", None, "null")
 
-    def list(self, meta: Any, c: list[Any]) -> n.ListLit:
-        return n.ListLit(_pos(meta), [x for x in c if x is not None])
-
     def object(self, meta: Any, c: list[Any]) -> n.ObjectLit:
         return n.ObjectLit(_pos(meta), [p for p in c if p is not None])
 
@@ -438,6 +435,11 @@ class _ToNodes(Transformer_NonRecursive):
     def set_action(self, meta: Any, c: list[Any]) -> n.ActionNode:
         return n.ActionNode("set", {"field": c[0], "value": c[1]}, c[2], _pos(meta))
 
+    # Last in the class: a method named ``list`` (the grammar's list literal) shadows the
+    # builtin in every annotation written after it.
+    def list(self, meta: Any, c: list[Any]) -> n.ListLit:
+        return n.ListLit(_pos(meta), [x for x in c if x is not None])
+
 
 # ---- errors --------------------------------------------------------------------------------
 
@@ -483,7 +485,7 @@ def _syntax_error(exc: UnexpectedInput, filename: str, text: str,
         if exc.token.type == "$END":
             span = SourceSpan(filename, len(end_lines), len(end_lines[-1]) + 1)
     elif isinstance(exc, UnexpectedCharacters):
-        got = f"character {text[exc.pos_in_stream]!r}"
+        got = f"character {text[exc.pos_in_stream]!r}"  # type: ignore[index]  # always set here
         expected = set(exc.allowed or ())
     elif isinstance(exc, UnexpectedEOF):
         got = "the end of the text"

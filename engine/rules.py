@@ -616,7 +616,9 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
                 times[key] = _as_datetime(lit.value, tz)
         rule = Rule(id=node.id, name=node.name or node.id, node=node, filename=rf.filename,
                     source=rf.source, priority=node.priority, tags=node.tags,
-                    enabled=node.enabled, mode=node.mode, description=node.description, **times)
+                    enabled=node.enabled, mode=node.mode, description=node.description,
+                    enabled_until=times.get("enabled_until"),
+                    active_from=times.get("active_from"), active_until=times.get("active_until"))
         samples = _template_samples(node, tz) if root is order_record() else []
         rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
                                    source=rf.source, errors=checker.errors, samples=samples)

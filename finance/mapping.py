@@ -261,7 +261,7 @@ def _order_no_fn(spec: OrderNoSpec) -> Callable[[Any], str | None]:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # a spreadsheet cell; long numbers are read as text upstream
             try:
-                text = clean(value, None)
+                text = clean(value, None)  # type: ignore[arg-type]  # text transforms: no zone
             except ValueError as exc:
                 raise RecordError(str(exc), field=".".join(path)) from None
             if text is None:
@@ -284,7 +284,7 @@ def _amount_fn(spec: AmountSpec) -> Callable[[Any], Decimal]:
     def value(record: Any, name: str, path: tuple[str, ...]) -> Decimal:
         raw = dig(record, path)
         try:
-            got = read(raw, None)
+            got = read(raw, None)  # type: ignore[arg-type]  # no zone: dates read naive
         except ValueError as exc:
             raise RecordError(str(exc), field=name) from None
         return got if got is not None else Decimal(0)

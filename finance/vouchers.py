@@ -193,7 +193,7 @@ def _yonyou(v: Voucher, config: FinanceConfig) -> list[list[Any]]:
     opt = config.voucher
     rows = []
     for n, e in enumerate(v.entries, 1):
-        values = dict.fromkeys(YONYOU_COLUMNS, "")
+        values: dict[str, Any] = dict.fromkeys(YONYOU_COLUMNS, "")
         values.update({
             "会计期间": v.day.month, "凭证类别字": opt.word, "凭证编号": v.number, "行号": n,
             "制单日期": v.day.isoformat(), "附单据数": 0, "制单人": opt.preparer,

@@ -119,7 +119,7 @@ class Gate:
         route = next((a for a in actions if a["kind"] == "route"), None)
         flow = Actor("flow", str(route["params"].get("flow"))) if route is not None else None
         fresh = route is not None and stage == "new"  # routed by this very decision
-        if fresh:
+        if fresh and route is not None:  # fresh implies a route
             warehouse = route["params"].get("warehouse")
             batch.stage(order_id, "new", "routed", warehouse, flow, f"→ {warehouse}")
             stage = "routed"
@@ -131,7 +131,7 @@ class Gate:
             batch.defer_m += out_m
             batch.defer_a += out_a
             return others
-        if route is not None and stage == "routed":
+        if route is not None and flow is not None and stage == "routed":  # flow iff route
             why = "no blocking hold: handed to the warehouse"
             if fresh:
                 batch.stage(order_id, "routed", "released", None, flow, why)

@@ -80,7 +80,8 @@ def ship(ws: Any, order: str, carrier: str, tracking_no: str, *,
             raise FulfilmentError(f"order {o.label} has no warehouse (not routed); "
                                   "name the one it left from (--warehouse)")
         whole = items is None and not _shipped_before(conn, order_id)
-        shipment_lines = [{"line_id": k, "sku": _sku(o, k), "quantity": q} for k, q in lines]
+        shipment_lines: list[dict[str, Any]] = [
+            {"line_id": k, "sku": _sku(o, k), "quantity": q} for k, q in lines]
         shipment_id = str(ULID())
         conn.execute(insert(shipments).values(
             id=shipment_id, order_id=order_id, warehouse=code, carrier=carrier,

@@ -111,6 +111,7 @@ def move(conn: Connection, order_id: str, to: str, actor: Actor, why: str, now: 
     values: dict[str, Any] = {"stage": to, "updated_at": now}
     if warehouse is not None:
         values["warehouse"] = warehouse
+    exists: object
     if was == "new" and (current is None and had is None or current == "new"):
         exists = conn.execute(select(fulfilment_orders.c.order_id).where(
             fulfilment_orders.c.order_id == order_id)).first()

@@ -126,7 +126,7 @@ class Converter:
                 cells = tuple(raw.values()) if isinstance(raw, dict) else tuple(item.cells or ())
                 yield RowReject(item.record, item.reason, item.field, item.order_no, cells)
                 continue
-            out = self._convert(item)
+            out: Converted | RowReject | Duplicate = self._convert(item)
             if isinstance(out, Converted):
                 key = out.order.key
                 first = seen.get(key)

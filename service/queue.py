@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ..store.bulk import insert_on_conflict
 from ..store.history import historical_orders
 from ..store.schema import order_events
 from .bulk import insert_ignore, one_of
@@ -156,13 +157,9 @@ class EventQueue:
         return insert_ignore(conn, event_claims, missing)
 
     def _copy(self, conn: Connection, *conds: Any) -> int:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         source = select(literal(self.consumer), order_events.c.id, order_events.c.order_id,
                         literal("pending"), literal(0)).where(*conds, _LIVE)
-        stmt = insert(event_claims).from_select(
+        stmt = insert_on_conflict(conn.dialect.name, event_claims).from_select(
             ["consumer", "event_id", "order_id", "status", "attempts"], source
         ).on_conflict_do_nothing()
         return max(conn.execute(stmt).rowcount or 0, 0)

@@ -74,7 +74,7 @@ class RulesAndFlowsEvaluator:
             _add_route(out, result, order)
             if result.flow:
                 out.routes.append(result)
-                ctx.routed.add(order.id)
+                ctx.routed.add(order.id)  # type: ignore[arg-type]  # a stored order has its id
         return out
 
     def routes(self, event_type: str) -> bool:
@@ -88,7 +88,9 @@ class RulesAndFlowsEvaluator:
             from ..engine.flows.service import routing_state
 
             state = routing_state(self.workspace, ctx.now) if self.workspace else None
-            router = Router(self.flows, state, now=ctx.now, history=ctx.store, trace=False)
+            # called only with flows loaded (see handles)
+            router = Router(self.flows, state, now=ctx.now, history=ctx.store,  # type: ignore[arg-type]
+                            trace=False)
             self._router = (id(ctx), router)
         return self._router[1]
 

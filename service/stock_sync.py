@@ -86,7 +86,8 @@ def enqueue(engine: Engine, pushes: Sequence[Push], *, now: datetime | None = No
     if not pushes:
         return 0
     at = now or datetime.now(UTC)
-    rows, seen = [], []
+    rows: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
     for push in pushes:
         payload = {"shop": push.shop, "platform": push.platform,
                    "items": [asdict(i) for i in push.items]}

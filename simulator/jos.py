@@ -32,7 +32,7 @@ class JosGateway(AlphaApis, Gateway):
         if req.path in (jd.REFRESH_PATH, ACCESS_PATH):
             api = "oauth2." + req.path.rsplit("/", 1)[1]
             return Call(api, params, {"grant_type": params.get("grant_type")}, signed=False)
-        api = params.get("method")
+        api = params.get("method") or ""
         if not api:
             raise Rejection("parameter", "missing method")
         try:

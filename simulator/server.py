@@ -17,6 +17,7 @@ import email.utils
 import json
 import threading
 import time
+from collections.abc import MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -79,7 +80,7 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        return f"http://{self._server.server_address[0]}:{self.port}"  # type: ignore[str-bytes-safe]  # TCP: text
 
     @property
     def pdd(self) -> PddGateway:
@@ -127,7 +128,8 @@ class Simulator:
     def credentials(self, platform: str) -> Credentials:
         return self.gateways[platform].creds
 
-    def shops(self, env: dict[str, str] | None = None, **settings: Any) -> list[ShopConfig]:
+    def shops(self, env: MutableMapping[str, str] | None = None,
+              **settings: Any) -> list[ShopConfig]:
         """One shop per platform pointing here, its secrets put in ``env`` (default
         ``os.environ``) under ``SIM_<PLATFORM>_SECRET`` / ``_TOKEN`` / ``_REFRESH``.
 

@@ -15,6 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_on_conflict(dialect: str, table: Table) -> Any:
+    """``INSERT INTO table`` for ``dialect`` ("postgresql", else SQLite) that takes
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both dialects share that API).
+    The one place the dialect switch is written."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
 
 _compiled: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[int] | None]] = {}
 

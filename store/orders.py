@@ -8,6 +8,7 @@ safe: rows are locked while compared, and a lost insert race turns into an updat
 
 from __future__ import annotations
 
+import builtins  # the class's method `list` shadows the builtin in annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -267,7 +268,7 @@ class OrderStore:
             result.unchanged += len(same)
         if not rows:
             return
-        cols = {k: bindparam(k) for k in rows[0] if k != "_id"}
+        cols: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "_id"}
         stmt = update(orders).where(orders.c.id == bindparam("_id")).values(cols)
         conn.execute(stmt, rows)
         _insert_events(conn, event_rows, now)
@@ -340,7 +341,7 @@ class OrderStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def counts_by(self, *columns: str) -> list[tuple[Any, ...]]:
+    def counts_by(self, *columns: str) -> builtins.list[tuple[Any, ...]]:
         """Order counts grouped by the given columns, e.g. ``("platform", "status")``."""
         cols = [orders.c[c] for c in columns]
         query = select(*cols, func.count()).group_by(*cols).order_by(*cols)
@@ -349,7 +350,7 @@ class OrderStore:
 
     def events(
         self, order_id: str | None = None, *, after: int = 0, limit: int | None = None
-    ) -> list[OrderEvent]:
+    ) -> builtins.list[OrderEvent]:
         """Events in log order, for one order or all of them after event id ``after``."""
         query = select(order_events).where(order_events.c.id > after).order_by(order_events.c.id)
         if order_id is not None:
@@ -359,7 +360,7 @@ class OrderStore:
         with self.engine.connect() as conn:
             return [OrderEvent(**r._asdict()) for r in conn.execute(query)]
 
-    def rejects(self, *, limit: int = 100) -> list[Reject]:
+    def rejects(self, *, limit: int = 100) -> builtins.list[Reject]:
         query = select(rejects).order_by(rejects.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [

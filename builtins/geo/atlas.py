@@ -84,15 +84,15 @@ class Atlas:
             self.province_names.setdefault(extra, full)
         # city name or alias -> candidate full names (aliases can repeat across provinces)
         self.city_names: dict[str, list[str]] = {}
-        for rec in self.cities.values():
-            keys = [rec.name, *rec.aliases]
-            if rec.kind in MUNICIPAL_KINDS:
-                keys.append(self.provinces[rec.province].short)
+        for city in self.cities.values():
+            keys = [city.name, *city.aliases]
+            if city.kind in MUNICIPAL_KINDS:
+                keys.append(self.provinces[city.province].short)
             for key in dict.fromkeys(keys):
-                self.city_names.setdefault(key, []).append(rec.name)
+                self.city_names.setdefault(key, []).append(city.name)
         self.cities_by_province: dict[str, list[CityRecord]] = {}
-        for rec in self.cities.values():
-            self.cities_by_province.setdefault(rec.province, []).append(rec)
+        for city in self.cities.values():
+            self.cities_by_province.setdefault(city.province, []).append(city)
 
     def municipal_city(self, province: str) -> CityRecord | None:
         """The city record standing for a municipality or SAR (北京市 -> 北京市)."""

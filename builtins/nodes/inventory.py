@@ -17,6 +17,7 @@ from ...dsl import ExprType
 from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode, Loc
 from ...engine.flows.runtime import RunState, Step
+from ...engine.flows.trace import Why
 from . import register
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class InventoryNode(LinearNode):
             rs.vars["candidates"] = names
             needs = rs.needs
             stock = rs.routing.stock
-            considered: list[tuple[str, bool, str]] = []
+            considered: list[tuple[str, bool, Why]] = []
             for i, code in enumerate(names):
                 if code not in caps:
                     considered.append((code, False, "no such warehouse in the config"))

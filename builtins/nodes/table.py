@@ -104,7 +104,8 @@ class DecisionTableNode(LinearNode):
 
     def _check_outputs(self, c: NodeCompiler) -> None:
         """Outputs named like ``warehouse``/``warehouses`` must hold known warehouse codes."""
-        sets = [(("rows", i, "then"), r.then) for i, r in enumerate(self.rows)]
+        sets: list[tuple[Loc, Any]] = [(("rows", i, "then"), r.then)
+                                       for i, r in enumerate(self.rows)]
         if self.default:
             sets.append((("default",), self.default))
         for loc, values in sets:
@@ -161,7 +162,7 @@ def _predicate(c: NodeCompiler, loc: Loc, cell: Cell, t: ExprType) -> Callable[[
     if t == ExprType.BOOL and not isinstance(cell, bool):
         c.error(loc, f"{cell!r}: this input is true/false")
         return None
-    return lambda v, x=cell: v == x
+    return lambda v: v == cell
 
 
 #: A table's outcome: outputs (or None), why, the inputs seen, the matched rows' reasons.
@@ -200,7 +201,7 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
         else:
             out = thens[matched[0]]
             why = f"row {matched[0] + 1} matches → {out}"
-        return out, why, seen, tuple(reasons[r] for r in matched if reasons[r])
+        return out, why, seen, tuple(filter(None, (reasons[r] for r in matched)))
 
     # The outcome depends only on the inputs' values, and a table sees few distinct ones (the
     # regions, a few flags): it is worked out once per distinct combination.  The outcome's

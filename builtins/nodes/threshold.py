@@ -16,6 +16,7 @@ from pydantic import Field
 from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode
 from ...engine.flows.runtime import RunState, Step
+from ...engine.flows.trace import Why
 from . import register
 from .inventory import shortage_text
 
@@ -52,7 +53,7 @@ class LoadThresholdNode(LinearNode):
                 rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
                                                  code, n, limit), {"load": n, "threshold": limit})
                 return nxt
-            considered: list[tuple[str, bool, str]] = []
+            considered: list[tuple[str, bool, Why]] = []
             stock, needs = rs.routing.stock, rs.needs
             for other, km in rs.destination.nearest:
                 if other == code:

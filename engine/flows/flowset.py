@@ -52,13 +52,14 @@ class CompiledFlow:
             if count > MAX_STEPS:
                 raise FlowRuntimeError(f"more than {MAX_STEPS} steps", flow=self.name,
                                        node=node, span=self.spans.get(node))
+            running = node
             try:
-                node = steps[node](rs)
+                node = steps[running](rs)
             except FlowRuntimeError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any node failure is reported with its place
                 raise FlowRuntimeError(f"{type(exc).__name__}: {exc}", flow=self.name,
-                                       node=node, span=self.spans.get(node)) from exc
+                                       node=running, span=self.spans.get(running)) from exc
 
 
 @dataclass

@@ -24,8 +24,8 @@ from ...model import DEFAULT_TZ
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
 from .flowset import CompiledFlow, FlowSet, content_version
 from .graph import check_calls, check_flow
-from .model import FlowBase, node_adapter
-from .warehouses import Network, WarehouseConfig
+from .model import FlowBase, node_adapter, node_types
+from .warehouses import Network, WarehouseConfig, default_warehouses
 
 
 def flow_files(paths: Path | str | Sequence[Path | str]) -> list[Path]:
@@ -55,8 +55,6 @@ def load_flows(
     flows folder), or loaded :class:`ListSet`."""
     if network is None:
         if warehouses is None:
-            from ...config import default_warehouses
-
             warehouses = default_warehouses()
         network = Network(warehouses)
     files = flow_files(paths)
@@ -90,8 +88,6 @@ def load_flow_text(text: str, filename: str = "<flow>", **kwargs: Any) -> FlowSe
     doc, spec = _parse_validate(text, filename, errors)
     network = kwargs.pop("network", None)
     if network is None:
-        from ...config import default_warehouses
-
         network = Network(kwargs.pop("warehouses", None) or default_warehouses())
     docs = [(doc, spec)] if doc is not None and spec is not None else []
     lists = kwargs.get("lists")
@@ -176,18 +172,17 @@ def _parse_validate(text: str, filename: str,
 def _validation_errors(exc: ValidationError, doc: FileDoc,
                        prefix: tuple = ()) -> list[SourceError]:
     """Pydantic errors with positions; the union tag is dropped from node paths."""
-    from ...builtins.nodes import REGISTRY
-
+    registry = node_types()
     out = []
     for err in exc.errors():
         loc = [*prefix, *err["loc"]]
         spec_cls: Any = FlowBase
         if len(loc) >= 2 and loc[0] == "nodes":
-            node = doc.data.get("nodes", {}).get(loc[1]) if hasattr(doc.data, "get") else None
+            node: Any = doc.data.get("nodes", {}).get(loc[1]) if hasattr(doc.data, "get") else None
             tag = node.get("type") if hasattr(node, "get") else None
             if len(loc) >= 3 and loc[2] == tag:
                 del loc[2]
-                spec_cls = REGISTRY.get(tag)
+                spec_cls = registry.get(tag)
                 rest = loc[2:]
             else:
                 rest = None
@@ -195,13 +190,13 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
                 out.append(SourceError(
                     f"unknown node type {tag!r}", doc.value_span((*loc, "type")),
                     source=doc.text,
-                    hint=yamlfile.suggest(str(tag), REGISTRY)
-                    or f"node types: {', '.join(REGISTRY)}"))
+                    hint=yamlfile.suggest(str(tag), registry)
+                    or f"node types: {', '.join(registry)}"))
                 continue
             if err["type"] == "union_tag_not_found":
-                out.append(SourceError(f"node {loc[1]!r} has no type", doc.span(loc),
+                out.append(SourceError(f"node {loc[1]!r} has no type", doc.span(tuple(loc)),
                                        source=doc.text,
-                                       hint=f"add `type:` one of {', '.join(REGISTRY)}"))
+                                       hint=f"add `type:` one of {', '.join(registry)}"))
                 continue
         else:
             rest = loc
@@ -223,7 +218,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
             out.append(SourceError(message, doc.value_span(tuple(loc)), source=doc.text,
                                    hint=hint))
             continue
-        out.append(SourceError(message, doc.span(loc), source=doc.text, hint=hint))
+        out.append(SourceError(message, doc.span(tuple(loc)), source=doc.text, hint=hint))
     return out
 
 

@@ -2,12 +2,15 @@
 
 A flow file holds one flow: a name, an optional trigger (an order event plus an optional
 condition), the id of the start node, and the nodes by id.  Node types come from the registry
-in :mod:`orderhub.builtins.nodes`; :func:`flow_file_model` builds the discriminated union of
-all registered types, which is also what ``orderhub schema flows`` prints.
+here (:data:`REGISTRY`), which :mod:`orderhub.builtins.nodes` registers into;
+:func:`flow_file_model` builds the discriminated union of all registered types, which is
+also what ``orderhub schema flows`` prints.
 """
 
 from __future__ import annotations
 
+import importlib
+import typing
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
@@ -77,10 +80,35 @@ class FlowBase(BaseModel):
     start: str = Field(description="id of the first node")
 
 
-def _node_type() -> Any:
-    from ...builtins.nodes import REGISTRY
+#: Node types by ``type`` tag.  The engine owns the registry; node packages register into it.
+REGISTRY: dict[str, type[NodeSpec]] = {}
 
-    specs = tuple(REGISTRY.values())
+#: Packages whose import registers the built-in node types.  They are loaded by name on first
+#: use (as SQLAlchemy loads its dialects), so the engine never imports the plugin layer above it.
+NODE_PACKAGES = ("orderhub.builtins.nodes",)
+
+N = typing.TypeVar("N", bound=type[NodeSpec])
+
+
+def register(cls: N) -> N:
+    """Class decorator: make a node type available to flows under its ``type`` tag."""
+    spec: type[NodeSpec] = cls
+    (tag,) = typing.get_args(spec.model_fields["type"].annotation)
+    REGISTRY[tag] = cls
+    flow_file_model.cache_clear()
+    node_adapter.cache_clear()
+    return cls
+
+
+def node_types() -> dict[str, type[NodeSpec]]:
+    """Every registered node type, after loading the packages that register them."""
+    for name in NODE_PACKAGES:
+        importlib.import_module(name)
+    return REGISTRY
+
+
+def _node_type() -> Any:
+    specs = tuple(node_types().values())
     union: Any = specs[0] if len(specs) == 1 else Union[specs]  # noqa: UP007
     return Annotated[union, Field(discriminator="type")]
 
@@ -99,7 +127,8 @@ def flow_file_model() -> type[FlowBase]:
         "FlowFile",
         __base__=FlowBase,
         __doc__="One routing flow (orderhub flows/*.yaml).",
-        nodes=(dict[str, node], Field(min_length=1, description="the flow's nodes by id")),
+        # a union built at run time
+        nodes=(dict[str, node], Field(min_length=1, description="the flow's nodes by id")),  # type: ignore[valid-type]
     )
     return model
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import OrderhubError, SourceSpan
-from .trace import Trace
+from .trace import Trace, Why
 
 if TYPE_CHECKING:
     from ...dsl import EvalContext
@@ -168,8 +168,8 @@ class RunState:
         self._dest: Destination | None = None
         self.depth = 0
 
-    def step(self, node: str, type_: str, why: str, values: dict[str, Any] | None = None,
-             considered: list[tuple[str, bool, str]] | None = None) -> None:
+    def step(self, node: str, type_: str, why: Why, values: dict[str, Any] | None = None,
+             considered: list[tuple[str, bool, Why]] | None = None) -> None:
         self.trace.raw.append((node, type_, why, values, considered, self.flow))
 
     def reason(self, text: str) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from ...gcpause import paused_gc
+from ...model import CONFIG_NAME
 from .flowset import FlowSet
 from .ledger import reserve_routes
 from .loader import load_flows
@@ -24,13 +25,36 @@ from .router import Router
 from .runtime import RouteResult
 from .state import RoutingState
 from .stock import RoutingStore, lock_routing
-from .warehouses import Network
+from .warehouses import Network, WarehouseConfig, default_warehouses
 
 
-def workspace_network(ws: Any) -> Network:
+class RoutingConfig(Protocol):
+    """The parts of a workspace's config routing reads."""
+
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def warehouses(self) -> list[WarehouseConfig]: ...
+    @property
+    def regions(self) -> dict[str, list[str]] | None: ...
+
+
+class RoutingWorkspace(Protocol):
+    """What routing needs of a workspace.  :class:`orderhub.config.Workspace` is one; the
+    engine names the shape here so it never imports the workspace module, a layer above it."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def config(self) -> RoutingConfig: ...
+    @property
+    def store(self) -> Any: ...
+    def content_dir(self, kind: str) -> Path: ...
+
+
+def workspace_network(ws: RoutingWorkspace) -> Network:
     """The workspace's warehouses (the example set when its config has none) and regions."""
     from ...builtins.geo import default_geo
-    from ...config import CONFIG_NAME, default_warehouses
 
     cfg = ws.config
     geo = default_geo()
@@ -39,13 +63,13 @@ def workspace_network(ws: Any) -> Network:
     return Network(cfg.warehouses or default_warehouses(), geo)
 
 
-def workspace_flows(ws: Any, paths: Path | str | list[Path] | None = None) -> FlowSet:
+def workspace_flows(ws: RoutingWorkspace, paths: Path | str | list[Path] | None = None) -> FlowSet:
     """Load ``paths`` (default: the workspace's ``flows/``) against its warehouses."""
     return load_flows(paths or ws.content_dir("flows"), network=workspace_network(ws),
                       timezone=ws.config.timezone, lists=ws.path(ws.config.lists))
 
 
-def routing_state(ws: Any, now: datetime) -> RoutingState:
+def routing_state(ws: RoutingWorkspace, now: datetime) -> RoutingState:
     """Current stock and today's pending load from the workspace's store."""
     from ...connectors.transforms import zone
 

@@ -72,7 +72,8 @@ class StockLevels:
         return sorted((w, s, v[0], v[1]) for (w, s), v in self._levels.items())
 
     def changed_rows(self) -> list[tuple[str, str, int, int]]:
-        return sorted((w, s, *self._levels[(w, s)]) for (w, s) in self.changed)
+        return sorted((w, s, self._levels[(w, s)][0], self._levels[(w, s)][1])
+                      for (w, s) in self.changed)
 
     def take_changed(self) -> list[tuple[str, str, int, int]]:
         """:meth:`changed_rows` as of now, and start counting changes afresh."""

@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: Why a step went where it did: text, or lazily ``(format, *args)``, formatted only when a
+#: trace is read (most never are).
+Why = str | tuple[Any, ...]
 
-def text(why: Any) -> str:
+
+def text(why: Why) -> str:
     """A reason as text: nodes on the hot path record ``(format, *args)`` and format late."""
     return why if isinstance(why, str) else why[0].format(*why[1:])
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...builtins.geo import Geo, default_geo
 from ...builtins.geo.lookup import haversine_km
+from ...dsl import yamlfile
 
 
 class Lead(BaseModel):
@@ -160,3 +161,34 @@ class Network:
     def primary_for(self, region: str | None) -> list[str]:
         """Warehouses that list ``region`` among the regions they serve, in config order."""
         return [w.code for w in self.configs if region and region in w.regions]
+
+
+#: The example warehouse set: the ``warehouses:`` list of the workspace template that ``orderhub
+#: init`` writes, and what routing uses when a config names none.  It lives here, not in the
+#: workspace module, so the engine never imports the layer above it.
+EXAMPLE_WAREHOUSES = """\
+  - {code: SH-COLD, name: 上海冷链仓, province: 上海市, city: 上海市, district: 嘉定区,
+     capabilities: [cold_chain], daily_threshold: 800,
+     lead: {name: 陈冷, wecom: chen.leng, phone: "13800000001"}}
+  - {code: SH, name: 上海仓, province: 上海市, city: 上海市, district: 青浦区,
+     regions: [华东], daily_threshold: 500,
+     lead: {name: 王华东, wecom: wang.huadong, phone: "13800000002"}}
+  - {code: GZ, name: 广州仓, province: 广东省, city: 广州市, district: 白云区,
+     regions: [华南], daily_threshold: 500,
+     lead: {name: 李华南, wecom: li.huanan, phone: "13800000003"}}
+  - {code: BJ, name: 北京仓, province: 北京市, city: 北京市, district: 大兴区,
+     regions: [华北, 东北], daily_threshold: 500,
+     lead: {name: 赵华北, wecom: zhao.huabei, phone: "13800000004"}}
+  - {code: CD, name: 成都仓, province: 四川省, city: 成都市, district: 双流区,
+     regions: [西南, 西北], daily_threshold: 500,
+     lead: {name: 刘西南, wecom: liu.xinan, phone: "13800000005"}}
+  - {code: WH, name: 武汉仓, province: 湖北省, city: 武汉市, district: 东西湖区,
+     regions: [华中], daily_threshold: 500,
+     lead: {name: 周华中, wecom: zhou.huazhong, phone: "13800000006"}}
+"""
+
+
+def default_warehouses() -> list[WarehouseConfig]:
+    """The example warehouse set (used when a config has none)."""
+    data = yamlfile.parse(EXAMPLE_WAREHOUSES, "<config template>")
+    return [WarehouseConfig.model_validate(w) for w in data]
