@@ -19,6 +19,14 @@ from orderhub.store import OrderStore
 GOOD_NICK = "奔跑的猫咪"
 
 
+
+def _workspace(tmp_path: Path) -> Path:
+    """A workspace folder (orderhub.yaml) whose database is made on first use."""
+    ws = tmp_path / "ws"
+    ws.mkdir(exist_ok=True)
+    (ws / "orderhub.yaml").write_text("timezone: Asia/Shanghai\n", encoding="utf-8")
+    return ws
+
 def taobao(no: str, **changes: Any) -> dict[str, Any]:
     record = copy.deepcopy(TAOBAO)
     record.update(tid_str=no, tid=int(no) if no.isdigit() else no, buyer_nick=GOOD_NICK)
@@ -226,7 +234,7 @@ def test_an_xlsx_formula_without_a_saved_value_is_named(store: OrderStore, tmp_p
 def test_a_huge_rejected_value_is_cut_in_stderr_and_the_rejects_table(tmp_path: Path) -> None:
     huge = "9" * 10_000_000
     path = three_with(tmp_path, taobao("1000000000000000002", payment=huge + "x"))
-    ws = tmp_path / "ws"
+    ws = _workspace(tmp_path)
     result = CliRunner().invoke(main, ["-w", str(ws), "ingest", str(path)])
     assert result.exit_code == 10, result.output
     assert len(result.stderr) < 5_000 and "record 2" in result.stderr
@@ -242,7 +250,7 @@ def test_a_huge_rejected_value_is_cut_in_stderr_and_the_rejects_table(tmp_path: 
 
 def test_exit_codes_of_files_that_are_not_orders(tmp_path: Path) -> None:
     runner = CliRunner()
-    ws = ["-w", str(tmp_path / "ws")]
+    ws = ["-w", str(_workspace(tmp_path))]
     png = tmp_path / "photo.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     result = runner.invoke(main, [*ws, "ingest", str(png)])
@@ -262,7 +270,7 @@ def test_one_unrecognized_file_in_a_folder_does_not_stop_the_others(tmp_path: Pa
     (folder / "a.json").write_text(json.dumps([TAOBAO]), encoding="utf-8")
     (folder / "b.json").write_text(json.dumps([{"foo": 1}]), encoding="utf-8")
     (folder / "c.json").write_text(json.dumps([JD]), encoding="utf-8")
-    result = CliRunner().invoke(main, ["-w", str(tmp_path / "ws"), "ingest", str(folder),
+    result = CliRunner().invoke(main, ["-w", str(_workspace(tmp_path)), "ingest", str(folder),
                                        "--format", "json"])
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 1}
@@ -287,7 +295,7 @@ def test_a_forced_source_that_does_not_fit_is_refused(tmp_path: Path) -> None:
 
 def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
     runner = CliRunner()
-    ws = ["-w", str(tmp_path / "ws")]
+    ws = ["-w", str(_workspace(tmp_path))]
     path = three_with(tmp_path, taobao("1000000000000000002", payment="[/red]"))
     tricky = taobao("1000000000000000004", receiver_name="[bold red]x[/]",
                     buyer_nick="[/]", receiver_address=":smile: 天河路")
@@ -394,7 +402,7 @@ def test_a_mapping_cannot_read_a_file_outside_the_workspace(tmp_path: Path, how:
     secret = tmp_path / "secret" / "shadow.csv"
     secret.parent.mkdir()
     secret.write_text("root-hash-XYZ,$6$secret\ndaemon-XYZ,*\n", encoding="utf-8")
-    ws = tmp_path / "ws"
+    ws = _workspace(tmp_path)
     (ws / "mappings").mkdir(parents=True)
     mapping = ws / "mappings" / "evil.yaml"
     mapping.write_text(EVIL_MAPPING.replace("TABLE", "../../secret/shadow.csv"),
@@ -413,7 +421,7 @@ def test_a_mapping_cannot_read_a_file_outside_the_workspace(tmp_path: Path, how:
 def test_a_status_table_beside_the_mapping_or_in_the_workspace_is_read(tmp_path: Path) -> None:
     from orderhub.connectors.mapping import mappings
 
-    ws = tmp_path / "ws"
+    ws = _workspace(tmp_path)
     (ws / "mappings").mkdir(parents=True)
     (ws / "tables").mkdir()
     (ws / "tables" / "status.csv").write_text("旧状态,新状态\n已付款,paid\n", encoding="utf-8")
@@ -468,7 +476,7 @@ def test_a_migrate_run_that_fails_does_not_stay_running(store: OrderStore, tmp_p
 
 def test_settlements_import_exit_codes_and_one_mention_of_the_path(tmp_path: Path) -> None:
     runner = CliRunner()
-    ws = ["-w", str(tmp_path / "ws")]
+    ws = ["-w", str(_workspace(tmp_path))]
     mystery = tmp_path / "mystery.csv"
     mystery.write_text("a,b\n1,2\n", encoding="utf-8")
     result = runner.invoke(main, [*ws, "settlements", "import", str(mystery)])
