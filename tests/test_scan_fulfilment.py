@@ -91,7 +91,8 @@ def test_a_held_order_is_refused_with_its_reason_and_logged(tmp_path: Path,
     assert any("拦截：买家要求改地址" in e.what for e in timeline.timeline(ws, "taobao:H1"))
     with pytest.raises(NotFound):
         scan.lookup(ws, "NOPE-404", "packer")
-    assert scan.waybill_of(ws.store.engine.connect(), "NOPE") is None  # no waybills table
+    with ws.store.engine.connect() as conn:
+        assert scan.waybill_of(conn, "NOPE") is None  # no such waybill number
 
 
 def test_an_exception_photo_is_cleaned_and_a_cs_task_opened(tmp_path: Path,
