@@ -115,7 +115,7 @@ class Receiver(_Model):
     """Who receives the parcel.  PII is kept exactly as delivered (plain, masked or ciphertext)."""
 
     name: Text256 | None = None
-    phone: Text64 | None = None
+    phone: Text256 | None = None  # ciphertext (JD TDE, PDD) is longer than a phone
     province: Text64 | None = None
     city: Text64 | None = None
     district: Text64 | None = None

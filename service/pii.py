@@ -128,11 +128,26 @@ class PiiHistory:
         self.forms = forms
 
     def count_orders_by_phone(self, phones: Sequence[str], since: datetime,
-                              until: datetime | None) -> dict[str, int]:
-        asked = {p: self.forms.get(p, {p}) for p in phones}
-        found = self.base.count_orders_by_phone(
-            sorted({f for fs in asked.values() for f in fs}), since, until)
+                              until: datetime | None = None) -> dict[str, int]:
+        asked, found = self._by_forms("count_orders_by_phone", phones, since, until)
         return {p: sum(int(found.get(f, 0)) for f in fs) for p, fs in asked.items()}
+
+    def order_times_by_phone(self, phones: Sequence[str], since: datetime,
+                             until: datetime | None = None) -> dict[str, list[datetime]]:
+        asked, found = self._by_forms("order_times_by_phone", phones, since, until)
+        return {p: sorted(t for f in fs for t in found.get(f, [])) for p, fs in asked.items()}
+
+    def orders_by_phone(self, phones: Sequence[str], since: datetime,
+                        until: datetime | None = None) -> dict[str, list[Any]]:
+        asked, found = self._by_forms("orders_by_phone", phones, since, until)
+        return {p: [o for f in fs for o in found.get(f, [])] for p, fs in asked.items()}
+
+    def _by_forms(self, method: str, phones: Sequence[str], since: datetime,
+                  until: datetime | None) -> tuple[dict[str, set[str]], dict[str, Any]]:
+        """Ask the store for every stored form of each clear phone; the answer per form."""
+        asked = {p: self.forms.get(p, {p}) for p in phones if p}
+        forms = sorted({f for fs in asked.values() for f in fs})
+        return asked, getattr(self.base, method)(forms, since, until)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.base, name)
