@@ -9,6 +9,7 @@ compiled to closures, so applying it costs little more than hand-written code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
@@ -591,10 +592,14 @@ def builtin_mappings() -> dict[str, Mapping]:
     return load_dir(package_dir("orderhub.connectors.mappings"), load_mapping)
 
 
+def _load_within(path: Path, roots: list[Path]) -> Mapping:
+    return load_mapping(path, roots)
+
+
 def mappings(extra_dirs: list[Path] | None = None) -> dict[str, Mapping]:
     """Built-in mappings plus any in ``extra_dirs`` (a workspace's ``mappings/``), which win."""
     out = dict(builtin_mappings())
     for folder in extra_dirs or []:
         root = folder.parent  # the workspace holding this mappings/ folder
-        out.update(load_dir(folder, lambda path, root=root: load_mapping(path, [root])))
+        out.update(load_dir(folder, functools.partial(_load_within, roots=[root])))
     return out

@@ -413,8 +413,8 @@ class Checker:
                            or f"{spec.name} is one of: {', '.join(spec.choices)}")
 
     def _check_regex(self, node: n.Expr) -> None:
-        target = node.ref[1] if isinstance(node, n.Name) and getattr(node, "ref", ("",))[0] == \
-            "let" else node
+        ref = getattr(node, "ref", ("", None)) if isinstance(node, n.Name) else ("", None)
+        target = ref[1] if ref[0] == "let" else node
         if not (isinstance(target, n.Literal) and target.kind == "string"):
             self.error(node.pos, "'matches' needs a quoted pattern (or a let constant)")
             return

@@ -62,8 +62,8 @@ def nightly_reconcile(
     period = Period.day(day, tz)
     rec = reconcile(workspace.store, period, workspace.config.finance)
     target = out_dir or workspace.path(workspace.config.finance.reports) / day.isoformat()
-    files = write_reports(rec, target)
+    reports = write_reports(rec, target)
     from ..kpi.facts import record_reconciliation  # the finance close, for the KPIs
 
     record_reconciliation(workspace.store.engine, rec)
-    return NightlyResult(day, rec, files, imported)
+    return NightlyResult(day, rec, reports, imported)

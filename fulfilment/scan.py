@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotFound
@@ -108,6 +108,7 @@ def _tables(conn: Connection) -> set[str]:
 def _find(conn: Connection, code: str) -> tuple[str, tuple[str, str, str] | None]:
     """The order id behind ``code`` (and the waybill, when it was one)."""
     code = code.strip()
+    cond: ColumnElement[bool]
     if ":" in code:
         platform, number = code.split(":", 1)
         cond = (orders.c.platform == platform.lower()) & (orders.c.platform_order_no == number)

@@ -325,7 +325,7 @@ def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     else:
         wrong_orders = wrong_orders.add_columns(g.label("g"))
     w = wrong_orders.subquery("wrong")
-    wrong = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
+    wrong: dict[str, int] = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
                                   .group_by(w.c.g)).all())
     out = {}
     for key in set(counted) | set(caught) | set(wrong):
@@ -455,7 +455,8 @@ def finance(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     g = literal_column(f"'{ALL}'") if dim is None else ctx.sql.day(first.c.period_end)
     base = select(g.label("g"), ctx.sql.seconds(first.c.period_end, first.c.at).label("v")) \
         .subquery()
-    counts = dict(ctx.conn.execute(select(base.c.g, func.count()).group_by(base.c.g)).all())
+    counts: dict[str, int] = dict(
+        ctx.conn.execute(select(base.c.g, func.count()).group_by(base.c.g)).all())
     pct = ctx.sql.percentiles(base, (0.5, 1.0))
     for g, n in counts.items():
         median, worst = pct.get(g, [None, None])

@@ -214,7 +214,8 @@ class PiiGuard:
         platform = order.platform.value
         mine = [s for s in self.shops if s.platform == platform]
         exact = [s for s in mine if s.shop_id == order.shop_id]
-        return (exact or mine or [None])[0]
+        found = exact or mine
+        return found[0] if found else None
 
     def settings(self, shop: ShopConfig) -> PiiSettings:
         return getattr(shop, "pii", None) or PiiSettings()

@@ -8,7 +8,7 @@ by the gateway pipeline before any of these run.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from .gateway import Call, Rejection
 from .waybill_desk import Ticket, WaybillDesk
@@ -39,7 +39,7 @@ class _Desk:
 class CloudPrintApis(_Desk):
     """``cainiao.waybill.ii.*`` and ``pdd.waybill.*``: the same request, different names."""
 
-    platform: str
+    platform: ClassVar[str]
 
     def _get(self, call: Call, code_field: str) -> list[dict[str, Any]]:
         desk = self.ensure_desk()
@@ -134,7 +134,7 @@ def _jd(api: str, data: Any = None, status: int = 0, message: str = "成功") ->
 class AlphaApis(_Desk):
     """JD 无界电子面单 and ``jingdong.printing.printData.pullData``."""
 
-    platform: str
+    platform: ClassVar[str]
 
     def api_jingdong_ldop_alpha_waybill_receive(self, call: Call, entry: dict[str, Any]) -> Any:
         desk = self.ensure_desk()
@@ -200,7 +200,7 @@ class AlphaApis(_Desk):
 class LogisticsApis(_Desk):
     """Douyin ``logistics.newCreateOrder`` / ``waybillApply`` / ``cancelOrder``."""
 
-    platform: str
+    platform: ClassVar[str]
 
     def ok(self, data: Any) -> Any:
         raise NotImplementedError

@@ -405,11 +405,11 @@ class OrderStore:
 
     def order_times_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None
-    ) -> dict[str, list[datetime]]:
+    ) -> dict[str, builtins.list[datetime]]:
         """Creation times of the orders per receiver phone in ``[since, until)``: one indexed
         query (phone, created_at) per 500 phones.  A batch of rules fetches these once for all
         its orders and counts each order's own window ("before this order") in memory."""
-        out: dict[str, list[datetime]] = {p: [] for p in phones if p}
+        out: dict[str, builtins.list[datetime]] = {p: [] for p in phones if p}
         with self.engine.connect() as conn:
             for part in _chunks(sorted(out)):
                 query = select(orders.c.receiver_phone, orders.c.created_at).where(
@@ -422,10 +422,10 @@ class OrderStore:
 
     def orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None
-    ) -> dict[str, list[Order]]:
+    ) -> dict[str, builtins.list[Order]]:
         """The orders themselves per receiver phone in ``[since, until)`` (history aggregates
         with a filter on the order or its lines): one indexed query per 500 phones."""
-        out: dict[str, list[Order]] = {p: [] for p in phones if p}
+        out: dict[str, builtins.list[Order]] = {p: [] for p in phones if p}
         with self.engine.connect() as conn:
             for part in _chunks(sorted(out)):
                 query = select(orders.c.id, orders.c.doc, orders.c.receiver_phone).where(

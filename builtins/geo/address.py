@@ -150,7 +150,8 @@ class AddressParser:
         province = city = district = None
         hit = self.top.match(text, pos, lambda v, end: self._below_top(text, end, v))
         if hit is not None:
-            key, (kind, name) = hit  # type: ignore[misc]
+            key, value = hit
+            kind, name = cast(tuple[str, str], value)
             pos = _skip(text, pos + len(key))
             if kind == "P":
                 province = name
@@ -162,7 +163,8 @@ class AddressParser:
         if province is None:
             found = self.global_districts.match(text, pos)
             if found is not None:
-                key, (city, district) = found  # type: ignore[misc]
+                key, value = found
+                city, district = cast(tuple[str, str], value)
                 province = atlas.cities[city].province
                 pos = _skip(text, pos + len(key))
         if city is not None and district is None:
@@ -206,7 +208,8 @@ class AddressParser:
             return hit[1], None, _skip(text, pos + len(hit[0]))  # type: ignore[return-value]
         found = self.province_districts[province].match(text, pos)
         if found is not None:
-            key, (city, district) = found  # type: ignore[misc]
+            key, value = found
+            city, district = cast(tuple[str, str], value)
             return city, district, _skip(text, pos + len(key))
         return None, None, pos
 

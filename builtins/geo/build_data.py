@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 REGIONS: dict[str, list[str]] = {
     "华东": ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东", "台湾"],
@@ -94,7 +95,7 @@ def _ll(row: dict[str, str] | None) -> tuple[float, float] | None:
     return None
 
 
-def build(new_path: str, old_path: str) -> dict[str, object]:
+def build(new_path: str, old_path: str) -> dict[str, Any]:
     new, old = _read(new_path), _read(old_path)
     old_by_name: dict[tuple[str, str], dict[str, str]] = {}
     for code, row in old.items():
@@ -110,7 +111,8 @@ def build(new_path: str, old_path: str) -> dict[str, object]:
         assert found, name
         return found
 
-    provinces, cities = [], {}
+    provinces: list[dict[str, Any]] = []
+    cities: dict[str, dict[str, Any]] = {}
     for code, row in sorted(new.items()):
         if code.endswith("0000") and code[:2] not in ("99",):
             name = row["name"]

@@ -176,7 +176,7 @@ def _quantity(raw: str | None, name: str, *, blank_ok: bool) -> int:
     if value < 0:
         raise _BadRow(name, f"negative quantity: {raw!r}")
     if value > _MAX_QUANTITY:
-        raise _BadRow(name, f"more than {_MAX_QUANTITY:,} units: {raw[:40]!r}")
+        raise _BadRow(name, f"more than {_MAX_QUANTITY:,} units: {text[:40]!r}")
     return int(value)
 
 
