@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import Any, ClassVar
 
@@ -102,22 +102,9 @@ class PddDecryptor(BatchDecryptor):
                                 precheck=rate_limit_precheck("pdd", pdd.CODES.rate_limit))
         answer = (body.get("open_decrypt_batch_response") or {}).get("data_decrypt_list") or []
         plain = {(str(a.get("data_tag")), a.get("encrypted_data")): a for a in answer}
-        out = Revealed(calls=1)
-        for o in batch:
-            got: dict[str, Any] = {}
-            for f, (_, what) in self.FIELDS.items():
-                cipher = o.raw.get(f)
-                if not is_cipher(cipher):
-                    continue
-                a = plain.get((o.order_no, cipher))
-                if a is None or a.get("error_code") not in (None, 0, "0"):
-                    out.failed[o.key] = f"{f}: error_code {a and a.get('error_code')}"
-                    break
-                got[what] = a.get("decrypted_data")
-            else:
-                out.clear[o.key] = ClearReceiver(got.get("name"), _phone(got.get("phone")),
-                                                 got.get("address"))
-        return out
+        fields = {f: what for f, (_, what) in self.FIELDS.items()}
+        return _reveal(batch, fields, lambda raw, f: raw.get(f), plain,
+                       error="error_code", text="decrypted_data")
 
 
 class _Partial(Exception):  # noqa: N818 - carries Douyin's 300008 answer past the check
@@ -156,22 +143,29 @@ class DouyinDecryptor(BatchDecryptor):
             body = partial.body
         answer = (body.get("data") or {}).get("decrypt_infos") or []
         plain = {(str(a.get("auth_id")), a.get("cipher_text")): a for a in answer}
-        out = Revealed(calls=1)
-        for o in batch:
-            got: dict[str, Any] = {}
-            for f, what in self.FIELDS.items():
-                cipher = _get(o.raw, f)
-                if not is_cipher(cipher):
-                    continue
-                a = plain.get((o.order_no, cipher))
-                if a is None or a.get("err_no") not in (None, 0, "0"):
-                    out.failed[o.key] = f"{f}: err_no {a and a.get('err_no')}"
-                    break
-                got[what] = a.get("decrypt_text")
-            else:
-                out.clear[o.key] = ClearReceiver(got.get("name"), _phone(got.get("phone")),
-                                                 got.get("address"))
-        return out
+        return _reveal(batch, self.FIELDS, _get, plain, error="err_no", text="decrypt_text")
+
+
+def _reveal(batch: list[Sealed], fields: dict[str, str], cipher_of: Callable[[Record, str], Any],
+            plain: dict[tuple[str, Any], dict[str, Any]], *, error: str, text: str) -> Revealed:
+    """Match a batch-decrypt answer (keyed by order number and ciphertext) to each order's
+    sealed fields; an order with any field refused or missing fails whole."""
+    out = Revealed(calls=1)
+    for o in batch:
+        got: dict[str, Any] = {}
+        for f, what in fields.items():
+            cipher = cipher_of(o.raw, f)
+            if not is_cipher(cipher):
+                continue
+            a = plain.get((o.order_no, cipher))
+            if a is None or a.get(error) not in (None, 0, "0"):
+                out.failed[o.key] = f"{f}: {error} {a and a.get(error)}"
+                break
+            got[what] = a.get(text)
+        else:
+            out.clear[o.key] = ClearReceiver(got.get("name"), _phone(got.get("phone")),
+                                             got.get("address"))
+    return out
 
 
 def tde_decrypt(cipher_b64: str, keys: dict[bytes, bytes]) -> str:
