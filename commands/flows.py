@@ -353,12 +353,18 @@ stock_group.add_command(history_command)
 
 
 def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetime,  # type: ignore[type-arg]
-                   history: object = None) -> list | None:  # type: ignore[type-arg]
+                   history: object = None, *, replay: bool = False) -> list | None:  # type: ignore[type-arg]
     """Route the dry-run's orders (against a copy of the stored stock) when ``--flows`` is
-    given or the workspace has its own flows folder; None otherwise."""
+    given or the workspace has its own flows folder; None otherwise.
+
+    ``replay``: each order at its own time, in the order given (arrival order), the day's load
+    starting afresh each day (see :func:`orderhub.engine.flows.router.route_replayed`);
+    else every order at ``now``."""
     from ..connectors.transforms import zone
     from ..engine.flows import route_orders
+    from ..engine.flows.router import route_replayed
     from ..engine.flows.whatif import starting_state
+    from ..engine.rules import order_clock
 
     ws = app.workspace
     own = ws.path(ws.config.flows)
@@ -367,9 +373,26 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
     if flows_path is None and (not own.is_dir() or own == packaged):
         return None
     flows = _flows(app, [flows_path] if flows_path else None)
-    state, _, _ = starting_state(ws, flows, now.astimezone(zone(ws.config.timezone)),
-                                 use_store=ws.database_exists)
-    return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
+    tz = zone(ws.config.timezone)
+    start = order_clock(orders[0], now) if replay and orders else now
+    state, _, _ = starting_state(ws, flows, start.astimezone(tz), use_store=ws.database_exists)
+    if not replay:
+        return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
+    today = datetime.now(tz).date()
+
+    def load_of_day(at: datetime) -> dict[str, int]:
+        """The store knows the pending load of the current day only; a past day starts
+        empty (its orders are the ones replayed)."""
+        if not ws.database_exists or at.astimezone(tz).date() != today:
+            return {}
+        from ..engine.flows.stock import RoutingStore
+
+        return RoutingStore(ws.store.engine).load_today(at, tz)
+
+    state.load.pending = dict(load_of_day(start))
+
+    return route_replayed(orders, flows, state, clock=lambda o: order_clock(o, now),
+                          history=history, load_of_day=load_of_day)  # type: ignore[arg-type]
 
 
 def print_routes(routes: list) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,15 @@ import click
 from ..cli import App, pass_app
 from ..dsl.context import HistorySource, MemoryHistory
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
-from ..engine.rules import Decision, RuleSet, load_rules, rule_files
+from ..engine.rules import (
+    Decision,
+    RuleSet,
+    arrival_order,
+    load_rules,
+    mark_suppressed,
+    order_clock,
+    rule_files,
+)
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, flag, note, table
 
@@ -254,7 +262,8 @@ def _order_label(d: Decision) -> str:
 
 
 def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
-                     routes: list[Any] | None = None, *, show_all: bool = False) -> None:
+                     routes: list[Any] | None = None, *, show_all: bool = False,
+                     suppressed: int = 0) -> None:
     """JSON Lines: one object per order.  Table: a one-line summary, hits per rule, and the
     orders where something fired or failed (every order with ``show_all``)."""
     if fmt == "json":
@@ -292,6 +301,8 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
           [[r.id, r.name, hits.get(r.id, 0)] for r in ruleset])
     click.echo(f"{len(decisions)} orders, {sum(hits.values())} hits, {len(hits)} of "
                f"{len(ruleset)} rules fired" + (f", {errors} errors" if errors else "")
+               + (f", {suppressed} action(s) a dedup window would suppress" if suppressed
+                  else "")
                + f" (rules {ruleset.version}; nothing was written)")
 
 
@@ -301,20 +312,22 @@ def hit_counts(decisions: Iterable[Decision]) -> Counter[str]:
 
 
 def near_misses(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
-                ctx: Any, *, every_miss: bool = False) -> tuple[list[tuple[Decision, list[str]]],
-                                                                int]:
+                ctx: Any, *, every_miss: bool = False, replay: bool = False
+                ) -> tuple[list[tuple[Decision, list[str]]], int]:
     """The orders ``rule_id`` nearly fired on, each with the values of every test, and the
     number of orders it missed.  Near: every test of its condition held but one (the rule's
     window counts as a test); that one, when it compares numbers, missed by at most 1 or 10%,
     and otherwise at least one other test held (a one-test rule's plain "no" is no near
     miss).  ``every_miss``: every order it missed."""
     rule = ruleset.get(rule_id)
-    active = rule.active_at(ctx.now)
+    fallback = ctx.now
     found, misses = [], 0
     for d, order in zip(decisions, orders, strict=True):
         if any(f.rule == rule_id for f in d.fired):
             continue
         misses += 1
+        ctx.now = order_clock(order, fallback) if replay else fallback
+        active = rule.active_at(ctx.now)
         tests = ruleset.explain_tests(rule_id, order, ctx)
         reason = [line for line, _, _ in tests]
         failed = [close for _, held, close in tests if not held]
@@ -326,13 +339,15 @@ def near_misses(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, 
         near = len(failed) == 1 and (failed[0] is True or (failed[0] is None and held > 0))
         if every_miss or near:
             found.append((d, reason))
+    ctx.now = fallback
     return found, misses
 
 
 def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rule_id: str,
-             ctx: Any, fmt: str, every_miss: bool = False) -> None:
+             ctx: Any, fmt: str, every_miss: bool = False, replay: bool = False) -> None:
     rule = ruleset.get(rule_id)
-    found, misses = near_misses(decisions, orders, ruleset, rule_id, ctx, every_miss=every_miss)
+    found, misses = near_misses(decisions, orders, ruleset, rule_id, ctx, every_miss=every_miss,
+                                replay=replay)
     if fmt == "json":
         for d, reason in found:
             echo_json({"platform": d.platform, "platform_order_no": d.platform_order_no,
@@ -360,8 +375,13 @@ summary line.  --format json prints one JSON object per order (platform, platfor
 order_id, fired: [{rule, name, actions, why}]).
 
 History functions (orders by this phone that day...) count the sample orders together with the
-workspace's stored orders, each (platform, order number) once.  --at sets the clock: "today",
-now() and promo windows; sample exports are best judged at their snapshot time.
+workspace's stored orders, each (platform, order number) once.
+
+Time is replayed: each order is judged at its own time (when it was placed), in arrival order,
+as the service would have judged it.  Promo windows, "today", now() and once-per-window keys
+follow that time, an action whose dedup window an earlier order already used is marked
+"suppressed" (JSON: "suppressed_by"), and routing's daily load starts afresh each day.
+--at TIME judges every order at that one clock instead ("judge all now").
 """
 
 
@@ -381,7 +401,8 @@ now() and promo windows; sample exports are best judged at their snapshot time.
               help="Rule file or folder (default: the workspace's rules, else the packaged "
                    "ones).")
 @click.option("--at", "at", metavar="TIME",
-              help="The clock, e.g. \"2025-11-26 09:00\" in the shop's timezone (default: now).")
+              help="Judge every order at this one clock, e.g. \"2025-11-26 09:00\" in the "
+                   "shop's timezone (default: each order at its own time).")
 @click.option("--why-not", "why_not", metavar="RULE",
               help="Explain RULE's near misses: orders where every test but one held.")
 @click.option("--all", "show_all", is_flag=True,
@@ -410,21 +431,29 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         orders = [pii.clear_order(o) for o in orders]
         history = pii.history(history)
     ctx = ruleset.context(now=_time(at, tz), history=history)
-    decisions = ruleset.evaluate_batch(orders, ctx)
+    assert ctx.now is not None  # ruleset.context sets the clock
+    replay = at is None  # each order at its own time; --at: every order at that one clock
+    if replay:
+        orders = arrival_order(orders, ctx.now)
+        decisions = ruleset.evaluate_replay(orders, ctx)
+    else:
+        decisions = ruleset.evaluate_batch(orders, ctx)
+    suppressed = mark_suppressed(decisions)
     if pii is not None:
         decisions = [pii.scrub_model(o.id, d) for o, d in zip(orders, decisions, strict=True)]
-    note(f"{len(orders)} order(s), {len(ruleset)} rule(s), clock {ctx.now:%Y-%m-%d %H:%M %Z}, "
+    clock = "each order at its own time" if replay else f"clock {ctx.now:%Y-%m-%d %H:%M %Z}"
+    note(f"{len(orders)} order(s), {len(ruleset)} rule(s), {clock}, "
          f"{ctx.queries} history quer{'y' if ctx.queries == 1 else 'ies'}")
     if why_not:
-        _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all)
+        _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all,
+                 replay=replay)
         return
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
-    assert ctx.now is not None  # ruleset.context sets the clock
-    routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
+    routes = dry_run_routes(app, orders, flows_path, ctx.now, history, replay=replay)
     if pii is not None and routes:
         routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]
-    _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all)
+    _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all, suppressed=suppressed)
     if routes and fmt != "json":
         print_routes(routes)
 
@@ -437,7 +466,8 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
 @click.option("--since", metavar="TIME")
 @click.option("--until", metavar="TIME")
 @click.option("--limit", type=int, default=10000, show_default=True)
-@click.option("--at", "at", metavar="TIME", help="The clock for both versions (default: now).")
+@click.option("--at", "at", metavar="TIME",
+              help="One clock for every order (default: each order at its own time).")
 @FORMAT_OPTION
 @pass_app
 def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_store: bool,
@@ -458,8 +488,15 @@ def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_st
                "until": _time(until, tz) if until else None, "limit": limit}
     orders, history = _load_orders(app, files, use_store, filters)
     now = _time(at, tz)
-    a = before.evaluate_batch(orders, before.context(now=now, history=history), explain=False)
-    b = after.evaluate_batch(orders, after.context(now=now, history=history), explain=False)
+    if at is None:  # each order at its own time, as dry-run does
+        orders = arrival_order(orders, now)
+        a = before.evaluate_replay(orders, before.context(now=now, history=history),
+                                   explain=False)
+        b = after.evaluate_replay(orders, after.context(now=now, history=history), explain=False)
+    else:
+        a = before.evaluate_batch(orders, before.context(now=now, history=history),
+                                  explain=False)
+        b = after.evaluate_batch(orders, after.context(now=now, history=history), explain=False)
     result = diff_decisions(a, b)
     if fmt == "json":
         for row in result["orders"]:

@@ -40,6 +40,9 @@ class PlannedAction(BaseModel):
     idempotency_key: str
     dedup_window: str | None = None
     shadow: bool = False
+    #: a replayed dry-run: the earlier order whose action holds this key in its dedup window,
+    #: so the outbox would drop this one (never set by the service, which just drops it)
+    suppressed_by: str | None = None
 
     def summary(self) -> str:
         """One line for tables: ``sms 13800000000: 请确认地址``."""
@@ -54,7 +57,11 @@ class PlannedAction(BaseModel):
             "sms": lambda: f"{p.get('phone')}: {p.get('text')}",
             "set": lambda: f"{p.get('field')} = {p.get('value')!r}",
         }[self.kind]()
-        return f"{self.kind} {detail}".strip()
+        line = f"{self.kind} {detail}".strip()
+        if self.suppressed_by:
+            line += (f" [suppressed: at most once per {self.dedup_window}, already by "
+                     f"{self.suppressed_by}]")
+        return line
 
 
 def _template_paths(tree: jn.Template) -> list[tuple[list[str], int]]:

@@ -30,7 +30,7 @@ from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
-from .actions import ActionSpec, PlannedAction
+from .actions import ActionSpec, PlannedAction, order_time
 
 
 class FiredRule(BaseModel):
@@ -207,16 +207,21 @@ class RuleSet:
         return fn
 
     # ---- evaluation
-    def prefetch(self, orders: Sequence[Any], ctx: EvalContext, rules: Iterable[int]) -> None:
+    def prefetch(self, orders: Sequence[Any], ctx: EvalContext, rules: Iterable[int],
+                 clocks: Sequence[datetime] | None = None) -> None:
         """One history query per (function, window) for the whole batch (``orders_today``:
-        one per calendar day the batch's orders were placed on)."""
+        one per calendar day the batch's orders were placed on).  ``clocks``: each order's
+        own clock (a replayed dry-run), which ``upto_now=true`` windows end at."""
         wanted = set(rules)
         windows: dict[str, dict[str, list[tuple[datetime, datetime | None]]]] = {
             "times": defaultdict(list), "orders": defaultdict(list)}
+        now = ctx.now
         for call in self._history:
             if call.rule_index not in wanted:
                 continue
-            for order in orders:
+            for k, order in enumerate(orders):
+                if clocks is not None:
+                    ctx.now = clocks[k]
                 try:
                     args = call.args_fn(order, ctx)
                     if args and args[0]:
@@ -224,6 +229,7 @@ class RuleSet:
                             call.builtin.plan(ctx, order, *args))
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
+        ctx.now = now
         for kind, by_phone in windows.items():
             if by_phone and not ctx.prefetch_history(kind, dict(by_phone)) and kind == "times":
                 groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
@@ -248,6 +254,30 @@ class RuleSet:
         active = [i for i, r in enumerate(self.rules) if r.active_at(ctx.now)]
         self.prefetch(orders, ctx, active)
         return [self._decide(o, ctx, match(o, ctx), explain) for o in orders]
+
+    def evaluate_replay(self, orders: Sequence[Any], ctx: EvalContext, *,
+                        explain: bool = True) -> list[Decision]:
+        """Each order judged at its own time, as the service would have judged it when it
+        arrived: windows (``active from ... until``), ``now()``, ``today()`` and ``upto_now``
+        history follow the order's creation time (``ctx.now`` for an order without one).
+        History still comes in one query per window for the whole batch; the decisions are in
+        the order given (pass the orders in arrival order, see :func:`arrival_order`)."""
+        assert ctx.now is not None
+        if ctx.lists is EMPTY_LISTS:
+            ctx.lists = self.lists
+        fallback = ctx.now
+        clocks = [order_clock(o, fallback) for o in orders]
+        active = sorted({i for t in set(clocks) for i, r in enumerate(self.rules)
+                         if r.active_at(t)})
+        self.prefetch(orders, ctx, active, clocks)
+        out = []
+        try:
+            for order, clock in zip(orders, clocks, strict=True):
+                ctx.now = clock
+                out.append(self._decide(order, ctx, self.matcher(clock)(order, ctx), explain))
+        finally:
+            ctx.now = fallback
+        return out
 
     def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
         decision = Decision(**_identity(order), lists_version=ctx.lists.version)
@@ -340,6 +370,33 @@ class RuleSet:
         ns = gen.build(f"<explain {rule.id}>")
         return [(a, ns[f"_a{k}"], ns.get(f"_l{k}"), ns.get(f"_r{k}"))
                 for k, a in enumerate(atoms)]
+
+
+def order_clock(order: Any, fallback: datetime) -> datetime:
+    """The time a replayed dry-run judges ``order`` at: when it was placed (``fallback``, the
+    ``--at`` clock, for an order without a creation time)."""
+    return order_time(order) or fallback
+
+
+def arrival_order(orders: Sequence[Any], fallback: datetime) -> list[Any]:
+    """``orders`` in the order they arrived (placed), ties kept as given."""
+    return sorted(orders, key=lambda o: order_clock(o, fallback))
+
+
+def mark_suppressed(decisions: Sequence[Decision]) -> int:
+    """Mark the actions a dedup window would suppress: a key already planned by an earlier
+    decision (in the order given: arrival order) is dropped by the outbox, so the action
+    gets ``suppressed_by`` (the order that holds the key).  Returns how many."""
+    holders: dict[str, str] = {}
+    suppressed = 0
+    for d in decisions:
+        label = f"{d.platform}:{d.platform_order_no}"
+        for action in d.actions:
+            holder = holders.setdefault(action.idempotency_key, label)
+            if holder != label:
+                action.suppressed_by = holder
+                suppressed += 1
+    return suppressed
 
 
 def _list_side(node: n.Expr) -> str | None:

@@ -7,7 +7,7 @@ dry-run and the simulation use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from ...gcpause import paused_gc
 from ...model import Order, OrderStatus
 from .flowset import CompiledFlow, FlowSet
 from .runtime import FlowRuntimeError, RouteResult, RunState
-from .state import RoutingState, StockLevels
+from .state import LoadBook, RoutingState, StockLevels
 from .trace import Trace
 
 _PAID_LIKE = frozenset({OrderStatus.paid, OrderStatus.shipped, OrderStatus.completed})
@@ -102,6 +102,32 @@ def route_orders(orders: Iterable[Order], flows: FlowSet,
         state = state.copy()
     router = Router(flows, state, now=now, history=history, trace=trace)
     return router.route_many(orders, event)
+
+
+def route_replayed(orders: Sequence[Order], flows: FlowSet, state: RoutingState, *,
+                   clock: Callable[[Order], datetime], history: HistorySource | None = None,
+                   load_of_day: Callable[[datetime], Mapping[str, int]] | None = None,
+                   trace: bool = True) -> list[RouteResult]:
+    """Route ``orders`` (in arrival order) each at its own ``clock``, on a copy of ``state``.
+
+    A warehouse's load is a day's pending orders, so when the clock passes midnight (the
+    shop's) the load book starts again from ``load_of_day(clock)`` (the store's pending
+    orders that day; nothing without a store): a week of sample orders never piles up as if
+    it were one day.  Stock carries over, as reservations do."""
+    router = Router(flows, state.copy(), history=history, trace=trace)
+    tz = router.ctx.tz
+    day = None
+    results = []
+    with paused_gc():
+        for order in orders:
+            now = clock(order)
+            today = now.astimezone(tz).date()
+            if day is not None and today != day:
+                router.state.load = LoadBook(dict(load_of_day(now)) if load_of_day else {})
+            day = today
+            router.ctx.now = now
+            results.append(router.route(order))
+    return results
 
 
 def _state(stock: Any, load: Mapping[str, int] | None) -> RoutingState:
