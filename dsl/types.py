@@ -111,6 +111,9 @@ class FieldSpec:
     encoding: str | None = None
     choices: tuple[str, ...] | None = None
     doc: str | None = None
+    #: the smallest value a number field takes (amounts and quantities: 0), from the model's
+    #: ``ge`` constraint; decision-table checks never probe below it
+    minimum: Decimal | None = None
 
 
 @dataclass(eq=False)
@@ -172,13 +175,29 @@ def record_from_model(model: type[BaseModel]) -> RecordType:
     for name, info in model.model_fields.items():
         et, nullable, choices, _ = _python_type(hints.get(name, Any))
         fields[name] = FieldSpec(name, et, nullable, name, choices=choices,
-                                 doc=info.description)
+                                 doc=info.description,
+                                 minimum=_minimum(info.metadata, info.annotation))
     for name, member in vars(model).items():
         if isinstance(member, property) and not name.startswith("_"):
             ret = typing.get_type_hints(member.fget).get("return", Any)
             et, nullable, choices, _ = _python_type(ret)
-            fields[name] = FieldSpec(name, et, nullable, name, choices=choices)
+            doc = (member.__doc__ or "").strip().split("\n\n")[0]
+            fields[name] = FieldSpec(name, et, nullable, name, choices=choices,
+                                     doc=" ".join(doc.split()) or None)
     return RecordType(model.__name__, fields, "attr")
+
+
+def _minimum(metadata: list[Any], annotation: Any) -> Decimal | None:
+    """The ``ge`` bound of a field (``Money | None`` keeps it inside the union)."""
+    found = list(metadata)
+    for arg in typing.get_args(annotation) or ():
+        for meta in getattr(arg, "__metadata__", ()):
+            found.extend(getattr(meta, "metadata", [meta]))
+    for meta in found:
+        ge = getattr(meta, "ge", None)
+        if ge is not None:
+            return Decimal(str(ge))
+    return None
 
 
 def order_record() -> RecordType:

@@ -131,7 +131,8 @@ def test_decision_table_overlaps_are_errors_with_hit_unique(tmp_path: Path) -> N
       - when: {}
         then: {warehouse: WH}
 """)
-    assert "rows 1 and 2 overlap (hit policy unique), e.g. region='华南', amount=100.0" in err
+    assert "rows 1 and 2 overlap (hit policy unique), e.g. region='华南', amount in [100..200)" \
+        in err
 
 
 def test_decision_table_gaps_are_errors_without_default(tmp_path: Path) -> None:
@@ -141,8 +142,73 @@ def test_decision_table_gaps_are_errors_without_default(tmp_path: Path) -> None:
       - when: {region: "-", amount: ">= 100"}
         then: {warehouse: SH}
 """)
-    assert "no row matches region='东北', amount=99.0" in err
+    assert "no row matches 1 case(s): region='东北', amount in [0..100)" in err
     assert "a `default:`" in err
+
+
+WEIGHT_TABLE = """\
+name: carriers
+start: table
+nodes:
+  table:
+    type: decision_table
+    hit: unique
+    inputs:
+      region: region
+      weight: "sum item in items: lookup('sku_weights', item.sku, 'kg') * item.quantity"
+    rows:
+{rows}
+"""
+
+
+def weight_errors(tmp_path: Path, rows: str, kg: str = "62") -> list[str]:
+    (tmp_path / "lists").mkdir(exist_ok=True)
+    (tmp_path / "lists" / "sku_weights.csv").write_text(f"sku,kg\nFRIDGE-1,{kg}\nTEA-1,0.5\n",
+                                                        encoding="utf-8")
+    (tmp_path / "flows").mkdir(exist_ok=True)
+    (tmp_path / "flows" / "c.yaml").write_text(WEIGHT_TABLE.format(rows=rows), encoding="utf-8")
+    try:
+        load_flows(tmp_path / "flows")
+    except SourceErrors as exc:
+        return [e.message for e in exc.errors]
+    return []
+
+
+def test_a_weight_band_table_is_checked_from_zero_kg(tmp_path: Path) -> None:
+    """A weight is never negative (the SKU table's kg are all >= 0, quantities too): bands
+    from 0 up leave no gap, and no one is told about -1 kg."""
+    rows = """\
+      - when: {weight: "[0..1)"}
+        then: {carrier: SF}
+      - when: {weight: "[1..20)"}
+        then: {carrier: ZTO}
+      - when: {weight: ">= 20"}
+        then: {carrier: DEPPON}
+"""
+    assert weight_errors(tmp_path, rows) == []
+    # a negative number in the table: weights may be below 0, and that is a gap
+    assert weight_errors(tmp_path, rows, kg="-1") == ["no row matches 1 case(s): weight < 0"]
+
+
+def test_every_gap_and_overlap_is_reported_in_one_run(tmp_path: Path) -> None:
+    errors = weight_errors(tmp_path, """\
+      - when: {region: [华东, 华南], weight: "[0..5)"}
+        then: {carrier: SF}
+      - when: {region: [华东, 华南, 华北, 华中, 西南, 西北], weight: "[3..30)"}
+        then: {carrier: ZTO}
+      - when: {region: "-", weight: ">= 25"}
+        then: {carrier: DEPPON}
+""")
+    assert len(errors) == 3
+    assert "rows 1 and 2 overlap (hit policy unique), e.g. region='华东', weight in [3..5)" \
+        in errors
+    assert any(e.startswith("rows 2 and 3 overlap (hit policy unique), e.g. region=")
+               and e.endswith("weight in [25..30)") for e in errors)
+    (gaps,) = [e for e in errors if e.startswith("no row")]
+    assert gaps.startswith("no row matches 5 case(s): ")
+    for region in ["华北", "华中", "西南", "西北"]:
+        assert f"region={region!r}, weight in [0..3)" in gaps
+    assert "region='东北', weight in [0..25)" in gaps
 
 
 def test_decision_table_hidden_rows_are_errors_with_hit_first(tmp_path: Path) -> None:

@@ -16,11 +16,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...dsl import ExprType
+from ...dsl.domain import lower_bound
 from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode, Loc
 from ...engine.flows.runtime import RunState, Step
@@ -40,6 +43,10 @@ class Input(BaseModel):
     expr: str = Field(description="expression giving the input's value")
     values: list[str | int | float | bool] | None = Field(
         None, description="every value the input can take (for the gap check)")
+    min: float | None = Field(
+        None, description="the least value a number input takes (for the gap and overlap "
+                          "checks; default: what the expression tells, e.g. 0 for amounts, "
+                          "weights and quantities)")
 
 
 class Row(BaseModel):
@@ -73,7 +80,7 @@ class DecisionTableNode(LinearNode):
 
     def compile(self, c: NodeCompiler) -> Step:
         before = len(c.env.errors)
-        inputs: list[tuple[str, Callable[..., Any], ExprType, list[Any] | None]] = []
+        inputs: list[_Input] = []
         for name, raw in self.inputs.items():
             spec = raw if isinstance(raw, Input) else Input(expr=raw)
             sub: Loc = ("inputs", name) if isinstance(raw, str) else ("inputs", name, "expr")
@@ -85,8 +92,10 @@ class DecisionTableNode(LinearNode):
                 domain = list(c.network.geo.regions)
             if domain is None and expr.type == ExprType.BOOL:
                 domain = [True, False]
-            inputs.append((name, expr.evaluate, expr.type, domain))
-        names = [i[0] for i in inputs]
+            least = Decimal(str(spec.min)) if spec.min is not None else \
+                lower_bound(expr.node, c.env.lists)
+            inputs.append(_Input(name, expr.evaluate, expr.type, domain, least))
+        names = [i.name for i in inputs]
         rows: list[list[Callable[[Any], bool] | None]] = []
         for r, row in enumerate(self.rows):
             for key in row.when:
@@ -95,8 +104,8 @@ class DecisionTableNode(LinearNode):
 
                     c.error(("rows", r, "when", key), f"row {r + 1}: unknown input {key!r}",
                             suggest(key, list(self.inputs)))
-            rows.append([_predicate(c, ("rows", r, "when", n), row.when.get(n), t)
-                         for n, _, t, _ in inputs])
+            rows.append([_predicate(c, ("rows", r, "when", i.name), row.when.get(i.name),
+                                    i.type) for i in inputs])
         self._check_outputs(c)
         if len(inputs) == len(self.inputs) and len(c.env.errors) == before:
             _check_domain(c, self, inputs, rows)
@@ -169,12 +178,12 @@ def _predicate(c: NodeCompiler, loc: Loc, cell: Cell, t: ExprType) -> Callable[[
 _Outcome = tuple[dict[str, Any] | None, str, dict[str, Any], tuple[str, ...]]
 
 
-def _runner(node: str, spec: DecisionTableNode, inputs: list[Any],
+def _runner(node: str, spec: DecisionTableNode, inputs: list[_Input],
             rows: list[list[Callable[[Any], bool] | None]], names: list[str]) -> Step:
     thens = [_plain(r.then) for r in spec.rows]
     reasons = [r.reason for r in spec.rows]
     default, hit, nxt = _plain(spec.default), spec.hit, spec.next
-    getters = [i[1] for i in inputs]
+    getters = [i.evaluate for i in inputs]
     collect_keys = sorted({k for t in thens for k in t})
 
     def evaluate(values: list[Any]) -> _Outcome:
@@ -241,8 +250,53 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _atoms(domain: list[Any] | None, cells: Iterable[Any], t: ExprType) -> list[Any]:
-    """Representative values of an input: one per class of values the cells can tell apart."""
+@dataclass(frozen=True)
+class _Input:
+    """A compiled input: its name, getter, type, declared domain and least value."""
+
+    name: str
+    evaluate: Callable[..., Any]
+    type: ExprType
+    domain: list[Any] | None
+    least: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A class of numbers the cells cannot tell apart: a point (lo == hi, both in) or an open
+    stretch between two bounds (None: unbounded); ``probe`` is a number inside it."""
+
+    probe: float
+    lo: float | None
+    hi: float | None
+    lo_in: bool = False
+    hi_in: bool = False
+
+    def joined(self, other: _Piece) -> _Piece:
+        return _Piece(self.probe, self.lo, other.hi, self.lo_in, other.hi_in)
+
+    def text(self, name: str) -> str:
+        """``weight=5``, ``weight < 1``, ``weight >= 20``, ``weight in [0..1)``."""
+        if self.lo is not None and self.lo == self.hi:
+            return f"{name}={_num(self.lo)}"
+        if self.lo is None and self.hi is None:
+            return f"any {name}"
+        if self.lo is None:
+            return f"{name} {'<=' if self.hi_in else '<'} {_num(self.hi)}"
+        if self.hi is None:
+            return f"{name} {'>=' if self.lo_in else '>'} {_num(self.lo)}"
+        return (f"{name} in {'[' if self.lo_in else '('}{_num(self.lo)}.."
+                f"{_num(self.hi)}{']' if self.hi_in else ')'}")
+
+
+def _num(x: float | None) -> str:
+    return f"{x:g}" if x is not None else ""
+
+
+def _atoms(domain: list[Any] | None, cells: Iterable[Any], t: ExprType,
+           least: Decimal | None = None) -> list[Any]:
+    """Representative values of an input: one per class of values the cells can tell apart
+    (numbers: :class:`_Piece` objects, never below the input's least value)."""
     if domain is not None:
         return list(domain)
     mentioned: list[Any] = []
@@ -260,32 +314,56 @@ def _atoms(domain: list[Any] | None, cells: Iterable[Any], t: ExprType) -> list[
             bounds.update((float(m[2]), float(m[3])))
         elif (m := _COMPARE.match(v)):
             bounds.add(float(m[2]))
+    floor = float(least) if least is not None else None
+    if floor is not None:
+        bounds = {b for b in bounds if b >= floor} | {floor}
     points = sorted(bounds)
     if not points:
-        return [0.0]
-    atoms: list[Any] = [points[0] - 1]
+        return [_Piece(0.0, None, None)]
+    atoms: list[_Piece] = []
+    if floor is None:
+        atoms.append(_Piece(points[0] - 1, None, points[0]))
     for a, b in itertools.pairwise(points):
-        atoms.extend([a, (a + b) / 2])
-    atoms.extend([points[-1], points[-1] + 1])
+        atoms.extend([_Piece(a, a, a, True, True), _Piece((a + b) / 2, a, b)])
+    atoms.extend([_Piece(points[-1], points[-1], points[-1], True, True),
+                  _Piece(points[-1] + 1, points[-1], None)])
     return atoms
 
 
-def _label(v: Any) -> str:
-    return "anything else" if v is _OTHER else repr(v)
+def _probe(atom: Any) -> Any:
+    return atom.probe if isinstance(atom, _Piece) else atom
 
 
-def _check_domain(c: NodeCompiler, spec: DecisionTableNode, inputs: list[Any],
+def _label(name: str, v: Any) -> str:
+    if isinstance(v, _Piece):
+        return v.text(name)
+    return f"{name}=anything else" if v is _OTHER else f"{name}={v!r}"
+
+
+def _first_run(atoms: list[Any], indices: set[int]) -> Any:
+    """The first of ``indices``' atoms; number pieces joined with their neighbours in it."""
+    first = min(indices)
+    atom = atoms[first]
+    k = first + 1
+    while isinstance(atom, _Piece) and k in indices:
+        atom = atom.joined(atoms[k])
+        k += 1
+    return atom
+
+
+def _check_domain(c: NodeCompiler, spec: DecisionTableNode, inputs: list[_Input],
                   rows: list[list[Callable[[Any], bool] | None]]) -> None:
-    """Overlaps (unique), hidden rows (first) and gaps (no default), over input atoms."""
-    atoms = [_atoms(domain, [r.when.get(name) for r in spec.rows], t)
-             for name, _, t, domain in inputs]
-    names = [i[0] for i in inputs]
+    """Every overlap (unique), hidden row (first) and gap (no default), over input atoms, in
+    one run: fixing one never reveals the next."""
+    atoms = [_atoms(i.domain, [r.when.get(i.name) for r in spec.rows], i.type, i.least)
+             for i in inputs]
+    names = [i.name for i in inputs]
 
     def matches(r: int) -> list[set[int]]:
         out = []
         for col, test in enumerate(rows[r]):
             out.append({i for i, a in enumerate(atoms[col])
-                        if test is None or (a is not _OTHER and test(a))})
+                        if test is None or (a is not _OTHER and test(_probe(a)))})
         return out
 
     sets = [matches(r) for r in range(len(rows))]
@@ -293,29 +371,79 @@ def _check_domain(c: NodeCompiler, spec: DecisionTableNode, inputs: list[Any],
         for i in range(j):
             common = [a & b for a, b in zip(sets[i], sets[j], strict=True)]
             if spec.hit == "unique" and all(common):
-                example = ", ".join(f"{n}={_label(atoms[k][min(s)])}"
+                example = ", ".join(_label(n, _first_run(atoms[k], s))
                                     for k, (n, s) in enumerate(zip(names, common, strict=True)))
                 c.error(("rows", j), f"rows {i + 1} and {j + 1} overlap (hit policy unique), "
                         f"e.g. {example}", "make the rows exclusive or use hit: first")
-                break
             if spec.hit == "first" and all(b <= a for a, b in zip(sets[i], sets[j], strict=True)):
                 c.error(("rows", j), f"row {j + 1} is never used: row {i + 1} above matches "
                         "everything it does", "move it up or remove it")
                 break
     if spec.default is not None:
         return
+    gaps = _gaps(atoms, names, sets)
+    if gaps:
+        shown = gaps[:_MAX_GAPS] + ([f"... and {len(gaps) - _MAX_GAPS} more"]
+                                    if len(gaps) > _MAX_GAPS else [])
+        c.error(("rows",), f"no row matches {len(gaps)} case(s): {'; '.join(shown)}",
+                "add rows for these values, a row with '-' (any), or a `default:`")
+
+
+_MAX_GAPS = 100
+
+
+def _gaps(atoms: list[list[Any]], names: list[str], sets: list[list[set[int]]]) -> list[str]:
+    """Every combination no row covers; neighbouring number pieces of the last number input
+    are joined (``weight in [0..1)``, not three separate probes), and an input whose every
+    value leaves the same gap is left out (``weight < 0`` rather than once per region)."""
     total = 1
     for a in atoms:
         total *= len(a)
     if total > _MAX_COMBINATIONS:
-        return
-    gaps = []
-    for combo in itertools.product(*[range(len(a)) for a in atoms]):
-        if not any(all(k in s for k, s in zip(combo, row, strict=True)) for row in sets):
-            gaps.append(", ".join(f"{n}={_label(atoms[k][i])}"
-                                  for k, (n, i) in enumerate(zip(names, combo, strict=True))))
-            if len(gaps) == 3:
-                break
-    if gaps:
-        c.error(("rows",), f"no row matches {'; '.join(gaps)}",
-                "add rows for these values, a row with '-' (any), or a `default:`")
+        return []
+    numeric = [k for k, a in enumerate(atoms) if a and isinstance(a[0], _Piece)]
+    last = numeric[-1] if numeric else None
+    others = [range(len(a)) if k != last else range(1) for k, a in enumerate(atoms)]
+    found: list[tuple[str | None, ...]] = []
+    for combo in itertools.product(*others):
+        run: list[Any] | None = None
+        for idx in range(len(atoms[last])) if last is not None else [0]:
+            point = list(combo)
+            if last is not None:
+                point[last] = idx
+            if any(all(k in s for k, s in zip(point, row, strict=True)) for row in sets):
+                if run is not None:
+                    found.append(_gap_labels(names, run))
+                run = None
+                continue
+            labels = [atoms[k][i] for k, i in enumerate(point)]
+            if run is None or last is None:
+                run = labels
+            else:
+                run[last] = run[last].joined(labels[last])
+            if last is None:
+                found.append(_gap_labels(names, run))
+                run = None
+        if run is not None:
+            found.append(_gap_labels(names, run))
+    for k in range(len(atoms)):
+        if k != last:
+            found = _any_of(found, k, len(atoms[k]))
+    return [", ".join(x for x in gap if x is not None) or "any input" for gap in found]
+
+
+def _gap_labels(names: list[str], atoms: list[Any]) -> tuple[str | None, ...]:
+    return tuple(_label(n, a) for n, a in zip(names, atoms, strict=True))
+
+
+def _any_of(gaps: list[tuple[str | None, ...]], k: int, size: int
+            ) -> list[tuple[str | None, ...]]:
+    """Gaps that differ only in input ``k`` and hold for each of its ``size`` values: one gap
+    with ``k`` left out."""
+    groups: dict[tuple[str | None, ...], list[tuple[str | None, ...]]] = {}
+    for gap in gaps:
+        groups.setdefault(gap[:k] + (None,) + gap[k + 1:], []).append(gap)
+    out: list[tuple[str | None, ...]] = []
+    for key, members in groups.items():
+        out.extend([key] if len({m[k] for m in members}) == size else members)
+    return out
