@@ -143,6 +143,29 @@ def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
            for r in rows])
 
 
+@rules_group.command("reference")
+@FORMAT_OPTION
+@pass_app
+def reference_command(app: App, fmt: str) -> None:
+    """Every field and function rules may use, with its meaning (markdown tables).
+
+    Printed from the tables the checker uses, so it lists exactly what `rules check`
+    accepts; docs/rules.md carries the same tables (a test keeps them equal).  --format json
+    prints {"fields": [...], "functions": [...]}.
+
+    \b
+    Examples:
+      orderhub rules reference
+      orderhub rules reference --format json | jq -r '.fields[].field'
+    """
+    from ..dsl.reference import field_rows, function_rows, markdown
+
+    if fmt == "json":
+        echo_json({"fields": field_rows(), "functions": function_rows()})
+        return
+    click.echo(markdown(), nl=False)
+
+
 _RELATIVE = re.compile(r"^\+(\d+)\s*([dhm])$")
 
 
