@@ -19,6 +19,7 @@ from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
 from .engine.flows.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
+from .engine.recipients import Recipient, Recipients
 from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
@@ -47,6 +48,10 @@ class WorkspaceConfig(BaseModel):
     warehouses: list[WarehouseConfig] = Field(default_factory=list)
     regions: dict[str, list[str]] | None = Field(
         None, description="region -> provinces, overriding the default split (华东, 华南...)")
+    recipients: dict[str, Recipient] = Field(
+        default_factory=dict,
+        description="people, groups and WeCom robots rules and flows notify by name: "
+                    "notify wecom to \"店长\" \"...\" (flows: to: 店长)")
     service: ServiceConfig = Field(default_factory=ServiceConfig,
                                    description="orderhub run / worker: schedules, queue, outbox")
     # -- connectors: shops to pull --
@@ -60,6 +65,14 @@ class WorkspaceConfig(BaseModel):
     web: WebConfig = Field(default_factory=WebConfig, description="the staff console")
     kpi: KpiConfig = Field(default_factory=KpiConfig,
                            description="ship deadlines per platform, the weekly digest")
+
+    @field_validator("recipients")
+    @classmethod
+    def _known_members(cls, value: dict[str, Recipient]) -> dict[str, Recipient]:
+        problems = Recipients(value).problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -45,6 +45,17 @@ def _tz(app: App) -> str:
         return "Asia/Shanghai"
 
 
+def _recipients(app: App) -> Any:
+    """The workspace's named recipients (``notify ... to "NAME"``); None without a workspace
+    (then those of an orderhub.yaml beside the rules folder)."""
+    from ..engine.recipients import Recipients
+
+    try:
+        return Recipients(app.workspace.config.recipients)
+    except Exception:  # noqa: BLE001 - no workspace config
+        return None
+
+
 def _time(text: str | None, tz: str) -> datetime:
     if not text:
         return datetime.now(ZoneInfo(tz))
@@ -87,7 +98,7 @@ def check_command(app: App, path: Path | None, at: str | None, fmt: str) -> None
     folder = _rules_path(app, path)
     tz = _tz(app)
     try:
-        ruleset = load_rules(folder, timezone=tz)
+        ruleset = load_rules(folder, timezone=tz, recipients=_recipients(app))
     except SourceErrors as exc:
         if fmt != "json":
             raise  # rendered by the CLI
@@ -443,7 +454,8 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     if bool(files) == use_store:
         raise click.UsageError("give --orders FILE... or --store (one of them)")
     tz = _tz(app)
-    ruleset = load_rules(_rules_path(app, rules_path), timezone=tz)
+    ruleset = load_rules(_rules_path(app, rules_path), timezone=tz,
+                         recipients=_recipients(app))
     if why_not and why_not not in {r.id for r in ruleset}:
         raise click.BadParameter(f"no rule {why_not!r}", param_hint="--why-not")
     filters = {"platform": platform, "since": _time(since, tz) if since else None,

@@ -424,9 +424,15 @@ class _ToNodes(Transformer_NonRecursive):
                   "title_pos": _tpos(c[1])}
         return n.ActionNode("task", params, c[2], _pos(meta))
 
+    def notify_to(self, meta: Any, c: list[Token]) -> Token:
+        return c[0]
+
     def notify(self, meta: Any, c: list[Any]) -> n.ActionNode:
-        params = {"channel": str(c[0]), "text": _text(c[1]), "text_pos": _tpos(c[1])}
-        return n.ActionNode("notify", params, c[2], _pos(meta))
+        params = {"channel": str(c[0]), "channel_pos": _tpos(c[0]), "text": _text(c[2]),
+                  "text_pos": _tpos(c[2])}
+        if c[1] is not None:  # notify wecom to "店长" "...": a recipient of orderhub.yaml
+            params.update({"to": _text(c[1]), "to_pos": _tpos(c[1])})
+        return n.ActionNode("notify", params, c[3], _pos(meta))
 
     def sms(self, meta: Any, c: list[Any]) -> n.ActionNode:
         params = {"phone": c[0], "text": _text(c[1]), "text_pos": _tpos(c[1])}

@@ -23,6 +23,7 @@ from ..dsl.checker import suggest
 from ..dsl.parser import parse_duration
 from ..dsl.types import RecordType
 from ..errors import SourceError, SourceSpan
+from .recipients import Address
 from .templates import ENV as _ENV
 from .templates import check_template
 
@@ -53,7 +54,8 @@ class PlannedAction(BaseModel):
             "freeze": lambda: p.get("target", ""),
             "flag": lambda: p.get("flag", ""),
             "task": lambda: f"[{p.get('queue')}] {p.get('title')}",
-            "notify": lambda: f"{p.get('channel')}: {p.get('text')}",
+            "notify": lambda: f"{p.get('channel')}"
+                              + (f" to {p['to']}" if p.get("to") else "") + f": {p.get('text')}",
             "sms": lambda: f"{p.get('phone')}: {p.get('text')}",
             "set": lambda: f"{p.get('field')} = {p.get('value')!r}",
         }[self.kind]()
@@ -86,8 +88,11 @@ class ActionSpec:
 
     def __init__(self, rule_id: str, index: int, node: n.ActionNode, *, root: RecordType,
                  filename: str, source: str, errors: list[SourceError],
-                 samples: list[dict[str, Any]] | None = None) -> None:
+                 samples: list[dict[str, Any]] | None = None,
+                 address: Address | None = None) -> None:
         self.rule_id = rule_id
+        #: ``notify ... to "NAME"``: who the name stands for (orderhub.yaml's recipients)
+        self.address = address
         self.index = index
         self.kind = node.kind
         self.node = node
@@ -157,6 +162,8 @@ class ActionSpec:
                 params[key] = value
             else:
                 params[key] = raw
+        if self.address is not None:
+            params.update(self.address.params())
         if self.window is not None:
             # the order's day, not the day it happens to be processed: an order placed at
             # 23:59 and evaluated after midnight shares its day's message

@@ -31,6 +31,7 @@ from ..dsl.types import ExprType, RecordType, order_record
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
 from .actions import ActionSpec, PlannedAction, order_time
+from .recipients import NOTIFY_CHANNELS, Address, Recipients, did_you_mean, read_recipients
 
 
 class FiredRule(BaseModel):
@@ -503,12 +504,16 @@ def load_rules(
     schema: RecordType | None = None,
     run_examples: bool = True,
     lists: str | Path | ListSet | None = None,
+    recipients: Recipients | None = None,
 ) -> RuleSet:
     """Load, check and compile rule files.  Raises :class:`SourceErrors` with every error of
-    every file (syntax, types, templates, duplicate ids, failing examples, bad lists).
+    every file (syntax, types, templates, duplicate ids, failing examples, bad lists, unknown
+    notify channels and recipients).
 
     ``lists``: the folder of lists and lookup tables (default: ``lists/`` beside a rules
-    folder, i.e. the workspace's), or a loaded :class:`ListSet`."""
+    folder, i.e. the workspace's), or a loaded :class:`ListSet`.  ``recipients``: who
+    ``notify ... to "NAME"`` may name (default: those of the ``orderhub.yaml`` beside a rules
+    folder)."""
     paths = [path] if isinstance(path, str | Path) else list(path)
     files = [f for p in paths for f in rule_files(p)]
     sources: dict[str, str] = {}
@@ -528,8 +533,11 @@ def load_rules(
         except OSError as exc:
             errors.append(SourceError(f"cannot read rule file: {exc.strerror or exc}",
                                       SourceSpan(str(f))))
+    if recipients is None:
+        folder = default_lists_folder(paths)
+        recipients = read_recipients(folder.parent if folder is not None else None)
     return build_ruleset(sources, timezone=timezone, schema=schema, run_examples=run_examples,
-                         errors=errors, lists=lists)
+                         errors=errors, lists=lists, recipients=recipients)
 
 
 def default_lists_folder(paths: Sequence[str | Path]) -> Path | None:
@@ -553,8 +561,10 @@ def build_ruleset(
     run_examples: bool = True,
     errors: list[SourceError] | None = None,
     lists: ListSet | None = None,
+    recipients: Recipients | None = None,
 ) -> RuleSet:
     errors = list(errors or [])
+    recipients = recipients if recipients is not None else Recipients()
     lists = lists if lists is not None else EMPTY_LISTS
     root = schema or order_record()
     rules: list[Rule] = []
@@ -579,7 +589,7 @@ def build_ruleset(
         for name, (let, _) in shared.items():
             checker.lets.setdefault(name, let.value)
     for rf, checker in zip(parsed, checkers, strict=True):
-        for rule in _check_file(rf, root, tz, errors, checker):
+        for rule in _check_file(rf, root, tz, errors, checker, recipients):
             if rule.id in seen:
                 errors.append(SourceError(f"duplicate rule id '{rule.id}'", rule.span,
                                           source=rule.source,
@@ -640,7 +650,8 @@ def _file_checker(rf: n.RuleFile, root: RecordType, tz: tzinfo, lists: ListSet,
 
 
 def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
-                errors: list[SourceError], checker: Checker) -> list[Rule]:
+                errors: list[SourceError], checker: Checker,
+                recipients: Recipients) -> list[Rule]:
     out = []
     for node in rf.rules:
         if node.when is None:
@@ -657,6 +668,8 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
                         checker.error(value.pos, f"an SMS goes to a phone number (text), not {t}")
             if action.kind == "set":
                 _check_set_path(action, root, checker)
+            if action.kind == "notify":
+                _check_notify(action, checker, recipients)
             if action.dedup is not None and action.dedup.key is not None:
                 _check_path(action.dedup.key, action.dedup.pos, root, checker)
         for example in node.examples:
@@ -678,7 +691,8 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
                     active_from=times.get("active_from"), active_until=times.get("active_until"))
         samples = _template_samples(node, tz) if root is order_record() else []
         rule.actions = [ActionSpec(node.id, j, a, root=root, filename=rf.filename,
-                                   source=rf.source, errors=checker.errors, samples=samples)
+                                   source=rf.source, errors=checker.errors, samples=samples,
+                                   address=_address(a, recipients))
                         for j, a in enumerate(node.actions)]
         out.append(rule)
     errors += checker.errors
@@ -705,6 +719,31 @@ def _check_path(path: list[str], pos: n.Pos, root: RecordType, checker: Checker)
     for part in path[1:]:
         node = n.Member(pos, node, part, pos)
     checker.check(node)
+
+
+def _check_notify(action: n.ActionNode, checker: Checker, recipients: Recipients) -> None:
+    """``notify CHANNEL [to "NAME"]``: a channel that exists, a recipient of orderhub.yaml."""
+    channel = action.params["channel"]
+    if channel not in NOTIFY_CHANNELS:
+        checker.error(action.params.get("channel_pos", action.pos),
+                      f"unknown notify channel '{channel}'",
+                      suggest(channel, list(NOTIFY_CHANNELS))
+                      or "channels: " + ", ".join(NOTIFY_CHANNELS))
+    name = action.params.get("to")
+    if channel == "sms" and name is None:
+        checker.error(action.pos, "an SMS notify needs a recipient",
+                      'write notify sms to "NAME" "...", or sms PHONE "..." for a phone')
+    if name is not None and name not in recipients:
+        where = f"recipients in {Path(recipients.source).name}"
+        checker.error(action.params.get("to_pos", action.pos), f"unknown recipient '{name}'",
+                      did_you_mean(name, recipients.names)
+                      or (f"{where}: {', '.join(recipients.names)}" if recipients.names else
+                          f"name it under recipients: in {recipients.source}"))
+
+
+def _address(action: n.ActionNode, recipients: Recipients) -> Address | None:
+    name = action.params.get("to") if action.kind == "notify" else None
+    return recipients.resolve(name) if name is not None and name in recipients else None
 
 
 def _check_set_path(action: n.ActionNode, root: RecordType, checker: Checker) -> None:

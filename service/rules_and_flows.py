@@ -107,10 +107,27 @@ def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
         out.messages.append(Message("sms", key, {"phone": params.get("phone"),
                                                  "text": params.get("text"),
                                                  "order": order.platform_order_no}))
+    elif kind == "notify" and params.get("to") is not None:
+        out.messages += _addressed(key, params)
     elif kind == "notify" and params.get("channel", "wecom") in MESSAGE_KINDS:
         channel = params.get("channel", "wecom")
         out.messages.append(Message(channel, key, {"content": params.get("text", ""),
                                                    **params}))
+
+
+def _addressed(key: str, params: dict[str, Any]) -> list[Message]:
+    """``notify CHANNEL to "NAME"``: a WeCom message @-mentioning the recipient's people (on
+    its own robot when it has one), or an SMS to each of its phones."""
+    from ..engine.recipients import Address, wecom_payload
+
+    address = Address(params["to"], tuple(params.get("mention") or ()),
+                      tuple(params.get("phones") or ()), params.get("webhook"))
+    text = str(params.get("text", ""))
+    if params.get("channel") == "sms":
+        return [Message("sms", key if i == 0 else f"{key}:{i}", {"phone": phone, "text": text,
+                                                               "recipient": address.name})
+                for i, phone in enumerate(address.phones)]
+    return [Message("wecom", key, wecom_payload(text, address))]
 
 
 def _add_route(out: Evaluation, result: Any, order: Order) -> None:
@@ -144,8 +161,11 @@ def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
     ruleset = None
     load_rules = _optional("orderhub.engine.rules", "load_rules")
     if load_rules is not None:
+        from ..engine.recipients import Recipients
+
         ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
-                             lists=workspace.path(workspace.config.lists))
+                             lists=workspace.path(workspace.config.lists),
+                             recipients=Recipients(workspace.config.recipients))
     flows = None
     workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
     if workspace_flows is not None:

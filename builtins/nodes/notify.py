@@ -16,6 +16,7 @@ from pydantic import Field
 from ...engine.flows.compiler import TEMPLATE_NAMES, NodeCompiler
 from ...engine.flows.model import LinearNode
 from ...engine.flows.runtime import OutgoingMessage, RunState, Step
+from ...engine.recipients import Address, wecom_payload
 from . import register
 
 
@@ -49,13 +50,15 @@ class NotifyNode(LinearNode):
 
     type: Literal["notify"]
     channel: Literal["wecom", "sms"] = "wecom"
-    to: str = Field("lead", description="lead | receiver | a phone number | a webhook URL")
+    to: str = Field("lead", description="lead | receiver | a phone number | a webhook URL | "
+                                        "a name under recipients: in orderhub.yaml")
     template: str = Field(description="Jinja2 template of the message text")
 
     def compile(self, c: NodeCompiler) -> Step:
         names = set(TEMPLATE_NAMES) | set(c.env.variables)
         template = c.template(("template",), self.template, names)
         node, nxt, channel, to = c.node, self.next, self.channel, self.to
+        address = c.recipient(("to",), to, ("lead", "receiver"))
 
         def render(context: dict[str, Any]) -> str:
             if template is None:
@@ -65,7 +68,25 @@ class NotifyNode(LinearNode):
             except Exception as exc:  # noqa: BLE001 - reported with the node's place
                 raise c.runtime_error(f"template: {type(exc).__name__}: {exc}") from exc
 
+        def addressed(rs: RunState, address: Address) -> str | None:
+            """To a named recipient: WeCom @-mentions on its robot, or an SMS a phone."""
+            code = rs.vars.get("warehouse")
+            context = template_context(rs)
+            if channel == "wecom":
+                targets: list[str | None] = [address.webhook]
+            else:
+                targets = list(address.phones)
+            for target in targets:
+                build = partial(_addressed_payload, render, context, channel, target, address)
+                rs.result.messages.append(OutgoingMessage(channel, target, code, None,
+                                                          rs.order.id, build=_call_source,
+                                                          source=build))
+            rs.step(node, "notify", f"{channel} message to {to} queued")
+            return nxt
+
         def notify(rs: RunState) -> str | None:
+            if address is not None:
+                return addressed(rs, address)
             code = rs.vars.get("warehouse")
             w = rs.network.warehouses.get(code) if code else None
             lead = w.config.lead if w else None
@@ -99,3 +120,12 @@ def _payload(render: Callable[[dict[str, Any]], str], context: dict[str, Any], c
         content = f"{text}\n<@{mention}>" if mention else text
         return {"msgtype": "markdown", "markdown": {"content": content}}
     return {"phone": target, "text": text}
+
+
+def _addressed_payload(render: Callable[[dict[str, Any]], str], context: dict[str, Any],
+                       channel: str, target: str | None, address: Address) -> dict[str, Any]:
+    """The body of a message to a named recipient (see orderhub.engine.recipients)."""
+    text = render(context)
+    if channel == "wecom":
+        return wecom_payload(text, address)
+    return {"phone": target, "text": text, "recipient": address.name}

@@ -16,6 +16,7 @@ from jinja2 import TemplateSyntaxError, meta
 from ...dsl import CompiledExpression, ExprType, compile_expression, yamlfile
 from ...dsl.lists import ListSet
 from ...errors import SourceError, SourceSpan
+from ..recipients import Address, Recipients, did_you_mean
 from ..templates import ENV as TEMPLATES
 from ..templates import BoundedEnvironment, check_template
 from .model import Loc
@@ -86,6 +87,8 @@ class CompileEnv:
     errors: list[SourceError] = field(default_factory=list)
     templates: BoundedEnvironment = field(default_factory=lambda: TEMPLATES)
     lists: ListSet | None = None  # the workspace's lists/ (list(), lookup())
+    #: orderhub.yaml's named recipients a notify node's ``to:`` may name
+    recipients: Recipients = field(default_factory=lambda: Recipients())
 
 
 class NodeCompiler:
@@ -134,6 +137,22 @@ class NodeCompiler:
         self.error(sub, f"unknown warehouse {code!r}",
                    yamlfile.suggest(str(code), self.network.codes)
                    or f"warehouses in the config: {', '.join(self.network.codes) or 'none'}")
+        return None
+
+    def recipient(self, sub: Loc, to: str, builtin: tuple[str, ...]) -> Address | None:
+        """A notify ``to:``: one of ``builtin`` (None), a phone number or a webhook URL
+        (None), else a recipient of orderhub.yaml (its address); an unknown name is an
+        error with the names it may have meant."""
+        if to in builtin or to.startswith(("http://", "https://")) or \
+                to.lstrip("+").replace("-", "").replace(" ", "").isdigit():
+            return None
+        recipients = self.env.recipients
+        if to in recipients:
+            return recipients.resolve(to)
+        self.error(sub, f"unknown recipient {to!r}",
+                   did_you_mean(to, [*builtin, *recipients.names])
+                   or f"to: {' | '.join(builtin)}, a phone, a webhook URL, or a name under "
+                      f"recipients: in orderhub.yaml ({', '.join(recipients.names) or 'none'})")
         return None
 
     def template(self, sub: Loc, text: str, names: set[str]) -> Template | None:

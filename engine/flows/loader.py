@@ -21,6 +21,7 @@ from ...dsl import ExprType, yamlfile
 from ...dsl.lists import ListSet, load_lists
 from ...errors import SourceError, SourceErrors
 from ...model import DEFAULT_TZ
+from ..recipients import Recipients, read_recipients
 from .compiler import BUILTIN_VARIABLES, CompileEnv, FileDoc, NodeCompiler
 from .flowset import CompiledFlow, FlowSet, content_version
 from .graph import check_calls, check_flow
@@ -48,11 +49,13 @@ def load_flows(
     network: Network | None = None,
     timezone: str = DEFAULT_TZ,
     lists: str | Path | ListSet | None = None,
+    recipients: Recipients | None = None,
 ) -> FlowSet:
     """Load, check and compile flow files; raise SourceErrors listing every mistake.
 
     ``lists``: the folder of lists the expressions may read (default: ``lists/`` beside a
-    flows folder), or loaded :class:`ListSet`."""
+    flows folder), or loaded :class:`ListSet`.  ``recipients``: who a ``notify`` node's
+    ``to:`` may name (default: those of the ``orderhub.yaml`` beside a flows folder)."""
     if network is None:
         if warehouses is None:
             warehouses = default_warehouses()
@@ -65,7 +68,12 @@ def load_flows(
         doc, spec = _read(path, errors)
         if spec is not None and doc is not None:
             docs.append((doc, spec))
-    return _compile(docs, network, timezone, errors, [str(p) for p in files], lists)
+    if recipients is None:
+        first = [paths] if isinstance(paths, str | Path) else list(paths)
+        folder = next((Path(p).parent for p in first if Path(p).is_dir()), None)
+        recipients = read_recipients(folder)
+    return _compile(docs, network, timezone, errors, [str(p) for p in files], lists,
+                    recipients)
 
 
 def _lists(paths: Path | str | Sequence[Path | str], lists: str | Path | ListSet | None,
@@ -224,7 +232,7 @@ def _validation_errors(exc: ValidationError, doc: FileDoc,
 
 def _compile(docs: list[tuple[FileDoc, Any]], network: Network, timezone: str,
              errors: list[SourceError], files: list[str],
-             lists: ListSet | None = None) -> FlowSet:
+             lists: ListSet | None = None, recipients: Recipients | None = None) -> FlowSet:
     warnings: list[SourceError] = []
     seen: dict[str, FileDoc] = {}
     unique: list[tuple[FileDoc, Any]] = []
@@ -243,7 +251,8 @@ def _compile(docs: list[tuple[FileDoc, Any]], network: Network, timezone: str,
         {spec.name: [(doc, ("nodes", nid, *sub), callee)
                      for nid, node in spec.nodes.items() for sub, callee in node.calls()]
          for doc, spec in unique}, seen))
-    env = CompileEnv(network, _variables(unique, errors), timezone, errors=errors, lists=lists)
+    env = CompileEnv(network, _variables(unique, errors), timezone, errors=errors, lists=lists,
+                     recipients=recipients or Recipients())
     flows: dict[str, CompiledFlow] = {}
     for doc, spec in unique:
         flows[spec.name] = _compile_flow(doc, spec, env)

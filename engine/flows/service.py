@@ -8,6 +8,7 @@ cursor in one transaction a batch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 
 from ...gcpause import paused_gc
 from ...model import CONFIG_NAME
+from ..recipients import Recipients
 from .flowset import FlowSet
 from .ledger import reserve_routes
 from .loader import load_flows
@@ -39,6 +41,8 @@ class RoutingConfig(Protocol):
     def regions(self) -> dict[str, list[str]] | None: ...
     @property
     def lists(self) -> str: ...
+    @property
+    def recipients(self) -> Mapping[str, Any]: ...
 
 
 class RoutingWorkspace(Protocol):
@@ -69,7 +73,8 @@ def workspace_network(ws: RoutingWorkspace) -> Network:
 def workspace_flows(ws: RoutingWorkspace, paths: Path | str | list[Path] | None = None) -> FlowSet:
     """Load ``paths`` (default: the workspace's ``flows/``) against its warehouses."""
     return load_flows(paths or ws.content_dir("flows"), network=workspace_network(ws),
-                      timezone=ws.config.timezone, lists=ws.path(ws.config.lists))
+                      timezone=ws.config.timezone, lists=ws.path(ws.config.lists),
+                      recipients=Recipients(ws.config.recipients))
 
 
 def routing_state(ws: RoutingWorkspace, now: datetime) -> RoutingState:
