@@ -35,7 +35,7 @@ def lower_bound(node: n.Expr, lists: Any = None) -> Decimal | None:
         kind, target = getattr(node, "ref", (None, None))
         if kind == "field":
             return getattr(target, "minimum", None)
-        return lower_bound(target, lists) if kind == "let" else None
+        return lower_bound(target, lists) if kind == "let" and target is not None else None
     if isinstance(node, n.Member):
         return getattr(getattr(node, "spec", None), "minimum", None)
     if isinstance(node, n.Arith):

@@ -132,3 +132,32 @@ def test_flow_load_does_not_build_up_across_days(tmp_path):
     routes = [r["route"] for r in json_lines(one_clock).values()]
     assert [r["warehouse"] for r in routes][:4] == ["GZ", "GZ", "WH", "WH"]
     assert routes[2]["diverted_from"] == "GZ"
+
+
+def test_the_documented_double12_limit_holds_the_right_order_of_the_night(tmp_path):
+    """docs/rules.md's Double 12 rule (00:00-02:00, two units of X per phone), replayed the
+    next morning: only the order that brings the phone to 3 units inside the window."""
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text("utf-8")
+    (rule,) = [b for b in re.findall(r"```rules\n(.*?)```", doc, re.S)
+               if "double12_sku_limit" in b]
+    ws = workspace(tmp_path, rule)
+
+    def x_trade(no: str, created: str, units: int) -> dict:
+        t = trade(no, created)
+        t["orders"]["order"][0].update({"outer_sku_id": "X", "num": units})
+        return t
+
+    sample = write_trades(ws / "night.json", [
+        x_trade("5012345678900001", "2024-12-12 00:10:00", 2),
+        x_trade("5012345678900002", "2024-12-12 00:40:00", 1),
+        x_trade("5012345678900003", "2024-12-12 02:30:00", 2)])
+    result = run(ws, "dry-run", "--orders", str(sample), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert {no for no, k in kinds(result).items() if k} == {"5012345678900002"}
+    # 02:30 has 3 units in two hours too, but the window is over: judged at 00:30, it holds
+    now = run(ws, "dry-run", "--orders", str(sample), "--at", "2024-12-12 00:30",
+              "--format", "json")
+    assert {no for no, k in kinds(now).items() if k} == {"5012345678900002",
+                                                          "5012345678900003"}
