@@ -24,12 +24,39 @@ def test_the_guide_has_worked_examples() -> None:
     assert len(FLOW_BLOCKS) >= 5
 
 
+#: ```csv lists/NAME.csv blocks: the lists the flow blocks read
+LIST_FILES = re.findall(r"```(?:csv|txt) (lists/[^\s`]+)\n(.*?)```",
+                        DOC.read_text(encoding="utf-8"), re.S)
+
+
 @pytest.fixture(scope="module")
 def docs_flows(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("docflows")
+    root = tmp_path_factory.mktemp("docflows")
+    folder = root / "flows"
+    folder.mkdir()
+    for name, text in LIST_FILES:  # lists/ beside flows/, as in a workspace
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
     for i, block in enumerate(FLOW_BLOCKS):
         (folder / f"example{i}.yaml").write_text(block, encoding="utf-8")
     return load_flows(folder)  # every example, loaded together (the sub-flow one is called)
+
+
+def test_carrier_table_example_picks_by_region_and_weight(docs_flows) -> None:  # type: ignore[no-untyped-def]
+    flow = docs_flows["carrier_by_weight"]
+    state = RoutingState(StockLevels.from_mapping(full_stock()))
+    carriers = {}
+    for name, o in {"towel to 广州": order("广东省", "广州市", ("TOWEL", 2)),
+                    "towels to 北京": order("北京市", "北京市", ("TOWEL", 3)),
+                    "ten towels": order("广东省", "广州市", ("TOWEL", 10)),
+                    "a fridge": order("广东省", "广州市", ("FRIDGE-1", 1))}.items():
+        r = Router(docs_flows, state, now=NOW).run(flow, o)
+        carriers[name] = r.as_json(trace=True)
+    picked = {k: next(s for s in v["trace"]["steps"] if s["node"] == "carrier")["why"]
+              for k, v in carriers.items()}
+    assert "'ZTO'" in picked["towel to 广州"] and "'YTO'" in picked["towels to 北京"]
+    assert "'SF'" in picked["ten towels"] and "'DEPPON'" in picked["a fridge"]
+    assert "30公斤以上走德邦大件" in carriers["a fridge"]["reasons"]
 
 
 @pytest.mark.parametrize("index", range(len(FLOW_BLOCKS)))
