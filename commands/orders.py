@@ -110,6 +110,8 @@ def show_command(app: App, ref: str, fmt: str) -> None:
     entries = timeline(app.workspace, order.id)
     if fmt == "json":
         doc = order.model_dump(mode="json")
+        doc.update(tags=list(order.tags), carrier=order.carrier,  # set by rules and flows
+                   attributes=dict(order.attributes))
         doc["fulfilment"] = _fulfilment(app, order.id)
         doc["timeline"] = [e.as_json() for e in entries]
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
@@ -137,6 +139,8 @@ def show_command(app: App, ref: str, fmt: str) -> None:
          if refund else ""),
         ("tracking", order.tracking_no), ("buyer message", order.buyer_message),
         ("seller memo", order.seller_memo), ("source", order.source),
+        ("carrier", order.carrier), ("tags", ", ".join(order.tags)),
+        ("attributes", ", ".join(f"{k}={v}" for k, v in order.attributes.items())),
     ]
     table(None, ["field", "value"], fields)
     table("items", ["sku", "title", "qty", "unit price", "attributes"],
