@@ -103,6 +103,7 @@ def show_command(app: App, ref: str, fmt: str) -> None:
       orderhub orders show taobao:2601573729663813588
       orderhub orders show jd:316073913214 --format json
     """
+    from ..engine.fields import shown as set_fields
     from ..fulfilment.timeline import timeline
 
     order = app.store.get(ref)
@@ -110,8 +111,7 @@ def show_command(app: App, ref: str, fmt: str) -> None:
     entries = timeline(app.workspace, order.id)
     if fmt == "json":
         doc = order.model_dump(mode="json")
-        doc.update(tags=list(order.tags), carrier=order.carrier,  # set by rules and flows
-                   attributes=dict(order.attributes))
+        doc.update(set_fields(order))  # tags, carrier, attributes: set by rules and flows
         doc["fulfilment"] = _fulfilment(app, order.id)
         doc["timeline"] = [e.as_json() for e in entries]
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}

@@ -36,6 +36,12 @@ def settable_names() -> list[str]:
     return sorted([*SETTABLE, f"{ATTRIBUTES}.NAME"])
 
 
+def shown(order: Any) -> dict[str, Any]:
+    """The set fields as an order's JSON shows them (they are left out of its document)."""
+    return {"tags": list(order.tags), "carrier": order.carrier,
+            "attributes": dict(order.attributes)}
+
+
 def check_set(path: list[str], value_type: ExprType | None) -> str | None:
     """Why ``set PATH = VALUE`` is refused (None: it is fine)."""
     name = ".".join(path)

@@ -7,13 +7,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ...engine.fields import set_value, with_outcomes
 from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode
 from ...engine.flows.runtime import Action, RunState, Step
-from ...engine.fields import set_value, with_outcomes
 from . import register
-from .notify import template_context
 from .inventory import shortage_text
+from .notify import template_context
 
 
 @register
