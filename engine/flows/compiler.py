@@ -200,7 +200,7 @@ class NodeCompiler:
                 continue
             i, choices = bad
             where = ".".join([root, *path[:i]])
-            at = _place(text, ".".join([root, *path[: i + 1]]), span)
+            at = _place(text, ".".join([root, *path[: i + 1]]), span, len(where) + 1)
             out.append(SourceError(
                 f"template: unknown {'flow variable' if root == 'vars' else 'field'} "
                 f"'{path[i]}' of {where}", at, source=self.doc.text,
@@ -222,11 +222,13 @@ def _bad_field(path: list[str], record: Any) -> tuple[int, list[str]] | None:
     return None
 
 
-def _place(text: str, needle: str, span: SourceSpan) -> SourceSpan:
-    """The file position of ``needle`` inside a template written at ``span``."""
+def _place(text: str, needle: str, span: SourceSpan, skip: int = 0) -> SourceSpan:
+    """The file position of ``needle`` (its character ``skip``) inside a template written at
+    ``span``."""
     at = text.find(needle)
     if at < 0 or span.line is None:
         return span
+    at += skip
     line = text.count("\n", 0, at)
     col = at - (text.rfind("\n", 0, at) + 1)
     if line == 0:
