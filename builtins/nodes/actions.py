@@ -136,6 +136,7 @@ class SetNode(LinearNode):
     tags: list[str] = Field(default_factory=list, description="tags to add")
     attributes: dict[str, Any] = Field(default_factory=dict,
                                        description="custom attributes to set (name: value)")
+    reason: str | None = Field(None, description="added to the order's routing reasons")
 
     def compile(self, c: NodeCompiler) -> Step:
         node, nxt = c.node, self.next
@@ -152,6 +153,7 @@ class SetNode(LinearNode):
         if not values:
             c.error((), "a set node sets nothing",
                     "give carrier, seller_memo, buyer_message, tags or attributes")
+        reason = c.text_template(("reason",), self.reason) if self.reason else None
 
         def set_fields(rs: RunState) -> str | None:
             context = template_context(rs)
@@ -165,6 +167,8 @@ class SetNode(LinearNode):
                     f"{key_base}:{name}:{rs.order.id or rs.order.label}"))
                 done.append(f"{name} = {value!r}")
             rs.result.carrier = rs.order.carrier
+            if reason is not None:
+                rs.reason(reason(context))
             rs.step(node, "set", "set " + ", ".join(done))
             return nxt
 
