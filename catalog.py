@@ -65,6 +65,21 @@ class Catalog:
     def attributes(self, sku: str | None) -> dict[str, Any]:
         return self.products.get(sku, {}) if sku else {}
 
+    def unknown(self, orders: Any) -> dict[str, list[str]]:
+        """SKUs of the orders' lines that the catalog does not have, each with the orders
+        that name it: such a line has no weight, cold chain or other attribute (null, never
+        a silent 0), so a rule adding weights should be told.  Empty for an empty catalog."""
+        out: dict[str, list[str]] = {}
+        if not self.products:
+            return out
+        for order in orders:
+            for item in order.items:
+                if item.sku and item.sku not in self.products:
+                    seen = out.setdefault(item.sku, [])
+                    if order.label not in seen:
+                        seen.append(order.label)
+        return out
+
     def enrich(self, order: Order) -> Order:
         """Give each line item its catalog attributes (the item's own attributes win)."""
         for item in order.items:

@@ -163,6 +163,21 @@ class Order(_Model):
     buyer_message: str | None = None
     seller_memo: str | None = None
 
+    # Fields the rules and flows set (``set carrier = "SF"``): kept in the ``order_fields``
+    # table, not in the platform's document, so a newer snapshot of the order keeps them.
+    tags: list[Text64] = Field(default_factory=list, exclude=True,
+                               description="labels rules and flows add (set tags = \"vip\")")
+    carrier: Text64 | None = Field(None, exclude=True,
+                                   description="the preferred carrier a rule or flow chose")
+    attributes: dict[str, Any] = Field(default_factory=dict, exclude=True,
+                                       description="custom attributes rules and flows set")
+    # What the rules decided about the order, for flows to read (never set): the flags raised
+    # and the holds open (by target: waybill, address, shipment...).
+    flags: list[str] = Field(default_factory=list, exclude=True,
+                             description="flags raised by rules and flows")
+    holds: list[str] = Field(default_factory=list, exclude=True,
+                             description="open holds, by what they hold (waybill, address...)")
+
     source: Text64 | None = Field(None, description="the mapping that produced this order")
     batch: Text64 | None = Field(None,
                                     description="import batch, for migrations and rollback")

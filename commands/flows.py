@@ -397,9 +397,9 @@ def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetim
 
 def print_routes(routes: list) -> None:  # type: ignore[type-arg]
     table(f"routing: {len(routes)} order(s) (nothing was written)",
-          ["order", "flow", "warehouse", "path", "reasons"],
-          [[r.order, r.flow, r.warehouse or "", " → ".join(r.path), "\n".join(r.reasons)]
-           for r in routes])
+          ["order", "flow", "warehouse", "carrier", "path", "reasons"],
+          [[r.order, r.flow, r.warehouse or "", r.carrier or "", " → ".join(r.path),
+            "\n".join(r.reasons)] for r in routes])
 
 
 stock_group.add_command(push_command)

@@ -103,6 +103,7 @@ def show_command(app: App, ref: str, fmt: str) -> None:
       orderhub orders show taobao:2601573729663813588
       orderhub orders show jd:316073913214 --format json
     """
+    from ..engine.fields import shown as set_fields
     from ..fulfilment.timeline import timeline
 
     order = app.store.get(ref)
@@ -110,6 +111,7 @@ def show_command(app: App, ref: str, fmt: str) -> None:
     entries = timeline(app.workspace, order.id)
     if fmt == "json":
         doc = order.model_dump(mode="json")
+        doc.update(set_fields(order))  # tags, carrier, attributes: set by rules and flows
         doc["fulfilment"] = _fulfilment(app, order.id)
         doc["timeline"] = [e.as_json() for e in entries]
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
@@ -137,6 +139,8 @@ def show_command(app: App, ref: str, fmt: str) -> None:
          if refund else ""),
         ("tracking", order.tracking_no), ("buyer message", order.buyer_message),
         ("seller memo", order.seller_memo), ("source", order.source),
+        ("carrier", order.carrier), ("tags", ", ".join(order.tags)),
+        ("attributes", ", ".join(f"{k}={v}" for k, v in order.attributes.items())),
     ]
     table(None, ["field", "value"], fields)
     table("items", ["sku", "title", "qty", "unit price", "attributes"],

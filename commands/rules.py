@@ -18,6 +18,7 @@ import click
 
 from ..cli import App, pass_app
 from ..dsl.context import HistorySource, MemoryHistory
+from ..engine.fields import with_outcomes
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
 from ..engine.rules import (
     Decision,
@@ -291,6 +292,37 @@ def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: di
     return orders, MemoryHistory(orders, base=base)
 
 
+def order_files(values: Iterable[str]) -> tuple[Path, ...]:
+    """``--orders`` values as files: a glob (``"samples/orders/*.json"``, quoted so the shell
+    left it alone) is expanded here, sorted; a name that is no file is refused."""
+    import glob
+
+    out: list[Path] = []
+    for value in values:
+        if glob.has_magic(value):
+            found = sorted(Path(p) for p in glob.glob(value) if Path(p).is_file())
+            if not found:
+                raise click.BadParameter(f"no file matches {value!r}", param_hint="--orders")
+            out += found
+        elif Path(value).is_file():
+            out.append(Path(value))
+        else:
+            raise click.BadParameter(f"file {value!r} does not exist", param_hint="--orders")
+    return tuple(out)
+
+
+def warn_unknown_skus(app: App, orders: list[Any]) -> None:
+    """A warning per SKU the catalog does not have: its lines weigh nothing and are not cold
+    chain for the rules (null), which an analyst adding weights must know."""
+    catalog = app.workspace.catalog
+    for sku, labels in sorted(catalog.unknown(orders).items()):
+        more = f" and {len(labels) - 1} more" if len(labels) > 1 else ""
+        flag("warning", "yellow",
+             f"SKU {sku!r} is not in {app.workspace.config.catalog} ({labels[0]}{more}): "
+             "its lines have no weight_kg, cold_chain or other catalog attribute (null, "
+             "not 0)")
+
+
 def _order_label(d: Decision) -> str:
     return f"{d.platform}:{d.platform_order_no}"
 
@@ -403,10 +435,14 @@ Examples (from the repository root; no workspace needed, the packaged rules are 
   orderhub dry-run --orders examples/orders/*.json --at "2025-11-26 09:00"
   orderhub dry-run --orders examples/orders/taobao.json --why-not purchase_limit
   orderhub -w myshop dry-run --store --since 2025-11-25 --format json > hits.jsonl
+  orderhub -w myshop dry-run --orders "samples/orders/*.json" --no-flows
 
 The table lists the orders where a rule fired (--all: every order), hits per rule, and a
 summary line.  --format json prints one JSON object per order (platform, platform_order_no,
 order_id, fired: [{rule, name, actions, why}]).
+
+With a flows/ folder (or --flows) the orders are routed too, as the rules left them (what
+they set, their flags and holds); --no-flows judges with the rules only.
 
 History functions (orders by this phone that day...) count the sample orders together with the
 workspace's stored orders, each (platform, order number) once.
@@ -422,10 +458,10 @@ follow that time, an action whose dedup window an earlier order already used is 
 @click.command("dry-run", help=DRY_RUN_HELP)
 @click.argument("more_files", nargs=-1, metavar="[FILE]...",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--orders", "files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Order files (platform JSON/CSV/xlsx exports); repeatable, and a shell glob "
-                   "(--orders examples/orders/*.json) works: further files may follow.")
+@click.option("--orders", "files", multiple=True, callback=lambda _c, _p, v: order_files(v),
+              help="Order files (platform JSON/CSV/xlsx exports); repeatable, and a glob, "
+                   "quoted or not (--orders \"examples/orders/*.json\"): further files may "
+                   "follow.")
 @click.option("--store", "use_store", is_flag=True, help="Use orders from the store instead.")
 @click.option("--platform", help="With --store: only this platform.")
 @click.option("--since", metavar="TIME", help="With --store: created at or after.")
@@ -444,13 +480,19 @@ follow that time, an action whose dedup window an earlier order already used is 
 @click.option("--flows", "flows_path", type=click.Path(exists=True, path_type=Path),
               help="Also route the orders through these flows (default: the workspace's own "
                    "flows/, when it has one).")
+@click.option("--no-flows", "no_flows", is_flag=True,
+              help="Judge with the rules only: route nothing, even with a flows/ folder.")
 @FORMAT_OPTION
 @pass_app
 def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, ...],
                     use_store: bool, platform: str | None, since: str | None, until: str | None,
                     limit: int, rules_path: Path | None, at: str | None, why_not: str | None,
-                    show_all: bool, flows_path: Path | None, fmt: str) -> None:
+                    show_all: bool, flows_path: Path | None, no_flows: bool, fmt: str) -> None:
     files = files + more_files
+    if flows_path is not None and (no_flows or not flows_path.is_dir()
+                                   and not flows_path.is_file()):
+        raise click.UsageError("to route nothing, give --no-flows (not --flows); --flows "
+                               "takes a flow file or folder")
     if bool(files) == use_store:
         raise click.UsageError("give --orders FILE... or --store (one of them)")
     tz = _tz(app)
@@ -461,6 +503,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     filters = {"platform": platform, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
     orders, history = _load_orders(app, files, use_store, filters)
+    warn_unknown_skus(app, orders)
     pii = _reveal(app, orders) if use_store else None
     if pii is not None:  # receivers decrypted in memory; what is printed is masked
         orders = [pii.clear_order(o) for o in orders]
@@ -483,9 +526,13 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all,
                  replay=replay)
         return
+    from ..fulfilment.holds import kind_for
     from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
-    routes = dry_run_routes(app, orders, flows_path, ctx.now, history, replay=replay)
+    routes = None if no_flows else dry_run_routes(
+        app, [with_outcomes(o, d.actions, kind_for) for o, d in zip(orders, decisions,
+                                                                    strict=True)],
+        flows_path, ctx.now, history, replay=replay)
     if pii is not None and routes:
         routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]
     _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all, suppressed=suppressed)

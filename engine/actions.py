@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from jinja2 import TemplateSyntaxError
-from jinja2 import nodes as jn
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
@@ -25,7 +24,7 @@ from ..dsl.types import RecordType
 from ..errors import SourceError, SourceSpan
 from .recipients import Address
 from .templates import ENV as _ENV
-from .templates import check_template
+from .templates import check_template, template_paths
 
 ActionKind = Literal["hold", "release", "flag", "freeze", "task", "notify", "sms", "set"]
 
@@ -66,23 +65,6 @@ class PlannedAction(BaseModel):
         return line
 
 
-def _template_paths(tree: jn.Template) -> list[tuple[list[str], int]]:
-    """Every ``order.a.b`` a template reads, with its template line."""
-    out = []
-    for node in tree.find_all(jn.Getattr):
-        path: list[str] = []
-        cur: jn.Node = node
-        while isinstance(cur, jn.Getattr):
-            path.insert(0, cur.attr)
-            cur = cur.node
-        if isinstance(cur, jn.Name) and cur.name == "order":
-            out.append((path, node.lineno))
-    # keep only the longest chains (a.b.c also yields a.b)
-    longest = [p for p in out if not any(q[0][: len(p[0])] == p[0] and len(q[0]) > len(p[0])
-                                         for q in out)]
-    return longest
-
-
 class ActionSpec:
     """A declared action, with its templates compiled and checked against the order schema."""
 
@@ -120,7 +102,7 @@ class ActionSpec:
                                       source=source))
             return None
         before = len(errors)
-        for path, _line in _template_paths(tree):
+        for _root, path, _line in template_paths(tree, ("order",)):
             record: RecordType | None = root
             for i, part in enumerate(path):
                 if record is None:

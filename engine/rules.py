@@ -660,14 +660,15 @@ def _check_file(rf: n.RuleFile, root: RecordType, tz: tzinfo,
             continue
         checker.check(node.when, ExprType.BOOL)
         for action in node.actions:
+            value_type = None
             for key in ("phone", "value"):
                 value = action.params.get(key)
                 if isinstance(value, n.Expr):
-                    t = checker.check(value)
+                    t = value_type = checker.check(value)
                     if key == "phone" and not ExprType.STRING.accepts(t):
                         checker.error(value.pos, f"an SMS goes to a phone number (text), not {t}")
             if action.kind == "set":
-                _check_set_path(action, root, checker)
+                _check_set_path(action, value_type, checker)
             if action.kind == "notify":
                 _check_notify(action, checker, recipients)
             if action.dedup is not None and action.dedup.key is not None:
@@ -746,12 +747,13 @@ def _address(action: n.ActionNode, recipients: Recipients) -> Address | None:
     return recipients.resolve(name) if name is not None and name in recipients else None
 
 
-def _check_set_path(action: n.ActionNode, root: RecordType, checker: Checker) -> None:
-    path: list[str] = action.params["field"]
-    settable = {"seller_memo", "tracking_no", "buyer_message"}
-    if len(path) != 1 or path[0] not in settable:
-        checker.error(action.pos, f"'set' cannot change {'.'.join(path)}",
-                      "rules may set: " + ", ".join(sorted(settable)))
+def _check_set_path(action: n.ActionNode, value_type: ExprType | None,
+                    checker: Checker) -> None:
+    from .fields import check_set, settable_names
+
+    problem = check_set(action.params["field"], value_type)
+    if problem is not None:
+        checker.error(action.pos, problem, "rules may set: " + ", ".join(settable_names()))
 
 
 def _close(left: Any, right: Any) -> bool | None:

@@ -350,3 +350,20 @@ def _template_line(exc: BaseException) -> int:
 def render(template: Template, context: dict[str, Any]) -> str:
     """Render with the limits; errors surface as :class:`TemplateError` or the Python error."""
     return template.render(context)
+
+
+def template_paths(tree: Any, roots: tuple[str, ...]) -> list[tuple[str, list[str], int]]:
+    """Every ``root.a.b`` a parsed template reads (``root`` one of ``roots``), with its line:
+    the longest chains only (``order.receiver.name`` also holds ``order.receiver``)."""
+    out: list[tuple[str, list[str], int]] = []
+    for node in tree.find_all(jn.Getattr):
+        path: list[str] = []
+        cur: Any = node
+        while isinstance(cur, jn.Getattr):
+            path.insert(0, cur.attr)
+            cur = cur.node
+        if isinstance(cur, jn.Name) and cur.name in roots:
+            out.append((cur.name, path, node.lineno))
+    return [p for p in out if not any(q[0] == p[0] and q[1][: len(p[1])] == p[1]
+                                      and len(q[1]) > len(p[1]) for q in out)]
+

@@ -194,9 +194,11 @@ def _order(conn: Connection, order_id: str) -> Any:
     from ..model import Order
 
     row = conn.execute(select(orders.c.doc).where(orders.c.id == order_id)).one()
+    from ..store.fields import overlay
+
     order = Order.model_validate_json(row.doc)
     order.id = order_id
-    return order
+    return overlay(conn, [order])[0]  # the WMS push carries what rules and flows set
 
 
 def resolve(ws: Any, conn: Connection, order_id: str, resolution: dict[str, Any],

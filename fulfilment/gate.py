@@ -33,7 +33,8 @@ from .schema import fulfilment_log, fulfilment_orders
 from .stages import Actor
 from .tasks import open_on
 
-ACTION_KINDS = frozenset({"hold", "freeze", "flag", "task", "route", "release", "pick_list"})
+ACTION_KINDS = frozenset({"hold", "freeze", "flag", "task", "route", "release", "pick_list",
+                          "set"})
 EVENT_KINDS = frozenset({"refund_requested", "refunded", "cancelled", "status_changed"})
 
 
@@ -98,6 +99,8 @@ class Gate:
                     new_block = new_block or reason
             elif kind == "flag":
                 stages.log(conn, order_id, "flag", actor, params.get("flag"), now)
+            elif kind == "set":
+                set_field(conn, order_id, params, actor, now)
             elif kind == "task":
                 open_on(conn, key=a["idempotency_key"], order_id=order_id,
                         queue=params.get("queue") or "cs", title=params.get("title") or "",
@@ -222,6 +225,24 @@ class _Writes:
             insert_ignore(conn, fulfilment_log, [{**r, "at": now} for r in self.logs])
         if self.defer_m or self.defer_a:
             outputs.defer(conn, self.defer_m, self.defer_a, now)
+
+
+def set_field(conn: Connection, order_id: str, params: dict[str, Any], actor: Actor,
+              now: datetime) -> None:
+    """A rule's or flow's ``set``: stored with the order (``order_fields``), and a timeline
+    entry saying what it was before."""
+    from ..engine.fields import changes
+    from ..store import fields
+
+    name, value = str(params.get("field")), params.get("value")
+    current = fields.stored(conn, [order_id]).get(order_id, {})
+    if name == "tags":
+        value = changes({"tags": current.get("tags") or []}, "tags", value)["tags"]
+    was = fields.record(conn, order_id, name, value, str(actor), now)
+    if was == value and name in current:
+        return
+    stages.log(conn, order_id, "set", actor, f"{name} = {value!r} (was {was!r})", now,
+               data={"field": name, "value": value, "was": was})
 
 
 def _refund_key(o: Any) -> str:

@@ -249,3 +249,25 @@ def effects(rule: Any) -> str:
         parts.append(f"{EFFECTS.get(spec.kind, spec.kind)} ({spec.kind} {detail})".replace(
             " )", ")"))
     return ", ".join(parts)
+
+
+def outcomes(conn: Connection, order_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """What the rules and flows decided about each order so far, as flows read it
+    (``order.flags``, ``order.holds``): the flags raised and the kinds of the open holds."""
+    from .schema import fulfilment_log
+
+    ids = list(order_ids)
+    out: dict[str, dict[str, list[str]]] = {}
+    if not ids:
+        return out
+    for order_id, found in open_holds(conn, ids, blocking=False).items():
+        out.setdefault(order_id, {"flags": [], "holds": []})["holds"] = sorted(
+            {h.kind for h in found})
+    rows = conn.execute(select(fulfilment_log.c.order_id, fulfilment_log.c.why).where(
+        one_of(fulfilment_log.c.order_id, ids, conn.dialect.name),
+        fulfilment_log.c.kind == "flag"))
+    for row in rows:
+        flags = out.setdefault(row.order_id, {"flags": [], "holds": []})["flags"]
+        if row.why and row.why not in flags:
+            flags.append(row.why)
+    return out

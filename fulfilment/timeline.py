@@ -63,6 +63,8 @@ def _decisions(conn: Connection, order_id: str) -> list[Entry]:
         for a in hits:
             p = a["params"]
             detail = p.get("target") or p.get("flag") or p.get("title") or p.get("text") or ""
+            if a["kind"] == "set":
+                detail = f"{p.get('field')} = {p.get('value')!r}"
             out.append(Entry(r.at, "rules", "rule_hit", f"rule {p['rule']}@{r.rules_version}",
                              f"{a['kind']} {detail}".strip(),
                              {"event": r.event_type, "key": a["key"]}))
@@ -75,7 +77,9 @@ def _routes(conn: Connection, order_id: str) -> list[Entry]:
     rows = conn.execute(select(route_decisions).where(route_decisions.c.order_id == order_id)
                         .order_by(route_decisions.c.id))
     return [Entry(r.at, "routing", "route", f"flow {r.flow} {r.version}",
-                  f"→ {r.warehouse or 'no warehouse'}: "
+                  f"→ {r.warehouse or 'no warehouse'}"
+                  + (f" (carrier {(r.result or {}).get('carrier')})"
+                     if (r.result or {}).get("carrier") else "") + ": "
                   + "; ".join((r.result or {}).get("reasons", [])),
                   {"warehouse": r.warehouse, "diverted_from": r.diverted_from}) for r in rows]
 

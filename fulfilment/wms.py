@@ -67,6 +67,9 @@ SCHEMA: dict[str, Any] = {
                 },
                 "buyer_message": _TEXT,
                 "seller_memo": _TEXT,
+                "carrier": _TEXT,
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "attributes": {"type": "object"},
             },
         },
         "intercept": {
@@ -113,6 +116,8 @@ def order_document(o: Order, warehouse: str) -> dict[str, Any]:
                    "properties": i.properties, "quantity": i.quantity}
                   for i in o.items if i.quantity > 0],
         "buyer_message": o.buyer_message, "seller_memo": o.seller_memo,
+        # what rules and flows set (docs/rules.md, "Fields rules and flows set")
+        "carrier": o.carrier, "tags": list(o.tags), "attributes": dict(o.attributes),
     }
 
 

@@ -20,6 +20,8 @@ import hashlib
 import importlib
 from typing import Any
 
+from ..engine.fields import with_outcomes
+from ..fulfilment.holds import kind_for
 from ..model import Order
 from ..store.orders import OrderEvent
 from .evaluator import MESSAGE_KINDS, Action, EvalContext, Evaluation, Message, Versions
@@ -65,8 +67,12 @@ class RulesAndFlowsEvaluator:
             if decision.errors:
                 raise RuntimeError("; ".join(decision.errors))
             planned_actions = decision.actions
-            for planned in planned_actions() if callable(planned_actions) else planned_actions:
+            planned_list = list(planned_actions() if callable(planned_actions)
+                                else planned_actions)
+            for planned in planned_list:
                 _add_planned(out, planned, order)
+            # the flows (and the WMS push) see the order as the rules left it
+            order = with_outcomes(order, planned_list, kind_for)
         if self.routes(event.type) and order.id not in ctx.routed:
             result = self._router_for(ctx).route(order, event.type)
             if result.error:
@@ -136,7 +142,7 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
         out.actions.append(Action("route", f"route:{order.id}:{result.flow}",
                                   {"warehouse": result.warehouse, "flow": result.flow,
                                    "diverted_from": result.diverted_from,
-                                   "region": result.region}))
+                                   "region": result.region, "carrier": result.carrier}))
     for action in result.actions:
         params = {**action.params, "source": action.source}
         if action.reason:

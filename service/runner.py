@@ -433,14 +433,30 @@ class Service:
         return order
 
     def _orders(self, docs: dict[str, Any]) -> dict[str, Order]:
-        """The batch's orders, parsed once (a bad document fails its own event later)."""
+        """The batch's orders, parsed once (a bad document fails its own event later), with
+        what rules and flows set and decided before (tags, carrier, flags, holds)."""
         out = {}
         for order_id, doc in docs.items():
             try:
                 out[order_id] = self._order(order_id, doc)
             except ValueError:
                 continue
-        return out
+        return self._with_outcomes(out) if out else out
+
+    def _with_outcomes(self, parsed: dict[str, Order]) -> dict[str, Order]:
+        """Two queries for the batch: stored fields, and flags and open holds."""
+        from ..fulfilment.holds import outcomes
+        from ..store.fields import apply, stored
+
+        with self.engine.connect() as conn:
+            values = stored(conn, parsed)
+            marks = outcomes(conn, list(parsed))
+        for order_id, order in parsed.items():
+            order = apply(order, values.get(order_id, {}))
+            if order_id in marks:
+                order = order.model_copy(update=marks[order_id])
+            parsed[order_id] = order
+        return parsed
 
     def _reveal(self, orders: list[Order]) -> BatchPii | None:
         """The batch's receivers decrypted (memory only), when shops are configured."""

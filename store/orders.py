@@ -293,11 +293,14 @@ class OrderStore:
             cond = and_(orders.c.platform == platform.lower(), orders.c.platform_order_no == number)
         else:
             cond = orders.c.id == ref
+        from .fields import overlay
+
         with self.engine.connect() as conn:
             row = conn.execute(select(orders.c.id, orders.c.doc).where(cond)).first()
-        if row is None:
-            raise NotFound(f"no order {ref!r} (give an internal ID or PLATFORM:NUMBER)")
-        return _order(row)
+            if row is None:
+                raise NotFound(f"no order {ref!r} (give an internal ID or PLATFORM:NUMBER)")
+            # with what rules and flows set on it (tags, carrier...): the order as it stands
+            return overlay(conn, [_order(row)])[0]
 
     def list(
         self,

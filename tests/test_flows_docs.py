@@ -95,3 +95,52 @@ def test_config_examples_are_valid_config() -> None:
             continue
         data = YAML(typ="safe").load(block)
         WorkspaceConfig.model_validate(data)
+
+
+#: ```yaml example blocks: an order routed through a worked example, and what it must give
+EXAMPLES = re.findall(r"```yaml example\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+def _merge(base: dict, over: dict) -> dict:  # type: ignore[type-arg]
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(
+            base.get(key), dict) else value
+    return out
+
+
+def _flows_for(example: dict, docs_flows, tmp_path: Path):  # type: ignore[no-untyped-def,type-arg]
+    """The doc's flows, on the example warehouse set as the example changes it."""
+    changes = example.get("warehouses")
+    if not changes:
+        return docs_flows
+    from orderhub.engine.flows.warehouses import default_warehouses
+
+    warehouses = [w.model_copy(update=changes.get(w.code, {})) for w in default_warehouses()]
+    for i, block in enumerate(FLOW_BLOCKS):
+        (tmp_path / f"example{i}.yaml").write_text(block, encoding="utf-8")
+    return load_flows(tmp_path, warehouses=warehouses)
+
+
+def test_the_guide_has_routed_examples() -> None:
+    assert len(EXAMPLES) >= 8
+
+
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_worked_example(docs_flows, index: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    example = YAML(typ="safe").load(EXAMPLES[index])
+    flows = _flows_for(example, docs_flows, tmp_path)
+    base = order("广东省", "广州市")
+    given = _merge(base.model_dump(mode="json"), example.get("order", {}))
+    sample = type(base).model_validate(given)
+    state = RoutingState(StockLevels.from_mapping(full_stock()))
+    result = Router(flows, state, now=NOW).run(flows[example["flow"]], sample)
+    assert result.error is None, result.error
+    tags = list(sample.tags)
+    for a in result.actions:
+        if a.kind == "set" and a.params["field"] == "tags" and a.params["value"] not in tags:
+            tags.append(a.params["value"])
+    got = {"warehouse": result.warehouse, "carrier": result.carrier, "tags": tags,
+           "path": result.path}
+    for key, want in example["expect"].items():
+        assert got[key] == want, (key, result.reasons)

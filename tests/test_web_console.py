@@ -267,3 +267,23 @@ def test_bad_form_values_are_refused_with_a_reason_and_change_nothing(site) -> N
     assert bad.status_code == 400 and "not a threshold or a day" in bad.text
     bad = client.post("/rules/dry-run", data={"at": "soon"}, headers=h)
     assert bad.status_code == 400
+
+
+def test_order_page_shows_what_rules_and_flows_set(site) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from orderhub.store import OrderStore
+    from orderhub.store.fields import record
+
+    base, _, db_url = site
+    store = OrderStore.open(db_url)
+    order_id = store.get(f"taobao:{sup.XSS_ORDER_NO}").id
+    with store.engine.begin() as conn:
+        record(conn, order_id, "carrier", "SF", "flow pickup/carrier", datetime.now(UTC))
+        record(conn, order_id, "tags", ["自提点", "<i>vip</i>"], "rule pickup", datetime.now(UTC))
+    client, _ = sup.login(base, "cs")
+    page = client.get(f"/orders/taobao:{sup.XSS_ORDER_NO}").text
+    assert '<td class="order-carrier">SF</td>' in page
+    assert "自提点" in page and "&lt;i&gt;vip&lt;/i&gt;" in page and "<i>vip</i>" not in page
+    doc = client.get(f"/api/orders/taobao:{sup.XSS_ORDER_NO}").json()
+    assert doc["carrier"] == "SF" and doc["tags"] == ["自提点", "<i>vip</i>"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from pydantic import Field
 
+from ...engine.fields import set_value, with_outcomes
 from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import LinearNode
 from ...engine.flows.runtime import Action, RunState, Step
 from . import register
 from .inventory import shortage_text
+from .notify import template_context
 
 
 @register
@@ -54,19 +57,32 @@ class AssignNode(LinearNode):
 
 
 class _ActionNode(LinearNode):
-    reason: str | None = Field(None, description="added to the order's routing reasons")
+    reason: str | None = Field(None, description="added to the order's routing reasons "
+                                                 "(a template, like a task title)")
 
-    def _make(self, c: NodeCompiler, kind: str, params: dict[str, str]) -> Step:
-        node, nxt, reason = c.node, self.next, self.reason
+    def _make(self, c: NodeCompiler, kind: str, params: dict[str, str],
+              templated: tuple[str, ...] = ()) -> Step:
+        """The node's step.  ``templated``: the params rendered per order (a task title), as
+        is ``reason``: every text a flow writes for people is a template."""
+        node, nxt = c.node, self.next
         source = f"flow {c.flow}/{c.node}"
         key_base = f"flow:{c.flow}:{c.node}:{kind}"
         label = params.get("target") or params.get("flag") or params.get("queue")
+        texts = {k: c.text_template((k,), params[k]) for k in templated}
+        reason = c.text_template(("reason",), self.reason) if self.reason else None
 
         def act(rs: RunState) -> str | None:
             key = f"{key_base}:{rs.order.id or rs.order.label}"
-            rs.result.actions.append(Action(kind, dict(params), source, key, reason))
-            if reason:
-                rs.reason(reason)
+            values = dict(params)
+            why = None
+            if texts or reason is not None:
+                context = template_context(rs)
+                values.update({k: render(context) for k, render in texts.items()})
+                why = reason(context) if reason is not None else None
+            rs.result.actions.append(Action(kind, values, source, key, why))
+            rs.order = with_outcomes(rs.order, rs.result.actions[-1:])  # flags, holds
+            if why:
+                rs.reason(why)
             rs.step(node, kind, f"{kind} {label}")
             return nxt
 
@@ -104,4 +120,60 @@ class TaskNode(_ActionNode):
     title: str = Field(description="task title")
 
     def compile(self, c: NodeCompiler) -> Step:
-        return self._make(c, "task", {"queue": self.queue, "title": self.title})
+        return self._make(c, "task", {"queue": self.queue, "title": self.title}, ("title",))
+
+
+@register
+class SetNode(LinearNode):
+    """Set fields of the order, as a rule's ``set`` does: the nodes after it, the WMS push
+    and the stored order see the new values.  Texts are templates, so a decision table's
+    output becomes a field: ``carrier: "{{ vars.carrier }}"``.  ``tags`` are added."""
+
+    type: Literal["set"]
+    carrier: str | None = Field(None, description="the preferred carrier (e.g. ZTO, SF)")
+    seller_memo: str | None = Field(None, description="the seller memo the warehouse sees")
+    buyer_message: str | None = None
+    tags: list[str] = Field(default_factory=list, description="tags to add")
+    attributes: dict[str, Any] = Field(default_factory=dict,
+                                       description="custom attributes to set (name: value)")
+    reason: str | None = Field(None, description="added to the order's routing reasons")
+
+    def compile(self, c: NodeCompiler) -> Step:
+        node, nxt = c.node, self.next
+        source = f"flow {c.flow}/{c.node}"
+        key_base = f"flow:{c.flow}:{c.node}:set"
+        values: list[tuple[str, Any]] = []
+        for name in ("carrier", "seller_memo", "buyer_message"):
+            text = getattr(self, name)
+            if text is not None:
+                values.append((name, c.text_template((name,), text)))
+        values += [("tags", c.text_template(("tags", i), t)) for i, t in enumerate(self.tags)]
+        values += [(f"attributes.{k}", c.text_template(("attributes", k), v)
+                    if isinstance(v, str) else _constant(v)) for k, v in self.attributes.items()]
+        if not values:
+            c.error((), "a set node sets nothing",
+                    "give carrier, seller_memo, buyer_message, tags or attributes")
+        reason = c.text_template(("reason",), self.reason) if self.reason else None
+
+        def set_fields(rs: RunState) -> str | None:
+            context = template_context(rs)
+            done = []
+            for name, render in values:
+                value = render(context)
+                value = None if value == "" else value
+                rs.order = set_value(rs.order, name, value)
+                rs.result.actions.append(Action(
+                    "set", {"field": name, "value": value}, source,
+                    f"{key_base}:{name}:{rs.order.id or rs.order.label}"))
+                done.append(f"{name} = {value!r}")
+            rs.result.carrier = rs.order.carrier
+            if reason is not None:
+                rs.reason(reason(context))
+            rs.step(node, "set", "set " + ", ".join(done))
+            return nxt
+
+        return set_fields
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda _context: value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,7 @@ from ...engine.flows.compiler import NodeCompiler
 from ...engine.flows.model import Loc, NodeSpec
 from ...engine.flows.runtime import RunState, Step
 from . import register
+from .notify import template_context
 
 
 class Case(BaseModel):
@@ -43,7 +44,10 @@ class DecisionNode(NodeSpec):
         for i, case in enumerate(self.cases):
             expr = c.expr(("cases", i, "when"), case.when)
             if expr is not None:
-                cases.append((expr.evaluate, case.goto, case.when, case.reason))
+                reason: Any = case.reason
+                if reason and ("{{" in reason or "{%" in reason):  # rendered per order
+                    reason = c.text_template(("cases", i, "reason"), reason)
+                cases.append((expr.evaluate, case.goto, case.when, reason))
         # Why each case was taken, written once (the texts depend only on the case).
         whys = []
         for i, (_, goto, text, _) in enumerate(cases, 1):
@@ -60,7 +64,8 @@ class DecisionNode(NodeSpec):
                 if test(order, ctx):
                     rs.step(node, "decision", why)
                     if reason:
-                        rs.reason(reason)
+                        rs.reason(reason if isinstance(reason, str)
+                                  else reason(template_context(rs)))
                     return goto
             rs.step(node, "decision", no_case)
             return default

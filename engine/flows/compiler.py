@@ -7,6 +7,7 @@ file.  Positions come from the ruamel document the node was read from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -172,6 +173,8 @@ class NodeCompiler:
             self.env.errors.append(SourceError(
                 f"template uses unknown name {name!r}", span, source=self.doc.text,
                 hint=yamlfile.suggest(name, names) or f"known: {', '.join(sorted(names))}"))
+        fields = self._template_fields(ast, text, span)
+        self.env.errors.extend(fields)
         template, problems = check_template(text, [_sample_context(self.env, names)],
                                             strict=False)
         for p in problems:
@@ -179,7 +182,77 @@ class NodeCompiler:
             self.env.errors.append(SourceError(f"template: {p.message}",
                                                SourceSpan(self.doc.path, line, span.column),
                                                source=self.doc.text, hint=p.hint))
-        return None if problems or unknown else template
+        return None if problems or unknown or fields else template
+
+    def text_template(self, sub: Loc, text: str) -> Callable[[dict[str, Any]], str]:
+        """A text field of a node (a task title, a reason, a ``set`` value) as a template
+        over what notify templates see, checked now; plain text is returned as it is."""
+        if "{{" not in text and "{%" not in text:
+            return lambda _context: text
+        template = self.template(sub, text, set(TEMPLATE_NAMES) | set(self.env.variables))
+
+        def render(context: dict[str, Any]) -> str:
+            if template is None:
+                return text
+            try:
+                return str(template.render(context))
+            except Exception as exc:  # noqa: BLE001 - reported with the node's place
+                raise self.runtime_error(f"template: {type(exc).__name__}: {exc}") from exc
+
+        return render
+
+    def _template_fields(self, ast: Any, text: str, span: SourceSpan) -> list[SourceError]:
+        """``{{ vars.carier }}`` or ``{{ order.recever.name }}``: an unknown flow variable or
+        order field is an error at the place it is written (a blank in a task title or a
+        message would only be noticed by the person reading it)."""
+        from ...dsl.types import order_record
+        from ..templates import template_paths
+
+        out = []
+        for root, path, _line in template_paths(ast, ("vars", "order")):
+            if root == "vars":
+                known = sorted(self.env.variables)
+                bad = (0, known) if path[0] not in self.env.variables else None
+            else:
+                bad = _bad_field(path, order_record())
+            if bad is None:
+                continue
+            i, choices = bad
+            where = ".".join([root, *path[:i]])
+            at = _place(text, ".".join([root, *path[: i + 1]]), span, len(where) + 1)
+            out.append(SourceError(
+                f"template: unknown {'flow variable' if root == 'vars' else 'field'} "
+                f"'{path[i]}' of {where}", at, source=self.doc.text,
+                hint=yamlfile.suggest(path[i], choices)
+                or (f"known: {', '.join(choices)}" if choices else None)))
+        return out
+
+
+def _bad_field(path: list[str], record: Any) -> tuple[int, list[str]] | None:
+    """Where ``path`` leaves the order's schema: (index, the fields there), or None."""
+    for i, part in enumerate(path):
+        if record is None:
+            return None
+        spec = record.get(part)
+        if spec is None:
+            return i, sorted(record.fields)
+        t = spec.type.item if spec.type.kind == "list" else spec.type
+        record = t.record if t is not None and t.kind == "record" else None
+    return None
+
+
+def _place(text: str, needle: str, span: SourceSpan, skip: int = 0) -> SourceSpan:
+    """The file position of ``needle`` (its character ``skip``) inside a template written at
+    ``span``."""
+    at = text.find(needle)
+    if at < 0 or span.line is None:
+        return span
+    at += skip
+    line = text.count("\n", 0, at)
+    col = at - (text.rfind("\n", 0, at) + 1)
+    if line == 0:
+        return SourceSpan(span.filename, span.line, (span.column or 1) + col)
+    return SourceSpan(span.filename, span.line + line, (span.column or 1) + col)
 
 
 def _sample_context(env: CompileEnv, names: set[str]) -> dict[str, Any]:

@@ -69,7 +69,8 @@ class Router:
         ctx = self.ctx
         ctx.order = order
         ctx.variables = {}
-        result = RouteResult(order.id, order.label, flow.name, flow.version)
+        result = RouteResult(order.id, order.label, flow.name, flow.version,
+                             carrier=order.carrier)
         trace = Trace(flow.name, flow.version)
         rs = RunState(order, ctx, self.flows.network, self.state, result, trace)
         try:

@@ -123,6 +123,8 @@ class RouteResult:
     diverted_from: str | None = None
     stockout: bool = False
     region: str | None = None
+    #: the carrier the order goes with: a flow's ``set carrier``, or what the rules set
+    carrier: str | None = None
     error: str | None = None
     trace: Trace | None = None
     #: (warehouse, merchant SKU, quantity) this routing reserved, for writing back elsewhere
@@ -135,6 +137,7 @@ class RouteResult:
             "flow": self.flow, "version": self.version, "warehouse": self.warehouse,
             "path": list(self.path), "reasons": list(self.reasons),
             "region": self.region, "diverted_from": self.diverted_from,
+            "carrier": self.carrier,
             "stockout": self.stockout,
             "actions": [a.as_json() for a in self.actions],
             "messages": [m.as_json() for m in self.messages],

@@ -302,7 +302,7 @@ class RoutingStore:
         dumps = jsontext.dumps
         rows = [(r.order_id, r.flow, r.version, r.warehouse, r.diverted_from,
                  dumps({"path": r.path, "reasons": r.reasons, "region": r.region,
-                        "stockout": r.stockout, "error": r.error,
+                        "stockout": r.stockout, "error": r.error, "carrier": r.carrier,
                         "actions": [a.as_json() for a in r.actions]}),
                  dumps(r.trace.compact()) if r.trace else None)
                 for r in results if r.order_id and r.flow]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from ...engine.fields import shown as set_fields
 from ...engine.flows.stock import RoutingStore
 from ...fulfilment import holds
 from ...fulfilment.timeline import timeline
@@ -48,5 +49,6 @@ def order_api(request: Request, ref: str, session: Any = VIEW) -> dict[str, Any]
     store = request.app.state.store
     order = store.get(ref)
     doc = order.model_dump(mode="json", exclude={"raw"})
+    doc.update(set_fields(order))  # tags, carrier, attributes: set by rules and flows
     doc["timeline"] = [e.as_json() for e in timeline(request.app.state.ws, order.id)]
     return doc
