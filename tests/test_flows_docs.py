@@ -117,9 +117,14 @@ def _flows_for(example: dict, docs_flows, tmp_path: Path):  # type: ignore[no-un
     from orderhub.engine.flows.warehouses import default_warehouses
 
     warehouses = [w.model_copy(update=changes.get(w.code, {})) for w in default_warehouses()]
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    for name, text in LIST_FILES:  # lists/ beside flows/, as in the fixture
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
     for i, block in enumerate(FLOW_BLOCKS):
-        (tmp_path / f"example{i}.yaml").write_text(block, encoding="utf-8")
-    return load_flows(tmp_path, warehouses=warehouses)
+        (folder / f"example{i}.yaml").write_text(block, encoding="utf-8")
+    return load_flows(folder, warehouses=warehouses)
 
 
 def test_the_guide_has_routed_examples() -> None:
