@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..service.bulk import insert_ignore
 from ..service.schema import order_actions
+from ..store.bulk import insert_ignore
 from ..store.schema import order_events, orders
 from . import audit, holds, outputs, stages, wms
 from .errors import FulfilmentError

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..service.bulk import insert_ignore
+from ..store.bulk import insert_ignore
 from . import holds, outputs, stages
 from .config import FulfilmentConfig
 from .intercept import intercept_if_released

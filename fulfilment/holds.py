@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from ..errors import OrderhubError
-from ..service.bulk import one_of
+from ..store.bulk import one_of
 from . import audit, outputs, stages
 from .errors import FulfilmentError
 from .schema import holds

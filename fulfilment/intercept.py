@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from ..service.bulk import insert_ignore
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from ..store.schema import orders
 from . import hooks, stages, tasks, wms
 from .schema import shipments

@@ -21,8 +21,8 @@ from sqlalchemy import Connection, insert, select
 from ulid import ULID
 
 from ..engine.flows.stock import route_decisions
-from ..service.bulk import insert_ignore
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from . import audit, holds, stages
 from .errors import FulfilmentError, ShipRefused
 from .schema import shipments

@@ -42,10 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..store.bulk import insert_on_conflict
+from ..store.bulk import insert_ignore, insert_on_conflict, one_of
 from ..store.history import historical_orders
 from ..store.schema import order_events
-from .bulk import insert_ignore, one_of
 from .evaluator import Evaluation
 from .schema import consumer_offsets, decisions, event_claims, order_actions, outbox
 

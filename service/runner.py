@@ -29,10 +29,10 @@ from ulid import ULID
 
 from ..errors import OrderhubError
 from ..model import Order
+from ..store.bulk import one_of
 from ..store.orders import OrderEvent
 from ..store.schema import order_events, orders
 from . import state
-from .bulk import one_of
 from .dispatcher import Dispatcher
 from .evaluator import EvalContext, EvaluatorFactory, load_factory
 from .jobs import build_scheduler
