@@ -127,6 +127,12 @@ class Workspace:
         path = sqlite_path(self.db_url)
         return path is None or path.is_file()
 
+    @property
+    def existing_store(self) -> Any:
+        """The store when its database is there, else None: read-only work (a dry run, a
+        migration check) never creates a database by looking."""
+        return self.store if self.database_exists else None
+
     def require_database(self) -> None:
         """:class:`NotFound` (exit 4) naming what is missing, when the database is not there."""
         from .store.db import sqlite_path

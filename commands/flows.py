@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 import click
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import EXIT_REJECTED, App, exit_with, pass_app
 from ._output import FORMAT_OPTION, echo_json, note, table
 from .stock import AS_OPTION, adjust_command, history_command, person_name
 from .stockpush import push_command
@@ -212,18 +211,18 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
       orderhub simulate --orders samples/orders --threshold 300 --format json
       orderhub simulate --orders samples/orders --stock stock.csv --pick-lists picks
     """
+    from ..connectors.files import expand_paths
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
     from ..engine.flows.outputs import write_pick_lists
     from ..engine.flows.whatif import simulate
     from ..store.orders import latest_versions
-    from .ingest import _expand
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    records, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
+    records, rejects = read_orders(expand_paths(order_paths), catalog=ws.catalog,
                                    mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
@@ -303,7 +302,7 @@ def stock_import(app: App, path: Path, person: str | None) -> None:
     click.echo(f"imported {result.imported} stock row(s) from {path} "
                f"({result.changed} changed)")
     if result.rejected:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 @stock_group.command("list")
@@ -347,38 +346,6 @@ def _shortfall(on_hand: int, reserved: int) -> str:
 
 stock_group.add_command(adjust_command)
 stock_group.add_command(history_command)
-
-
-# ---- used by `orderhub dry-run` (commands/rules.py) ------------------------------------------
-
-
-def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetime,  # type: ignore[type-arg]
-                   history: object = None) -> list | None:  # type: ignore[type-arg]
-    """Route the dry-run's orders (against a copy of the stored stock) when ``--flows`` is
-    given or the workspace has its own flows folder; None otherwise."""
-    from ..connectors.transforms import zone
-    from ..engine.flows import route_orders
-    from ..engine.flows.whatif import starting_state
-
-    ws = app.workspace
-    own = ws.path(ws.config.flows)
-    packaged = Path(str(resources.files("orderhub.flows"))).resolve()
-    # the repository root (an editable install) holds the packaged flows/: not the user's own
-    if flows_path is None and (not own.is_dir() or own == packaged):
-        return None
-    flows = _flows(app, [flows_path] if flows_path else None)
-    state, _, _ = starting_state(ws, flows, now.astimezone(zone(ws.config.timezone)),
-                                 use_store=ws.database_exists)
-    return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
-
-
-def print_routes(routes: list) -> None:  # type: ignore[type-arg]
-    table(f"routing: {len(routes)} order(s) (nothing was written)",
-          ["order", "flow", "warehouse", "path", "reasons"],
-          [[r.order, r.flow, r.warehouse or "", " → ".join(r.path), "\n".join(r.reasons)]
-           for r in routes])
-
-
 stock_group.add_command(push_command)
 
 COMMANDS = [flows_group, schema_group, simulate_command, stock_group]

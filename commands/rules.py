@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 import click
 
 from ..cli import App, pass_app
-from ..dsl.context import HistorySource, MemoryHistory
+from ..engine.dryrun import diff_decisions, dry_run_routes, order_label, sample_orders
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
 from ..engine.rules import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, flag, note, table
+from ._reports import routes_table
 
 
 def _rules_path(app: App, path: Path | str | None) -> Path:
@@ -228,29 +229,13 @@ def _reveal(app: App, orders: list[Any]) -> Any:
     return pii
 
 
-def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
-                 ) -> tuple[list[Any], HistorySource | None]:
-    """The sample orders and the history they are judged against (never written to)."""
-    if use_store:
-        store = app.store
-        orders = store.list(**filters)
-        return orders, store
-    from ..connectors.ingest import read_orders
-    from ..connectors.mapping import mappings
-
-    ws = app.workspace
-    from ..store.orders import latest_versions
-
-    records, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
-    orders = latest_versions(records)  # an order and its later snapshot: one order
+def _samples(app: App, files: tuple[Path, ...], filters: dict[str, Any] | None
+             ) -> tuple[list[Any], Any]:
+    """The sample orders and their history; unreadable records are listed, not judged."""
+    orders, history, rejects = sample_orders(app.workspace, files, filters)
     for r in rejects:
         flag("skipped", "red", f"{r.file}, record {r.record}: {r.reason}")
-    base = ws.store if ws.database_exists else None
-    return orders, MemoryHistory(orders, base=base)
-
-
-def _order_label(d: Decision) -> str:
-    return f"{d.platform}:{d.platform_order_no}"
+    return orders, history
 
 
 def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
@@ -275,13 +260,13 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
     rows = []
     for d in shown:
         if not d.fired and not d.errors:
-            rows.append([_order_label(d), "", "", ""])
+            rows.append([order_label(d), "", "", ""])
         for f in d.fired:
             shadow = " (shadow)" if f.mode == "shadow" else ""
-            rows.append([_order_label(d), f"{f.name} ({f.rule}){shadow}",
+            rows.append([order_label(d), f"{f.name} ({f.rule}){shadow}",
                          "\n".join(a.summary() for a in f.actions), "\n".join(f.why)])
         for e in d.errors:
-            rows.append([_order_label(d), "[error]", e, ""])
+            rows.append([order_label(d), "[error]", e, ""])
     quiet = len(decisions) - len(shown)
     title = (f"dry-run: {len(shown)} order(s) listed" if show_all else
              f"dry-run: the {len(shown)} order(s) where a rule fired"
@@ -339,7 +324,7 @@ def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rul
                        "order_id": d.order_id, "rule": rule_id, "why_not": reason})
         return
     table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"],
-          [[_order_label(d), "\n".join(reason)] for d, reason in found])
+          [[order_label(d), "\n".join(reason)] for d, reason in found])
     click.echo(f"every one of the {misses} order(s) it missed" if every_miss else
                f"{len(found)} near miss(es) (every test but one held) of the {misses} order(s) "
                "it missed; --all lists every miss")
@@ -404,7 +389,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         raise click.BadParameter(f"no rule {why_not!r}", param_hint="--why-not")
     filters = {"platform": platform, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
-    orders, history = _load_orders(app, files, use_store, filters)
+    orders, history = _samples(app, files, filters if use_store else None)
     pii = _reveal(app, orders) if use_store else None
     if pii is not None:  # receivers decrypted in memory; what is printed is masked
         orders = [pii.clear_order(o) for o in orders]
@@ -418,15 +403,13 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
     if why_not:
         _why_not(decisions, orders, ruleset, why_not, ctx, fmt, every_miss=show_all)
         return
-    from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
-
     assert ctx.now is not None  # ruleset.context sets the clock
-    routes = dry_run_routes(app, orders, flows_path, ctx.now, history)
+    routes = dry_run_routes(app.workspace, orders, flows_path, ctx.now, history)
     if pii is not None and routes:
         routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]
     _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all)
     if routes and fmt != "json":
-        print_routes(routes)
+        routes_table(routes)
 
 
 @rules_group.command("diff")
@@ -456,7 +439,7 @@ def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_st
     before, after = load_rules(old, timezone=tz), load_rules(new, timezone=tz)
     filters = {"platform": None, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
-    orders, history = _load_orders(app, files, use_store, filters)
+    orders, history = _samples(app, files, filters if use_store else None)
     now = _time(at, tz)
     a = before.evaluate_batch(orders, before.context(now=now, history=history), explain=False)
     b = after.evaluate_batch(orders, after.context(now=now, history=history), explain=False)
@@ -475,22 +458,6 @@ def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_st
            for k, v in sorted(result["hits"].items())])
 
 
-def diff_decisions(old: list[Decision], new: list[Decision]) -> dict[str, Any]:
-    """Per-order rule changes and per-rule hit counts between two runs over the same orders."""
-    changes = []
-    hits: dict[str, dict[str, int]] = {}
-    for a, b in zip(old, new, strict=True):
-        ra, rb = {f.rule for f in a.fired}, {f.rule for f in b.fired}
-        for r in ra:
-            hits.setdefault(r, {"old": 0, "new": 0})["old"] += 1
-        for r in rb:
-            hits.setdefault(r, {"old": 0, "new": 0})["new"] += 1
-        if ra != rb:
-            changes.append({"order": _order_label(b), "order_id": b.order_id,
-                            "removed": sorted(ra - rb), "added": sorted(rb - ra)})
-    return {"orders": changes, "hits": hits}
-
-
 COMMANDS = [rules_group, dry_run_command]
 
-__all__ = ["COMMANDS", "SourceErrors", "diff_decisions", "dry_run_command", "rules_group"]
+__all__ = ["COMMANDS", "SourceErrors", "dry_run_command", "rules_group"]

@@ -128,10 +128,8 @@ def _shipments(conn: Connection, order_id: str) -> list[Entry]:
 
 
 def _stock(conn: Connection, order_id: str) -> list[Entry]:
-    try:
-        from ..engine.flows.ledger import order_entries
-    except ImportError:
-        return []
+    from ..engine.flows.ledger import order_entries
+
     return [Entry(e.at, "stock", e.kind, e.actor,
                   f"{e.warehouse} {e.sku}: on hand {e.on_hand:+d}, reserved {e.reserved:+d}"
                   + (f" ({e.cause})" if e.cause else ""), {"id": e.id})

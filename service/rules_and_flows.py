@@ -1,7 +1,7 @@
-"""The default evaluator: the risk rules, then the routing flows, whichever are installed.
+"""The default evaluator: the risk rules, then the routing flows.
 
-The service must be useful before both are finished: a missing piece (the module is not there,
-or the workspace has no files for it) contributes no actions and a version of ``None``.
+A workspace without files for a piece contributes no actions for it.  A piece that cannot be
+imported is a broken installation: the error is raised, never a live service without rules.
 Loading goes through each piece's own loader, which compiles, type-checks and runs the embedded
 examples, raising positioned :class:`~orderhub.errors.SourceErrors`; hot reload keeps the last
 good set when it raises.
@@ -17,7 +17,6 @@ a key of flow, order, channel and position, so re-routing the order never sends 
 from __future__ import annotations
 
 import hashlib
-import importlib
 from typing import Any
 
 from ..model import Order
@@ -26,13 +25,6 @@ from .evaluator import MESSAGE_KINDS, Action, EvalContext, Evaluation, Message, 
 
 #: Events that (re)evaluate the risk rules.
 RULE_EVENTS = frozenset({"created", "paid", "refund_requested", "address_changed"})
-
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def flows_version(flows: Any) -> str | None:
@@ -140,14 +132,10 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
 
 
 def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
-    """Load whichever of rules and flows are installed; raises positioned errors."""
-    ruleset = None
-    load_rules = _optional("orderhub.engine.rules", "load_rules")
-    if load_rules is not None:
-        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
-                             lists=workspace.path(workspace.config.lists))
-    flows = None
-    workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
-    if workspace_flows is not None:
-        flows = workspace_flows(workspace)
-    return RulesAndFlowsEvaluator(ruleset, flows, workspace)
+    """Load the workspace's rules and flows; raises positioned errors."""
+    from ..engine.flows.service import workspace_flows
+    from ..engine.rules import load_rules
+
+    ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
+                         lists=workspace.path(workspace.config.lists))
+    return RulesAndFlowsEvaluator(ruleset, workspace_flows(workspace), workspace)

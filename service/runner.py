@@ -49,14 +49,13 @@ log = logging.getLogger("orderhub.service")
 
 
 def _fulfilment(workspace: Any) -> Any:
-    """``orderhub.fulfilment`` when installed and the workspace configures it, else None."""
+    """``orderhub.fulfilment`` when the workspace configures it, else None."""
     if getattr(workspace.config, "fulfilment", None) is None:
         return None
-    try:
-        import orderhub.fulfilment.gate
-    except ImportError:
-        return None
-    return orderhub.fulfilment
+    from .. import fulfilment
+    from ..fulfilment import gate  # noqa: F401 - loads fulfilment.gate, which the runner uses
+
+    return fulfilment
 
 
 class ServiceError(OrderhubError):
