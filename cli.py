@@ -1,6 +1,6 @@
 """The ``orderhub`` command: a thin shell over the Python API.
 
-Each area's commands live in ``commands/<area>.py`` and are listed in :data:`COMMAND_MODULES`.
+Each area's commands live in ``commands/<area>.py`` and are listed in :data:`COMMANDS`.
 Errors are turned into messages and exit codes here, in one place:
 
 ====  =========================================================

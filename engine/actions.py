@@ -19,9 +19,9 @@ from jinja2 import nodes as jn
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import suggest
 from ..dsl.parser import parse_duration
 from ..dsl.types import RecordType
+from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceSpan
 from .templates import ENV as _ENV
 from .templates import check_template

@@ -1,4 +1,4 @@
-"""JSON text for what routing stores (decisions, traces): orjson when it can, else json.
+"""JSON text for what routing stores (decisions, traces): orjson, json where orjson cannot.
 
 Routing stores two JSON documents per order; with the standard library's encoder they cost
 more than routing the order.  orjson writes the same documents (compact, UTF-8 kept) about ten
@@ -12,25 +12,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
-    orjson = None  # type: ignore[assignment]
+import orjson
 
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-_OPTIONS = 0 if orjson is None else (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-                                     | orjson.OPT_PASSTHROUGH_DATACLASS)
+_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def dumps(value: Any) -> str:
     """``value`` as JSON text; anything JSON has no type for is written as ``str(value)``."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(value, default=str, option=_OPTIONS).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            pass  # e.g. an integer beyond 64 bits: json writes it
-    return _encode(value)
+    try:
+        return orjson.dumps(value, default=str, option=_OPTIONS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return _encode(value)  # e.g. an integer beyond 64 bits: json writes it
 
 
 def loads(text: str | bytes) -> Any:
-    return orjson.loads(text) if orjson is not None else json.loads(text)
+    return orjson.loads(text)
