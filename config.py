@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
-from .engine.flows.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
+from .engine.routing.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
 from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
@@ -210,7 +210,7 @@ def bundled_examples() -> Path | None:
 
 
 def _write_sample_stock(path: Path, catalog: Path) -> None:
-    from .engine.flows.stock import write_sample_stock
+    from .engine.routing.stock import write_sample_stock
 
     write_sample_stock(path, Catalog.load(catalog) if catalog.is_file() else Catalog(),
                        default_warehouses())
@@ -220,7 +220,7 @@ def _write_flow_schema(path: Path) -> None:
     """The flows' JSON Schema, named by the ``yaml-language-server`` comment of each flow."""
     import json
 
-    from .engine.flows import json_schema
+    from .engine.routing import json_schema
 
     path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
 

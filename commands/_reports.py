@@ -10,7 +10,7 @@ from ._output import echo_json, flag, local, table
 if TYPE_CHECKING:  # each command imports only what it runs (cli.py, COMMANDS)
     from ..connectors.ingest import IngestSummary
     from ..connectors.pull import PullSummary
-    from ..engine.flows.runtime import RouteResult
+    from ..engine.routing.runtime import RouteResult
 
 
 def ingest_report(summary: IngestSummary, fmt: str) -> None:

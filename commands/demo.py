@@ -14,7 +14,7 @@ import click
 from ..cli import App, pass_app
 from ..config import Workspace, init_workspace
 from ..connectors.ingest import ingest
-from ..engine.rules import Decision, load_rules
+from ..engine.ruleset import Decision, load_rules
 from ..model import Order
 from ._output import flag, note, table
 from ._reports import ingest_report, pull_report
@@ -178,7 +178,7 @@ def _console_login(ws: Workspace, root: Path) -> None:
 def _route_paid_orders(ws: Workspace) -> None:
     """The paid orders through the article's routing flow, against the sample stock; a what-if
     that reserves and sends nothing."""
-    from ..engine.flows.whatif import simulate
+    from ..engine.routing.whatif import simulate
 
     paid = ws.store.list(status="paid", limit=None)
     flag("6. Route", "bold", f"the {len(paid)} paid orders through "

@@ -17,7 +17,7 @@ PATHS = click.Path(exists=True, path_type=Path)
 
 
 def _flows(app: App, paths: tuple[Path, ...] | list[Path] | None):  # type: ignore[no-untyped-def]
-    from ..engine.flows.service import workspace_flows
+    from ..engine.routing.workspace import workspace_flows
 
     return workspace_flows(app.workspace, list(paths) if paths else None)
 
@@ -114,7 +114,7 @@ def route_command(app: App, after: int | None, flow_paths: tuple[Path, ...], fmt
       orderhub flows route --format json | jq .route.warehouse
     """
     from ..connectors.transforms import zone
-    from ..engine.flows.service import route_events, routing_state
+    from ..engine.routing.workspace import route_events, routing_state
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
@@ -153,7 +153,7 @@ def schema_flows() -> None:
     Examples:
       orderhub schema flows > flows/flow.schema.json
     """
-    from ..engine.flows import json_schema
+    from ..engine.routing import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -180,7 +180,7 @@ def schema_wms() -> None:
     Examples:
       orderhub schema wms > wms.schema.json
     """
-    from ..fulfilment.wms import SCHEMA
+    from ..wms import SCHEMA
 
     click.echo(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
 
@@ -214,8 +214,8 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
     from ..connectors.files import expand_paths
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
-    from ..engine.flows.outputs import write_pick_lists
-    from ..engine.flows.whatif import simulate
+    from ..engine.routing.outputs import write_pick_lists
+    from ..engine.routing.whatif import simulate
     from ..store.orders import latest_versions
 
     ws = app.workspace
@@ -249,8 +249,8 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
 
 def _rebuild_thresholds(app: App, flow_paths: tuple[Path, ...], threshold: int):  # type: ignore[no-untyped-def]
     """The flows compiled against warehouses whose threshold is ``threshold``."""
-    from ..engine.flows.loader import load_flows
-    from ..engine.flows.service import workspace_network
+    from ..engine.routing.loader import load_flows
+    from ..engine.routing.workspace import workspace_network
 
     ws = app.workspace
     base = workspace_network(ws)
@@ -288,8 +288,8 @@ def stock_import(app: App, path: Path, person: str | None) -> None:
       orderhub stock import stock.csv
       orderhub stock import 库存导出.csv --as 王芳
     """
-    from ..engine.flows.service import workspace_network
-    from ..engine.flows.stock import RoutingStore
+    from ..engine.routing.stock import RoutingStore
+    from ..engine.routing.workspace import workspace_network
 
     ws = app.workspace
     result = RoutingStore(ws.store.engine).import_stock(path, workspace_network(ws).codes,
@@ -322,7 +322,7 @@ def stock_list(app: App, warehouse: str | None, sku: str | None, short: bool, fm
       orderhub stock list --warehouse GZ
       orderhub stock list --short --format json
     """
-    from ..engine.flows.stock import RoutingStore
+    from ..engine.routing.stock import RoutingStore
 
     rows = [r for r in RoutingStore(app.workspace.store.engine).load_stock().rows()
             if (warehouse is None or r[0] == warehouse) and (sku is None or r[1] == sku)

@@ -19,7 +19,7 @@ import click
 from ..cli import App, pass_app
 from ..engine.dryrun import diff_decisions, dry_run_routes, order_label, sample_orders
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
-from ..engine.rules import Decision, RuleSet, load_rules, rule_files
+from ..engine.ruleset import Decision, RuleSet, load_rules, rule_files
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, flag, note, table
 from ._reports import routes_table

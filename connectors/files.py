@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 
 from ..errors import NotFound, RecordError
+from ..record_checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from ..text import decode as decode  # re-exported: readers of files import it from here
-from .checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from .mapping import Mapping, dig, split_path
 
 

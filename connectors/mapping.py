@@ -31,7 +31,7 @@ from pydantic import (
 from ..dsl import yamlfile
 from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
-from .checks import shown
+from ..record_checks import shown
 from .cleaning import CleanSpec, cleaner
 from .transforms import TRANSFORMS, zone
 

@@ -16,7 +16,7 @@ from typing import Any
 from .types import ExprType
 
 #: Packages whose import registers the built-in functions (loaded on first use).
-FUNCTION_PACKAGES = ("orderhub.builtins.functions",)
+FUNCTION_PACKAGES = ("orderhub.dsl.library",)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from ..catalog import Catalog
 from ..dsl.context import HistorySource, MemoryHistory
 from ..model import Order
-from .flows.runtime import RouteResult
-from .flows.service import RoutingWorkspace, workspace_flows
-from .rules import Decision
+from .routing.runtime import RouteResult
+from .routing.workspace import RoutingWorkspace, workspace_flows
+from .ruleset import Decision
 
 
 class DryRunWorkspace(RoutingWorkspace, Protocol):
@@ -59,8 +59,8 @@ def dry_run_routes(ws: DryRunWorkspace, orders: list[Order], flows_path: Path | 
     """Route the dry run's orders (against a copy of the stored stock) when ``flows_path`` is
     given or the workspace has its own flows folder; None otherwise."""
     from ..connectors.transforms import zone
-    from .flows import route_orders
-    from .flows.whatif import starting_state
+    from .routing import route_orders
+    from .routing.whatif import starting_state
 
     own = ws.content_dir("flows").resolve()
     packaged = Path(str(resources.files("orderhub.flows"))).resolve()

@@ -161,7 +161,7 @@ class Gate:
 
     def _cancelled(self, conn: Connection, order_id: str, event: str, stage: str,
                    now: datetime) -> None:
-        from ..engine.flows.ledger import release_order
+        from ..engine.routing.ledger import release_order
 
         why = "退款完成" if event == "refunded" else "平台取消"
         release_order(conn, order_id, why, actor="platform", now=now)

@@ -76,8 +76,8 @@ class RulesAndFlowsEvaluator:
     def _router_for(self, ctx: EvalContext) -> Any:
         """One router per batch (the context is per batch): stock and load read once."""
         if self._router is None or self._router[0] != id(ctx):
-            from ..engine.flows.router import Router
-            from ..engine.flows.service import routing_state
+            from ..engine.routing.router import Router
+            from ..engine.routing.workspace import routing_state
 
             state = routing_state(self.workspace, ctx.now) if self.workspace else None
             # called only with flows loaded (see handles)
@@ -133,8 +133,8 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
 
 def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
     """Load the workspace's rules and flows; raises positioned errors."""
-    from ..engine.flows.service import workspace_flows
-    from ..engine.rules import load_rules
+    from ..engine.routing.workspace import workspace_flows
+    from ..engine.ruleset import load_rules
 
     ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
                          lists=workspace.path(workspace.config.lists))

@@ -346,7 +346,7 @@ class Service:
         routing = routes is not None and any(routes(e.type) for e in events.values())
         ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
         if routing and conn is not None:
-            from ..engine.flows.stock import lock_routing
+            from ..engine.routing.stock import lock_routing
 
             with conn.begin():
                 lock_routing(conn)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orderhub.config import Workspace, init_workspace
-from orderhub.engine.flows.stock import RoutingStore
+from orderhub.engine.routing.stock import RoutingStore
 from orderhub.fulfilment import wms
 from orderhub.model import Order
 from orderhub.service import Service

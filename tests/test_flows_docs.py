@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flows_helpers import NOW, full_stock, order  # noqa: E402
 
 from orderhub.config import WorkspaceConfig  # noqa: E402
-from orderhub.engine.flows import Router, RoutingState, StockLevels, load_flows  # noqa: E402
+from orderhub.engine.routing import Router, RoutingState, StockLevels, load_flows  # noqa: E402
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)

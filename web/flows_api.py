@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..engine.flows.loader import load_flows
-from ..engine.flows.outputs import SimulationReport
-from ..engine.flows.service import workspace_flows, workspace_network
-from ..engine.flows.whatif import simulate
+from ..engine.routing.loader import load_flows
+from ..engine.routing.outputs import SimulationReport
+from ..engine.routing.whatif import simulate
+from ..engine.routing.workspace import workspace_flows, workspace_network
 from .flowchart import Diagram, diagram
 
 

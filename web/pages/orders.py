@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ...engine.flows.stock import RoutingStore
+from ...engine.routing.stock import RoutingStore
 from ...fulfilment import holds
 from ...fulfilment.timeline import timeline
 from ..app import is_htmx, render, require

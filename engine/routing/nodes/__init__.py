@@ -9,9 +9,11 @@ and the engine never imports them.
 
 from __future__ import annotations
 
-from ...engine.flows.model import REGISTRY, register
+from ..model import REGISTRY, register
+
+# isort: off
 from . import (  # noqa: E402 - registration order is the order in the schema and docs
-    actions,
+    outcome,
     decision,
     geofence,
     inventory,
@@ -21,6 +23,7 @@ from . import (  # noqa: E402 - registration order is the order in the schema an
     table,
     threshold,
 )
+# isort: on
 
 __all__ = ["REGISTRY", "register", "decision", "table", "geofence", "inventory", "threshold",
-           "actions", "notify", "output", "subflow"]
+           "outcome", "notify", "output", "subflow"]

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import Action, RunState, Step
+from ..compiler import NodeCompiler
+from ..model import LinearNode
+from ..runtime import Action, RunState, Step
 from . import register
 from .inventory import shortage_text
 

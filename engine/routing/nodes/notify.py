@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import TEMPLATE_NAMES, NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import OutgoingMessage, RunState, Step
+from ..compiler import TEMPLATE_NAMES, NodeCompiler
+from ..model import LinearNode
+from ..runtime import OutgoingMessage, RunState, Step
 from . import register
 
 

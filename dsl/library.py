@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..dsl.functable import Param, builtin
-from ..dsl.types import ExprType
+from .functable import Param, builtin
+from .types import ExprType
 
 T = ExprType
 
@@ -248,7 +248,7 @@ def _orders_by_phone(ctx: Any, order: Any, phone: str | None,
 
 
 def _order_list() -> ExprType:
-    from ..dsl.types import order_record
+    from .types import order_record
 
     return T.list_of(T.of_record(order_record()))
 

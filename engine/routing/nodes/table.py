@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...dsl import ExprType
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode, Loc
-from ...engine.flows.runtime import RunState, Step
+from ....dsl import ExprType
+from ..compiler import NodeCompiler
+from ..model import LinearNode, Loc
+from ..runtime import RunState, Step
 from . import register
 
 Cell = str | int | float | bool | list[str | int | float | bool] | None
@@ -91,7 +91,7 @@ class DecisionTableNode(LinearNode):
         for r, row in enumerate(self.rows):
             for key in row.when:
                 if key not in self.inputs:
-                    from ...dsl.yamlfile import suggest
+                    from ....dsl.yamlfile import suggest
 
                     c.error(("rows", r, "when", key), f"row {r + 1}: unknown input {key!r}",
                             suggest(key, list(self.inputs)))

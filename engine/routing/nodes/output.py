@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import OutgoingMessage, RunState, Step
+from ..compiler import NodeCompiler
+from ..model import LinearNode
+from ..runtime import OutgoingMessage, RunState, Step
 from . import register
 
 if TYPE_CHECKING:
-    from ...model import Order
+    from ....model import Order
 
 
 def order_document(o: Order, code: str) -> dict[str, Any]:
     """The order as a warehouse needs it: the WMS contract's ``order`` document
     (:mod:`orderhub.fulfilment.wms`, docs/wms.md)."""
-    from ...fulfilment.wms import order_document as document
+    from ....wms import order_document as document
 
     return document(o, code)
 

@@ -85,7 +85,7 @@ REGISTRY: dict[str, type[NodeSpec]] = {}
 
 #: Packages whose import registers the built-in node types.  They are loaded by name on first
 #: use (as SQLAlchemy loads its dialects), so the engine never imports the plugin layer above it.
-NODE_PACKAGES = ("orderhub.builtins.nodes",)
+NODE_PACKAGES = ("orderhub.engine.routing.nodes",)
 
 N = typing.TypeVar("N", bound=type[NodeSpec])
 

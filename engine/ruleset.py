@@ -31,7 +31,7 @@ from ..dsl.types import ExprType, RecordType, order_record
 from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
-from .actions import ActionSpec, PlannedAction
+from .rule_actions import ActionSpec, PlannedAction
 
 
 class FiredRule(BaseModel):
