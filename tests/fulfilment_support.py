@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from orderhub import wms
 from orderhub.config import Workspace, init_workspace
 from orderhub.engine.routing.stock import RoutingStore
-from orderhub.fulfilment import wms
 from orderhub.model import Order
 from orderhub.service import Service
 from orderhub.service.dispatcher import Dispatcher
