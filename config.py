@@ -42,7 +42,7 @@ class WorkspaceConfig(BaseModel):
     lists: str = Field("lists", description="lists and lookup tables (*.txt, *.csv) that rules "
                        "read by name: list(\"blacklist\"), lookup(...)")
     mappings: str = "mappings"
-    # -- routing flows (engine/flows) --
+    # -- routing flows (engine/routing) --
     stock: str = Field("stock.csv", description="stock CSV imported by `orderhub stock import`")
     warehouses: list[WarehouseConfig] = Field(default_factory=list)
     regions: dict[str, list[str]] | None = Field(

@@ -1,4 +1,4 @@
-"""Print address-parsing and lookup throughput of orderhub.builtins.geo.
+"""Print address-parsing and lookup throughput of orderhub.geo.
 
 Run: python bench/geo.py  (speed goal: > 50,000 addresses/s on one core)
 """

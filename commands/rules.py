@@ -1,6 +1,6 @@
 """``orderhub rules check|list|enable|disable|diff`` and ``orderhub dry-run``.
 
-All of them are thin: the work is in :mod:`orderhub.engine.rules` and
+All of them are thin: the work is in :mod:`orderhub.engine.ruleset` and
 :mod:`orderhub.engine.rulefile`.  ``dry-run`` and ``diff`` never write anything.
 """
 

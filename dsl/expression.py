@@ -1,7 +1,7 @@
 """``compile_expression``: one expression text -> a checked, compiled callable.
 
 This is the API the YAML flows use for their conditions (exported by :mod:`orderhub.dsl`);
-rule files go through :mod:`orderhub.engine.rules`, which uses the same parser, checker and
+rule files go through :mod:`orderhub.engine.ruleset`, which uses the same parser, checker and
 compiler.
 """
 

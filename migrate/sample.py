@@ -1,8 +1,8 @@
 """``check --sample N``: import the first N good rows into a scratch database, end to end.
 
 The scratch store is a SQLite file in a temporary folder, thrown away afterwards, so the real
-store is never touched.  After the import, the workspace's rules (``orderhub.engine.rules``)
-and routing flows (``orderhub.engine.flows``) run on the sample.
+store is never touched.  After the import, the workspace's rules (``orderhub.engine.ruleset``)
+and routing flows (``orderhub.engine.routing``) run on the sample.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ BASE = datetime(2025, 11, 11, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 class WmsStandIn:
     """A WMS on 127.0.0.1 that keeps the contract: every body must validate against
-    :data:`orderhub.fulfilment.wms.SCHEMA` (else 400); it keeps orders and intercepts by
+    :data:`orderhub.wms.SCHEMA` (else 400); it keeps orders and intercepts by
     idempotency key.  ``packed``: order ids it answers ALREADY_PACKED to on intercept."""
 
     def __init__(self) -> None:

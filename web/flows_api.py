@@ -1,5 +1,5 @@
 """What the Flows page does: the workspace's flows as diagrams, and the what-if of
-:mod:`orderhub.engine.flows.whatif` with changed warehouse thresholds over a day's orders."""
+:mod:`orderhub.engine.routing.whatif` with changed warehouse thresholds over a day's orders."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A flow file holds one flow: a name, an optional trigger (an order event plus an optional
 condition), the id of the start node, and the nodes by id.  Node types come from the registry
-here (:data:`REGISTRY`), which :mod:`orderhub.builtins.nodes` registers into;
+here (:data:`REGISTRY`), which :mod:`orderhub.engine.routing.nodes` registers into;
 :func:`flow_file_model` builds the discriminated union of all registered types, which is
 also what ``orderhub schema flows`` prints.
 """

@@ -39,9 +39,9 @@ class FlowRuntimeError(OrderhubError):
 @dataclass(slots=True)
 class Action:
     """hold / flag / task from a flow node, shaped like the rules' planned actions
-    (:class:`orderhub.engine.actions.PlannedAction`): ``kind`` and ``params`` (hold: ``target``;
-    flag: ``flag``; task: ``queue``, ``title``), plus where it came from and an idempotency key
-    so routing an order twice never queues the same action twice."""
+    (:class:`orderhub.engine.rule_actions.PlannedAction`): ``kind`` and ``params`` (hold:
+    ``target``; flag: ``flag``; task: ``queue``, ``title``), plus where it came from and an
+    idempotency key so routing an order twice never queues the same action twice."""
 
     kind: str
     params: dict[str, Any]

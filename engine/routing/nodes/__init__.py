@@ -1,9 +1,9 @@
 """Built-in flow node types, registered by name.
 
-A node type is a pydantic model (subclass of :class:`~orderhub.engine.flows.model.NodeSpec`,
+A node type is a pydantic model (subclass of :class:`~orderhub.engine.routing.model.NodeSpec`,
 with ``type: Literal["name"]``) whose ``compile`` returns a step function.  :func:`register`
 adds one; the flow format, its JSON Schema and ``flows check`` pick it up from there.  The
-registry is the engine's (:mod:`orderhub.engine.flows.model`): these modules register into it,
+registry is the engine's (:mod:`orderhub.engine.routing.model`): these modules register into it,
 and the engine never imports them.
 """
 

@@ -1,6 +1,6 @@
 """``output``: hand the order to the warehouse, as a WMS push (HTTP JSON) or pick-list lines.
 
-Both are queued on the result as outgoing messages; :mod:`orderhub.engine.flows.outputs`
+Both are queued on the result as outgoing messages; :mod:`orderhub.engine.routing.outputs`
 writes pick lists (CSV and printable HTML per warehouse) and the outbox sends WMS pushes.
 """
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def order_document(o: Order, code: str) -> dict[str, Any]:
     """The order as a warehouse needs it: the WMS contract's ``order`` document
-    (:mod:`orderhub.fulfilment.wms`, docs/wms.md)."""
+    (:mod:`orderhub.wms`, docs/wms.md)."""
     from ....wms import order_document as document
 
     return document(o, code)
