@@ -21,7 +21,7 @@ from typing import Any
 
 from ..model import Order
 from ..store.orders import OrderEvent
-from .evaluator import MESSAGE_KINDS, Action, EvalContext, Evaluation, Message, Versions
+from .evaluator import MESSAGE_KINDS, Evaluation, Message, OrderAction, ServiceContext, Versions
 
 #: Events that (re)evaluate the risk rules.
 RULE_EVENTS = frozenset({"created", "paid", "refund_requested", "address_changed"})
@@ -50,7 +50,7 @@ class RulesAndFlowsEvaluator:
         )
         self._router: tuple[int, Any] | None = None
 
-    def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation:
+    def evaluate(self, order: Order, event: OrderEvent, ctx: ServiceContext) -> Evaluation:
         out = Evaluation(versions=self.versions)
         if self.ruleset is not None and event.type in RULE_EVENTS:
             decision = self.ruleset.evaluate(order, now=ctx.now, history=ctx.store)
@@ -73,7 +73,7 @@ class RulesAndFlowsEvaluator:
         """Whether ``event_type`` triggers a flow (which may reserve stock)."""
         return self.flows is not None and event_type in self.flows.events
 
-    def _router_for(self, ctx: EvalContext) -> Any:
+    def _router_for(self, ctx: ServiceContext) -> Any:
         """One router per batch (the context is per batch): stock and load read once."""
         if self._router is None or self._router[0] != id(ctx):
             from ..engine.routing.router import Router
@@ -92,9 +92,9 @@ def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
     data = planned.model_dump(mode="json")
     kind, key, params = data["kind"], data["idempotency_key"], data.get("params", {})
     if data.get("shadow"):
-        out.actions.append(Action(f"shadow:{kind}", key, params))
+        out.actions.append(OrderAction(f"shadow:{kind}", key, params))
         return
-    out.actions.append(Action(kind, key, {**params, "rule": data.get("rule")}))
+    out.actions.append(OrderAction(kind, key, {**params, "rule": data.get("rule")}))
     if kind == "sms":
         out.messages.append(Message("sms", key, {"phone": params.get("phone"),
                                                  "text": params.get("text"),
@@ -108,7 +108,7 @@ def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
 def _add_route(out: Evaluation, result: Any, order: Order) -> None:
     """A routing result: the warehouse as an action, its messages to the outbox."""
     if result.warehouse:
-        out.actions.append(Action("route", f"route:{order.id}:{result.flow}",
+        out.actions.append(OrderAction("route", f"route:{order.id}:{result.flow}",
                                   {"warehouse": result.warehouse, "flow": result.flow,
                                    "diverted_from": result.diverted_from,
                                    "region": result.region}))
@@ -116,7 +116,7 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
         params = {**action.params, "source": action.source}
         if action.reason:
             params["reason"] = action.reason
-        out.actions.append(Action(action.kind, action.idempotency_key, params))
+        out.actions.append(OrderAction(action.kind, action.idempotency_key, params))
     for i, message in enumerate(result.messages):
         key = f"flow:{result.flow}:{order.id}:{message.channel}:{i}"
         if message.channel == "wms":  # the WMS contract: the document itself (docs/wms.md)
@@ -128,7 +128,7 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
         if message.channel in MESSAGE_KINDS:
             out.messages.append(Message(message.channel, key, payload))
         else:  # e.g. a pick list line: recorded, printed by its own command
-            out.actions.append(Action(message.channel, key, payload))
+            out.actions.append(OrderAction(message.channel, key, payload))
 
 
 def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:

@@ -34,7 +34,7 @@ from ..store.orders import OrderEvent
 from ..store.schema import order_events, orders
 from . import state
 from .dispatcher import Dispatcher
-from .evaluator import EvalContext, EvaluatorFactory, load_factory
+from .evaluator import EvaluatorFactory, ServiceContext, load_factory
 from .jobs import build_scheduler
 from .leader import LeaderElection
 from .outbox import Outbox
@@ -344,7 +344,7 @@ class Service:
         events, docs = self._load(batch, conn)
         routes = getattr(live.evaluator, "routes", None)
         routing = routes is not None and any(routes(e.type) for e in events.values())
-        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        ctx = ServiceContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
         if routing and conn is not None:
             from ..engine.routing.stock import lock_routing
 
@@ -385,11 +385,11 @@ class Service:
         """Evaluate a batch with ONE live evaluator, so no batch mixes versions (nothing is
         committed: :meth:`step` does both)."""
         events, docs = self._load(batch)
-        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        ctx = ServiceContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
         return self._evaluate(batch, self.reloader.live, events, docs, ctx)
 
     def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
-                  docs: dict[str, Any], ctx: EvalContext) -> list[Outcome]:
+                  docs: dict[str, Any], ctx: ServiceContext) -> list[Outcome]:
         parsed = self._orders(docs)
         pii = self._reveal(list(parsed.values()))
         if pii is not None:

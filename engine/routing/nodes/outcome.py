@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..compiler import NodeCompiler
 from ..model import LinearNode
-from ..runtime import Action, RunState, Step
+from ..runtime import FlowAction, RunState, Step
 from . import register
 from .inventory import shortage_text
 
@@ -64,7 +64,7 @@ class _ActionNode(LinearNode):
 
         def act(rs: RunState) -> str | None:
             key = f"{key_base}:{rs.order.id or rs.order.label}"
-            rs.result.actions.append(Action(kind, dict(params), source, key, reason))
+            rs.result.actions.append(FlowAction(kind, dict(params), source, key, reason))
             if reason:
                 rs.reason(reason)
             rs.step(node, kind, f"{kind} {label}")
