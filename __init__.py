@@ -1,7 +1,7 @@
 """orderhub: a declarative rules and workflow engine for e-commerce order operations.
 
 The repository root is this package (see pyproject's ``package-dir``), so ``engine/``, ``dsl/``,
-``builtins/``, ``connectors/`` and ``store/`` import as ``orderhub.engine`` and so on.
+``connectors/`` and ``store/`` import as ``orderhub.engine`` and so on (docs/architecture.md).
 """
 
 from .errors import OrderhubError, RecordError, SourceError, SourceErrors, SourceSpan

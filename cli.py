@@ -1,6 +1,6 @@
 """The ``orderhub`` command: a thin shell over the Python API.
 
-Each area's commands live in ``commands/<area>.py`` and are listed in :data:`COMMAND_MODULES`.
+Each area's commands live in ``commands/<area>.py`` and are listed in :data:`COMMANDS`.
 Errors are turned into messages and exit codes here, in one place:
 
 ====  =========================================================
@@ -21,7 +21,7 @@ import importlib
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -95,6 +95,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 EXIT_REJECTED = 10
+
+
+def exit_with(code: int) -> NoReturn:
+    """End the running command with exit code ``code`` once its report is printed (10: some
+    records were rejected).  Errors are raised instead and become their message and code in
+    :meth:`OrderhubGroup.invoke`."""
+    click.get_current_context().exit(code)
 
 
 class App:

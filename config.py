@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .catalog import Catalog
 from .connectors.shops import ShopConfig
 from .dsl import yamlfile
-from .engine.flows.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
 from .engine.recipients import Recipient, Recipients
+from .engine.routing.warehouses import EXAMPLE_WAREHOUSES, WarehouseConfig, default_warehouses
 from .errors import NotFound
 from .finance.config import FinanceConfig
 from .fulfilment.config import FulfilmentConfig
@@ -43,7 +43,7 @@ class WorkspaceConfig(BaseModel):
     lists: str = Field("lists", description="lists and lookup tables (*.txt, *.csv) that rules "
                        "read by name: list(\"blacklist\"), lookup(...)")
     mappings: str = "mappings"
-    # -- routing flows (engine/flows) --
+    # -- routing flows (engine/routing) --
     stock: str = Field("stock.csv", description="stock CSV imported by `orderhub stock import`")
     warehouses: list[WarehouseConfig] = Field(default_factory=list)
     regions: dict[str, list[str]] | None = Field(
@@ -140,6 +140,12 @@ class Workspace:
         path = sqlite_path(self.db_url)
         return path is None or path.is_file()
 
+    @property
+    def existing_store(self) -> Any:
+        """The store when its database is there, else None: read-only work (a dry run, a
+        migration check) never creates a database by looking."""
+        return self.store if self.database_exists else None
+
     def require_database(self) -> None:
         """:class:`NotFound` (exit 4) naming what is missing, when the database is not there."""
         from .store.db import sqlite_path
@@ -217,7 +223,7 @@ def bundled_examples() -> Path | None:
 
 
 def _write_sample_stock(path: Path, catalog: Path) -> None:
-    from .engine.flows.stock import write_sample_stock
+    from .engine.routing.stock import write_sample_stock
 
     write_sample_stock(path, Catalog.load(catalog) if catalog.is_file() else Catalog(),
                        default_warehouses())
@@ -227,7 +233,7 @@ def _write_flow_schema(path: Path) -> None:
     """The flows' JSON Schema, named by the ``yaml-language-server`` comment of each flow."""
     import json
 
-    from .engine.flows import json_schema
+    from .engine.routing import json_schema
 
     path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2), encoding="utf-8")
 

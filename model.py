@@ -68,7 +68,9 @@ class Platform(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """Normalized lifecycle status; refunds overlay the base status (reference, section 6)."""
+    """Normalized lifecycle status.  Each connector derives the base status from the platform's
+    order status, then overlays refunds: any line refunding makes the order ``refunding``; every
+    paid line refunded, or closed after payment, makes it ``refunded``."""
 
     pending_payment = "pending_payment"
     paid = "paid"

@@ -1,4 +1,4 @@
-"""Print address-parsing and lookup throughput of orderhub.builtins.geo.
+"""Print address-parsing and lookup throughput of orderhub.geo.
 
 Run: python bench/geo.py  (speed goal: > 50,000 addresses/s on one core)
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from orderhub.builtins.geo import default_geo
+from orderhub.geo import default_geo
 
 ADDRESSES = [
     "广东省广州市天河区天河路385号", "广州天河区体育西路", "上海市浦东新区张江路",

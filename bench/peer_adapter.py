@@ -104,7 +104,7 @@ class OrderhubEngine(Engine):  # type: ignore[misc,valid-type]
         _import_orderhub()
         from orderhub.dsl import dict_record
         from orderhub.dsl.parser import _lark
-        from orderhub.engine.rules import load_rules_text
+        from orderhub.engine.ruleset import load_rules_text
 
         self._load = load_rules_text
         self._schema = dict_record("BenchOrder", SCHEMA)

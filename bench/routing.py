@@ -45,9 +45,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from orderhub.builtins.geo import default_geo
 from orderhub.config import default_warehouses
-from orderhub.engine.flows import (
+from orderhub.engine.routing import (
     FlowSet,
     Network,
     Router,
@@ -55,9 +54,10 @@ from orderhub.engine.flows import (
     StockLevels,
     load_flows,
 )
-from orderhub.engine.flows.stock import RoutingStore
-from orderhub.engine.flows.writer import BatchWriter
+from orderhub.engine.routing.stock import RoutingStore
+from orderhub.engine.routing.writer import BatchWriter
 from orderhub.gcpause import paused_gc
+from orderhub.geo import default_geo
 from orderhub.model import LineItem, Order, Receiver
 from orderhub.store import connect
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from orderhub.dsl import MemoryHistory
 from orderhub.dsl.parser import _lark
-from orderhub.engine.rules import load_rules_text
+from orderhub.engine.ruleset import load_rules_text
 from orderhub.model import Order
 
 TZ = ZoneInfo("Asia/Shanghai")

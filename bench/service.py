@@ -176,7 +176,7 @@ def reload_latency(tmp: Path, rounds: int = 5) -> list[float]:
 #: holds every ``hold_every``-th order (rule action ``hold waybill``): fulfilment's gate then
 #: keeps those outputs back until the hold is released.
 _ROUTING_EVALUATOR = """
-from orderhub.service.evaluator import Action, Evaluation, Message, Versions
+from orderhub.service.evaluator import OrderAction, Evaluation, Message, Versions
 
 HOLD_EVERY = {hold_every}
 
@@ -190,14 +190,14 @@ class RoutingEvaluator:
             return out
         no = int(order.platform_order_no[1:])
         if HOLD_EVERY and no % HOLD_EVERY == 0:
-            out.actions.append(Action("hold", f"bench#0:{{order.id}}",
+            out.actions.append(OrderAction("hold", f"bench#0:{{order.id}}",
                                       {{"target": "waybill", "rule": "bench"}}))
-        out.actions.append(Action("route", f"route:{{order.id}}:bench",
+        out.actions.append(OrderAction("route", f"route:{{order.id}}:bench",
                                   {{"warehouse": "SH", "flow": "bench"}}))
         doc = {{"type": "order", "order_id": order.id, "warehouse": "SH"}}
         out.messages.append(Message("wms", f"flow:bench:{{order.id}}:wms:0",
                                     {{"to": None, "document": doc}}))
-        out.actions.append(Action("pick_list", f"flow:bench:{{order.id}}:pick_list:1",
+        out.actions.append(OrderAction("pick_list", f"flow:bench:{{order.id}}:pick_list:1",
                                   {{"order": order.platform_order_no}}))
         return out
 

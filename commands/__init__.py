@@ -1,1 +1,1 @@
-"""CLI commands, one module per area; ``cli.COMMAND_MODULES`` lists them."""
+"""CLI commands, one module per area; ``cli.COMMANDS`` lists them."""

@@ -14,10 +14,10 @@ import click
 from ..cli import App, pass_app
 from ..config import Workspace, init_workspace
 from ..connectors.ingest import ingest
-from ..engine.rules import Decision, load_rules
+from ..engine.ruleset import Decision, load_rules
 from ..model import Order
 from ._output import flag, note, table
-from .ingest import _report
+from ._reports import ingest_report, pull_report
 
 DEMO_DIR = Path("orderhub-demo")
 #: The bundled examples are a snapshot as of this time (examples/README.md).
@@ -120,13 +120,13 @@ def demo_command(app: App, keep: bool) -> None:
     updates = sorted((samples / "orders" / "updates").glob("*.json"))
     exports = sorted((samples / "exports").glob("ExportOrderList*.csv"))
     flag("1. Ingest", "bold", f"each platform's order API responses into {ws.db_url}")
-    _report(ingest(ws.store, orders, catalog=ws.catalog), "table")
+    ingest_report(ingest(ws.store, orders, catalog=ws.catalog), "table")
     flag("2. Ingest", "bold", "a Taobao 订单报表 export (GBK, with its =\"...\" quirks)")
-    _report(ingest(ws.store, exports, catalog=ws.catalog), "table")
+    ingest_report(ingest(ws.store, exports, catalog=ws.catalog), "table")
     flag("3. Ingest", "bold", "later snapshots: shipped, refunds requested, addresses changed")
-    _report(ingest(ws.store, updates, catalog=ws.catalog), "table")
+    ingest_report(ingest(ws.store, updates, catalog=ws.catalog), "table")
     flag("4. Re-ingest", "bold", "everything: nothing changes the second time")
-    _report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
+    ingest_report(ingest(ws.store, orders + updates + exports, catalog=ws.catalog), "table")
     flag("5. Risk check", "bold", f"the rules in {ws.content_dir('rules')} over the "
          f"{' and '.join(CHECKED_STATUSES)} orders, clock {SNAPSHOT:%Y-%m-%d %H:%M} "
          f"(the examples' snapshot); nothing is held or sent")
@@ -178,7 +178,7 @@ def _console_login(ws: Workspace, root: Path) -> None:
 def _route_paid_orders(ws: Workspace) -> None:
     """The paid orders through the article's routing flow, against the sample stock; a what-if
     that reserves and sends nothing."""
-    from ..engine.flows.whatif import simulate
+    from ..engine.routing.whatif import simulate
 
     paid = ws.store.list(status="paid", limit=None)
     flag("6. Route", "bold", f"the {len(paid)} paid orders through "
@@ -205,13 +205,12 @@ def _pull_from_simulator(ws: Workspace) -> None:
 
     from ..connectors.pull import pull_shop
     from ..simulator import Simulator
-    from .pull import _report as report_pull
 
     with Simulator(port=0, seed=1, orders=100, history_hours=3) as sim:
         flag("7. Pull", "bold", f"from the Taobao/JD/PDD/Douyin APIs (simulated at {sim.url})")
         summaries = [pull_shop(ws, shop)
                      for shop in sim.shops(os.environ, all={"window": {"initial_hours": 4}})]
-    report_pull(summaries, "table", ws.config.timezone)
+    pull_report(summaries, "table", ws.config.timezone)
 
 
 COMMANDS = [demo_command]

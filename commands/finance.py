@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import App, pass_app
+from ..cli import App, exit_with, pass_app
+from ..connectors.files import expand_paths
 from ..connectors.transforms import zone
-from ..errors import NotFound
 from ..finance.fetch import fetch_bills
 from ..finance.importer import SETTLEMENT_SUFFIXES, ImportSummary, import_settlements
 from ..finance.nightly import workspace_mappings, yesterday
@@ -53,18 +53,12 @@ def import_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
       orderhub settlements import bills/
       orderhub settlements import alipay-2025-11.csv --source alipay --shop tmall-flagship
     """
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise NotFound(f"no such file or folder: {', '.join(missing)}")
-    files = []
-    for path in paths:
-        files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower()
-                            in SETTLEMENT_SUFFIXES) if path.is_dir() else [path])
+    files = expand_paths(paths, SETTLEMENT_SUFFIXES)
     summary = import_settlements(app.store, files, source=source, shop=shop,
                                  mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
     if summary.exit_code:
-        raise SystemExit(summary.exit_code)
+        exit_with(summary.exit_code)
 
 
 @settlements_group.command("fetch")
@@ -91,7 +85,7 @@ def fetch_command(app: App, day: str | None, fmt: str) -> None:
     summary = import_settlements(app.store, files, mappings=workspace_mappings(app.workspace))
     _import_report(summary, fmt)
     if summary.exit_code:
-        raise SystemExit(summary.exit_code)
+        exit_with(summary.exit_code)
 
 
 def _import_report(summary: ImportSummary, fmt: str) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 import click
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import EXIT_REJECTED, App, exit_with, pass_app
 from ._output import FORMAT_OPTION, echo_json, note, table
 from .stock import AS_OPTION, adjust_command, history_command, person_name
 from .stockpush import push_command
@@ -18,7 +17,7 @@ PATHS = click.Path(exists=True, path_type=Path)
 
 
 def _flows(app: App, paths: tuple[Path, ...] | list[Path] | None):  # type: ignore[no-untyped-def]
-    from ..engine.flows.service import workspace_flows
+    from ..engine.routing.workspace import workspace_flows
 
     return workspace_flows(app.workspace, list(paths) if paths else None)
 
@@ -115,7 +114,7 @@ def route_command(app: App, after: int | None, flow_paths: tuple[Path, ...], fmt
       orderhub flows route --format json | jq .route.warehouse
     """
     from ..connectors.transforms import zone
-    from ..engine.flows.service import route_events, routing_state
+    from ..engine.routing.workspace import route_events, routing_state
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
@@ -154,7 +153,7 @@ def schema_flows() -> None:
     Examples:
       orderhub schema flows > flows/flow.schema.json
     """
-    from ..engine.flows import json_schema
+    from ..engine.routing import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -181,7 +180,7 @@ def schema_wms() -> None:
     Examples:
       orderhub schema wms > wms.schema.json
     """
-    from ..fulfilment.wms import SCHEMA
+    from ..wms import SCHEMA
 
     click.echo(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
 
@@ -212,18 +211,18 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
       orderhub simulate --orders samples/orders --threshold 300 --format json
       orderhub simulate --orders samples/orders --stock stock.csv --pick-lists picks
     """
+    from ..connectors.files import expand_paths
     from ..connectors.ingest import read_orders
     from ..connectors.mapping import mappings
-    from ..engine.flows.outputs import write_pick_lists
-    from ..engine.flows.whatif import simulate
+    from ..engine.routing.outputs import write_pick_lists
+    from ..engine.routing.whatif import simulate
     from ..store.orders import latest_versions
-    from .ingest import _expand
 
     ws = app.workspace
     flows = _flows(app, flow_paths)
     if threshold is not None:
         flows = _rebuild_thresholds(app, flow_paths, threshold)
-    records, rejects = read_orders(_expand(order_paths), catalog=ws.catalog,
+    records, rejects = read_orders(expand_paths(order_paths), catalog=ws.catalog,
                                    mappings=mappings(ws.mapping_dirs))
     for r in rejects:
         note(f"skipped: {r.file}, record {r.record}: {r.reason}")
@@ -250,8 +249,8 @@ def simulate_command(app: App, order_paths: tuple[Path, ...], flow_paths: tuple[
 
 def _rebuild_thresholds(app: App, flow_paths: tuple[Path, ...], threshold: int):  # type: ignore[no-untyped-def]
     """The flows compiled against warehouses whose threshold is ``threshold``."""
-    from ..engine.flows.loader import load_flows
-    from ..engine.flows.service import workspace_network
+    from ..engine.routing.loader import load_flows
+    from ..engine.routing.workspace import workspace_network
 
     ws = app.workspace
     base = workspace_network(ws)
@@ -289,8 +288,8 @@ def stock_import(app: App, path: Path, person: str | None) -> None:
       orderhub stock import stock.csv
       orderhub stock import 库存导出.csv --as 王芳
     """
-    from ..engine.flows.service import workspace_network
-    from ..engine.flows.stock import RoutingStore
+    from ..engine.routing.stock import RoutingStore
+    from ..engine.routing.workspace import workspace_network
 
     ws = app.workspace
     result = RoutingStore(ws.store.engine).import_stock(path, workspace_network(ws).codes,
@@ -303,7 +302,7 @@ def stock_import(app: App, path: Path, person: str | None) -> None:
     click.echo(f"imported {result.imported} stock row(s) from {path} "
                f"({result.changed} changed)")
     if result.rejected:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 @stock_group.command("list")
@@ -323,7 +322,7 @@ def stock_list(app: App, warehouse: str | None, sku: str | None, short: bool, fm
       orderhub stock list --warehouse GZ
       orderhub stock list --short --format json
     """
-    from ..engine.flows.stock import RoutingStore
+    from ..engine.routing.stock import RoutingStore
 
     rows = [r for r in RoutingStore(app.workspace.store.engine).load_stock().rows()
             if (warehouse is None or r[0] == warehouse) and (sku is None or r[1] == sku)
@@ -347,61 +346,6 @@ def _shortfall(on_hand: int, reserved: int) -> str:
 
 stock_group.add_command(adjust_command)
 stock_group.add_command(history_command)
-
-
-# ---- used by `orderhub dry-run` (commands/rules.py) ------------------------------------------
-
-
-def dry_run_routes(app: App, orders: list, flows_path: Path | None, now: datetime,  # type: ignore[type-arg]
-                   history: object = None, *, replay: bool = False) -> list | None:  # type: ignore[type-arg]
-    """Route the dry-run's orders (against a copy of the stored stock) when ``--flows`` is
-    given or the workspace has its own flows folder; None otherwise.
-
-    ``replay``: each order at its own time, in the order given (arrival order), the day's load
-    starting afresh each day (see :func:`orderhub.engine.flows.router.route_replayed`);
-    else every order at ``now``."""
-    from ..connectors.transforms import zone
-    from ..engine.flows import route_orders
-    from ..engine.flows.router import route_replayed
-    from ..engine.flows.whatif import starting_state
-    from ..engine.rules import order_clock
-
-    ws = app.workspace
-    own = ws.path(ws.config.flows)
-    packaged = Path(str(resources.files("orderhub.flows"))).resolve()
-    # the repository root (an editable install) holds the packaged flows/: not the user's own
-    if flows_path is None and (not own.is_dir() or own == packaged):
-        return None
-    flows = _flows(app, [flows_path] if flows_path else None)
-    tz = zone(ws.config.timezone)
-    start = order_clock(orders[0], now) if replay and orders else now
-    state, _, _ = starting_state(ws, flows, start.astimezone(tz), use_store=ws.database_exists)
-    if not replay:
-        return route_orders(orders, flows, state, now=now, history=history)  # type: ignore[arg-type]
-    today = datetime.now(tz).date()
-
-    def load_of_day(at: datetime) -> dict[str, int]:
-        """The store knows the pending load of the current day only; a past day starts
-        empty (its orders are the ones replayed)."""
-        if not ws.database_exists or at.astimezone(tz).date() != today:
-            return {}
-        from ..engine.flows.stock import RoutingStore
-
-        return RoutingStore(ws.store.engine).load_today(at, tz)
-
-    state.load.pending = dict(load_of_day(start))
-
-    return route_replayed(orders, flows, state, clock=lambda o: order_clock(o, now),
-                          history=history, load_of_day=load_of_day)  # type: ignore[arg-type]
-
-
-def print_routes(routes: list) -> None:  # type: ignore[type-arg]
-    table(f"routing: {len(routes)} order(s) (nothing was written)",
-          ["order", "flow", "warehouse", "carrier", "path", "reasons"],
-          [[r.order, r.flow, r.warehouse or "", r.carrier or "", " → ".join(r.path),
-            "\n".join(r.reasons)] for r in routes])
-
-
 stock_group.add_command(push_command)
 
 COMMANDS = [flows_group, schema_group, simulate_command, stock_group]

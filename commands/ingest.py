@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..cli import App, pass_app
-from ..connectors.ingest import IngestSummary, ingest
+from ..cli import App, exit_with, pass_app
+from ..connectors.files import expand_paths
+from ..connectors.ingest import ingest
 from ..connectors.mapping import mappings
-from ..errors import NotFound
-from ._output import FORMAT_OPTION, echo_json, flag, stderr, table
+from ._output import FORMAT_OPTION, stderr
+from ._reports import ingest_report
 
 
 @click.command("ingest")
@@ -48,11 +49,8 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
       orderhub ingest jd-export.csv --source jd-export --shop jd-flagship
       orderhub ingest taobao.json --format json
     """
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise NotFound(f"no such file or folder: {', '.join(missing)}")
+    files = expand_paths(paths)
     ws = app.workspace
-    files = _expand(paths)
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=stderr,
                   transient=True) as bar:
@@ -71,46 +69,9 @@ def ingest_command(app: App, paths: tuple[Path, ...], source: str | None, shop: 
             progress=lambda n: bar.update(task, completed=done + n),
             history="ingest --history" if history else None,
         )
-    _report(summary, fmt)
+    ingest_report(summary, fmt)
     if summary.exit_code:
-        raise SystemExit(summary.exit_code)
-
-
-def _expand(paths: tuple[Path, ...]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*")
-                              if p.suffix.lower() in (".json", ".jsonl", ".ndjson", ".csv",
-                                                      ".xlsx")))
-        else:
-            out.append(path)
-    return out
-
-
-def _report(summary: IngestSummary, fmt: str) -> None:
-    for r in summary.rejects:
-        file = r.file or ""
-        if file in summary.unknown:
-            flag("source unknown", "red", r.reason)
-            continue
-        if file in summary.unreadable and r.record is None:
-            flag("unreadable", "red", f"{file}: {r.reason}")
-            continue
-        unit = "row" if file.endswith((".csv", ".xlsx", ".tsv", ".txt")) else (
-            "line" if file.endswith((".jsonl", ".ndjson")) else "record")
-        where = f"{file}, {unit} {r.record}" if r.record is not None else file
-        what = f" order {r.platform_order_no}" if r.platform_order_no else ""
-        field = f" field {r.field}:" if r.field else ""
-        flag("rejected", "red", f"{where}:{what}{field} {r.reason}")
-    for path in summary.empty:
-        flag("no records", "yellow", f"in {path} (a header and nothing else?)")
-    if fmt == "json":
-        echo_json(summary.counts())
-        return
-    c = summary.counts()
-    table(f"ingested {summary.files} file(s)", ["new", "updated", "unchanged", "rejected"],
-          [[c["new"], c["updated"], c["unchanged"], c["rejected"]]])
+        exit_with(summary.exit_code)
 
 
 COMMANDS = [ingest_command]

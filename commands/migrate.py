@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import EXIT_REJECTED, App, exit_with, pass_app
 from ._output import FORMAT_OPTION, echo_json, flag, local, note, stderr, table
 
 FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -117,7 +117,7 @@ def check_command(app: App, file: Path, mapping_path: Path, status_map: Path | N
     from ..migrate import sample as run_sample
 
     mapping = load_migration_mapping(mapping_path, status_map, _roots(app))
-    report = check(file, mapping, _existing_store(app))
+    report = check(file, mapping, app.workspace.existing_store)
     sampled = run_sample(file, mapping, sample, app.workspace) if sample else None
     if fmt == "json":
         echo_json({**report.to_dict(), "sample": sampled.to_dict() if sampled else None})
@@ -131,7 +131,7 @@ def check_command(app: App, file: Path, mapping_path: Path, status_map: Path | N
             for line in sampled.engine:
                 note(line)
     if report.rejects:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 @migrate_group.command("run")
@@ -172,7 +172,7 @@ def run_command(app: App, file: Path, mapping_path: Path, status_map: Path | Non
             note(f"rejected rows written to {report.rejects_file} (fix them and run that file)")
         note(f"undo with: orderhub migrate rollback {report.batch}")
     if report.rejects:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 @migrate_group.command("rollback")
@@ -221,11 +221,6 @@ def list_command(app: App, fmt: str) -> None:
                                 "rejected"],
           [[b.id, b.file, Path(b.mapping).name, local(b.started, tz), b.state, b.runs, b.orders,
             b.counts.get("rejected", "")] for b in rows])
-
-
-def _existing_store(app: App) -> Any:
-    """The workspace store if it exists; a check never creates a database."""
-    return app.store if app.workspace.database_exists else None
 
 
 def _print_report(report: Any, title: str) -> None:

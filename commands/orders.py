@@ -116,7 +116,7 @@ def show_command(app: App, ref: str, fmt: str) -> None:
         doc["timeline"] = [e.as_json() for e in entries]
         doc["events"] = [{"id": e.id, "type": e.type, "at": e.at.isoformat(), "data": e.data}
                          for e in events]
-        from ..engine.flows.stock import RoutingStore
+        from ..engine.routing.stock import RoutingStore
 
         doc["routes"] = [{**d["result"], "at": d["at"].isoformat(), "trace": d["trace"]}
                          for d in RoutingStore(app.store.engine).decisions(order.id)]
@@ -221,8 +221,8 @@ def address_command(app: App, ref: str, name: str | None, phone: str | None,
 
 def _route_section(app: App, order_id: str, tz: str) -> None:
     """The order's routing decisions (flows), newest last, with the latest trace."""
-    from ..engine.flows.stock import RoutingStore
-    from ..engine.flows.trace import Trace
+    from ..engine.routing.stock import RoutingStore
+    from ..engine.routing.trace import Trace
 
     found = RoutingStore(app.store.engine).decisions(order_id)
     if not found:

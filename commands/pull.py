@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 import click
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from ..cli import EXIT_REJECTED, App, pass_app
-from ..connectors.pull import PullProgress, PullSummary, pull_all
+from ..cli import EXIT_REJECTED, App, exit_with, pass_app
+from ..connectors.pull import PullProgress, pull_all
 from ..connectors.shops import ShopConfigError
 from ..connectors.transforms import zone
-from ._output import FORMAT_OPTION, echo_json, flag, local, stderr, table
+from ._output import FORMAT_OPTION, stderr
+from ._reports import pull_report
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -77,27 +78,11 @@ def pull_command(app: App, shops: tuple[str, ...], since: str | None, fmt: str) 
             bar.update(tasks[p.shop], completed=p.fraction, orders=p.orders)
 
         summaries = pull_all(ws, list(shops) or None, start, progress=progress)
-    _report(summaries, fmt, ws.config.timezone)
+    pull_report(summaries, fmt, ws.config.timezone)
     if any(s.error for s in summaries):
-        raise SystemExit(1)
+        exit_with(1)
     if any(s.rejected for s in summaries):
-        raise SystemExit(EXIT_REJECTED)
-
-
-def _report(summaries: list[PullSummary], fmt: str, tz: str) -> None:
-    for s in summaries:
-        for r in s.rejects:
-            flag("rejected", "red", f"{s.shop} order {r.platform_order_no}: "
-                 f"{'field ' + r.field + ': ' if r.field else ''}{r.reason}")
-        if s.error:
-            flag("failed", "red", str(s.error))
-    if fmt == "json":
-        echo_json([s.counts() for s in summaries])
-        return
-    table("pulled", ["shop", "platform", "new", "updated", "unchanged", "rejected", "pages",
-                     "requests", "retries", "up to"],
-          [[s.shop, s.platform, s.new, s.updated, s.unchanged, s.rejected, s.pages, s.requests,
-            s.retries, "failed" if s.error else local(s.position, tz)] for s in summaries])
+        exit_with(EXIT_REJECTED)
 
 
 COMMANDS = [pull_command]

@@ -1,6 +1,6 @@
 """``orderhub rules check|list|enable|disable|diff`` and ``orderhub dry-run``.
 
-All of them are thin: the work is in :mod:`orderhub.engine.rules` and
+All of them are thin: the work is in :mod:`orderhub.engine.ruleset` and
 :mod:`orderhub.engine.rulefile`.  ``dry-run`` and ``diff`` never write anything.
 """
 
@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import click
 
 from ..cli import App, pass_app
-from ..dsl.context import HistorySource, MemoryHistory
+from ..engine.dryrun import diff_decisions, dry_run_routes, order_label, sample_orders
 from ..engine.fields import with_outcomes
 from ..engine.rulefile import find_rule, lint, parse_time, set_enabled
-from ..engine.rules import (
+from ..engine.ruleset import (
     Decision,
     RuleSet,
     arrival_order,
@@ -31,6 +31,7 @@ from ..engine.rules import (
 )
 from ..errors import SourceErrors
 from ._output import FORMAT_OPTION, echo_json, flag, note, table
+from ._reports import routes_table
 
 
 def _rules_path(app: App, path: Path | str | None) -> Path:
@@ -271,25 +272,13 @@ def _reveal(app: App, orders: list[Any]) -> Any:
     return pii
 
 
-def _load_orders(app: App, files: tuple[Path, ...], use_store: bool, filters: dict[str, Any]
-                 ) -> tuple[list[Any], HistorySource | None]:
-    """The sample orders and the history they are judged against (never written to)."""
-    if use_store:
-        store = app.store
-        orders = store.list(**filters)
-        return orders, store
-    from ..connectors.ingest import read_orders
-    from ..connectors.mapping import mappings
-
-    ws = app.workspace
-    from ..store.orders import latest_versions
-
-    records, rejects = read_orders(files, mappings=mappings(ws.mapping_dirs), catalog=ws.catalog)
-    orders = latest_versions(records)  # an order and its later snapshot: one order
+def _samples(app: App, files: tuple[Path, ...], filters: dict[str, Any] | None
+             ) -> tuple[list[Any], Any]:
+    """The sample orders and their history; unreadable records are listed, not judged."""
+    orders, history, rejects = sample_orders(app.workspace, files, filters)
     for r in rejects:
         flag("skipped", "red", f"{r.file}, record {r.record}: {r.reason}")
-    base = ws.store if ws.database_exists else None
-    return orders, MemoryHistory(orders, base=base)
+    return orders, history
 
 
 def order_files(values: Iterable[str]) -> tuple[Path, ...]:
@@ -323,10 +312,6 @@ def warn_unknown_skus(app: App, orders: list[Any]) -> None:
              "not 0)")
 
 
-def _order_label(d: Decision) -> str:
-    return f"{d.platform}:{d.platform_order_no}"
-
-
 def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
                      routes: list[Any] | None = None, *, show_all: bool = False,
                      suppressed: int = 0) -> None:
@@ -350,13 +335,13 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
     rows = []
     for d in shown:
         if not d.fired and not d.errors:
-            rows.append([_order_label(d), "", "", ""])
+            rows.append([order_label(d), "", "", ""])
         for f in d.fired:
             shadow = " (shadow)" if f.mode == "shadow" else ""
-            rows.append([_order_label(d), f"{f.name} ({f.rule}){shadow}",
+            rows.append([order_label(d), f"{f.name} ({f.rule}){shadow}",
                          "\n".join(a.summary() for a in f.actions), "\n".join(f.why)])
         for e in d.errors:
-            rows.append([_order_label(d), "[error]", e, ""])
+            rows.append([order_label(d), "[error]", e, ""])
     quiet = len(decisions) - len(shown)
     title = (f"dry-run: {len(shown)} order(s) listed" if show_all else
              f"dry-run: the {len(shown)} order(s) where a rule fired"
@@ -420,7 +405,7 @@ def _why_not(decisions: list[Decision], orders: list[Any], ruleset: RuleSet, rul
                        "order_id": d.order_id, "rule": rule_id, "why_not": reason})
         return
     table(f"why rule {rule_id} ({rule.name}) did not fire", ["order", "why not"],
-          [[_order_label(d), "\n".join(reason)] for d, reason in found])
+          [[order_label(d), "\n".join(reason)] for d, reason in found])
     click.echo(f"every one of the {misses} order(s) it missed" if every_miss else
                f"{len(found)} near miss(es) (every test but one held) of the {misses} order(s) "
                "it missed; --all lists every miss")
@@ -502,7 +487,7 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
         raise click.BadParameter(f"no rule {why_not!r}", param_hint="--why-not")
     filters = {"platform": platform, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
-    orders, history = _load_orders(app, files, use_store, filters)
+    orders, history = _samples(app, files, filters if use_store else None)
     warn_unknown_skus(app, orders)
     pii = _reveal(app, orders) if use_store else None
     if pii is not None:  # receivers decrypted in memory; what is printed is masked
@@ -527,17 +512,16 @@ def dry_run_command(app: App, more_files: tuple[Path, ...], files: tuple[Path, .
                  replay=replay)
         return
     from ..fulfilment.holds import kind_for
-    from .flows import dry_run_routes, print_routes  # routing flows (issue 4)
 
     routes = None if no_flows else dry_run_routes(
-        app, [with_outcomes(o, d.actions, kind_for) for o, d in zip(orders, decisions,
-                                                                    strict=True)],
+        app.workspace, [with_outcomes(o, d.actions, kind_for)
+                        for o, d in zip(orders, decisions, strict=True)],
         flows_path, ctx.now, history, replay=replay)
     if pii is not None and routes:
         routes = [pii.scrub_model(o.id, r) for o, r in zip(orders, routes, strict=True)]
     _print_decisions(decisions, fmt, ruleset, routes, show_all=show_all, suppressed=suppressed)
     if routes and fmt != "json":
-        print_routes(routes)
+        routes_table(routes)
 
 
 @rules_group.command("diff")
@@ -568,7 +552,7 @@ def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_st
     before, after = load_rules(old, timezone=tz), load_rules(new, timezone=tz)
     filters = {"platform": None, "since": _time(since, tz) if since else None,
                "until": _time(until, tz) if until else None, "limit": limit}
-    orders, history = _load_orders(app, files, use_store, filters)
+    orders, history = _samples(app, files, filters if use_store else None)
     now = _time(at, tz)
     if at is None:  # each order at its own time, as dry-run does
         orders = arrival_order(orders, now)
@@ -594,22 +578,6 @@ def diff_command(app: App, old: Path, new: Path, files: tuple[Path, ...], use_st
            for k, v in sorted(result["hits"].items())])
 
 
-def diff_decisions(old: list[Decision], new: list[Decision]) -> dict[str, Any]:
-    """Per-order rule changes and per-rule hit counts between two runs over the same orders."""
-    changes = []
-    hits: dict[str, dict[str, int]] = {}
-    for a, b in zip(old, new, strict=True):
-        ra, rb = {f.rule for f in a.fired}, {f.rule for f in b.fired}
-        for r in ra:
-            hits.setdefault(r, {"old": 0, "new": 0})["old"] += 1
-        for r in rb:
-            hits.setdefault(r, {"old": 0, "new": 0})["new"] += 1
-        if ra != rb:
-            changes.append({"order": _order_label(b), "order_id": b.order_id,
-                            "removed": sorted(ra - rb), "added": sorted(rb - ra)})
-    return {"orders": changes, "hits": hits}
-
-
 COMMANDS = [rules_group, dry_run_command]
 
-__all__ = ["COMMANDS", "SourceErrors", "diff_decisions", "dry_run_command", "rules_group"]
+__all__ = ["COMMANDS", "SourceErrors", "dry_run_command", "rules_group"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..cli import App, pass_app
+from ..cli import App, exit_with, pass_app
 from ._output import FORMAT_OPTION, echo_json, local, note, shown, table
 
 LOG_FORMAT = click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
@@ -128,7 +128,7 @@ def reload_command(app: App, wait: float, fmt: str) -> None:
             note(f"{r['node']}: FAILED, previous set stays live\n" + "\n".join(
                 last.get("errors") or []))
     if any(r["seen"] and not (r["last_reload"] or {}).get("ok") for r in results):
-        raise SystemExit(1)
+        exit_with(1)
 
 
 @click.command("status")

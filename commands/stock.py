@@ -43,8 +43,8 @@ def adjust_command(app: App, warehouse: str, sku: str, change: int, reason: str,
       orderhub stock adjust GZ TOWEL-1 +12 --reason "盘点多出 12 条"
       orderhub stock adjust SH MUG-350 -2 --reason "破损" --as 王芳
     """
-    from ..engine.flows.ledger import adjust
-    from ..engine.flows.service import workspace_network
+    from ..engine.routing.ledger import adjust
+    from ..engine.routing.workspace import workspace_network
     from ..errors import NotFound
 
     ws = app.workspace
@@ -78,7 +78,7 @@ def history_command(app: App, warehouse: str | None, sku: str | None, order_ref:
       orderhub stock history --warehouse GZ --sku TOWEL-1
       orderhub stock history --order taobao:2601573729663813588 --format json
     """
-    from ..engine.flows.ledger import entries
+    from ..engine.routing.ledger import entries
 
     ws = app.workspace
     order_id = ws.store.get(order_ref).id if order_ref else None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import EXIT_REJECTED, App, pass_app
+from ..cli import EXIT_REJECTED, App, exit_with, pass_app
 from ._output import FORMAT_OPTION, echo_json, local, note, table
 
 STATUSES = ("requested", "issued", "failed", "cancelled")
@@ -103,7 +103,7 @@ def _report(result, fmt: str) -> None:  # type: ignore[no-untyped-def]
               [[result.selected, len(result.issued), len(result.already), len(result.failed),
                 len(result.held), len(result.skipped)]])
     if result.failed:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 @waybills_group.command("print")
@@ -154,7 +154,7 @@ def print_command(app: App, wave: str, pdf: Path | None, size: str | None, compo
             echo_json({"printed": printed, "failed": failed}) if fmt == "json" else note(
                 f"printed {printed}, failed {failed}")
             if failed:
-                raise SystemExit(EXIT_REJECTED)
+                exit_with(EXIT_REJECTED)
     finally:
         wb.close()
 

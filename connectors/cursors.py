@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, String, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..store.bulk import insert_on_conflict
 from ..store.schema import UTCDateTime, metadata
 
 pull_cursors = Table(
@@ -47,8 +47,7 @@ class CursorStore:
         """Move ``shop``'s position up to ``position`` (never back); returns the stored one."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(pull_cursors).values(
+            stmt = insert_on_conflict(conn.dialect.name, pull_cursors).values(
                 shop=shop, platform=platform, position=position, updated_at=now)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["shop"],
@@ -66,8 +65,7 @@ class CursorStore:
         """Set ``shop``'s position, also backwards (``orderhub pull --since``)."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(pull_cursors).values(
+            stmt = insert_on_conflict(conn.dialect.name, pull_cursors).values(
                 shop=shop, platform=platform, position=position, updated_at=now)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["shop"], set_={"position": position, "updated_at": now}))

@@ -12,16 +12,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..errors import RecordError
+from ..errors import NotFound, RecordError
+from ..record_checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from ..text import decode as decode  # re-exported: readers of files import it from here
-from .checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
 from .mapping import Mapping, dig, split_path
 
 
@@ -351,3 +351,25 @@ def _clean_cell(value: Any) -> Any:
 
 def _first(row: list[str]) -> str | None:
     return _clean_cell(row[0]).strip('="')[:64] if row and row[0] else None
+
+
+#: What a folder given to ``orderhub ingest`` or ``orderhub simulate`` contributes.
+ORDER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".xlsx")
+
+
+def expand_paths(paths: Iterable[Path], suffixes: tuple[str, ...] = ORDER_SUFFIXES
+                 ) -> list[Path]:
+    """The files to read for paths given on a command line: a folder contributes every file
+    below it whose suffix is one of ``suffixes`` (sorted), a file is taken as given.  Paths
+    that are not there are :class:`NotFound` (exit 4), all named in one message."""
+    paths = list(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise NotFound(f"no such file or folder: {', '.join(missing)}")
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes))
+        else:
+            out.append(path)
+    return out

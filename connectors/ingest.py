@@ -20,8 +20,8 @@ from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
+from ..record_checks import has_undecoded
 from ..store import OrderStore, Reject
-from .checks import has_undecoded
 from .files import SourceRecord, UnreadableFile, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings

@@ -15,14 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, beijing, parse_beijing
-from .http import (
-    AuthError,
-    Check,
-    ErrorCodes,
-    RequestRejected,
-    WindowError,
-    chain,
-)
+from .http import AuthError, Check, ErrorCodes, RequestRejected, WindowError, chain
 
 if TYPE_CHECKING:
     from .shipping import ShipFailure, ShipRequest
@@ -149,12 +142,9 @@ class JdClient(PlatformClient):
 
     def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
         """``jingdong.pop.order.shipment`` for the whole order (JOS has no line shipments)."""
-        if request.lines:
-            from .shipping import ShipRefused
+        from .shipping import whole_orders_only
 
-            raise ShipRefused("JD ships whole orders (jingdong.pop.order.shipment has no "
-                              "lines); send lines: null", reason="split_unsupported",
-                              api=SHIP_API)
+        whole_orders_only(request, "JD", SHIP_API)
         params = {"orderId": request.platform_order_no, "logiCoprId": str(company),
                   "logiNo": request.tracking_no}
         return self.call(SHIP_API, params, precheck=precheck)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -31,7 +31,7 @@ from pydantic import (
 from ..dsl import yamlfile
 from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
-from .checks import shown
+from ..record_checks import shown
 from .cleaning import CleanSpec, cleaner
 from .transforms import TRANSFORMS, zone
 
@@ -39,24 +39,30 @@ Getter = Callable[[Any], Any]
 _T = TypeVar("_T")
 
 
-class _Spec(BaseModel):
+class StrictSpec(BaseModel):
+    """A section of a mapping file (orders or settlements): an unknown key is a mistake to
+    report, and ``from``/``as`` may be written as such."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class FieldSpec(_Spec):
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+#: One path or several: ``from: a.b`` is short for ``from: [a.b]``.
+PathList = Annotated[list[str], BeforeValidator(_listify)]
+
+
+class FieldSpec(StrictSpec):
     """Where one value comes from and how it is read."""
 
-    from_: list[str] = Field(default_factory=list, alias="from")
+    from_: PathList = Field(default_factory=list, alias="from")
     as_: str = Field("str", alias="as")
     required: bool = False
     default: Any = None
     const: Any = None
     reduce: Literal["sum", "first", "join"] | None = None
-
-    @field_validator("from_", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
 
     @field_validator("as_")
     @classmethod
@@ -75,14 +81,14 @@ def _shorthand(value: Any) -> Any:
 FieldLike = Annotated[FieldSpec, BeforeValidator(_shorthand)]
 
 
-class ItemsSpec(_Spec):
+class ItemsSpec(StrictSpec):
     """Line items: a list inside the record (``from``), or one line made of the record itself."""
 
     from_: str | None = Field(None, alias="from")
     fields: dict[str, FieldLike]
 
 
-class StatusRule(_Spec):
+class StatusRule(StrictSpec):
     """``when`` all raw fields equal one of the given values, the rule applies."""
 
     when: dict[str, Any]
@@ -90,7 +96,7 @@ class StatusRule(_Spec):
     refund: Literal["requested", "refunded"] | None = None
 
 
-class StatusSpec(_Spec):
+class StatusSpec(StrictSpec):
     """The status table.  A ``map`` entry whose status is empty (``~``) is listed but not yet
     decided: records with that value are rejected as unknown, never guessed.  ``table`` names
     an XLSX or CSV file (old value, new status), relative to the mapping file."""
@@ -101,25 +107,25 @@ class StatusSpec(_Spec):
     rules: list[StatusRule] = Field(default_factory=list)
 
 
-class LineRefundSpec(_Spec):
+class LineRefundSpec(StrictSpec):
     field: str
     requested: list[str] = Field(default_factory=list)
     refunded: list[str] = Field(default_factory=list)
 
 
-class RefundSpec(_Spec):
+class RefundSpec(StrictSpec):
     rules: list[StatusRule] = Field(default_factory=list)
     lines: LineRefundSpec | None = None
     amount: FieldLike | None = None
     requested_at: FieldLike | None = None
 
 
-class DetectSpec(_Spec):
+class DetectSpec(StrictSpec):
     keys: list[str] = Field(default_factory=list)
     columns: list[str] = Field(default_factory=list)
 
 
-class MappingSpec(_Spec):
+class MappingSpec(StrictSpec):
     name: str
     platform: Platform
     kind: Literal["api", "export", "legacy"] = "api"
@@ -144,15 +150,45 @@ _ITEM_TARGETS = {
 }
 
 
-class Mapping:
-    """A compiled mapping.  ``apply(record)`` returns an :class:`Order` or raises RecordError."""
+class _Detectable(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def platform(self) -> Platform: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def detect(self) -> DetectSpec: ...
 
-    def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
+
+_S = TypeVar("_S", bound=_Detectable)
+
+
+class DetectedMapping(Generic[_S]):
+    """What order and settlement mappings share: the file they came from, the platform and
+    timezone they read, and how a record or a file's header is recognised as theirs."""
+
+    def __init__(self, spec: _S, origin: str) -> None:
         self.spec = spec
         self.name = spec.name
         self.origin = origin
         self.platform = spec.platform
         self.tz: tzinfo = zone(spec.timezone)
+
+    def matches_record(self, record: Any) -> bool:
+        keys = self.spec.detect.keys
+        return bool(keys) and isinstance(record, dict) and all(k in record for k in keys)
+
+    def matches_columns(self, header: list[str]) -> bool:
+        cols = self.spec.detect.columns
+        return bool(cols) and set(cols) <= set(header)
+
+
+class Mapping(DetectedMapping[MappingSpec]):
+    """A compiled mapping.  ``apply(record)`` returns an :class:`Order` or raises RecordError."""
+
+    def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
+        super().__init__(spec, origin)
         self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
         self._order_no = dict(self._order).get("platform_order_no")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
@@ -183,14 +219,6 @@ class Mapping:
             return self._order_no(record)  # type: ignore[no-any-return]
         except RecordError:
             return None
-
-    def matches_record(self, record: Any) -> bool:
-        keys = self.spec.detect.keys
-        return bool(keys) and isinstance(record, dict) and all(k in record for k in keys)
-
-    def matches_columns(self, header: list[str]) -> bool:
-        cols = self.spec.detect.columns
-        return bool(cols) and set(cols) <= set(header)
 
     def apply(self, record: dict[str, Any], *, shop_id: str | None = None) -> Order:
         """Normalize one source record.  Raises :class:`RecordError` naming the field."""

@@ -14,13 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .base import Listing, PlatformClient, Record, beijing, epoch, parse_beijing
-from .http import (
-    Check,
-    ErrorCodes,
-    RequestRejected,
-    WindowError,
-    chain,
-)
+from .http import Check, ErrorCodes, RequestRejected, WindowError, chain
 
 if TYPE_CHECKING:
     from .shipping import ShipFailure, ShipRequest
@@ -134,12 +128,9 @@ class PddClient(PlatformClient):
 
     def ship(self, request: ShipRequest, company: str | int, precheck: Check) -> Any:
         """``pdd.logistics.online.send`` for the whole order (PDD has no line shipments)."""
-        if request.lines:
-            from .shipping import ShipRefused
+        from .shipping import whole_orders_only
 
-            raise ShipRefused("PDD ships whole orders (pdd.logistics.online.send has no "
-                              "lines); send lines: null", reason="split_unsupported",
-                              api=SHIP_API)
+        whole_orders_only(request, "PDD", SHIP_API)
         params = {"order_sn": request.platform_order_no, "logistics_id": company,
                   "tracking_number": request.tracking_no}
         answer = self.call(SHIP_API, params, precheck=precheck)

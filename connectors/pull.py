@@ -19,11 +19,11 @@ from typing import Any
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..model import Order
+from ..record_checks import record_problem
 from ..store import OrderStore, Reject
 from .aftersale_store import AfterSalesStore, apply_to_orders
 from .aftersales import FEEDS, read_window
 from .base import Decryptor, Page, PlatformClient, Record
-from .checks import record_problem
 from .cursors import CursorStore
 from .douyin import DouyinClient
 from .http import PlatformError

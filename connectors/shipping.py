@@ -88,6 +88,14 @@ class ShipRefused(RequestRejected):
         super().__init__(f"{reason}: {message}", **kwargs)
 
 
+def whole_orders_only(request: ShipRequest, platform: str, api: str) -> None:
+    """JD and PDD ship whole orders (their ship APIs take no lines): a request naming lines is
+    refused before any call, saying how to send it."""
+    if request.lines:
+        raise ShipRefused(f"{platform} ships whole orders ({api} has no lines); send lines: null",
+                          reason="split_unsupported", api=api)
+
+
 class AlreadyShipped(RequestRejected):
     """The platform says the order is already shipped (counts as success)."""
 

@@ -23,7 +23,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import OrderhubError
-from ..model import Platform
 from .pii import PiiSettings
 
 #: The real gateways; a shop's ``base_url`` overrides them (the simulator, a sandbox).
@@ -129,10 +128,6 @@ class ShopConfig(BaseModel):
         return self
 
     # -- derived settings ------------------------------------------------------------------
-
-    @property
-    def platform_enum(self) -> Platform:
-        return Platform(self.platform)
 
     @property
     def gateway(self) -> str:

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..record_checks import shown
 from ..text import as_bool
 from ..text import blank as _blank
-from .checks import shown
 
 Transform = Callable[[Any, tzinfo], Any]
 

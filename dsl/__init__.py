@@ -1,6 +1,7 @@
 """The expression and rule language: grammar, typed syntax tree, checker, compiler.
 
-Other packages use only what is exported here (see notes/DSL_CONTRACT.md)::
+Other packages use only what is exported here (``__all__``), so the language's insides can
+change without touching them::
 
     expr = compile_expression("payment > 100", filename="flows/x.yaml", line=3, column=9,
                               expect=ExprType.BOOL)

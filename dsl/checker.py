@@ -8,7 +8,6 @@ becomes ``any``) so that one run reports every mistake.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from datetime import datetime, time, tzinfo
 from typing import Any
@@ -20,6 +19,7 @@ from .lists import EMPTY as EMPTY_LISTS
 from .lists import ListSet
 from .regex import pattern_error
 from .types import ORDERED_KINDS, ExprType, FieldSpec, RecordType
+from .yamlfile import suggest
 
 T = ExprType
 
@@ -58,17 +58,6 @@ _ARITH.update({
 
 
 _KIND_WORDS = {"string": "text", "list": "a list", "map": "a key/value map"}
-
-
-def suggest(name: str, candidates: list[str]) -> str | None:
-    """'did you mean' text for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in candidates}
-        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered))]
-    if not close:
-        return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
 class Checker:

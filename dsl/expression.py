@@ -1,7 +1,8 @@
 """``compile_expression``: one expression text -> a checked, compiled callable.
 
-This is the API the YAML flows use for their conditions (see notes/DSL_CONTRACT.md); rule files
-go through :mod:`orderhub.engine.rules`, which uses the same parser, checker and compiler.
+This is the API the YAML flows use for their conditions (exported by :mod:`orderhub.dsl`);
+rule files go through :mod:`orderhub.engine.ruleset`, which uses the same parser, checker and
+compiler.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The language's function table: every function rules may call, by name, with its signature.
 
 The checker types calls against it and the compiler calls ``impl``.  The language owns the table;
-function packages (:mod:`orderhub.builtins.functions`) register into it with :func:`builtin`.  They
+function packages (:mod:`orderhub.dsl.library`) register into it with :func:`builtin`.  They
 are loaded by name on first use, so the language core never imports the plugin layer above it.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from .types import ExprType
 
 #: Packages whose import registers the built-in functions (loaded on first use).
-FUNCTION_PACKAGES = ("orderhub.builtins.functions",)
+FUNCTION_PACKAGES = ("orderhub.dsl.library",)
 
 
 @dataclass(frozen=True)

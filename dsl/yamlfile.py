@@ -140,9 +140,15 @@ def validate(
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
-    """'did you mean' the closest choice: fewest edits first (``payed`` -> ``paid``, not
-    ``updated``), then difflib's similarity; None when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=5, cutoff=0.6)
+    """'did you mean' the closest choice, for every misspelt name (a YAML key, a rule field, a
+    function, a node id): fewest edits first (``payed`` -> ``paid``, not ``updated``), then
+    difflib's similarity, ignoring case when nothing is close otherwise; None when nothing is
+    close at all."""
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=5, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered))]
     if not close:
         return None
     best = min(close, key=lambda c: (_edits(word.lower(), c.lower()), close.index(c)))

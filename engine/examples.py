@@ -20,7 +20,7 @@ from ..errors import SourceError, SourceSpan
 from ..model import Order
 
 if TYPE_CHECKING:
-    from .rules import Rule, RuleSet
+    from .ruleset import Rule, RuleSet
 
 
 def literal_value(node: n.Expr, tz: tzinfo, filename: str, source: str) -> Any:

@@ -21,7 +21,7 @@ from ..dsl.parser import parse_rulefile
 from ..dsl.sourcetext import read_source
 from ..errors import NotFound, SourceError, SourceSpan
 from ..model import DEFAULT_TZ
-from .rules import RuleSet, rule_files
+from .ruleset import RuleSet, rule_files
 
 AUDIT_LOG = ".audit.log"
 

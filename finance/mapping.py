@@ -19,11 +19,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from ..connectors.mapping import (
+    DetectedMapping,
     DetectSpec,
     FieldLike,
+    PathList,
+    StrictSpec,
     dig,
     field_getter,
     load_dir,
@@ -31,15 +34,11 @@ from ..connectors.mapping import (
     reason_of,
     split_path,
 )
-from ..connectors.transforms import TRANSFORMS, zone
+from ..connectors.transforms import TRANSFORMS
 from ..dsl import yamlfile
 from ..errors import RecordError
 from ..model import Platform
 from .model import LineKind, SettlementLine
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 def _regex(value: str) -> str:
@@ -50,17 +49,12 @@ def _regex(value: str) -> str:
     return value
 
 
-class OrderNoSpec(_Spec):
+class OrderNoSpec(StrictSpec):
     """Where the order number is.  With ``pattern``, each field in ``from`` is searched in turn
     and the first match wins (its first group if the pattern has one)."""
 
-    from_: list[str] = Field(alias="from")
+    from_: PathList = Field(alias="from")
     pattern: str | None = None
-
-    @field_validator("from_", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
 
     @field_validator("pattern")
     @classmethod
@@ -68,7 +62,7 @@ class OrderNoSpec(_Spec):
         return None if v is None else _regex(v)
 
 
-class AmountSpec(_Spec):
+class AmountSpec(StrictSpec):
     """A signed sum: ``plus`` fields as given, minus the absolute value of ``minus`` fields.
 
     Bills write expenses either as ``1.50`` in an expense column or as ``-1.50``; taking the
@@ -80,7 +74,7 @@ class AmountSpec(_Spec):
     as_: Literal["yuan", "fen"] = Field("yuan", alias="as")
 
 
-class Rule(_Spec):
+class Rule(StrictSpec):
     """``when`` every named field's text matches its regex (searched), the rule applies."""
 
     when: dict[str, str]
@@ -96,20 +90,20 @@ class Rule(_Spec):
         return {k: str(p) for k, p in v.items()}
 
 
-class PartSpec(_Spec):
+class PartSpec(StrictSpec):
     kind: LineKind | None = Field(None, description="fixed kind; else the matching rule's")
     amount: AmountSpec
     suffix: str | None = Field(None, description="added to the line id; default: the kind")
 
 
-class DirectionSpec(_Spec):
+class DirectionSpec(StrictSpec):
     """A column saying income or expense (JD ``收支方向``); expenses are made negative."""
 
     from_: str = Field(alias="from")
     expense: list[str] = Field(default_factory=lambda: ["支出"])
 
 
-class SettlementMappingSpec(_Spec):
+class SettlementMappingSpec(StrictSpec):
     name: str
     platform: Platform
     kind: Literal["api", "export"] = "export"
@@ -134,15 +128,11 @@ class SettlementMappingSpec(_Spec):
     )
 
 
-class SettlementMapping:
+class SettlementMapping(DetectedMapping[SettlementMappingSpec]):
     """A compiled settlement mapping: ``lines(record, ...)`` returns its settlement lines."""
 
     def __init__(self, spec: SettlementMappingSpec, origin: str = "<mapping>") -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.origin = origin
-        self.platform = spec.platform
-        self.tz = zone(spec.timezone)
+        super().__init__(spec, origin)
         self._line_id = field_getter("line_id", spec.line_id, self.tz) if spec.line_id else None
         self._sub = field_getter("sub_ref", spec.sub_ref, self.tz) if spec.sub_ref else None
         self._shop = field_getter("shop", spec.shop, self.tz) if spec.shop else None
@@ -155,14 +145,6 @@ class SettlementMapping:
 
     def __repr__(self) -> str:
         return f"<SettlementMapping {self.name} ({self.origin})>"
-
-    def matches_record(self, record: Any) -> bool:
-        keys = self.spec.detect.keys
-        return bool(keys) and isinstance(record, dict) and all(k in record for k in keys)
-
-    def matches_columns(self, header: list[str]) -> bool:
-        cols = self.spec.detect.columns
-        return bool(cols) and set(cols) <= set(header)
 
     def lines(
         self, record: dict[str, Any], *, shop: str | None = None, occurrence: int = 0

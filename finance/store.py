@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, String, exists, func, select, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store import OrderStore
+from ..store.bulk import insert_on_conflict
 from .model import LineKind, SettlementLine
 from .schema import settlement_lines
 
@@ -61,11 +61,10 @@ class SettlementStore:
         """Insert lines not yet stored; returns how many were new (the rest were known)."""
         at = now or datetime.now(UTC)
         rows = [_row(line, at) for line in lines]
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
         new = 0
         with self.engine.begin() as conn:
             for i in range(0, len(rows), _CHUNK):
-                stmt = dialect.insert(settlement_lines).on_conflict_do_nothing(
+                stmt = insert_on_conflict(self._dialect, settlement_lines).on_conflict_do_nothing(
                     index_elements=["platform", "line_id"]
                 ).returning(settlement_lines.c.id)
                 new += len(conn.execute(stmt, rows[i : i + _CHUNK]).all())

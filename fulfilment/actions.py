@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..service.bulk import insert_ignore
+from .. import wms
 from ..service.schema import order_actions
+from ..store.bulk import insert_ignore
 from ..store.schema import order_events, orders
-from . import audit, holds, outputs, stages, wms
+from . import audit, holds, outputs, stages
 from .errors import FulfilmentError
 from .intercept import intercept_if_released
 from .stages import Actor
@@ -39,7 +40,7 @@ def cancel(ws: Any, order: str, reason: str, person: str,
 
 def cancel_on(conn: Connection, order_id: str, reason: str, actor: Actor,
               now: datetime) -> str:
-    from ..engine.flows.ledger import release_order
+    from ..engine.routing.ledger import release_order
 
     was = stages.stage_of(conn, order_id)
     stages.check(was, "cancelled")
@@ -129,11 +130,11 @@ def reroute(ws: Any, order: str, person: str, *, warehouse: str | None = None,
 
 def reroute_on(ws: Any, conn: Connection, order_id: str, actor: Actor, reason: str,
                now: datetime, *, warehouse: str | None = None) -> str:
-    from ..engine.flows.ledger import post, release_order
-    from ..engine.flows.service import workspace_network
+    from ..engine.routing.ledger import post, release_order
+    from ..engine.routing.workspace import workspace_network
 
     if ws.store.engine.dialect.name == "postgresql":
-        from ..engine.flows.stock import lock_routing
+        from ..engine.routing.stock import lock_routing
 
         lock_routing(conn)
     order = _order(conn, order_id)
@@ -166,7 +167,7 @@ def reroute_on(ws: Any, conn: Connection, order_id: str, actor: Actor, reason: s
         "decision_event_id": 0, "at": now}])
     stages.move(conn, order_id, "routed", actor, f"{reason} → {code}", now, current=stage,
                 warehouse=code, data={"warehouse": code})
-    from ..builtins.nodes.output import pick_list_body
+    from ..engine.routing.nodes.output import pick_list_body
 
     to = network.warehouses[code].config.wms_url
     message = {"kind": "wms", "idempotency_key": f"{base}:wms", "order_id": order_id,
@@ -179,8 +180,8 @@ def reroute_on(ws: Any, conn: Connection, order_id: str, actor: Actor, reason: s
 
 
 def _route(ws: Any, order: Any, now: datetime) -> str:
-    from ..engine.flows.router import Router
-    from ..engine.flows.service import routing_state, workspace_flows
+    from ..engine.routing.router import Router
+    from ..engine.routing.workspace import routing_state, workspace_flows
 
     result = Router(workspace_flows(ws), routing_state(ws, now), now=now, history=ws.store,
                     trace=False).route(order, "paid")

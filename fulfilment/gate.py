@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..service.bulk import insert_ignore
+from ..store.bulk import insert_ignore
 from . import holds, outputs, stages
 from .config import FulfilmentConfig
 from .intercept import intercept_if_released
@@ -164,7 +164,7 @@ class Gate:
 
     def _cancelled(self, conn: Connection, order_id: str, event: str, stage: str,
                    now: datetime) -> None:
-        from ..engine.flows.ledger import release_order
+        from ..engine.routing.ledger import release_order
 
         why = "退款完成" if event == "refunded" else "平台取消"
         release_order(conn, order_id, why, actor="platform", now=now)

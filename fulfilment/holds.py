@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from ..errors import OrderhubError
-from ..service.bulk import one_of
+from ..store.bulk import one_of
 from . import audit, outputs, stages
 from .errors import FulfilmentError
 from .schema import holds
@@ -200,7 +200,7 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
     warehouse = _unrouted_warehouse(ws, order_id, now)
     with ws.store.engine.begin() as conn:
         if ws.store.engine.dialect.name == "postgresql":
-            from ..engine.flows.stock import lock_routing
+            from ..engine.routing.stock import lock_routing
 
             lock_routing(conn)  # not while a routing of this order is being committed
         actor = Actor("person", person)

@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from ..service.bulk import insert_ignore
+from .. import wms
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from ..store.schema import orders
-from . import hooks, stages, tasks, wms
+from . import hooks, stages, tasks
 from .schema import shipments
 from .stages import Actor
 

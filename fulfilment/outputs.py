@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from ..service.bulk import insert_ignore
 from ..service.schema import order_actions, outbox
+from ..store.bulk import insert_ignore
 from .schema import held_outputs
 
 #: Outbox message kinds and order-action kinds that hand an order to the warehouse.

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from ulid import ULID
 
-from ..engine.flows.stock import route_decisions
-from ..service.bulk import insert_ignore
+from ..engine.routing.stock import route_decisions
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from . import audit, holds, stages
 from .errors import FulfilmentError, ShipRefused
 from .schema import shipments
@@ -87,7 +87,7 @@ def ship(ws: Any, order: str, carrier: str, tracking_no: str, *,
             id=shipment_id, order_id=order_id, warehouse=code, carrier=carrier,
             tracking_no=tracking_no, lines=None if whole else shipment_lines, shipped_at=now,
             shipped_by=person))
-        from ..engine.flows.ledger import ship_units
+        from ..engine.routing.ledger import ship_units
 
         ship_units(conn, order_id, code, [(str(line["sku"] or line["line_id"]), line["quantity"])
                                           for line in shipment_lines],

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from ..service.bulk import one_of
+from ..store.bulk import one_of
 from .errors import IllegalTransition
 from .schema import fulfilment_log, fulfilment_orders
 

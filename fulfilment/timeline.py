@@ -72,7 +72,7 @@ def _decisions(conn: Connection, order_id: str) -> list[Entry]:
 
 
 def _routes(conn: Connection, order_id: str) -> list[Entry]:
-    from ..engine.flows.stock import route_decisions
+    from ..engine.routing.stock import route_decisions
 
     rows = conn.execute(select(route_decisions).where(route_decisions.c.order_id == order_id)
                         .order_by(route_decisions.c.id))
@@ -132,10 +132,8 @@ def _shipments(conn: Connection, order_id: str) -> list[Entry]:
 
 
 def _stock(conn: Connection, order_id: str) -> list[Entry]:
-    try:
-        from ..engine.flows.ledger import order_entries
-    except ImportError:
-        return []
+    from ..engine.routing.ledger import order_entries
+
     return [Entry(e.at, "stock", e.kind, e.actor,
                   f"{e.warehouse} {e.sku}: on hand {e.on_hand:+d}, reserved {e.reserved:+d}"
                   + (f" ({e.cause})" if e.cause else ""), {"id": e.id})

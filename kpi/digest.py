@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..service.bulk import insert_ignore
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from .periods import KpiPeriod, last_week, week
 from .report import report
 

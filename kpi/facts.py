@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, insert, select, update
 
-from ..service.bulk import insert_ignore
+from ..store.bulk import insert_ignore
 from .schema import reconciliation_differences, reconciliation_reports
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from ..connectors.aftersale_store import after_sales
-from ..engine.flows.stock import route_decisions
+from ..engine.routing.stock import route_decisions
 from ..fulfilment.config import FulfilmentConfig
 from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, shipments, tasks
 from ..store.schema import orders

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, String, Table, Text, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import NotFound
 from ..store import OrderStore
+from ..store.bulk import insert_on_conflict
 from ..store.history import historical_orders
 from ..store.schema import UTCDateTime, metadata, order_events, orders, rejects
 
@@ -52,8 +52,7 @@ def begin(store: OrderStore, batch: str, file: str, mapping: str, now: datetime 
           ) -> None:
     """Record that a run of ``batch`` started (a re-run of the same batch counts another run)."""
     now = now or datetime.now(UTC)
-    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(migration_batches).values(
+    stmt = insert_on_conflict(store.engine.dialect.name, migration_batches).values(
         id=batch, file=file, mapping=mapping, started=now, finished=None, state="running",
         runs=1, counts={},
     )

@@ -1,8 +1,8 @@
 """``check --sample N``: import the first N good rows into a scratch database, end to end.
 
 The scratch store is a SQLite file in a temporary folder, thrown away afterwards, so the real
-store is never touched.  After the import, the workspace's rules (``orderhub.engine.rules``)
-and routing flows (``orderhub.engine.flows``) run on the sample.
+store is never touched.  After the import, the workspace's rules (``orderhub.engine.ruleset``)
+and routing flows (``orderhub.engine.routing``) run on the sample.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def run_rules_and_flows(store: OrderStore, workspace: Any) -> list[str]:
     orders = store.list(limit=None)
     lines: list[str] = []
     try:
-        from ..engine.rules import load_rules
+        from ..engine.ruleset import load_rules
 
         ruleset = load_rules(workspace.content_dir("rules"),
                              timezone=workspace.config.timezone, run_examples=False)
@@ -83,8 +83,8 @@ def run_rules_and_flows(store: OrderStore, workspace: Any) -> list[str]:
     except OrderhubError as exc:
         lines.append(f"rules: cannot run: {exc}")
     try:
-        from ..engine.flows import RoutingState, route_orders
-        from ..engine.flows.service import workspace_flows
+        from ..engine.routing import RoutingState, route_orders
+        from ..engine.routing.workspace import workspace_flows
 
         routes = route_orders(orders, workspace_flows(workspace), RoutingState(), history=store,
                               trace=False)

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from orderhub.service import Service, Evaluator, Evaluation, Action, Message, Versions
+    from orderhub.service import Service, Evaluator, Evaluation, OrderAction, Message, Versions
     Service(workspace, mode="run").run()          # what `orderhub run` does
     Outbox(engine).list(status="dead"); Outbox(engine).retry(id)
     state.status(engine, consumer)                # what `orderhub status` shows
@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Action": "evaluator", "EvalContext": "evaluator", "Evaluation": "evaluator",
+    "OrderAction": "evaluator", "ServiceContext": "evaluator", "Evaluation": "evaluator",
     "Evaluator": "evaluator", "EvaluatorFactory": "evaluator", "Message": "evaluator",
     "Versions": "evaluator", "load_factory": "evaluator",
     "Outbox": "outbox", "OutboxMessage": "outbox",

@@ -31,7 +31,7 @@ MESSAGE_KINDS = ("wecom", "sms", "wms", "logistics")
 
 
 @dataclass(frozen=True, slots=True)
-class Action:
+class OrderAction:
     """Something done to an order (hold shipment, mark for review); once per ``key``."""
 
     kind: str
@@ -65,7 +65,7 @@ class Versions:
 
 @dataclass(slots=True)
 class Evaluation:
-    actions: list[Action] = field(default_factory=list)
+    actions: list[OrderAction] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     versions: Versions = Versions()
     #: routing results (``engine.flows`` RouteResult): their decision and stock reservations
@@ -74,7 +74,7 @@ class Evaluation:
 
 
 @dataclass(slots=True)
-class EvalContext:
+class ServiceContext:
     """What an evaluation may look at besides the order: the store (history), the clock."""
 
     store: OrderStore
@@ -88,11 +88,11 @@ class EvalContext:
 class Evaluator(Protocol):
     """``versions`` and ``evaluate``; optionally ``routes(event_type) -> bool``: whether that
     event may reserve stock (the service then serialises such batches and tells the evaluator
-    which orders are routed already, in :attr:`EvalContext.routed`)."""
+    which orders are routed already, in :attr:`ServiceContext.routed`)."""
 
     versions: Versions
 
-    def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation: ...
+    def evaluate(self, order: Order, event: OrderEvent, ctx: ServiceContext) -> Evaluation: ...
 
 
 EvaluatorFactory = Callable[[Any], Evaluator]

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import shutil
 from pathlib import Path
@@ -153,26 +152,17 @@ def _move(path: Path, folder: Path) -> None:
 
 
 def settlement(ws: Any) -> None:
-    """Reconcile yesterday (shops' timezone) with ``orderhub.finance.nightly_reconcile``, when
-    the finance module is installed; it writes the day's reports under ``finance.reports``."""
-    try:
-        finance = importlib.import_module("orderhub.finance")
-    except ImportError:
-        log.info("settlement: orderhub.finance is not installed; skipped")
-        return
-    run = getattr(finance, "nightly_reconcile", None)
-    if run is None:
-        log.warning("settlement: orderhub.finance has no nightly_reconcile(workspace, day)")
-        return
+    """Reconcile yesterday (shops' timezone) with ``orderhub.finance.nightly_reconcile``; it
+    writes the day's reports under ``finance.reports``."""
     from datetime import datetime, timedelta
 
     from ..connectors.transforms import zone
+    from ..finance.fetch import fetch_bills
+    from ..finance.nightly import nightly_reconcile
 
     day = (datetime.now(zone(ws.config.timezone)) - timedelta(days=1)).date()
-    from ..finance.fetch import fetch_bills
-
     try:
-        result = run(ws, day, pull=fetch_bills)
+        result = nightly_reconcile(ws, day, pull=fetch_bills)
     except Exception as exc:  # noqa: BLE001 - a failed night must not stop the scheduler
         log.error("settlement %s: %s: %s", day, type(exc).__name__, exc,
                   extra={"event": "settlement_failed", "day": day.isoformat()})

@@ -34,7 +34,7 @@ from ..connectors.decryptors import decryptor_for
 from ..connectors.pii import ClearReceiver, PiiSettings, mask_address, mask_name, mask_phone
 from ..connectors.shops import ShopConfig
 from ..model import Order
-from .evaluator import Action, Evaluation, Message
+from .evaluator import Evaluation, Message, OrderAction
 
 log = logging.getLogger("orderhub.service.pii")
 
@@ -93,7 +93,7 @@ class BatchPii:
         pairs = s.pairs()
         key_pairs = ([(s.clear.phone, _digest(s.stored_phone or mask_phone(s.clear.phone) or ""))]
                      if s.clear.phone else []) + pairs
-        evaluation.actions = [Action(a.kind, _swap(a.key, key_pairs), _swap(a.params, pairs))
+        evaluation.actions = [OrderAction(a.kind, _swap(a.key, key_pairs), _swap(a.params, pairs))
                               for a in evaluation.actions]
         evaluation.messages = [self._message(m, pairs, key_pairs, s) for m in evaluation.messages]
         evaluation.routes = [_swap_route(r, pairs) for r in evaluation.routes]

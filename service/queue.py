@@ -42,10 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..store.bulk import insert_on_conflict
+from ..store.bulk import insert_ignore, insert_on_conflict, one_of
 from ..store.history import historical_orders
 from ..store.schema import order_events
-from .bulk import insert_ignore, one_of
 from .evaluator import Evaluation
 from .schema import consumer_offsets, decisions, event_claims, order_actions, outbox
 
@@ -252,7 +251,7 @@ class EventQueue:
         ``orderhub flows route``), or that are history: none of them is routed again."""
         if not order_ids:
             return set()
-        from ..engine.flows.once import routed_already
+        from ..engine.routing.once import routed_already
 
         return set(conn.execute(select(order_actions.c.order_id).where(
             one_of(order_actions.c.order_id, order_ids, self.dialect),
@@ -318,8 +317,8 @@ class EventQueue:
         insert_ignore(conn, outbox, message_rows)
         routes = [r for o in kept if o.evaluation for r in o.evaluation.routes]
         if routes:
-            from ..engine.flows.ledger import reserve_routes
-            from ..engine.flows.stock import record_on
+            from ..engine.routing.ledger import reserve_routes
+            from ..engine.routing.stock import record_on
 
             reserve_routes(conn, routes, now=now)  # stock.reserved and its ledger rows
             record_on(conn, routes, now=now)

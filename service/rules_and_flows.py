@@ -1,7 +1,7 @@
-"""The default evaluator: the risk rules, then the routing flows, whichever are installed.
+"""The default evaluator: the risk rules, then the routing flows.
 
-The service must be useful before both are finished: a missing piece (the module is not there,
-or the workspace has no files for it) contributes no actions and a version of ``None``.
+A workspace without files for a piece contributes no actions for it.  A piece that cannot be
+imported is a broken installation: the error is raised, never a live service without rules.
 Loading goes through each piece's own loader, which compiles, type-checks and runs the embedded
 examples, raising positioned :class:`~orderhub.errors.SourceErrors`; hot reload keeps the last
 good set when it raises.
@@ -17,24 +17,16 @@ a key of flow, order, channel and position, so re-routing the order never sends 
 from __future__ import annotations
 
 import hashlib
-import importlib
 from typing import Any
 
 from ..engine.fields import with_outcomes
 from ..fulfilment.holds import kind_for
 from ..model import Order
 from ..store.orders import OrderEvent
-from .evaluator import MESSAGE_KINDS, Action, EvalContext, Evaluation, Message, Versions
+from .evaluator import MESSAGE_KINDS, Evaluation, Message, OrderAction, ServiceContext, Versions
 
 #: Events that (re)evaluate the risk rules.
 RULE_EVENTS = frozenset({"created", "paid", "refund_requested", "address_changed"})
-
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def flows_version(flows: Any) -> str | None:
@@ -60,7 +52,7 @@ class RulesAndFlowsEvaluator:
         )
         self._router: tuple[int, Any] | None = None
 
-    def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation:
+    def evaluate(self, order: Order, event: OrderEvent, ctx: ServiceContext) -> Evaluation:
         out = Evaluation(versions=self.versions)
         if self.ruleset is not None and event.type in RULE_EVENTS:
             decision = self.ruleset.evaluate(order, now=ctx.now, history=ctx.store)
@@ -87,11 +79,11 @@ class RulesAndFlowsEvaluator:
         """Whether ``event_type`` triggers a flow (which may reserve stock)."""
         return self.flows is not None and event_type in self.flows.events
 
-    def _router_for(self, ctx: EvalContext) -> Any:
+    def _router_for(self, ctx: ServiceContext) -> Any:
         """One router per batch (the context is per batch): stock and load read once."""
         if self._router is None or self._router[0] != id(ctx):
-            from ..engine.flows.router import Router
-            from ..engine.flows.service import routing_state
+            from ..engine.routing.router import Router
+            from ..engine.routing.workspace import routing_state
 
             state = routing_state(self.workspace, ctx.now) if self.workspace else None
             # called only with flows loaded (see handles)
@@ -106,9 +98,9 @@ def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
     data = planned.model_dump(mode="json")
     kind, key, params = data["kind"], data["idempotency_key"], data.get("params", {})
     if data.get("shadow"):
-        out.actions.append(Action(f"shadow:{kind}", key, params))
+        out.actions.append(OrderAction(f"shadow:{kind}", key, params))
         return
-    out.actions.append(Action(kind, key, {**params, "rule": data.get("rule")}))
+    out.actions.append(OrderAction(kind, key, {**params, "rule": data.get("rule")}))
     if kind == "sms":
         out.messages.append(Message("sms", key, {"phone": params.get("phone"),
                                                  "text": params.get("text"),
@@ -139,7 +131,7 @@ def _addressed(key: str, params: dict[str, Any]) -> list[Message]:
 def _add_route(out: Evaluation, result: Any, order: Order) -> None:
     """A routing result: the warehouse as an action, its messages to the outbox."""
     if result.warehouse:
-        out.actions.append(Action("route", f"route:{order.id}:{result.flow}",
+        out.actions.append(OrderAction("route", f"route:{order.id}:{result.flow}",
                                   {"warehouse": result.warehouse, "flow": result.flow,
                                    "diverted_from": result.diverted_from,
                                    "region": result.region, "carrier": result.carrier}))
@@ -147,7 +139,7 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
         params = {**action.params, "source": action.source}
         if action.reason:
             params["reason"] = action.reason
-        out.actions.append(Action(action.kind, action.idempotency_key, params))
+        out.actions.append(OrderAction(action.kind, action.idempotency_key, params))
     for i, message in enumerate(result.messages):
         key = f"flow:{result.flow}:{order.id}:{message.channel}:{i}"
         if message.channel == "wms":  # the WMS contract: the document itself (docs/wms.md)
@@ -159,21 +151,16 @@ def _add_route(out: Evaluation, result: Any, order: Order) -> None:
         if message.channel in MESSAGE_KINDS:
             out.messages.append(Message(message.channel, key, payload))
         else:  # e.g. a pick list line: recorded, printed by its own command
-            out.actions.append(Action(message.channel, key, payload))
+            out.actions.append(OrderAction(message.channel, key, payload))
 
 
 def rules_and_flows(workspace: Any) -> RulesAndFlowsEvaluator:
-    """Load whichever of rules and flows are installed; raises positioned errors."""
-    ruleset = None
-    load_rules = _optional("orderhub.engine.rules", "load_rules")
-    if load_rules is not None:
-        from ..engine.recipients import Recipients
+    """Load the workspace's rules and flows; raises positioned errors."""
+    from ..engine.recipients import Recipients
+    from ..engine.routing.workspace import workspace_flows
+    from ..engine.ruleset import load_rules
 
-        ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
-                             lists=workspace.path(workspace.config.lists),
-                             recipients=Recipients(workspace.config.recipients))
-    flows = None
-    workspace_flows = _optional("orderhub.engine.flows.service", "workspace_flows")
-    if workspace_flows is not None:
-        flows = workspace_flows(workspace)
-    return RulesAndFlowsEvaluator(ruleset, flows, workspace)
+    ruleset = load_rules(workspace.content_dir("rules"), timezone=workspace.config.timezone,
+                         lists=workspace.path(workspace.config.lists),
+                         recipients=Recipients(workspace.config.recipients))
+    return RulesAndFlowsEvaluator(ruleset, workspace_flows(workspace), workspace)

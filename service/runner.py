@@ -29,12 +29,12 @@ from ulid import ULID
 
 from ..errors import OrderhubError
 from ..model import Order
+from ..store.bulk import one_of
 from ..store.orders import OrderEvent
 from ..store.schema import order_events, orders
 from . import state
-from .bulk import one_of
 from .dispatcher import Dispatcher
-from .evaluator import EvalContext, EvaluatorFactory, load_factory
+from .evaluator import EvaluatorFactory, ServiceContext, load_factory
 from .jobs import build_scheduler
 from .leader import LeaderElection
 from .outbox import Outbox
@@ -49,14 +49,13 @@ log = logging.getLogger("orderhub.service")
 
 
 def _fulfilment(workspace: Any) -> Any:
-    """``orderhub.fulfilment`` when installed and the workspace configures it, else None."""
+    """``orderhub.fulfilment`` when the workspace configures it, else None."""
     if getattr(workspace.config, "fulfilment", None) is None:
         return None
-    try:
-        import orderhub.fulfilment.gate
-    except ImportError:
-        return None
-    return orderhub.fulfilment
+    from .. import fulfilment
+    from ..fulfilment import gate  # noqa: F401 - loads fulfilment.gate, which the runner uses
+
+    return fulfilment
 
 
 class ServiceError(OrderhubError):
@@ -345,9 +344,9 @@ class Service:
         events, docs = self._load(batch, conn)
         routes = getattr(live.evaluator, "routes", None)
         routing = routes is not None and any(routes(e.type) for e in events.values())
-        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        ctx = ServiceContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
         if routing and conn is not None:
-            from ..engine.flows.stock import lock_routing
+            from ..engine.routing.stock import lock_routing
 
             with conn.begin():
                 lock_routing(conn)
@@ -386,11 +385,11 @@ class Service:
         """Evaluate a batch with ONE live evaluator, so no batch mixes versions (nothing is
         committed: :meth:`step` does both)."""
         events, docs = self._load(batch)
-        ctx = EvalContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
+        ctx = ServiceContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
         return self._evaluate(batch, self.reloader.live, events, docs, ctx)
 
     def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
-                  docs: dict[str, Any], ctx: EvalContext) -> list[Outcome]:
+                  docs: dict[str, Any], ctx: ServiceContext) -> list[Outcome]:
         parsed = self._orders(docs)
         pii = self._reveal(list(parsed.values()))
         if pii is not None:

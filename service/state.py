@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from ..store.bulk import insert_ignore
 from ..store.schema import order_events
-from .bulk import insert_ignore
 from .outbox import Outbox
 from .queue import OPEN
 from .schema import consumer_offsets, event_claims, service_state

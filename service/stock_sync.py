@@ -25,7 +25,7 @@ from ..connectors.http import PlatformError
 from ..connectors.pull import make_client
 from ..connectors.shops import ShopConfig, StockPushSettings
 from ..connectors.stockpush import Listing, StockItem, batches, read_listings, set_stock
-from ..engine.flows.stock import stock_table
+from ..engine.routing.stock import stock_table
 from ..store.schema import UTCDateTime, metadata
 from .channels import DeliveryError
 from .schema import outbox

@@ -63,13 +63,8 @@ class DouyinGateway(LogisticsApis, Gateway):
                                             str(p.get("v", "2")))
         if p.get("sign") != expected:
             raise Rejection("signature")
-        try:
-            signing.check_fresh(p, formats=("epoch", "datetime"))
-        except signing.StaleTimestamp as exc:
-            raise Rejection("timestamp", str(exc)) from None
+        self.check_fresh(p, ("epoch", "datetime"))
 
-    def token_of(self, call: Call) -> str | None:
-        return call.params.get("access_token")
 
     def error_body(self, kind: str, detail: str) -> Any:
         if kind.startswith("ship:"):

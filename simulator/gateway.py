@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from ..connectors.base import parse_beijing
 from ..synth import render
 from ..synth.logical import LogicalOrder
+from . import signing
 from .faults import FaultBox
 from .shipping import overlay
 from .world import World
@@ -141,13 +142,24 @@ class Gateway:
     def authenticate(self, call: Call) -> None:
         raise NotImplementedError
 
+    #: the request parameter that carries the shop's access token
+    token_param: ClassVar[str] = "access_token"
+
     def token_of(self, call: Call) -> str | None:
-        raise NotImplementedError
+        return call.params.get(self.token_param)
 
     def error_body(self, kind: str, detail: str) -> Any:
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def check_fresh(params: dict[str, Any], formats: tuple[str, ...]) -> None:
+        """The request's timestamp inside the platform's window, else a ``timestamp`` answer."""
+        try:
+            signing.check_fresh(params, formats=formats)
+        except signing.StaleTimestamp as exc:
+            raise Rejection("timestamp", str(exc)) from None
 
     def render(self, order: LogicalOrder) -> dict[str, Any]:
         """The order as this platform's order APIs show it, shipments written back included."""

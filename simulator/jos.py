@@ -51,13 +51,8 @@ class JosGateway(AlphaApis, Gateway):
             return
         if p.get("sign") != signing.jos_signature(p, self.creds.secret):
             raise Rejection("signature")
-        try:
-            signing.check_fresh(p, formats=("datetime",))
-        except signing.StaleTimestamp as exc:
-            raise Rejection("timestamp", str(exc)) from None
+        self.check_fresh(p, ("datetime",))
 
-    def token_of(self, call: Call) -> str | None:
-        return call.params.get("access_token")
 
     def error_body(self, kind: str, detail: str) -> Any:
         code, zh, en = jd.ERRORS.get(kind, jd.ERRORS["parameter"])

@@ -26,6 +26,7 @@ class TopGateway(CainiaoApis, Gateway):
     platform = "taobao"
     routes = (top.API_PATH,)
     tokenless = frozenset({top.REFRESH_API, "taobao.top.auth.token.create"})
+    token_param = "session"
 
     def parse(self, req: SimRequest) -> Call:
         params = {**req.query, **req.form}
@@ -45,13 +46,7 @@ class TopGateway(CainiaoApis, Gateway):
             raise Rejection("parameter", f"unsupported sign_method {method}")
         if p.get("sign") != signing.top_signature(p, self.creds.secret, method):
             raise Rejection("signature")
-        try:
-            signing.check_fresh(p, formats=("datetime",))
-        except signing.StaleTimestamp as exc:
-            raise Rejection("timestamp", str(exc)) from None
-
-    def token_of(self, call: Call) -> str | None:
-        return call.params.get("session")
+        self.check_fresh(p, ("datetime",))
 
     def error_body(self, kind: str, detail: str) -> Any:
         if kind.startswith("ship:"):  # a business refusal: TOP sends it with code 15

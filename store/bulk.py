@@ -1,21 +1,32 @@
-"""Batched INSERTs straight to the database driver, for the tables written once per order
-(order events, routing decisions).
+"""The store's SQL plumbing: the one dialect-switched ``INSERT ... ON CONFLICT``, and batch
+statements fast enough for the tables written once per order.
 
-SQLAlchemy's ``conn.execute(table.insert(), rows)`` processes every value of every row in
-Python (type processors, parameter dicts): at tens of thousands of rows a second that costs
-more than producing them.  :func:`insert_rows` compiles the INSERT once per dialect and hands
-plain tuples to the driver's ``executemany``; callers pass values already in their stored form
-(JSON as text) and one time for the whole batch, converted once by its column type.
+* :func:`insert_on_conflict` is the only place the PostgreSQL/SQLite switch for an upsert or an
+  insert-if-absent is written; every module that needs one builds on it.
+* :func:`insert_rows`: SQLAlchemy's ``conn.execute(table.insert(), rows)`` processes every value
+  of every row in Python (type processors, parameter dicts): at tens of thousands of rows a
+  second that costs more than producing them.  It compiles the INSERT once per dialect and hands
+  plain tuples to the driver's ``executemany``; callers pass values already in their stored form
+  (JSON as text) and one time for the whole batch, converted once by its column type.
+* :func:`insert_ignore` and :func:`one_of`: the consumer writes and reads a few hundred rows per
+  batch.  With one bound parameter per row and column, every batch size is a new statement for
+  SQLAlchemy to compile and for psycopg to parse, and an ``executemany`` is one statement per
+  row on the server.  On PostgreSQL these pass a whole batch as ONE parameter instead: an array
+  for ``IN`` lists, a JSON array of rows for inserts (``jsonb_to_recordset``).  SQLite keeps the
+  plain forms (it is in-process, and its ``executemany`` is already fast).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, DateTime, Table, any_, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def insert_on_conflict(dialect: str, table: Table) -> Any:
@@ -61,3 +72,55 @@ def _statement(conn: Connection, table: Table, names: tuple[str, ...]
             if compiled.positional and compiled.positiontup else None
         found = _compiled[key] = (str(compiled), order)
     return found
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def one_of(column: Any, values: Iterable[Any], dialect: str) -> ColumnElement[bool]:
+    """``column IN (values)``: one array parameter on PostgreSQL."""
+    values = list(values)
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """Insert rows, skipping any that collide with a unique constraint; returns rows added."""
+    if not rows:
+        return 0
+    if conn.dialect.name != "postgresql":
+        result = conn.execute(insert_on_conflict("sqlite", table).on_conflict_do_nothing(), rows)
+        return max(result.rowcount or 0, 0)
+    names = tuple(rows[0])
+    stmt = _INSERTS.get((table.name, names))
+    if stmt is None:
+        stmt = _INSERTS[(table.name, names)] = _recordset_insert(conn, table, names)
+    dates = [n for n in names if _is_datetime(table.c[n].type)]
+    if dates:
+        rows = [{**r, **{n: _naive_utc(r[n]) for n in dates}} for r in rows]
+    payload = json.dumps(rows, ensure_ascii=False, default=str, separators=(",", ":"))
+    return max(conn.execute(stmt, {"rows": payload}).rowcount or 0, 0)
+
+
+def _recordset_insert(conn: Connection, table: Table, names: tuple[str, ...]) -> Any:
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(n) for n in names)
+    defs = ", ".join(f"{quote(n)} {table.c[n].type.compile(dialect=conn.dialect)}"
+                     for n in names)
+    return text(f"INSERT INTO {quote(table.name)} ({cols}) SELECT {cols} "
+                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({defs}) "
+                "ON CONFLICT DO NOTHING")
+
+
+def _is_datetime(type_: Any) -> bool:
+    return isinstance(getattr(type_, "impl", type_), DateTime) or isinstance(type_, DateTime)
+
+
+def _naive_utc(value: datetime | None) -> str | None:
+    """What :class:`~orderhub.store.schema.UTCDateTime` stores: naive UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat()

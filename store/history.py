@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Column, Connection, String, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .bulk import insert_on_conflict
 from .schema import UTCDateTime, metadata
 
 historical_orders = Table(
@@ -36,11 +35,10 @@ def mark_historical(conn: Connection, order_ids: Iterable[str], source: str, *,
     ids = sorted(set(order_ids))
     if not ids:
         return 0
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     now = now or datetime.now(UTC)
     added = 0
     for i in range(0, len(ids), 500):
-        stmt = dialect.insert(historical_orders).on_conflict_do_nothing()
+        stmt = insert_on_conflict(conn.dialect.name, historical_orders).on_conflict_do_nothing()
         result = conn.execute(stmt, [{"order_id": o, "source": source[:64], "at": now}
                                      for o in ids[i:i + 500]])
         added += max(result.rowcount or 0, 0)

@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
 
-from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
 from ..model import Order
+from ..record_checks import cut, has_undecoded
 from . import db
 from .bulk import insert_rows
 from .events import diff, snapshot

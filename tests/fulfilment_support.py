@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from orderhub import wms
 from orderhub.config import Workspace, init_workspace
-from orderhub.engine.flows.stock import RoutingStore
-from orderhub.fulfilment import wms
+from orderhub.engine.routing.stock import RoutingStore
 from orderhub.model import Order
 from orderhub.service import Service
 from orderhub.service.dispatcher import Dispatcher
@@ -24,7 +24,7 @@ BASE = datetime(2025, 11, 11, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 class WmsStandIn:
     """A WMS on 127.0.0.1 that keeps the contract: every body must validate against
-    :data:`orderhub.fulfilment.wms.SCHEMA` (else 400); it keeps orders and intercepts by
+    :data:`orderhub.wms.SCHEMA` (else 400); it keeps orders and intercepts by
     idempotency key.  ``packed``: order ids it answers ALREADY_PACKED to on intercept."""
 
     def __init__(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert
 
 from orderhub.connectors.aftersale_store import after_sales
-from orderhub.engine.flows.stock import route_decisions
+from orderhub.engine.routing.stock import route_decisions
 from orderhub.fulfilment.schema import audit_log, fulfilment_log, shipments, tasks
 from orderhub.kpi.schema import reconciliation_differences, reconciliation_reports
 from orderhub.store.schema import UTCDateTime, orders

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from orderhub.dsl import MemoryHistory
 from orderhub.engine.examples import example_order
-from orderhub.engine.flows import load_flow_text
-from orderhub.engine.flows.router import route_orders
-from orderhub.engine.rules import build_ruleset
+from orderhub.engine.routing import load_flow_text
+from orderhub.engine.routing.router import route_orders
+from orderhub.engine.ruleset import build_ruleset
 from orderhub.errors import OrderhubError, SourceErrors
 from orderhub.model import Order
 

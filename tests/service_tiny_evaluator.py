@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from orderhub.errors import SourceError, SourceErrors, SourceSpan
-from orderhub.service.evaluator import Action, Evaluation, Message, Versions
+from orderhub.service.evaluator import Evaluation, Message, OrderAction, Versions
 
 KNOWN = {"tag": str, "message_every": int, "message_kind": str, "slow": float}
 
@@ -29,7 +29,7 @@ class TinyEvaluator:
         if s.get("slow"):
             time.sleep(s["slow"])
         out = Evaluation(versions=self.versions)
-        out.actions.append(Action("tag", f"tag:{event.id}",
+        out.actions.append(OrderAction("tag", f"tag:{event.id}",
                                   {"tag": s.get("tag", ""), "event": event.type}))
         every = s.get("message_every", 0)
         if every and event.id % every == 0:

@@ -18,7 +18,7 @@ import pytest
 from orderhub.connectors.aftersale_store import AfterSalesStore
 from orderhub.connectors.pull import pull_shop
 from orderhub.dsl import MemoryHistory
-from orderhub.engine.rules import load_rules
+from orderhub.engine.ruleset import load_rules
 from orderhub.simulator import Simulator
 from orderhub.store import OrderStore
 

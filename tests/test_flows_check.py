@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from orderhub.cli import main
-from orderhub.engine.flows import load_flows
+from orderhub.engine.routing import load_flows
 from orderhub.errors import SourceErrors
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flows_helpers import NOW, full_stock, order  # noqa: E402
 
 from orderhub.config import WorkspaceConfig  # noqa: E402
-from orderhub.engine.flows import Router, RoutingState, StockLevels, load_flows  # noqa: E402
+from orderhub.engine.routing import Router, RoutingState, StockLevels, load_flows  # noqa: E402
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
@@ -114,7 +114,7 @@ def _flows_for(example: dict, docs_flows, tmp_path: Path):  # type: ignore[no-un
     changes = example.get("warehouses")
     if not changes:
         return docs_flows
-    from orderhub.engine.flows.warehouses import default_warehouses
+    from orderhub.engine.routing.warehouses import default_warehouses
 
     warehouses = [w.model_copy(update=changes.get(w.code, {})) for w in default_warehouses()]
     folder = tmp_path / "flows"

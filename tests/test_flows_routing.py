@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from flows_helpers import NOW, full_stock, order  # noqa: E402
 
-from orderhub.engine.flows import (  # noqa: E402
+from orderhub.engine.routing import (  # noqa: E402
     Router,
     RoutingState,
     StockLevels,
@@ -174,7 +174,7 @@ def test_as_json_has_the_dry_run_keys_and_trace_explains_every_step(flows) -> No
 
 
 def test_shortages_are_said_in_words_never_as_a_negative_count(flows) -> None:  # type: ignore[no-untyped-def]
-    from orderhub.engine.flows import StockLevels
+    from orderhub.engine.routing import StockLevels
 
     # GZ has 2 pillows on hand and 25 reserved: none available, not "have -23"
     rows = [(w, s, n, 0) for (w, s), n in full_stock().items() if (w, s) != ("GZ", "PILLOW")]

@@ -11,9 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from flows_helpers import NOW, full_stock, order  # noqa: E402
 
-from orderhub.engine.flows import Router, RoutingState, StockLevels, load_flows  # noqa: E402
-from orderhub.engine.flows.stock import RoutingStore  # noqa: E402
-from orderhub.engine.flows.writer import BatchWriter  # noqa: E402
+from orderhub.engine.routing import Router, RoutingState, StockLevels, load_flows  # noqa: E402
+from orderhub.engine.routing.stock import RoutingStore  # noqa: E402
+from orderhub.engine.routing.writer import BatchWriter  # noqa: E402
 from orderhub.store import connect  # noqa: E402
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flows_helpers import NOW, full_stock, order  # noqa: E402
 
 from orderhub.cli import main  # noqa: E402
-from orderhub.engine.flows import Router, RoutingState, StockLevels, load_flows  # noqa: E402
+from orderhub.engine.routing import Router, RoutingState, StockLevels, load_flows  # noqa: E402
 from orderhub.errors import SourceErrors  # noqa: E402
 
 ROUTED = """\

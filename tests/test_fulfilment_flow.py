@@ -21,7 +21,7 @@ sup = importlib.util.module_from_spec(_sup)  # type: ignore[arg-type]
 _sup.loader.exec_module(sup)  # type: ignore[union-attr]
 
 from orderhub.cli import main  # noqa: E402
-from orderhub.engine.flows.stock import stock_table  # noqa: E402
+from orderhub.engine.routing.stock import stock_table  # noqa: E402
 from orderhub.fulfilment import audit, holds, ship, stages, tasks  # noqa: E402
 from orderhub.fulfilment.errors import ShipRefused  # noqa: E402
 from orderhub.service.schema import outbox  # noqa: E402

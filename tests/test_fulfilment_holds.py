@@ -16,7 +16,7 @@ _spec = importlib.util.spec_from_file_location(
 fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
-from orderhub.engine.flows.ledger import open_reservations  # noqa: E402
+from orderhub.engine.routing.ledger import open_reservations  # noqa: E402
 from orderhub.fulfilment import holds, hooks, stages, tasks, timeline  # noqa: E402
 from orderhub.service.schema import order_actions, outbox  # noqa: E402
 

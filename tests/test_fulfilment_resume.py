@@ -11,7 +11,7 @@ _spec = importlib.util.spec_from_file_location(
 fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
-from orderhub.engine.flows.ledger import open_reservations  # noqa: E402
+from orderhub.engine.routing.ledger import open_reservations  # noqa: E402
 from orderhub.fulfilment import holds, stages  # noqa: E402
 
 

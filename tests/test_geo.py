@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderhub.builtins.geo import (
+from orderhub.geo import (
     Geo,
     GeoError,
     ParsedAddress,

@@ -16,8 +16,8 @@ from orderhub.cli import main
 from orderhub.config import Workspace, init_workspace
 from orderhub.connectors.ingest import ingest
 from orderhub.connectors.mapping import mappings
-from orderhub.engine.flows.ledger import stock_ledger
-from orderhub.engine.flows.stock import RoutingStore, route_decisions
+from orderhub.engine.routing.ledger import stock_ledger
+from orderhub.engine.routing.stock import RoutingStore, route_decisions
 from orderhub.migrate import load_migration_mapping
 from orderhub.migrate import run as migrate_run
 from orderhub.service import Service

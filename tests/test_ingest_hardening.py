@@ -316,7 +316,7 @@ def test_markup_in_data_is_shown_as_typed(tmp_path: Path) -> None:
 
 
 def test_stock_quantities_are_whole_and_not_negative(tmp_path: Path) -> None:
-    from orderhub.engine.flows.stock import read_stock_csv
+    from orderhub.engine.routing.stock import read_stock_csv
 
     path = tmp_path / "stock.csv"
     path.write_text("warehouse,sku,on_hand,reserved\nGZ,A,3.7,0\nGZ,B,-5,0\nGZ,C,4,-1\n"

@@ -17,7 +17,7 @@ fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
 from orderhub.cli import main  # noqa: E402
-from orderhub.engine.rules import load_rules_text  # noqa: E402
+from orderhub.engine.ruleset import load_rules_text  # noqa: E402
 from orderhub.errors import SourceErrors  # noqa: E402
 
 RULES = """

@@ -43,7 +43,7 @@ def test_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
                 if n.endswith("/__init__.py")}
     assert source_packages() <= packaged
     for data in ("orderhub/connectors/mappings/taobao.yaml", "orderhub/store/migrations/env.py",
-                 "orderhub/builtins/geo/china.json", "orderhub/web/templates/base.html",
+                 "orderhub/geo/china.json", "orderhub/web/templates/base.html",
                  "orderhub/web/static/htmx.min.js", "orderhub/web/static/console.css"):
         assert data in names
     assert not any(n.startswith(("tests/", "orderhub/tests/", "examples/")) for n in names)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from orderhub.cli import main
 from orderhub.config import Workspace, init_workspace
-from orderhub.engine.flows.ledger import stock_ledger
-from orderhub.engine.flows.stock import route_decisions
+from orderhub.engine.routing.ledger import stock_ledger
+from orderhub.engine.routing.stock import route_decisions
 
 
 def _workspace(tmp_path: Path, db_url: str) -> Path:

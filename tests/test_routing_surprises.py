@@ -8,10 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from orderhub.builtins.geo import parse_address
 from orderhub.cli import main
 from orderhub.config import default_warehouses
-from orderhub.engine.flows.warehouses import Network, WarehouseConfig
+from orderhub.engine.routing.warehouses import Network, WarehouseConfig
+from orderhub.geo import parse_address
 
 
 def test_a_city_without_shi_before_its_district_finds_its_region() -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from orderhub.dsl.context import MemoryHistory
 from orderhub.engine.examples import example_order
-from orderhub.engine.rules import load_rules_text
+from orderhub.engine.ruleset import load_rules_text
 from orderhub.model import Order
 from orderhub.store import OrderStore
 

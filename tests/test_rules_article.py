@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orderhub.dsl import MemoryHistory
-from orderhub.engine.rules import load_rules
+from orderhub.engine.ruleset import load_rules
 from orderhub.model import Order
 
 REPO = Path(__file__).resolve().parent.parent

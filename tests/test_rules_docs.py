@@ -10,7 +10,7 @@ import pytest
 from orderhub.dsl import ExprType, compile_expression
 from orderhub.dsl.lists import ListSet, load_lists
 from orderhub.engine.recipients import Recipients
-from orderhub.engine.rules import load_rules_text
+from orderhub.engine.ruleset import load_rules_text
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 BLOCKS = re.findall(r"```(rules|expression)\n(.*?)```", DOC.read_text("utf-8"), re.S)

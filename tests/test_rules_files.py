@@ -12,7 +12,7 @@ import pytest
 
 from orderhub.dsl import MemoryHistory
 from orderhub.engine.rulefile import lint, set_enabled
-from orderhub.engine.rules import load_rules, load_rules_text
+from orderhub.engine.ruleset import load_rules, load_rules_text
 from orderhub.errors import SourceErrors
 from orderhub.model import Order
 

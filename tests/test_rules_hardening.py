@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from orderhub.cli import main
 from orderhub.dsl import MemoryHistory, compile_expression
 from orderhub.engine.examples import example_order
-from orderhub.engine.flows import load_flow_text
-from orderhub.engine.rules import load_rules, load_rules_text
+from orderhub.engine.routing import load_flow_text
+from orderhub.engine.ruleset import load_rules, load_rules_text
 from orderhub.errors import SourceError, SourceErrors
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -155,7 +155,7 @@ def test_a_catastrophic_pattern_judges_orders_at_once(tmp_path):
     rules.mkdir()
     (rules / "re.rules").write_text('rule evil "e" when receiver.address matches "^(a+)+$" '
                                     "then flag x end\n", encoding="utf-8")
-    script = ("import sys; from orderhub.engine.rules import load_rules;"
+    script = ("import sys; from orderhub.engine.ruleset import load_rules;"
               "from orderhub.engine.examples import example_order; from zoneinfo import ZoneInfo;"
               "rs = load_rules(sys.argv[1]);"
               "o = example_order({'receiver': {'address': 'a' * 60 + 'b'}}, "
@@ -345,7 +345,7 @@ def test_settings_and_texts_of_a_rule_are_positioned_errors(text, where, words):
 
 
 def test_a_gbk_flow_file_is_read(tmp_path):
-    from orderhub.engine.flows import load_flows
+    from orderhub.engine.routing import load_flows
 
     f = tmp_path / "gbk.yaml"
     f.write_bytes("name: 冷链\ntrigger:\n  event: paid\nstart: a\nnodes:\n  a:\n    type: notify\n"

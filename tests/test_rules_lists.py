@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from orderhub.config import Workspace, init_workspace
 from orderhub.engine.examples import example_order
-from orderhub.engine.rules import load_rules
+from orderhub.engine.ruleset import load_rules
 from orderhub.errors import SourceErrors
 from orderhub.model import Order
 from orderhub.service import Service
@@ -216,7 +216,7 @@ def test_flows_read_the_same_lists_and_a_missing_one_is_positioned(tmp_path: Pat
     sys.path.insert(0, str(Path(__file__).parent))
     from flows_helpers import NOW, full_stock, order
 
-    from orderhub.engine.flows import load_flows, route_orders
+    from orderhub.engine.routing import load_flows, route_orders
 
     (tmp_path / "flows").mkdir()
     (tmp_path / "lists").mkdir()

@@ -1,11 +1,15 @@
-"""The outbox: delivery through misbehaving local HTTP peers, dead letters, the CLI, secrets."""
+"""The outbox: delivery through misbehaving local HTTP peers, dead letters, the CLI, secrets.
+
+The outbox has a PostgreSQL-only branch (results committed without waiting for the disk, leases
+taken with ``FOR UPDATE SKIP LOCKED``), so what touches the database runs on SQLite and on
+PostgreSQL (the ``db_url`` and ``store`` fixtures)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,13 +22,16 @@ _spec.loader.exec_module(sup)  # type: ignore[union-attr]
 from orderhub.cli import main  # noqa: E402
 from orderhub.config import Workspace  # noqa: E402
 from orderhub.service.logs import RedactingFilter, register_secret  # noqa: E402
-from orderhub.service.outbox import Outbox  # noqa: E402
+from orderhub.service.outbox import Backoff, Outbox  # noqa: E402
+from orderhub.service.schema import outbox as outbox_table  # noqa: E402
+from orderhub.store import OrderStore  # noqa: E402
+from orderhub.store.bulk import insert_ignore  # noqa: E402
 
 NEVER = "T0000007"  # the peer refuses this order's message forever
 
 
 def test_flaky_peer_gets_every_message_exactly_once_and_a_hopeless_one_goes_dead(
-        tmp_path: Path) -> None:
+        tmp_path: Path, db_url: str) -> None:
     def plan(n: int, key: str, body: dict) -> str:
         if body.get("order") == NEVER:
             return "500"
@@ -34,7 +41,7 @@ def test_flaky_peer_gets_every_message_exactly_once_and_a_hopeless_one_goes_dead
 
     with sup.Peer(plan, timeout_sleep=0.6) as peer:
         ws = sup.write_workspace(
-            tmp_path / "ws", f"sqlite:///{tmp_path / 'o.db'}", send_timeout_seconds=0.3,
+            tmp_path / "ws", db_url, send_timeout_seconds=0.3,
             rules="tag = x\nmessage_every = 1\nmessage_kind = wms\n",
             channels={"wms": {"url": f"{peer.url}/wms/push", "token_env": "TEST_WMS_TOKEN"}})
         store = Workspace.load(ws).store
@@ -135,10 +142,11 @@ def test_backoff_grows_and_is_capped() -> None:
     assert datetime.now(UTC)  # keeps the import honest
 
 
-def test_a_gateway_echoing_the_credential_does_not_get_it_stored(tmp_path: Path) -> None:
+def test_a_gateway_echoing_the_credential_does_not_get_it_stored(tmp_path: Path,
+                                                                 db_url: str) -> None:
     with sup.Peer(lambda n, key, body: "echo") as peer:
         ws = sup.write_workspace(
-            tmp_path / "ws", f"sqlite:///{tmp_path / 'e.db'}", max_attempts=1,
+            tmp_path / "ws", db_url, max_attempts=1,
             rules="tag = x\nmessage_every = 1\nmessage_kind = wms\n",
             channels={"wms": {"url": f"{peer.url}/wms/push", "token_env": "TEST_WMS_TOKEN"}})
         store = Workspace.load(ws).store
@@ -152,3 +160,40 @@ def test_a_gateway_echoing_the_credential_does_not_get_it_stored(tmp_path: Path)
     out = CliRunner().invoke(main, ["-w", str(ws), "outbox", "list", "--format", "json"])
     assert out.exit_code == 0 and "invalid credential" in out.output
     assert "tok-ECHOED" not in out.output
+
+
+def test_a_lease_is_one_dispatchers_and_only_its_holder_records_the_result(
+        store: OrderStore) -> None:
+    """Claim, send, fail and give back on each database: a leased message is nobody else's
+    until its lease runs out, and a result from an attempt that lost its lease is dropped."""
+    now = datetime(2025, 11, 11, 9, 0, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        insert_ignore(conn, outbox_table, [
+            {"kind": "wms", "idempotency_key": f"k{i}", "order_id": None,
+             "payload": {"n": i}, "status": "pending", "attempts": 0,
+             "next_attempt_at": now, "created_at": now} for i in range(3)])
+    box, lease = Outbox(store.engine), timedelta(seconds=30)
+    first = box.claim_due(2, now, lease)
+    assert [m.idempotency_key for m in first] == ["k0", "k1"]
+    assert all(m.status == "sending" and m.attempts == 1 for m in first)
+    (third,) = box.claim_due(5, now, lease)  # the other two are leased
+    assert third.idempotency_key == "k2" and box.claim_due(5, now, lease) == []
+
+    box.sent(first[0], now)
+    assert box.failed(first[1], "HTTP 500", now, retryable=True, max_attempts=3,
+                      backoff=Backoff(base=60, jitter=0)) == "pending"
+    box.postpone(third, now + timedelta(minutes=5))
+    assert box.backlog() == {"pending": 2, "sending": 0, "sent": 1, "dead": 0}
+    assert box.get(first[1].id).next_attempt_at == now + timedelta(seconds=60)
+    assert box.get(third.id).attempts == 0  # a postponed attempt was never made
+
+    late = now + timedelta(minutes=10)
+    (again,) = box.claim_due(5, now + lease * 3, lease)  # k1's backoff is over, k2's is not
+    assert again.idempotency_key == "k1" and again.attempts == 2
+    retaken = box.claim_due(5, late, lease)  # k1's lease ran out: another dispatcher takes it
+    assert {m.idempotency_key: m.attempts for m in retaken} == {"k1": 3, "k2": 1}
+    box.sent(again, late)  # the first holder's result comes in late: dropped
+    assert box.get(again.id).status == "sending"
+    assert box.failed(retaken[0], "HTTP 500", late, retryable=True, max_attempts=3,
+                      backoff=Backoff()) == "dead"
+    assert box.backlog() == {"pending": 0, "sending": 1, "sent": 1, "dead": 1}

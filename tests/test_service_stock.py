@@ -20,7 +20,7 @@ sup = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(sup)  # type: ignore[union-attr]
 
 from orderhub.config import Workspace, init_workspace  # noqa: E402
-from orderhub.engine.flows.stock import RoutingStore, route_decisions, stock_table  # noqa: E402
+from orderhub.engine.routing.stock import RoutingStore, route_decisions, stock_table  # noqa: E402
 from orderhub.model import Order  # noqa: E402
 from orderhub.service import Service  # noqa: E402
 from orderhub.service.queue import EventQueue  # noqa: E402

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from orderhub.cli import main
 from orderhub.config import Workspace
-from orderhub.engine.flows.stock import RoutingStore
+from orderhub.engine.routing.stock import RoutingStore
 from orderhub.service.config import ServiceConfig
 from orderhub.service.dispatcher import Dispatcher
 from orderhub.service.outbox import Outbox

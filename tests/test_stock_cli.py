@@ -102,7 +102,7 @@ def test_adjust_is_audited_and_cannot_take_more_than_is_on_hand(tmp_path: Path) 
 
 def test_list_says_an_over_reserved_item_is_short_in_words(tmp_path: Path) -> None:
     from orderhub.config import Workspace
-    from orderhub.engine.flows.stock import RoutingStore
+    from orderhub.engine.routing.stock import RoutingStore
 
     root = ws(tmp_path)
     RoutingStore(Workspace.load(root).store.engine).put_stock(

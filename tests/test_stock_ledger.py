@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
-from orderhub.engine.flows.ledger import (
+from orderhub.engine.routing.ledger import (
     entries,
     open_reservations,
     release_order,
@@ -17,8 +17,8 @@ from orderhub.engine.flows.ledger import (
     ship_units,
     stock_ledger,
 )
-from orderhub.engine.flows.runtime import RouteResult
-from orderhub.engine.flows.stock import RoutingStore
+from orderhub.engine.routing.runtime import RouteResult
+from orderhub.engine.routing.stock import RoutingStore
 from orderhub.store import connect
 
 NOW = datetime(2025, 11, 11, 2, 0, tzinfo=UTC)
@@ -119,7 +119,7 @@ def test_shipping_from_another_warehouse_releases_the_routed_reservation(engine:
 def test_a_duplicate_shipment_row_is_refused_by_the_database(engine: Engine) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from orderhub.engine.flows.ledger import post
+    from orderhub.engine.routing.ledger import post
 
     with engine.begin() as conn:
         post(conn, [("SH", "MUG", "ship", -1, 0, ORDER, "SF1", None)], now=NOW)
@@ -133,7 +133,7 @@ def test_a_duplicate_shipment_row_is_refused_by_the_database(engine: Engine) -> 
 
 def test_an_import_and_an_adjustment_are_ledger_rows_with_their_cause(engine: Engine,
                                                                       tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from orderhub.engine.flows.ledger import StockChangeError, adjust
+    from orderhub.engine.routing.ledger import StockChangeError, adjust
 
     _reserve(engine, _route(ORDER, ("SH", "MUG", 3)))
     counted = tmp_path / "盘点.csv"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from orderhub.engine.flows.stock import route_decisions
+from orderhub.engine.routing.stock import route_decisions
 from orderhub.model import LineItem, Order, OrderStatus, Platform, Receiver
 from orderhub.simulator.server import SHOP_IDS
 from orderhub.waybills.config import WaybillsConfig

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select
 
 from ..connectors.http import PlatformError
 from ..fulfilment import hooks
-from ..service.bulk import insert_ignore
 from ..service.channels import DeliveryError
 from ..service.schema import outbox
+from ..store.bulk import insert_ignore
 from .schema import waybills
 
 KIND = "waybill_cancel"

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import Order
+from ..store.bulk import insert_on_conflict
 from .providers.base import Taken
 from .schema import waves, waybills
 
@@ -78,8 +78,7 @@ class WaybillStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" \
-            else sqlite.insert
+        self._dialect = engine.dialect.name
 
     # -- claiming and answers --------------------------------------------------------------
 
@@ -94,7 +93,7 @@ class WaybillStore:
                  "created_at": at, "updated_at": at} for o, shop in orders]
         with self.engine.begin() as conn:
             for i in range(0, len(rows), 500):
-                conn.execute(self._insert(waybills).on_conflict_do_nothing(
+                conn.execute(insert_on_conflict(self._dialect, waybills).on_conflict_do_nothing(
                     index_elements=["order_id", "package"]), rows[i:i + 500])
             ids = [o.id for o, _ in orders]
             found: list[Any] = []

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import Engine, and_, exists, func, or_, select
 
-from ..engine.flows.stock import route_decisions
+from ..engine.routing.stock import route_decisions
 from ..fulfilment.holds import open_holds
 from ..fulfilment.schema import fulfilment_orders, holds
 from ..model import Order

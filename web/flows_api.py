@@ -1,5 +1,5 @@
 """What the Flows page does: the workspace's flows as diagrams, and the what-if of
-:mod:`orderhub.engine.flows.whatif` with changed warehouse thresholds over a day's orders."""
+:mod:`orderhub.engine.routing.whatif` with changed warehouse thresholds over a day's orders."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..engine.flows.loader import load_flows
-from ..engine.flows.outputs import SimulationReport
-from ..engine.flows.service import workspace_flows, workspace_network
-from ..engine.flows.whatif import simulate
+from ..engine.routing.loader import load_flows
+from ..engine.routing.outputs import SimulationReport
+from ..engine.routing.whatif import simulate
+from ..engine.routing.workspace import workspace_flows, workspace_network
 from .flowchart import Diagram, diagram
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..engine.rulefile import Change, parse_time, set_enabled
-from ..engine.rules import Decision, RuleSet, build_ruleset, load_rules, rule_files
+from ..engine.ruleset import Decision, RuleSet, build_ruleset, load_rules, rule_files
 from ..errors import NotFound, OrderhubError, SourceError, SourceErrors
 
 

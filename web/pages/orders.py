@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ...engine.fields import shown as set_fields
-from ...engine.flows.stock import RoutingStore
+from ...engine.routing.stock import RoutingStore
 from ...fulfilment import holds
 from ...fulfilment.timeline import timeline
 from ..app import is_htmx, render, require

@@ -1,1 +1,1 @@
-"""store/migrations/versions"""
+"""One Alembic revision per module; each area's tables are created from its ``schema`` module."""

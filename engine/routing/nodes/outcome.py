@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...engine.fields import set_value, with_outcomes
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import Action, RunState, Step
+from ...fields import set_value, with_outcomes
+from ..compiler import NodeCompiler
+from ..model import LinearNode
+from ..runtime import FlowAction, RunState, Step
 from . import register
 from .inventory import shortage_text
 from .notify import template_context
@@ -79,7 +79,7 @@ class _ActionNode(LinearNode):
                 context = template_context(rs)
                 values.update({k: render(context) for k, render in texts.items()})
                 why = reason(context) if reason is not None else None
-            rs.result.actions.append(Action(kind, values, source, key, why))
+            rs.result.actions.append(FlowAction(kind, values, source, key, why))
             rs.order = with_outcomes(rs.order, rs.result.actions[-1:])  # flags, holds
             if why:
                 rs.reason(why)
@@ -162,7 +162,7 @@ class SetNode(LinearNode):
                 value = render(context)
                 value = None if value == "" else value
                 rs.order = set_value(rs.order, name, value)
-                rs.result.actions.append(Action(
+                rs.result.actions.append(FlowAction(
                     "set", {"field": name, "value": value}, source,
                     f"{key_base}:{name}:{rs.order.id or rs.order.label}"))
                 done.append(f"{name} = {value!r}")

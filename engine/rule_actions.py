@@ -18,9 +18,9 @@ from jinja2 import TemplateSyntaxError
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import suggest
 from ..dsl.parser import parse_duration
 from ..dsl.types import RecordType
+from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceSpan
 from .recipients import Address
 from .templates import ENV as _ENV

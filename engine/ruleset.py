@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
-from ..dsl.checker import Checker, suggest
+from ..dsl.checker import Checker
 from ..dsl.compiler import Codegen, python_value
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.lists import EMPTY as EMPTY_LISTS
@@ -28,10 +28,11 @@ from ..dsl.lists import ListSet, load_lists
 from ..dsl.parser import parse_rulefile
 from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
+from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceErrors, SourceSpan
 from ..model import DEFAULT_TZ
-from .actions import ActionSpec, PlannedAction, order_time
 from .recipients import NOTIFY_CHANNELS, Address, Recipients, did_you_mean, read_recipients
+from .rule_actions import ActionSpec, PlannedAction, order_time
 
 
 class FiredRule(BaseModel):

@@ -13,10 +13,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import RunState, Step
-from ...engine.flows.trace import Why
+from ..compiler import NodeCompiler
+from ..model import LinearNode
+from ..runtime import RunState, Step
+from ..trace import Why
 from . import register
 from .inventory import shortage_text
 

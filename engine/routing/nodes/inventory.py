@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...dsl import ExprType
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode, Loc
-from ...engine.flows.runtime import RunState, Step
-from ...engine.flows.trace import Why
+from ....dsl import ExprType
+from ..compiler import NodeCompiler
+from ..model import LinearNode, Loc
+from ..runtime import RunState, Step
+from ..trace import Why
 from . import register
 
 if TYPE_CHECKING:
-    from ...engine.flows.warehouses import Destination
+    from ..warehouses import Destination
 
 
 def shortage_text(shortages: list[tuple[str, int, int]]) -> str:

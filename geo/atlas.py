@@ -1,6 +1,6 @@
 """The loaded China atlas: provinces, cities and districts from ``china.json``.
 
-Kept separate from :class:`~orderhub.builtins.geo.lookup.Geo` so that every Geo (default or with
+Kept separate from :class:`~orderhub.geo.lookup.Geo` so that every Geo (default or with
 workspace-configured regions) shares one copy of the raw records and the parser's tables.
 """
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from .address import AddressParser, ParsedAddress
-from .atlas import MUNICIPAL_KINDS, Atlas, CityRecord, Place, load_atlas
+from .atlas import Atlas, CityRecord, Place, load_atlas
 
 EARTH_RADIUS_KM = 6371.0088
 _MUNICIPAL_CITY_FILLERS = frozenset({"市辖区", "市辖县", "县", "城区", "郊县"})
@@ -221,11 +221,6 @@ class Geo:
     # -- addresses -------------------------------------------------------------------------
     def parse_address(self, text: str) -> ParsedAddress:
         return self._parser.parse(text)
-
-    def is_municipal(self, province: str | None) -> bool:
-        full = self.normalize_province(province)
-        rec = self._atlas.cities.get(full) if full else None
-        return rec is not None and rec.kind in MUNICIPAL_KINDS
 
 
 @lru_cache(maxsize=1)

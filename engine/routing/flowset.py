@@ -82,9 +82,6 @@ class FlowSet:
     def __getitem__(self, name: str) -> CompiledFlow:
         return self.flows[name]
 
-    def triggered_by(self, event: str) -> list[CompiledFlow]:
-        return [f for f in self.flows.values() if f.event == event]
-
     @property
     def events(self) -> set[str]:
         return {f.event for f in self.flows.values() if f.event}

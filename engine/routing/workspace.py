@@ -61,7 +61,7 @@ class RoutingWorkspace(Protocol):
 
 def workspace_network(ws: RoutingWorkspace) -> Network:
     """The workspace's warehouses (the example set when its config has none) and regions."""
-    from ...builtins.geo import default_geo
+    from ...geo import default_geo
 
     cfg = ws.config
     geo = default_geo()

@@ -22,11 +22,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...dsl import ExprType
-from ...dsl.domain import lower_bound
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode, Loc
-from ...engine.flows.runtime import RunState, Step
+from ....dsl import ExprType
+from ....dsl.domain import lower_bound
+from ..compiler import NodeCompiler
+from ..model import LinearNode, Loc
+from ..runtime import RunState, Step
 from . import register
 
 Cell = str | int | float | bool | list[str | int | float | bool] | None
@@ -100,7 +100,7 @@ class DecisionTableNode(LinearNode):
         for r, row in enumerate(self.rows):
             for key in row.when:
                 if key not in self.inputs:
-                    from ...dsl.yamlfile import suggest
+                    from ....dsl.yamlfile import suggest
 
                     c.error(("rows", r, "when", key), f"row {r + 1}: unknown input {key!r}",
                             suggest(key, list(self.inputs)))

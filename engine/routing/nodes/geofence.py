@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode, Loc
-from ...engine.flows.runtime import RunState, Step
+from ..compiler import NodeCompiler
+from ..model import LinearNode, Loc
+from ..runtime import RunState, Step
 from . import register
 
 

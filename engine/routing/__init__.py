@@ -13,13 +13,13 @@ from .flowset import CompiledFlow, FlowSet
 from .loader import flow_files, load_flow_text, load_flows
 from .model import json_schema
 from .router import Router, order_event, route_orders
-from .runtime import Action, FlowRuntimeError, OutgoingMessage, RouteResult
+from .runtime import FlowAction, FlowRuntimeError, OutgoingMessage, RouteResult
 from .state import LoadBook, RoutingState, StockLevels
 from .trace import Trace, TraceStep
 from .warehouses import Network, WarehouseConfig
 
 __all__ = [
-    "Action",
+    "FlowAction",
     "CompiledFlow",
     "FlowRuntimeError",
     "FlowSet",

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...builtins.geo import Geo, default_geo
-from ...builtins.geo.lookup import haversine_km
 from ...dsl import yamlfile
+from ...geo import Geo, default_geo
+from ...geo.lookup import haversine_km
 
 
 class Lead(BaseModel):

@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..dsl.functable import REGISTRY, Param, builtin
-from ..dsl.types import ExprType
+from .functable import Param, builtin
+from .types import ExprType
 
 T = ExprType
 
@@ -248,7 +248,7 @@ def _orders_by_phone(ctx: Any, order: Any, phone: str | None,
 
 
 def _order_list() -> ExprType:
-    from ..dsl.types import order_record
+    from .types import order_record
 
     return T.list_of(T.of_record(order_record()))
 
@@ -267,14 +267,3 @@ def _earlier_orders(ctx: Any, order: Any, phone: str | None,
         return []
     since, until = _plan_within(ctx, order, phone, within, upto_now)
     return ctx.earlier_orders(phone, since, until)  # type: ignore[no-any-return]
-
-
-def describe_builtins() -> list[tuple[str, str, str]]:
-    """(signature, result, doc) of every builtin, for ``docs`` and help texts."""
-    out = []
-    for b in sorted(REGISTRY.values(), key=lambda b: b.name):
-        params = ", ".join(
-            f"{p.name}: {p.type}" + ("" if p.required else f" = {p.default}") for p in b.params
-        )
-        out.append((f"{b.name}({params})", str(b.returns), b.doc))
-    return out

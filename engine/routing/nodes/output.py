@@ -1,6 +1,6 @@
 """``output``: hand the order to the warehouse, as a WMS push (HTTP JSON) or pick-list lines.
 
-Both are queued on the result as outgoing messages; :mod:`orderhub.engine.flows.outputs`
+Both are queued on the result as outgoing messages; :mod:`orderhub.engine.routing.outputs`
 writes pick lists (CSV and printable HTML per warehouse) and the outbox sends WMS pushes.
 """
 
@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import OutgoingMessage, RunState, Step
+from ..compiler import NodeCompiler
+from ..model import LinearNode
+from ..runtime import OutgoingMessage, RunState, Step
 from . import register
 
 if TYPE_CHECKING:
-    from ...model import Order
+    from ....model import Order
 
 
 def order_document(o: Order, code: str) -> dict[str, Any]:
     """The order as a warehouse needs it: the WMS contract's ``order`` document
-    (:mod:`orderhub.fulfilment.wms`, docs/wms.md)."""
-    from ...fulfilment.wms import order_document as document
+    (:mod:`orderhub.wms`, docs/wms.md)."""
+    from ....wms import order_document as document
 
     return document(o, code)
 

@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...engine.flows.compiler import NodeCompiler
-from ...engine.flows.model import Loc, NodeSpec
-from ...engine.flows.runtime import RunState, Step
+from ..compiler import NodeCompiler
+from ..model import Loc, NodeSpec
+from ..runtime import RunState, Step
 from . import register
 from .notify import template_context
 

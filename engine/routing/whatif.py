@@ -18,9 +18,9 @@ from ...model import Order
 from .flowset import FlowSet
 from .outputs import SimulationReport, summarize
 from .router import Router
-from .service import routing_state, workspace_flows
 from .state import RoutingState, StockLevels
 from .stock import read_stock_csv
+from .workspace import routing_state, workspace_flows
 
 
 @dataclass

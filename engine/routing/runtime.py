@@ -37,11 +37,11 @@ class FlowRuntimeError(OrderhubError):
 
 
 @dataclass(slots=True)
-class Action:
+class FlowAction:
     """hold / flag / task from a flow node, shaped like the rules' planned actions
-    (:class:`orderhub.engine.actions.PlannedAction`): ``kind`` and ``params`` (hold: ``target``;
-    flag: ``flag``; task: ``queue``, ``title``), plus where it came from and an idempotency key
-    so routing an order twice never queues the same action twice."""
+    (:class:`orderhub.engine.rule_actions.PlannedAction`): ``kind`` and ``params`` (hold:
+    ``target``; flag: ``flag``; task: ``queue``, ``title``), plus where it came from and an
+    idempotency key so routing an order twice never queues the same action twice."""
 
     kind: str
     params: dict[str, Any]
@@ -118,7 +118,7 @@ class RouteResult:
     warehouse: str | None = None
     path: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    actions: list[FlowAction] = field(default_factory=list)
     messages: list[OutgoingMessage] = field(default_factory=list)
     diverted_from: str | None = None
     stockout: bool = False

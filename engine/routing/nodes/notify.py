@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...engine.flows.compiler import TEMPLATE_NAMES, NodeCompiler
-from ...engine.flows.model import LinearNode
-from ...engine.flows.runtime import OutgoingMessage, RunState, Step
-from ...engine.recipients import Address, wecom_payload
+from ...recipients import Address, wecom_payload
+from ..compiler import TEMPLATE_NAMES, NodeCompiler
+from ..model import LinearNode
+from ..runtime import OutgoingMessage, RunState, Step
 from . import register
 
 

@@ -2,7 +2,7 @@
 
 A flow file holds one flow: a name, an optional trigger (an order event plus an optional
 condition), the id of the start node, and the nodes by id.  Node types come from the registry
-here (:data:`REGISTRY`), which :mod:`orderhub.builtins.nodes` registers into;
+here (:data:`REGISTRY`), which :mod:`orderhub.engine.routing.nodes` registers into;
 :func:`flow_file_model` builds the discriminated union of all registered types, which is
 also what ``orderhub schema flows`` prints.
 """
@@ -85,7 +85,7 @@ REGISTRY: dict[str, type[NodeSpec]] = {}
 
 #: Packages whose import registers the built-in node types.  They are loaded by name on first
 #: use (as SQLAlchemy loads its dialects), so the engine never imports the plugin layer above it.
-NODE_PACKAGES = ("orderhub.builtins.nodes",)
+NODE_PACKAGES = ("orderhub.engine.routing.nodes",)
 
 N = typing.TypeVar("N", bound=type[NodeSpec])
 

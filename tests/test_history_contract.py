@@ -1,0 +1,121 @@
+"""One contract suite over every HistorySource: the store (SQLite and PostgreSQL), the in-memory
+history of dry runs, and the in-memory history over a store (a dry run's sample orders counted
+together with the stored ones).  A rule such as "3 orders by this phone today" must count the
+same whichever of them answers, so every test here runs against each.
+
+The ``history`` fixture takes orders in the order they arrived (a later snapshot of an order
+after the first) and returns the history holding them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import pg_schema_url
+
+from orderhub.dsl.context import MemoryHistory
+from orderhub.model import LineItem, Order, Receiver
+from orderhub.store import OrderStore
+
+SH = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2025, 11, 11, 9, 0, tzinfo=SH)
+A, B, C = "13800000001", "13800000002", "13800000003"
+
+MakeHistory = Callable[[Sequence[Order]], Any]
+
+
+def order(no: str, phone: str, minutes: int, *, version: int = 0) -> Order:
+    """An order created ``minutes`` after T0; ``version`` > 0 is a later snapshot of it."""
+    created = T0 + timedelta(minutes=minutes)
+    return Order(
+        platform="taobao", platform_order_no=no, status="paid", created_at=created,
+        paid_at=created + timedelta(minutes=1),
+        modified_at=created + timedelta(minutes=2 + version),
+        receiver=Receiver(name="李雷", phone=phone, province="上海市", city="上海市",
+                          district="浦东新区", address=f"张江路{version + 1}号"),
+        items=[LineItem(sku="HJ-TOWEL-001", title="毛巾", quantity=1, unit_price="9.90")],
+        goods_total="9.90", payment="9.90",
+    )
+
+
+def _store_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'orderhub.db'}"
+    else:
+        yield from pg_schema_url()
+
+
+@pytest.fixture(params=[
+    "memory", "store-sqlite", pytest.param("store-postgresql", marks=pytest.mark.postgres),
+    "memory+store-sqlite",
+    pytest.param("memory+store-postgresql", marks=pytest.mark.postgres),
+])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeHistory]:
+    kind: str = request.param
+    if kind == "memory":
+        yield MemoryHistory
+        return
+    urls = _store_url(kind.rsplit("-", 1)[1], tmp_path)
+    store = OrderStore.open(next(urls))
+
+    def stored(orders: Sequence[Order]) -> Any:
+        for o in orders:  # one upsert each: a later snapshot arrives after the first
+            store.upsert([o])
+        return store
+
+    def half_and_half(orders: Sequence[Order]) -> Any:
+        """The first half stored, the rest held in memory over the store (a dry run)."""
+        half = len(orders) // 2
+        return MemoryHistory(orders[half:], base=stored(orders[:half]))
+
+    try:
+        yield stored if kind.startswith("store") else half_and_half
+    finally:
+        store.engine.dispose()
+        urls.close()
+
+
+def test_counts_orders_per_phone_in_a_window(history: MakeHistory) -> None:
+    h = history([order("1", A, 0), order("2", A, 30), order("3", B, 10), order("4", A, 600)])
+    assert h.count_orders_by_phone([A, B, C], T0 - timedelta(hours=1), T0 + timedelta(hours=2)
+                                   ) == {A: 2, B: 1, C: 0}
+
+
+def test_since_is_inside_until_is_outside_and_no_until_is_open(history: MakeHistory) -> None:
+    h = history([order("1", A, 0), order("2", A, 60), order("3", A, 120), order("4", A, 6000)])
+    assert h.count_orders_by_phone([A], T0, T0 + timedelta(minutes=120)) == {A: 2}
+    assert h.count_orders_by_phone([A], T0 + timedelta(minutes=60), None) == {A: 3}
+    assert h.count_orders_by_phone([A], T0 + timedelta(minutes=1), T0 + timedelta(minutes=60)
+                                   ) == {A: 0}
+
+
+def test_a_later_snapshot_is_the_same_order_counted_once_under_its_latest_phone(
+        history: MakeHistory) -> None:
+    h = history([order("1", A, 0), order("2", A, 5), order("1", A, 0, version=1),
+                 order("2", B, 5, version=1)])
+    assert h.count_orders_by_phone([A, B], T0 - timedelta(hours=1), None) == {A: 1, B: 1}
+    assert {p: len(ts) for p, ts in h.order_times_by_phone(
+        [A, B], T0 - timedelta(hours=1), None).items()} == {A: 1, B: 1}
+    assert {p: [o.platform_order_no for o in found] for p, found in h.orders_by_phone(
+        [A, B], T0 - timedelta(hours=1), None).items()} == {A: ["1"], B: ["2"]}
+
+
+def test_creation_times_per_phone(history: MakeHistory) -> None:
+    h = history([order("1", A, 0), order("2", A, 30), order("3", B, 10), order("4", A, 600)])
+    times = h.order_times_by_phone([A, B, C], T0, T0 + timedelta(hours=2))
+    assert {p: sorted(ts) for p, ts in times.items()} == {
+        A: [T0, T0 + timedelta(minutes=30)], B: [T0 + timedelta(minutes=10)], C: []}
+
+
+def test_the_orders_themselves_per_phone(history: MakeHistory) -> None:
+    h = history([order("1", A, 0), order("2", A, 30), order("3", B, 10), order("4", A, 600)])
+    found = h.orders_by_phone([A, B, C], T0, T0 + timedelta(hours=2))
+    assert {p: sorted(o.platform_order_no for o in os) for p, os in found.items()} == {
+        A: ["1", "2"], B: ["3"], C: []}
+    assert all(isinstance(o, Order) and o.receiver.phone == p  # type: ignore[union-attr]
+               for p, os in found.items() for o in os)
