@@ -264,7 +264,7 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
                 "platform": d.platform, "platform_order_no": d.platform_order_no,
                 "order_id": d.order_id,
                 "fired": [{"rule": f.rule, "name": f.name, "mode": f.mode,
-                           "actions": [a.model_dump(mode="json") for a in f.actions],
+                           "actions": [a.as_json() for a in f.actions],
                            "why": f.why} for f in d.fired],
                 "errors": d.errors,
             })

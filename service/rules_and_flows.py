@@ -97,12 +97,12 @@ class RulesAndFlowsEvaluator:
 
 def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
     """A rule's planned action: messages go to the outbox, the rest are order actions."""
-    data = planned.model_dump(mode="json")
-    kind, key, params = data["kind"], data["idempotency_key"], data.get("params", {})
-    if data.get("shadow"):
+    data = planned.as_json()
+    kind, key, params = data["kind"], data["idempotency_key"], data["params"]
+    if data["shadow"]:
         out.actions.append(Action(f"shadow:{kind}", key, params))
         return
-    out.actions.append(Action(kind, key, {**params, "rule": data.get("rule")}))
+    out.actions.append(Action(kind, key, {**params, "rule": data["rule"]}))
     if kind == "sms":
         out.messages.append(Message("sms", key, {"phone": params.get("phone"),
                                                  "text": params.get("text"),
