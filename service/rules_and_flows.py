@@ -57,15 +57,44 @@ class RulesAndFlowsEvaluator:
             flows=flows_version(self.flows),
         )
         self._router: tuple[int, Any] | None = None
+        #: the batch context and its orders' rule decisions (see :meth:`prepare`)
+        self._decided: tuple[EvalContext, dict[str, Any]] | None = None
+
+    def prepare(self, items: list[tuple[Order, OrderEvent]], ctx: EvalContext) -> None:
+        """Decide the rules for a whole batch before its events are evaluated one by one: the
+        history the rules read comes in one query per window for the batch (not one per
+        event), and an order with two events in the batch (created, paid) is decided once.
+        Explanations are not built: the service records actions, not the why.  When the batch
+        cannot be decided at once, each event decides its own order (and fails alone)."""
+        self._decided = None
+        if self.ruleset is None:
+            return
+        orders = list({o.id: o for o, e in items if e.type in RULE_EVENTS and o.id}.values())
+        if not orders:
+            return
+        try:
+            decisions = self.ruleset.evaluate_batch(orders, now=ctx.now, history=ctx.store,
+                                                    explain=False)
+        except Exception:  # noqa: BLE001 - each event then raises its own error
+            return
+        self._decided = (ctx, {o.id: d for o, d in zip(orders, decisions, strict=True)})
+
+    def _decision(self, order: Order, ctx: EvalContext) -> Any:
+        """The rules' decision for ``order``: from :meth:`prepare`'s batch, or decided now."""
+        if self._decided is not None and self._decided[0] is ctx:
+            decision = self._decided[1].get(order.id)  # type: ignore[arg-type]
+            if decision is not None:
+                return decision
+        assert self.ruleset is not None
+        return self.ruleset.evaluate(order, now=ctx.now, history=ctx.store, explain=False)
 
     def evaluate(self, order: Order, event: OrderEvent, ctx: EvalContext) -> Evaluation:
         out = Evaluation(versions=self.versions)
         if self.ruleset is not None and event.type in RULE_EVENTS:
-            decision = self.ruleset.evaluate(order, now=ctx.now, history=ctx.store)
+            decision = self._decision(order, ctx)
             if decision.errors:
                 raise RuntimeError("; ".join(decision.errors))
-            planned_actions = decision.actions
-            for planned in planned_actions() if callable(planned_actions) else planned_actions:
+            for planned in decision.actions:
                 _add_planned(out, planned, order)
         if self.routes(event.type) and order.id not in ctx.routed:
             result = self._router_for(ctx).route(order, event.type)
