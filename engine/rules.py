@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..dsl import nodes as n
 from ..dsl.checker import Checker, suggest
-from ..dsl.compiler import Matcher, RuleCode, python_value, rule_error
+from ..dsl.compiler import ExplainPart, Matcher, RuleCode, python_value, rule_error
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.lists import EMPTY as EMPTY_LISTS
 from ..dsl.lists import ListSet, load_lists
@@ -141,6 +141,7 @@ class RuleSet:
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self.code = RuleCode(root, [r.id for r in self.rules], [r.condition for r in self.rules],
                              [[a.node for a in r.actions] for r in self.rules])
+        self._lines: dict[str, list[_Line]] = {}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -255,50 +256,77 @@ class RuleSet:
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
         ``orders_today(receiver.phone) = 1, needs >= 2 → no``."""
-        return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
+        return [line for line, _, _ in self._explain(rule_id, order, ctx, False)]
 
     def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
                       ) -> list[tuple[str, bool, bool | None]]:
         """:meth:`explain`'s lines, each with whether its test held (an error: False) and,
         for a comparison of numbers, whether it is close: at most 1 or 10% of the bound away
         (None for other tests).  Dry-run's ``--why-not`` lists near misses from it."""
-        rule = self._by_id[rule_id]
-        lines: list[tuple[str, bool, bool | None]] = []
-        for part in self.code.explainer(self._index[rule_id]):
-            atom = part.atom
-            try:
-                held = bool(part.test(order, ctx))
-                if part.left is None or part.right is None:
-                    lines.append((f"{rule.text(atom)} → {'yes' if held else 'no'}", held, None))
-                    continue
-                assert isinstance(atom, n.Compare)
-                lines.append(_explain_compare(rule, atom, part.left, part.right, held, order,
-                                              ctx))
-            except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
-                lines.append((f"{rule.text(atom)}: error {exc}", False, None))
-        return lines
+        return self._explain(rule_id, order, ctx, True)
+
+    def _explain(self, rule_id: str, order: Any, ctx: EvalContext, near: bool
+                 ) -> list[tuple[str, bool, bool | None]]:
+        lines = self._lines.get(rule_id)
+        if lines is None:
+            rule = self._by_id[rule_id]
+            lines = self._lines[rule_id] = [_Line.of(rule, part) for part in
+                                            self.code.explainer(self._index[rule_id])]
+        return [line.explain(order, ctx, near) for line in lines]
 
 
-def _explain_compare(rule: Rule, atom: n.Compare, left_fn: Any, right_fn: Any, held: bool,
-                     order: Any, ctx: EvalContext) -> tuple[str, bool, bool | None]:
-    """One comparison's line: the values of its sides and the test."""
-    ok = "yes" if held else "no"
-    table = _list_side(atom.right)
-    if table is not None:
-        return _explain_list(rule, atom, table, left_fn(order, ctx), held, ctx), held, None
-    raw_left, raw_right = left_fn(order, ctx), right_fn(order, ctx)
-    lv, rv = python_value(raw_left), python_value(raw_right)
-    close = _close(raw_left, raw_right)
-    if isinstance(atom.right, n.Literal | n.ListLit):
-        line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                f"{rule.text(atom.right)} → {ok}")
-    elif _is_let(atom.right):
-        line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                f"{rule.text(atom.right)} {rv} → {ok}")
-    else:
-        line = (f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}, "
-                f"needs {rule.text(atom)} → {ok}")
-    return line, held, close
+@dataclass(frozen=True)
+class _Line:
+    """How one test of a rule's condition is explained: its compiled parts and the rule's
+    texts around the values, cut out of the source once."""
+
+    part: ExplainPart
+    rule: Rule
+    shape: str  # "test" | "list" | "literal" | "let" | "fields"
+    whole: str
+    left: str = ""
+    right: str = ""
+
+    @staticmethod
+    def of(rule: Rule, part: ExplainPart) -> _Line:
+        atom = part.atom
+        if part.left is None or part.right is None or not isinstance(atom, n.Compare):
+            return _Line(part, rule, "test", rule.text(atom))
+        shape = ("list" if _list_side(atom.right) is not None
+                 else "literal" if isinstance(atom.right, n.Literal | n.ListLit)
+                 else "let" if _is_let(atom.right) else "fields")
+        return _Line(part, rule, shape, rule.text(atom), rule.text(atom.left),
+                     rule.text(atom.right))
+
+    def explain(self, order: Any, ctx: EvalContext, near: bool
+                ) -> tuple[str, bool, bool | None]:
+        """The line for ``order``; ``near``: also whether numbers were close (see
+        :meth:`RuleSet.explain_tests`)."""
+        part = self.part
+        try:
+            held = bool(part.test(order, ctx))
+            ok = "yes" if held else "no"
+            if self.shape == "test":
+                return f"{self.whole} → {ok}", held, None
+            assert isinstance(part.atom, n.Compare) and part.left and part.right
+            if self.shape == "list":
+                table = _list_side(part.atom.right)
+                assert table is not None
+                return (_explain_list(self.rule, part.atom, table, part.left(order, ctx), held,
+                                      ctx), held, None)
+            raw_left, raw_right = part.left(order, ctx), part.right(order, ctx)
+            lv = python_value(raw_left)
+            close = _close(raw_left, raw_right) if near else None
+            op = part.atom.op
+            if self.shape == "literal":
+                return f"{self.left} = {lv}, needs {op} {self.right} → {ok}", held, close
+            rv = python_value(raw_right)
+            if self.shape == "let":
+                return f"{self.left} = {lv}, needs {op} {self.right} {rv} → {ok}", held, close
+            return (f"{self.left} = {lv}, {self.right} = {rv}, needs {self.whole} → {ok}", held,
+                    close)
+        except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
+            return f"{self.whole}: error {exc}", False, None
 
 
 def _list_side(node: n.Expr) -> str | None:
