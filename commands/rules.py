@@ -119,7 +119,7 @@ def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
     tz = _tz(app)
     ruleset = load_rules(_rules_path(app, path), timezone=tz, run_examples=False)
     now = _time(at, tz)
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "id": r.id, "name": r.name, "enabled": r.switched_on(now), "window": r.window_text(),
         "mode": r.mode, "active": r.active_at(now), "priority": r.priority,
         "tags": r.tags, "file": r.filename,

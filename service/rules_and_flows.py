@@ -69,20 +69,23 @@ class RulesAndFlowsEvaluator:
         self._decided = None
         if self.ruleset is None:
             return
-        orders = list({o.id: o for o, e in items if e.type in RULE_EVENTS and o.id}.values())
-        if not orders:
+        by_id: dict[str, Order] = {}
+        for order, event in items:
+            if event.type in RULE_EVENTS and order.id:
+                by_id[order.id] = order
+        if not by_id:
             return
         try:
-            decisions = self.ruleset.evaluate_batch(orders, now=ctx.now, history=ctx.store,
-                                                    explain=False)
+            decisions = self.ruleset.evaluate_batch(list(by_id.values()), now=ctx.now,
+                                                    history=ctx.store, explain=False)
         except Exception:  # noqa: BLE001 - each event then raises its own error
             return
-        self._decided = (ctx, {o.id: d for o, d in zip(orders, decisions, strict=True)})
+        self._decided = (ctx, dict(zip(by_id, decisions, strict=True)))
 
     def _decision(self, order: Order, ctx: EvalContext) -> Any:
         """The rules' decision for ``order``: from :meth:`prepare`'s batch, or decided now."""
         if self._decided is not None and self._decided[0] is ctx:
-            decision = self._decided[1].get(order.id)  # type: ignore[arg-type]
+            decision = self._decided[1].get(order.id or "")
             if decision is not None:
                 return decision
         assert self.ruleset is not None
