@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..dsl import nodes as n
@@ -33,16 +34,48 @@ from ..model import DEFAULT_TZ
 from .actions import ActionSpec, PlannedAction
 
 
-@dataclass(slots=True)
+class _Why:
+    """A fired rule's ``why``, built on first read.  A batch plans every fired rule's actions
+    at once (the outbox needs their texts), but most explanations are never read (the service
+    records actions; ``rules diff``, the demo and a migration sample count hits): the lines are
+    made when read, once, and kept.  Reading any field (``repr``, ``==``,
+    ``dataclasses.replace``) builds them, so a copy holds the lines, not the promise."""
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: FiredRule, owner: Any = None) -> list[str]: ...
+
+    def __get__(self, obj: FiredRule | None, owner: Any = None) -> list[str] | None:
+        if obj is None:
+            return None  # the field's default: nothing to explain
+        state = obj.__dict__
+        lines = state.get("_why")
+        if lines is None:
+            explain = state.pop("_explain", None)
+            lines = state["_why"] = explain() if explain is not None else []
+        return lines  # type: ignore[no-any-return]
+
+    def __set__(self, obj: FiredRule, value: list[str] | None) -> None:
+        obj.__dict__["_why"] = value
+
+
+@dataclass(eq=True)
 class FiredRule:
-    """A rule that fired on an order: its planned actions and, when asked for, why."""
+    """A rule that fired on an order: its planned actions and why (see :class:`_Why`)."""
 
     rule: str
     name: str
     priority: int = 0
     mode: str = "live"
     actions: list[PlannedAction] = field(default_factory=list)
-    why: list[str] = field(default_factory=list)
+    why: _Why = _Why()
+
+    def explain_later(self, explain: Callable[[], list[str]]) -> None:
+        """Build ``why`` with ``explain()`` when it is first read."""
+        self.__dict__["_why"] = None
+        self.__dict__["_explain"] = explain
 
 
 @dataclass(slots=True)
@@ -227,9 +260,11 @@ class RuleSet:
     def _fire(self, i: int, order: Any, ctx: EvalContext, errors: list[str],
               explain: bool) -> FiredRule:
         rule = self.rules[i]
-        return FiredRule(rule.id, rule.name, rule.priority, rule.mode,
-                         self._plan(i, order, ctx, errors),
-                         self.explain(rule.id, order, ctx) if explain else [])
+        fired = FiredRule(rule.id, rule.name, rule.priority, rule.mode,
+                          self._plan(i, order, ctx, errors))
+        if explain:
+            fired.explain_later(partial(self.explain, rule.id, order, ctx))
+        return fired
 
     def _plan(self, i: int, order: Any, ctx: EvalContext, errors: list[str]
               ) -> list[PlannedAction]:

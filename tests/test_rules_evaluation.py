@@ -8,6 +8,7 @@ order object's ``id()``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,8 @@ def test_a_failing_rule_is_reported_in_its_orders_decision_only() -> None:
     rs = load_rules_text(RULES, "t.rules", schema=SCHEMA)
     good, bad = {"order_id": "a", "amount": 200}, {"order_id": "b"}
     decisions = rs.evaluate_batch([good, bad, bad], now=NOW)
-    assert [[f.rule for f in d.fired] for d in decisions] == [["big", "every"], ["every"], ["every"]]
+    fired = [[f.rule for f in d.fired] for d in decisions]
+    assert fired == [["big", "every"], ["every"], ["every"]]
     assert decisions[0].errors == []
     assert decisions[1].errors == decisions[2].errors == ["rule big: KeyError: 'amount'"]
 
@@ -50,3 +52,16 @@ def test_the_matcher_collects_errors_when_given_a_list_and_raises_otherwise() ->
     with pytest.raises(KeyError):
         match({"order_id": "b"}, ctx)
     assert match({"order_id": "a", "amount": 101}, ctx) == ["big", "every"]
+
+
+def test_why_is_there_when_read_and_copies_carry_it() -> None:
+    """The explanation is built on first read (most are never read); a copy made the way
+    dry-run masks personal data (``dataclasses.replace`` of each field) holds the lines."""
+    rs = load_rules_text(RULES, "t.rules", schema=SCHEMA)
+    (decision,) = rs.evaluate_batch([{"order_id": "a", "amount": 200}], now=NOW)
+    masked = dataclasses.replace(decision.fired[0], why=[w.replace("200", "***")
+                                                         for w in decision.fired[0].why])
+    assert decision.fired[0].why == ["amount = 200, needs > 100 → yes"]
+    assert masked.why == ["amount = ***, needs > 100 → yes"]
+    (quiet,) = rs.evaluate_batch([{"order_id": "a", "amount": 200}], now=NOW, explain=False)
+    assert [f.why for f in quiet.fired] == [[], []]
