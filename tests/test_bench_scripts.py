@@ -30,6 +30,6 @@ def test_the_rules_benchmark_reports_the_matcher_and_the_full_decision_path() ->
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "shipped rules (4), 300 orders" in done.stdout
-    for label in ("matcher (with the batch's history fetch)", "evaluate_batch, actions + why",
-                  "evaluate_batch, actions, explain=False"):
+    for label in ("matcher (with the batch's history fetch)",
+                  "evaluate_batch, actions + why (read)", "evaluate_batch, actions, explain=False"):
         assert label in done.stdout and "orders/s" in done.stdout
