@@ -39,19 +39,25 @@ from orderhub.service.schema import decisions  # noqa: E402
 PRODUCTION = {"batch_size": 200, "poll_seconds": 1.0, "beat_seconds": 2.0, "lease_seconds": 60}
 
 
-def sqlite_one_process(tmp: Path, events: int) -> float:
-    ws = Workspace.load(sup.write_workspace(tmp / "sq", f"sqlite:///{tmp / 'sq.db'}",
-                                            batch_size=200))
-    ws.store.upsert(sup.make_orders(events // 2))
+def _drain(ws: Workspace, orders: list) -> tuple[Service, float, int]:
+    """Store ``orders``, start a service (no dispatch, no schedules) and step it until every
+    event is processed: the running service, events/s and how many events."""
+    ws.store.upsert(orders)
     svc = Service(ws, dispatch=False, schedules=False)
     svc.start()
     start = time.perf_counter()
     done = 0
     while n := svc.step():
         done += n
-    elapsed = time.perf_counter() - start
+    return svc, done / (time.perf_counter() - start), done
+
+
+def sqlite_one_process(tmp: Path, events: int) -> float:
+    ws = Workspace.load(sup.write_workspace(tmp / "sq", f"sqlite:///{tmp / 'sq.db'}",
+                                            batch_size=200))
+    svc, rate, _ = _drain(ws, sup.make_orders(events // 2))
     svc.shutdown()
-    return done / elapsed
+    return rate
 
 
 def pg_one_process(tmp: Path, pg: str, events: int) -> dict[str, float]:
@@ -218,14 +224,7 @@ def sqlite_holds(tmp: Path, events: int, hold_every: int) -> tuple[float, int, f
     evaluator.write_text(_ROUTING_EVALUATOR.format(hold_every=hold_every), encoding="utf-8")
     ws = Workspace.load(sup.write_workspace(tmp / name, f"sqlite:///{tmp / name}.db",
                                             batch_size=200, evaluator=f"{evaluator}:load"))
-    ws.store.upsert(sup.make_orders(events // 2))
-    svc = Service(ws, dispatch=False, schedules=False)
-    svc.start()
-    start = time.perf_counter()
-    done = 0
-    while n := svc.step():
-        done += n
-    rate = done / (time.perf_counter() - start)
+    svc, rate, _ = _drain(ws, sup.make_orders(events // 2))
     held = sorted({h.order_id for h in holds.list_holds(ws, limit=10**6)})
     start = time.perf_counter()
     for order_id in held:
@@ -260,15 +259,7 @@ def sqlite_rules(tmp: Path) -> tuple[float, int]:
     config = {"database": f"sqlite:///{tmp / 'rules.db'}",
               "service": {**PRODUCTION, "watch": False}}
     (root / "orderhub.yaml").write_text(json.dumps(config), encoding="utf-8")
-    ws = Workspace.load(root)
-    ws.store.upsert(orders)
-    svc = Service(ws, dispatch=False, schedules=False)
-    svc.start()
-    start = time.perf_counter()
-    done = 0
-    while n := svc.step():
-        done += n
-    rate = done / (time.perf_counter() - start)
+    svc, rate, done = _drain(Workspace.load(root), orders)
     svc.shutdown()
     return rate, done
 
