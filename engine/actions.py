@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from jinja2 import TemplateSyntaxError
 from jinja2 import nodes as jn
-from pydantic_core import to_jsonable_python
+from pydantic import TypeAdapter
 
 from ..dsl import nodes as n
 from ..dsl.checker import suggest
@@ -51,7 +51,7 @@ class PlannedAction:
         """The action as JSON-ready data (numbers and times in ``params`` as text)."""
         params = self.params
         if not all(v is None or type(v) in _JSON_PLAIN for v in params.values()):
-            params = to_jsonable_python(params)
+            params = _PARAMS.dump_python(params, mode="json")
         return {"kind": self.kind, "rule": self.rule, "index": self.index,
                 "params": dict(params), "idempotency_key": self.idempotency_key,
                 "dedup_window": self.dedup_window, "shadow": self.shadow}
@@ -73,6 +73,8 @@ class PlannedAction:
 
 
 _JSON_PLAIN = (str, int, bool)
+#: What ``params`` were as a pydantic field: numbers and times to JSON the same way.
+_PARAMS: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 def _template_paths(tree: jn.Template) -> list[tuple[list[str], int]]:
