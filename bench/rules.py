@@ -6,7 +6,12 @@ history aggregates with filters over stored orders.
 
 Prints: grammar build (once per process), parse+check+compile of 100 rules, and for 50 rules
 over normalized Order objects the per-order latency (median, p99) of (a) the generated matcher
-alone and (b) ``RuleSet.evaluate`` with planned actions and explanations.  Then, over a SQLite
+alone and (b) ``RuleSet.evaluate`` with planned actions and explanations.  Then the shipped
+rules (``rules/`` at the repository root) over the bundled examples and synthetic orders of the
+four platforms (``--shipped`` orders in all, read as a dry-run reads them): orders/s and
+µs/order of the matcher alone and of the full decision path, ``evaluate_batch`` with actions
+(rendered texts, idempotency keys), with explanations read (as dry-run prints them), built but
+never read (they are made on first read), and turned off (the service).  Then, over a SQLite
 store of ``--stored`` orders (about five per receiver phone over 30 days, with the
 (receiver_phone, created_at) index), the per-order cost of ``evaluate_batch`` for batches of
 ``--batch`` new orders judged by history rules with filters (units of one SKU in the last two
@@ -22,6 +27,7 @@ import statistics
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orderhub.dsl import MemoryHistory
@@ -79,6 +85,13 @@ def make_orders(n: int) -> list[Order]:
     return orders
 
 
+def read_why(decisions: list[Any]) -> None:
+    """Read every fired rule's explanation, as dry-run does (it is built on first read)."""
+    for d in decisions:
+        for f in d.fired:
+            f.why  # noqa: B018 - reading it is the point
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
@@ -90,6 +103,8 @@ def main() -> None:
     ap.add_argument("--stored", type=int, default=20000,
                     help="stored orders for the history benchmark (1000000 for the full size)")
     ap.add_argument("--batch", type=int, default=500, help="orders per evaluation batch")
+    ap.add_argument("--shipped", type=int, default=6000,
+                    help="orders judged by the shipped rules (examples and synthetic orders)")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -124,17 +139,80 @@ def main() -> None:
     for o in orders:
         t = time.perf_counter_ns()
         d = rs.evaluate(o, ctx)
+        read_why([d])
         lat.append((time.perf_counter_ns() - t) / 1e3)
         fired += len(d.fired)
     print(f"50 rules, evaluate() with actions and why: median {statistics.median(lat):.1f} µs, "
           f"p99 {pct(lat, 0.99):.1f} µs per order ({fired / len(orders):.2f} rules fired/order)")
     t = time.perf_counter()
     decisions = rs.evaluate_batch(orders, rs.context(now=now, history=MemoryHistory(orders)))
+    read_why(decisions)
     total = time.perf_counter() - t
     print(f"50 rules, evaluate_batch of {len(orders)}: {total * 1e3:.0f} ms "
           f"({total / len(orders) * 1e6:.1f} µs/order, {len(decisions)} decisions)")
+    if args.shipped:
+        bench_shipped(args.shipped)
     if args.stored:
         bench_history(args.stored, args.batch)
+
+
+def _golden_support() -> Any:
+    """tests/rules_golden_support.py: the examples and synthetic orders the shipped rules are
+    checked on (the same orders, so the figures are of decisions the tests compare)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tests" / "rules_golden_support.py"
+    spec = importlib.util.spec_from_file_location("rules_golden_support", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["rules_golden_support"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_shipped(n: int, rounds: int = 5) -> None:
+    """The shipped rules: the matcher, and evaluate_batch with actions (and explanations)."""
+    import tempfile
+    from pathlib import Path
+
+    support = _golden_support()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = support.example_orders(Path(tmp))
+    orders = (base * (n // len(base) + 1))[:n]
+    rs, now = support.rulesets()["shipped"]
+    history = MemoryHistory(base)
+
+    def best(run: Any) -> float:
+        times = []
+        for _ in range(rounds):
+            ctx = rs.context(now=now, history=history)
+            t = time.perf_counter()
+            run(ctx)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) / len(orders)
+
+    def matcher_only(ctx: Any) -> None:
+        rs.prefetch(orders, ctx, range(len(rs)))
+        match = rs.matcher(now)
+        for o in orders:
+            match(o, ctx)
+
+    fired = sum(len(d.fired) for d in rs.evaluate_batch(orders, rs.context(
+        now=now, history=history)))
+    rows = [("matcher (with the batch's history fetch)", best(matcher_only)),
+            ("evaluate_batch, actions + why (read)",
+             best(lambda c: read_why(rs.evaluate_batch(orders, c)))),
+            ("evaluate_batch, actions, why not read",
+             best(lambda c: rs.evaluate_batch(orders, c))),
+            ("evaluate_batch, actions, explain=False",
+             best(lambda c: rs.evaluate_batch(orders, c, explain=False)))]
+    print(f"shipped rules ({len(rs)}), {len(orders)} orders ({fired / len(orders):.3f} rules "
+          f"fired/order), median of {rounds}:")
+    for label, per in rows:
+        print(f"  {label:42} {per * 1e6:7.1f} µs/order {1 / per:9,.0f} orders/s "
+              f"({per / rows[0][1]:.1f}x the matcher)")
 
 
 HISTORY_RULES = """\

@@ -140,7 +140,7 @@ def list_command(app: App, path: Path | None, at: str | None, fmt: str) -> None:
     tz = _tz(app)
     ruleset = load_rules(_rules_path(app, path), timezone=tz, run_examples=False)
     now = _time(at, tz)
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "id": r.id, "name": r.name, "enabled": r.switched_on(now), "window": r.window_text(),
         "mode": r.mode, "active": r.active_at(now), "priority": r.priority,
         "tags": r.tags, "file": r.filename,
@@ -324,7 +324,7 @@ def _print_decisions(decisions: list[Decision], fmt: str, ruleset: RuleSet,
                 "platform": d.platform, "platform_order_no": d.platform_order_no,
                 "order_id": d.order_id,
                 "fired": [{"rule": f.rule, "name": f.name, "mode": f.mode,
-                           "actions": [a.model_dump(mode="json") for a in f.actions],
+                           "actions": [a.as_json() for a in f.actions],
                            "why": f.why} for f in d.fired],
                 "errors": d.errors,
             })

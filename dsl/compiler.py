@@ -17,12 +17,17 @@ parsed only when read) is decided here from the schema, once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from ..errors import SourceSpan
+from ..model import DEFAULT_TZ
 from . import nodes as n
+from .checker import Checker
 from .regex import compile_pattern
 from .types import ExprType, FieldSpec, RecordType
 
@@ -442,6 +447,173 @@ class Codegen:
         if node.kind in ("any", "all"):
             return Code((), self._all(src.guards + (expr,)), False)
         return Code(src.guards, expr, False)
+
+
+# ---- rule sets ----------------------------------------------------------------------------
+
+#: Action parameters that are expressions, compiled per action (``sms PHONE``, ``set F = VALUE``).
+VALUE_PARAMS = ("phone", "value")
+
+#: A generated test or value: ``fn(order, ctx)``.
+OrderFn = Callable[[Any, Any], Any]
+#: The generated matcher of a set of active rules: ``match(order, ctx, errors=None)`` returns
+#: the ids of the rules that fired, in priority order.  A rule whose condition raises is left
+#: out and its message appended to ``errors``; without a list, the exception propagates.
+Matcher = Callable[..., list[str]]
+
+
+@dataclass(frozen=True)
+class HistoryCall:
+    """A history function in a rule's condition (``orders_today(receiver.phone)``): ``args``
+    computes its arguments for an order (what the function's ``plan`` takes), so that a batch
+    fetches every order's window in one query before any rule runs."""
+
+    builtin: Any
+    args: OrderFn
+    rule: int
+
+
+@dataclass(frozen=True)
+class ExplainPart:
+    """One test of a condition (what is below and/or/not) with its compiled test and, for a
+    comparison, its two sides."""
+
+    atom: n.Expr
+    test: OrderFn
+    left: OrderFn | None
+    right: OrderFn | None
+
+
+def rule_error(rule_id: str, exc: BaseException) -> str:
+    """How a rule that failed on an order is reported in the order's decision."""
+    return f"rule {rule_id}: {type(exc).__name__}: {exc}"
+
+
+def _fired_or_failed(errors: list[str] | None, rule_id: str, exc: Exception) -> None:
+    if errors is None:
+        raise exc
+    errors.append(rule_error(rule_id, exc))
+
+
+class RuleCode:
+    """The Python generated for a rule set, compiled once when it is loaded.
+
+    ``conditions[i]`` and ``actions[i]`` are rule ``i``'s checked condition and actions (in the
+    order the rule set keeps its rules, ids in ``ids``).  Built here: each condition alone
+    (examples, ``--why-not``), the dedup key and the expression value of each action, the
+    arguments of each history call; on first use, one matcher per set of active rules (all of
+    them in one function) and each rule's explainer.  Evaluation lives with the caller
+    (:mod:`orderhub.engine.ruleset`); nothing here holds an order or a context."""
+
+    def __init__(self, root: RecordType, ids: Sequence[str], conditions: Sequence[n.Expr],
+                 actions: Sequence[Sequence[n.ActionNode]]) -> None:
+        self.root = root
+        self.ids = list(ids)
+        self.conditions = list(conditions)
+        gen = Codegen(root)
+        calls: list[tuple[int, n.Call]] = []
+        for i, condition in enumerate(self.conditions):
+            gen.add_test(f"_test_{i}", condition)
+            for j, action in enumerate(actions[i]):
+                dedup = action.dedup
+                if dedup is not None and dedup.key is not None:
+                    gen.add_value(f"_dedup_{i}_{j}", path_node(dedup.key, dedup.pos, root))
+                for key in VALUE_PARAMS:
+                    node = action.params.get(key)
+                    if isinstance(node, n.Expr):
+                        gen.add_value(f"_value_{i}_{j}", node)
+            for call in history_calls(condition):
+                k = len(calls)
+                calls.append((i, call))
+                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({_history_args(gen, call)},)"])
+        ns = gen.build("<orderhub rules support>")
+        self.source = gen.source
+        self.tests: list[OrderFn] = [ns[f"_test_{i}"] for i in range(len(self.conditions))]
+        self.dedup = {(i, j): ns[f"_dedup_{i}_{j}"] for i, a in enumerate(actions)
+                      for j in range(len(a)) if f"_dedup_{i}_{j}" in ns}
+        self.values = {(i, j): ns[f"_value_{i}_{j}"] for i, a in enumerate(actions)
+                       for j in range(len(a)) if f"_value_{i}_{j}" in ns}
+        self.history = [HistoryCall(call.builtin, ns[f"_hist_{k}"], i)  # type: ignore[attr-defined]
+                        for k, (i, call) in enumerate(calls)]
+        self._matchers: dict[tuple[int, ...], Matcher] = {}
+        self._explainers: dict[int, list[ExplainPart]] = {}
+
+    def matcher(self, active: tuple[int, ...]) -> Matcher:
+        """One generated function testing the rules ``active`` (indexes, in priority order)."""
+        fn = self._matchers.get(active)
+        if fn is None:
+            gen = Codegen(self.root)
+            gen.ns["_failed"] = _fired_or_failed
+            body = ["hits = []"]
+            for i in active:
+                rid = self.ids[i]
+                body += ["try:",
+                         f"    if {gen.test(self.conditions[i])}:",
+                         f"        hits.append({rid!r})",
+                         "except Exception as exc:",
+                         f"    _failed(errors, {rid!r}, exc)"]
+            body.append("return hits")
+            gen.add_function("_match", "o, ctx, errors=None", body)
+            fn = gen.build("<orderhub rules>")["_match"]
+            fn.python_source = gen.source  # type: ignore[attr-defined]
+            self._matchers[active] = fn
+        return fn
+
+    def explainer(self, i: int) -> list[ExplainPart]:
+        """The tests of rule ``i``'s condition, each compiled alone (built on first use)."""
+        parts = self._explainers.get(i)
+        if parts is None:
+            atoms = list(atoms_of(self.conditions[i]))
+            gen = Codegen(self.root)
+            for k, atom in enumerate(atoms):
+                gen.add_test(f"_a{k}", atom)
+                if isinstance(atom, n.Compare):
+                    gen.add_value(f"_l{k}", atom.left)
+                    gen.add_value(f"_r{k}", atom.right)
+            ns = gen.build(f"<explain {self.ids[i]}>")
+            parts = self._explainers[i] = [
+                ExplainPart(a, ns[f"_a{k}"], ns.get(f"_l{k}"), ns.get(f"_r{k}"))
+                for k, a in enumerate(atoms)]
+        return parts
+
+
+def atoms_of(node: n.Expr) -> Iterable[n.Expr]:
+    """The tests an explanation reports: everything below and/or/not."""
+    if isinstance(node, n.BoolOp):
+        yield from atoms_of(node.left)
+        yield from atoms_of(node.right)
+    elif isinstance(node, n.Unary) and node.op == "not":
+        yield from atoms_of(node.operand)
+    else:
+        yield node
+
+
+def history_calls(node: n.Expr) -> Iterable[n.Call]:
+    """The calls of history functions in ``node``, outermost first."""
+    if isinstance(node, n.Call) and getattr(node, "builtin", None) is not None \
+            and node.builtin.history:  # type: ignore[attr-defined]
+        yield node
+    for child in n.children(node):
+        yield from history_calls(child)
+
+
+def _history_args(gen: Codegen, call: n.Call) -> str:
+    """The call's arguments in parameter order, defaults filled in (what ``plan`` takes)."""
+    fn = call.builtin  # type: ignore[attr-defined]
+    given = dict(zip((p.name for p in fn.params), call.args, strict=False))
+    given.update(dict(call.kwargs))
+    return ", ".join(gen.wrap(gen.value(given[p.name])) if p.name in given
+                     else gen.const(p.default) for p in fn.params)
+
+
+def path_node(path: list[str], pos: n.Pos, root: RecordType) -> n.Expr:
+    """A checked field-path expression for a dedup key such as ``receiver.phone``."""
+    node: n.Expr = n.Name(pos, path[0])
+    for part in path[1:]:
+        node = n.Member(pos, node, part, pos)
+    Checker(root, span=lambda p: SourceSpan("<dedup>"), source=None, tz=ZoneInfo(DEFAULT_TZ)
+            ).check(node)
+    return node
 
 
 def _is_null_literal(node: n.Expr) -> bool:

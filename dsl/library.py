@@ -11,6 +11,7 @@ as the first argument, and for ``needs_order`` the order being judged as the sec
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -194,9 +195,23 @@ def _anchor(ctx: Any, order: Any, upto_now: bool | None) -> datetime:
 def _plan_today(ctx: Any, order: Any, phone: str | None,
                 upto_now: bool | None = False) -> tuple[datetime, datetime | None]:
     """The calendar day the order was placed on (the clock's day when it has no creation time),
-    up to the order: the same in a live run, a dry-run of last week's orders and a backfill."""
-    since = _day_start(ctx, _created_at(order))
-    return (since, min(_next_day(since, ctx.tz), _anchor(ctx, order, upto_now)))
+    up to the order: the same in a live run, a dry-run of last week's orders and a backfill.
+
+    Every order of a batch is planned twice (the batch's fetch, then the rule), so the day's
+    bounds come from a small cache: the same values :func:`_day_start` and :func:`_next_day`
+    compute."""
+    created = _created_at(order)
+    local = (created or ctx.now).astimezone(ctx.tz)
+    since, next_day = _day_bounds(local.date(), ctx.tz, local.fold)
+    end = created if created is not None and not upto_now else ctx.now + _INSTANT
+    return (since, min(next_day, end))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_bounds(day: date, tz: Any, fold: int) -> tuple[datetime, datetime]:
+    """Midnight starting ``day`` in ``tz`` and the midnight after it."""
+    since = datetime(day.year, day.month, day.day, tzinfo=tz, fold=fold)
+    return since, _next_day(since, tz)
 
 
 def _next_day(start: datetime, tz: Any) -> datetime:

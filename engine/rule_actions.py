@@ -11,11 +11,12 @@ key does not depend on when the service gets to the order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from jinja2 import TemplateSyntaxError
-from pydantic import BaseModel, Field
+from pydantic import TypeAdapter
 
 from ..dsl import nodes as n
 from ..dsl.parser import parse_duration
@@ -29,20 +30,35 @@ from .templates import check_template, template_paths
 ActionKind = Literal["hold", "release", "flag", "freeze", "task", "notify", "sms", "set"]
 
 
-class PlannedAction(BaseModel):
-    """One thing a fired rule wants done.  ``shadow``: the rule is in shadow mode; log it,
-    do not execute it."""
+@dataclass(slots=True)
+class PlannedAction:
+    """One thing a fired rule wants done.  ``index``: the action's position in the rule's
+    then-block; ``shadow``: the rule is in shadow mode; log it, do not execute it.
+
+    Plain data (built for every action of every fired rule of a batch): texts are rendered
+    once, when the action is planned, and :meth:`as_json` is the row the service records and
+    dry-run prints."""
 
     kind: ActionKind
     rule: str
-    index: int = Field(description="position of the action in the rule's then-block")
-    params: dict[str, Any] = Field(default_factory=dict)
+    index: int
+    params: dict[str, Any]
     idempotency_key: str
     dedup_window: str | None = None
     shadow: bool = False
     #: a replayed dry-run: the earlier order whose action holds this key in its dedup window,
     #: so the outbox would drop this one (never set by the service, which just drops it)
     suppressed_by: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The action as JSON-ready data (numbers and times in ``params`` as text)."""
+        params = self.params
+        if not all(v is None or type(v) in _JSON_PLAIN for v in params.values()):
+            params = _PARAMS.dump_python(params, mode="json")
+        return {"kind": self.kind, "rule": self.rule, "index": self.index,
+                "params": dict(params), "idempotency_key": self.idempotency_key,
+                "dedup_window": self.dedup_window, "shadow": self.shadow,
+                "suppressed_by": self.suppressed_by}
 
     def summary(self) -> str:
         """One line for tables: ``sms 13800000000: 请确认地址``."""
@@ -65,6 +81,11 @@ class PlannedAction(BaseModel):
         return line
 
 
+_JSON_PLAIN = (str, int, bool)
+#: What ``params`` were as a pydantic field: numbers and times to JSON the same way.
+_PARAMS: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
 class ActionSpec:
     """A declared action, with its templates compiled and checked against the order schema."""
 
@@ -85,6 +106,22 @@ class ActionSpec:
                 pos: n.Pos = node.params[f"{key}_pos"]
                 self.templates[key] = self._template(node.params[key], pos, root, filename,
                                                      source, errors, samples or [])
+        self._layout = [self._slot(key, raw) for key, raw in node.params.items()
+                        if not key.endswith("_pos")]
+        self._window_text = node.dedup.window_text if node.dedup else None
+        self._keyed = node.dedup is not None and node.dedup.key is not None
+
+    def _slot(self, key: str, raw: Any) -> tuple[str, str, Any]:
+        """How parameter ``key`` is filled for an order: ("template", compiled template),
+        ("value", None: computed by the rule's code) or ("fixed", its value)."""
+        template = self.templates.get(key)
+        if template is not None:
+            return key, "template", template
+        if key == "field":
+            return key, "fixed", ".".join(raw)
+        if key in ("phone", "value"):
+            return key, "value", None
+        return key, "fixed", raw
 
     @staticmethod
     def _template(text: str, pos: n.Pos, root: RecordType, filename: str, source: str,
@@ -131,34 +168,30 @@ class ActionSpec:
              value: Any = None) -> PlannedAction:
         """The rendered action for ``order``; ``dedup_value`` and ``value`` were computed by the
         rule's compiled code (the dedup key path and the ``set`` value)."""
-        env = {"order": order, "rule": {"id": rule.id, "name": rule.name}, "now": ctx.now}
+        env: dict[str, Any] | None = None
         params: dict[str, Any] = {}
-        for key, raw in self.node.params.items():
-            if key.endswith("_pos"):
-                continue
-            if key in self.templates and self.templates[key] is not None:
-                params[key] = self.templates[key].render(env)
-            elif key == "field":
-                params[key] = ".".join(raw)
-            elif key in ("phone", "value"):
+        for key, how, payload in self._layout:
+            if how == "template":
+                if env is None:
+                    env = {"order": order, "rule": {"id": rule.id, "name": rule.name},
+                           "now": ctx.now}
+                params[key] = payload.render(env)
+            elif how == "value":
                 params[key] = value
             else:
-                params[key] = raw
+                params[key] = payload
         if self.address is not None:
             params.update(self.address.params())
         if self.window is not None:
             # the order's day, not the day it happens to be processed: an order placed at
             # 23:59 and evaluated after midnight shares its day's message
             bucket = _bucket(order_time(order) or ctx.now, self.window, ctx.tz)
-            subject = "*" if self.node.dedup is None or self.node.dedup.key is None else \
-                str(dedup_value)
+            subject = str(dedup_value) if self._keyed else "*"
             key = f"{self.rule_id}#{self.index}:{subject}@{bucket}"
         else:
             key = f"{self.rule_id}#{self.index}:{order_ref(order)}"
-        return PlannedAction(kind=self.kind, rule=self.rule_id, index=self.index, params=params,
-                             idempotency_key=key, shadow=rule.mode == "shadow",
-                             dedup_window=self.node.dedup.window_text if self.node.dedup
-                             else None)
+        return PlannedAction(self.kind, self.rule_id, self.index, params,  # type: ignore[arg-type]
+                             key, self._window_text, rule.mode == "shadow")
 
 
 def _bucket(now: datetime, window: timedelta, tz: tzinfo) -> str:

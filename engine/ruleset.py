@@ -1,27 +1,28 @@
 """Risk rules: load ``*.rules`` files, evaluate orders, explain decisions.
 
 ``load_rules(path)`` parses and checks every file (all errors of all files at once, raised as
-:class:`SourceErrors`), runs each rule's embedded examples, and compiles the whole rule set into
-one generated Python function per set of active rules.  ``RuleSet.evaluate_batch`` fetches the
-history every rule of the batch needs in one query per window before evaluating anything.
+:class:`SourceErrors`) and runs each rule's embedded examples; the rule language's compiler
+(:class:`orderhub.dsl.compiler.RuleCode`) generates the Python, one function per set of active
+rules.  :class:`RuleSet` evaluates with it: ``evaluate_batch`` fetches the history every rule of
+the batch needs in one query per window, runs the matcher on each order, and builds decisions
+only for what fired: actions planned (texts rendered once), explanations when asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-from pydantic import BaseModel, Field
 
 from ..dsl import nodes as n
 from ..dsl.checker import Checker
-from ..dsl.compiler import Codegen, python_value
+from ..dsl.compiler import ExplainPart, Matcher, RuleCode, python_value, rule_error
 from ..dsl.context import EvalContext, HistorySource
 from ..dsl.lists import EMPTY as EMPTY_LISTS
 from ..dsl.lists import ListSet, load_lists
@@ -35,23 +36,62 @@ from .recipients import NOTIFY_CHANNELS, Address, Recipients, did_you_mean, read
 from .rule_actions import ActionSpec, PlannedAction, order_time
 
 
-class FiredRule(BaseModel):
+class _Why:
+    """A fired rule's ``why``, built on first read.  A batch plans every fired rule's actions
+    at once (the outbox needs their texts), but most explanations are never read (the service
+    records actions; ``rules diff``, the demo and a migration sample count hits): the lines are
+    made when read, once, and kept.  Reading any field (``repr``, ``==``,
+    ``dataclasses.replace``) builds them, so a copy holds the lines, not the promise."""
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: FiredRule, owner: Any = None) -> list[str]: ...
+
+    def __get__(self, obj: FiredRule | None, owner: Any = None) -> list[str] | None:
+        if obj is None:
+            return None  # the field's default: nothing to explain
+        state = obj.__dict__
+        lines = state.get("_why")
+        if lines is None:
+            explain = state.pop("_explain", None)
+            lines = state["_why"] = explain() if explain is not None else []
+        return lines  # type: ignore[no-any-return]
+
+    def __set__(self, obj: FiredRule, value: list[str] | None) -> None:
+        obj.__dict__["_why"] = value
+
+
+@dataclass(eq=True)
+class FiredRule:
+    """A rule that fired on an order: its planned actions and why (see :class:`_Why`)."""
+
     rule: str
     name: str
     priority: int = 0
     mode: str = "live"
-    actions: list[PlannedAction] = Field(default_factory=list)
-    why: list[str] = Field(default_factory=list)
+    actions: list[PlannedAction] = field(default_factory=list)
+    why: _Why = _Why()
+
+    def explain_later(self, explain: Callable[[], list[str]]) -> None:
+        """Build ``why`` with ``explain()`` when it is first read."""
+        self.__dict__["_why"] = None
+        self.__dict__["_explain"] = explain
 
 
-class Decision(BaseModel):
-    """What the rules decided for one order: the rules that fired, in priority order."""
+@dataclass(slots=True)
+class Decision:
+    """What the rules decided for one order: the rules that fired, in priority order.
+
+    Plain data (a slotted dataclass, not a validated model): a batch makes one per order, and
+    most orders fire nothing."""
 
     platform: str | None = None
     platform_order_no: str | None = None
     order_id: str | None = None
-    fired: list[FiredRule] = Field(default_factory=list)
-    errors: list[str] = Field(default_factory=list)
+    fired: list[FiredRule] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     #: the version (hash) of the lists/ folder that judged the order (None: no lists)
     lists_version: str | None = None
 
@@ -115,13 +155,6 @@ class Rule:
         return f"{start} → {end}"
 
 
-@dataclass
-class _HistoryCall:
-    builtin: Any
-    args_fn: Callable[[Any, EvalContext], tuple[Any, ...]]
-    rule_index: int
-
-
 class RuleSet:
     """Checked, compiled rules.  ``version`` is a hash of the sources and of the lists they
     read: two loads of the same files give the same version, and a changed list is a new one."""
@@ -140,14 +173,15 @@ class RuleSet:
             digest.update(b"lists\0" + self.lists.version.encode())
         self.version = digest.hexdigest()[:12]
         self._by_id = {r.id: r for r in self.rules}
-        self._matchers: dict[tuple[int, ...], Callable[..., list[str]]] = {}
-        self._support = self._compile_support()
-        self._explainers: dict[str, list[tuple[n.Expr, Any, Any, Any]]] = {}
+        self._index = {r.id: i for i, r in enumerate(self.rules)}
+        self.code = RuleCode(root, [r.id for r in self.rules], [r.condition for r in self.rules],
+                             [[a.node for a in r.actions] for r in self.rules])
+        self._lines: dict[str, list[_Line]] = {}
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
 
     def get(self, rule_id: str) -> Rule:
@@ -158,55 +192,15 @@ class RuleSet:
         return EvalContext(now=now, history=history, variables=variables or {}, timezone=self.tz,
                            lists=self.lists)
 
-    # ---- compiled code
-    def _compile_support(self) -> dict[str, Any]:
-        """Per-rule helper functions: the condition alone (examples, --why-not), dedup keys,
-        action values, history arguments."""
-        gen = Codegen(self.root)
-        self._history: list[_HistoryCall] = []
-        hist_nodes: list[tuple[int, n.Call]] = []
-        for i, rule in enumerate(self.rules):
-            gen.add_test(f"_test_{i}", rule.condition)
-            for j, action in enumerate(rule.actions):
-                dedup = action.node.dedup
-                if dedup is not None and dedup.key is not None:
-                    gen.add_value(f"_dedup_{i}_{j}", _path_node(dedup.key, dedup.pos, self.root))
-                for key in ("phone", "value"):
-                    node = action.node.params.get(key)
-                    if isinstance(node, n.Expr):
-                        gen.add_value(f"_value_{i}_{j}", node)
-            for call in _history_calls(rule.condition):
-                k = len(hist_nodes)
-                hist_nodes.append((i, call))
-                args = _history_args(gen, call)
-                gen.add_function(f"_hist_{k}", "o, ctx", [f"return ({args},)"])
-        ns = gen.build("<orderhub rules support>")
-        for k, (i, call) in enumerate(hist_nodes):
-            self._history.append(_HistoryCall(call.builtin, ns[f"_hist_{k}"], i))  # type: ignore[attr-defined]
-        self.support_source = gen.source
-        return ns
+    def active(self, now: datetime) -> tuple[int, ...]:
+        """The indexes of the rules switched on and in their window at ``now``."""
+        return tuple(i for i, r in enumerate(self.rules) if r.active_at(now))
 
-    def matcher(self, now: datetime) -> Callable[[Any, EvalContext], list[str]]:
-        """One generated function testing every rule active at ``now``; returns fired ids."""
-        active = tuple(i for i, r in enumerate(self.rules) if r.active_at(now))
-        fn = self._matchers.get(active)
-        if fn is None:
-            gen = Codegen(self.root)
-            gen.ns["_fail"] = _fail
-            body = ["hits = []"]
-            for i in active:
-                rid = self.rules[i].id
-                body += ["try:",
-                         f"    if {gen.test(self.rules[i].condition)}:",
-                         f"        hits.append({rid!r})",
-                         "except Exception as exc:",
-                         f"    _fail(ctx, o, {rid!r}, exc)"]
-            body.append("return hits")
-            gen.add_function("_match", "o, ctx", body)
-            fn = gen.build("<orderhub rules>")["_match"]
-            fn.python_source = gen.source  # type: ignore[attr-defined]
-            self._matchers[active] = fn
-        return fn
+    def matcher(self, now: datetime) -> Matcher:
+        """One generated function testing every rule active at ``now``: ``match(order, ctx,
+        errors=None)`` returns the ids of the rules that fired (see
+        :data:`orderhub.dsl.compiler.Matcher`)."""
+        return self.code.matcher(self.active(now))
 
     # ---- evaluation
     def prefetch(self, orders: Sequence[Any], ctx: EvalContext, rules: Iterable[int],
@@ -218,17 +212,17 @@ class RuleSet:
         windows: dict[str, dict[str, list[tuple[datetime, datetime | None]]]] = {
             "times": defaultdict(list), "orders": defaultdict(list)}
         now = ctx.now
-        for call in self._history:
-            if call.rule_index not in wanted:
+        for call in self.code.history:
+            if call.rule not in wanted:
                 continue
+            by_phone, plan, args_of = windows[call.builtin.fetch], call.builtin.plan, call.args
             for k, order in enumerate(orders):
                 if clocks is not None:
                     ctx.now = clocks[k]
                 try:
-                    args = call.args_fn(order, ctx)
+                    args = args_of(order, ctx)
                     if args and args[0]:
-                        windows[call.builtin.fetch][args[0]].append(
-                            call.builtin.plan(ctx, order, *args))
+                        by_phone[args[0]].append(plan(ctx, order, *args))
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
         ctx.now = now
@@ -247,15 +241,18 @@ class RuleSet:
     def evaluate_batch(self, orders: Sequence[Any], ctx: EvalContext | None = None, *,
                        now: datetime | None = None, history: HistorySource | None = None,
                        explain: bool = True) -> list[Decision]:
-        """Decisions for many orders at one clock; history comes in one query per window."""
+        """Decisions for many orders at one clock; history comes in one query per window.
+
+        ``explain=False`` leaves every ``why`` empty (the service, ``rules diff``): the
+        explanation is what costs most once a rule fires, and only people read it."""
         ctx = ctx or self.context(now=now, history=history)
         assert ctx.now is not None
         if ctx.lists is EMPTY_LISTS:
             ctx.lists = self.lists
-        match = self.matcher(ctx.now)
-        active = [i for i, r in enumerate(self.rules) if r.active_at(ctx.now)]
+        active = self.active(ctx.now)
+        match = self.code.matcher(active)
         self.prefetch(orders, ctx, active)
-        return [self._decide(o, ctx, match(o, ctx), explain) for o in orders]
+        return [self._decide(order, ctx, match, explain) for order in orders]
 
     def evaluate_replay(self, orders: Sequence[Any], ctx: EvalContext, *,
                         explain: bool = True) -> list[Decision]:
@@ -263,7 +260,8 @@ class RuleSet:
         arrived: windows (``active from ... until``), ``now()``, ``today()`` and ``upto_now``
         history follow the order's creation time (``ctx.now`` for an order without one).
         History still comes in one query per window for the whole batch; the decisions are in
-        the order given (pass the orders in arrival order, see :func:`arrival_order`)."""
+        the order given (pass the orders in arrival order, see :func:`arrival_order`).
+        Explanations are built at once, at each order's own clock."""
         assert ctx.now is not None
         if ctx.lists is EMPTY_LISTS:
             ctx.lists = self.lists
@@ -276,102 +274,132 @@ class RuleSet:
         try:
             for order, clock in zip(orders, clocks, strict=True):
                 ctx.now = clock
-                out.append(self._decide(order, ctx, self.matcher(clock)(order, ctx), explain))
+                out.append(self._decide(order, ctx, self.matcher(clock), explain,
+                                        later=False))
         finally:
             ctx.now = fallback
         return out
 
-    def _decide(self, order: Any, ctx: EvalContext, fired: list[str], explain: bool) -> Decision:
-        decision = Decision(**_identity(order), lists_version=ctx.lists.version)
+    def _decide(self, order: Any, ctx: EvalContext, match: Matcher, explain: bool,
+                later: bool = True) -> Decision:
+        """One order's decision: the rules ``match`` finds, their actions planned, their why
+        (built on first read when ``later``), and every failure in the decision's errors."""
+        errors: list[str] = []
+        fired = match(order, ctx, errors)
+        platform, number, order_id = _identity(order)
+        decision = Decision(platform, number, order_id, [], errors, ctx.lists.version)
         for rule_id in fired:
-            rule = self._by_id[rule_id]
-            decision.fired.append(FiredRule(
-                rule=rule.id, name=rule.name, priority=rule.priority, mode=rule.mode,
-                actions=self.plan_actions(rule, order, ctx),
-                why=self.explain(rule.id, order, ctx) if explain else []))
-        errors = ctx._shared.get("rule_errors")
-        if errors:
-            decision.errors = [msg for oid, msg in errors if oid == id(order)]
+            decision.fired.append(self._fire(self._index[rule_id], order, ctx, errors,
+                                             explain, later))
         return decision
 
-    def plan_actions(self, rule: Rule, order: Any, ctx: EvalContext) -> list[PlannedAction]:
-        """The rule's actions for ``order``.  An action that cannot be planned for this order
-        (its template fails on this order's data) is left out and reported in the decision's
-        errors, so one bad order never stops a batch."""
-        i = self.rules.index(rule)
+    def _fire(self, i: int, order: Any, ctx: EvalContext, errors: list[str],
+              explain: bool, later: bool) -> FiredRule:
+        rule = self.rules[i]
+        fired = FiredRule(rule.id, rule.name, rule.priority, rule.mode,
+                          self._plan(i, order, ctx, errors))
+        if explain and later:
+            fired.explain_later(partial(self.explain, rule.id, order, ctx))
+        elif explain:
+            fired.why = self.explain(rule.id, order, ctx)
+        return fired
+
+    def _plan(self, i: int, order: Any, ctx: EvalContext, errors: list[str]
+              ) -> list[PlannedAction]:
+        """Rule ``i``'s actions for ``order``.  An action that cannot be planned for this order
+        (its template fails on this order's data) is left out and reported in ``errors`` (the
+        decision's), so one bad order never stops a batch."""
+        rule = self.rules[i]
         out = []
         for j, action in enumerate(rule.actions):
-            dedup_fn = self._support.get(f"_dedup_{i}_{j}")
-            value_fn = self._support.get(f"_value_{i}_{j}")
+            dedup_fn = self.code.dedup.get((i, j))
+            value_fn = self.code.values.get((i, j))
             try:
                 out.append(action.plan(order, ctx, rule,
                                        dedup_fn(order, ctx) if dedup_fn else None,
                                        value_fn(order, ctx) if value_fn else None))
             except Exception as exc:  # noqa: BLE001 - reported with the order, batch goes on
-                _fail(ctx, order, f"{rule.id} (action {j + 1}, {action.kind})", exc)
+                errors.append(rule_error(f"{rule.id} (action {j + 1}, {action.kind})", exc))
         return out
 
     def test(self, rule_id: str, order: Any, ctx: EvalContext) -> bool:
         """Whether the rule's condition holds, whatever its enabled flag and window say."""
-        i = self.rules.index(self._by_id[rule_id])
-        return bool(self._support[f"_test_{i}"](order, ctx))
+        return bool(self.code.tests[self._index[rule_id]](order, ctx))
 
     def explain(self, rule_id: str, order: Any, ctx: EvalContext) -> list[str]:
         """The values that decided each test of the rule's condition, e.g.
         ``orders_today(receiver.phone) = 1, needs >= 2 → no``."""
-        return [line for line, _, _ in self.explain_tests(rule_id, order, ctx)]
+        return [line for line, _, _ in self._explain(rule_id, order, ctx, False)]
 
     def explain_tests(self, rule_id: str, order: Any, ctx: EvalContext
                       ) -> list[tuple[str, bool, bool | None]]:
         """:meth:`explain`'s lines, each with whether its test held (an error: False) and,
         for a comparison of numbers, whether it is close: at most 1 or 10% of the bound away
         (None for other tests).  Dry-run's ``--why-not`` lists near misses from it."""
-        rule = self._by_id[rule_id]
-        parts = self._explainers.get(rule_id)
-        if parts is None:
-            parts = self._explainers[rule_id] = self._compile_explainer(rule)
-        lines: list[tuple[str, bool, bool | None]] = []
-        for atom, test_fn, left_fn, right_fn in parts:
-            try:
-                held = bool(test_fn(order, ctx))
-                ok = "yes" if held else "no"
-                if left_fn is None:
-                    lines.append((f"{rule.text(atom)} → {ok}", held, None))
-                    continue
-                assert isinstance(atom, n.Compare)
-                table = _list_side(atom.right)
-                if table is not None:
-                    lines.append((_explain_list(rule, atom, table, left_fn(order, ctx), held,
-                                                ctx), held, None))
-                    continue
-                raw_left, raw_right = left_fn(order, ctx), right_fn(order, ctx)
-                lv, rv = python_value(raw_left), python_value(raw_right)
-                close = _close(raw_left, raw_right)
-                if isinstance(atom.right, n.Literal | n.ListLit):
-                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                            f"{rule.text(atom.right)} → {ok}")
-                elif _is_let(atom.right):
-                    line = (f"{rule.text(atom.left)} = {lv}, needs {atom.op} "
-                            f"{rule.text(atom.right)} {rv} → {ok}")
-                else:
-                    line = (f"{rule.text(atom.left)} = {lv}, {rule.text(atom.right)} = {rv}, "
-                            f"needs {rule.text(atom)} → {ok}")
-                lines.append((line, held, close))
-            except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
-                lines.append((f"{rule.text(atom)}: error {exc}", False, None))
-        return lines
+        return self._explain(rule_id, order, ctx, True)
 
-    def _compile_explainer(self, rule: Rule) -> list[tuple[n.Expr, Any, Any, Any]]:
-        atoms = list(_atoms(rule.condition))
-        gen = Codegen(self.root)
-        for k, atom in enumerate(atoms):
-            gen.add_test(f"_a{k}", atom)
-            if isinstance(atom, n.Compare):
-                gen.add_value(f"_l{k}", atom.left)
-                gen.add_value(f"_r{k}", atom.right)
-        ns = gen.build(f"<explain {rule.id}>")
-        return [(a, ns[f"_a{k}"], ns.get(f"_l{k}"), ns.get(f"_r{k}"))
-                for k, a in enumerate(atoms)]
+    def _explain(self, rule_id: str, order: Any, ctx: EvalContext, near: bool
+                 ) -> list[tuple[str, bool, bool | None]]:
+        lines = self._lines.get(rule_id)
+        if lines is None:
+            rule = self._by_id[rule_id]
+            lines = self._lines[rule_id] = [_Line.of(rule, part) for part in
+                                            self.code.explainer(self._index[rule_id])]
+        return [line.explain(order, ctx, near) for line in lines]
+
+
+@dataclass(frozen=True)
+class _Line:
+    """How one test of a rule's condition is explained: its compiled parts and the rule's
+    texts around the values, cut out of the source once."""
+
+    part: ExplainPart
+    rule: Rule
+    shape: str  # "test" | "list" | "literal" | "let" | "fields"
+    whole: str
+    left: str = ""
+    right: str = ""
+
+    @staticmethod
+    def of(rule: Rule, part: ExplainPart) -> _Line:
+        atom = part.atom
+        if part.left is None or part.right is None or not isinstance(atom, n.Compare):
+            return _Line(part, rule, "test", rule.text(atom))
+        shape = ("list" if _list_side(atom.right) is not None
+                 else "literal" if isinstance(atom.right, n.Literal | n.ListLit)
+                 else "let" if _is_let(atom.right) else "fields")
+        return _Line(part, rule, shape, rule.text(atom), rule.text(atom.left),
+                     rule.text(atom.right))
+
+    def explain(self, order: Any, ctx: EvalContext, near: bool
+                ) -> tuple[str, bool, bool | None]:
+        """The line for ``order``; ``near``: also whether numbers were close (see
+        :meth:`RuleSet.explain_tests`)."""
+        part = self.part
+        try:
+            held = bool(part.test(order, ctx))
+            ok = "yes" if held else "no"
+            if self.shape == "test":
+                return f"{self.whole} → {ok}", held, None
+            assert isinstance(part.atom, n.Compare) and part.left and part.right
+            if self.shape == "list":
+                table = _list_side(part.atom.right)
+                assert table is not None
+                return (_explain_list(self.rule, part.atom, table, part.left(order, ctx), held,
+                                      ctx), held, None)
+            raw_left, raw_right = part.left(order, ctx), part.right(order, ctx)
+            lv = python_value(raw_left)
+            close = _close(raw_left, raw_right) if near else None
+            op = part.atom.op
+            if self.shape == "literal":
+                return f"{self.left} = {lv}, needs {op} {self.right} → {ok}", held, close
+            rv = python_value(raw_right)
+            if self.shape == "let":
+                return f"{self.left} = {lv}, needs {op} {self.right} {rv} → {ok}", held, close
+            return (f"{self.left} = {lv}, {self.right} = {rv}, needs {self.whole} → {ok}", held,
+                    close)
+        except Exception as exc:  # noqa: BLE001 - an explanation must not break a decision
+            return f"{self.whole}: error {exc}", False, None
 
 
 def order_clock(order: Any, fallback: datetime) -> datetime:
@@ -429,62 +457,18 @@ def _explain_list(rule: Rule, atom: n.Compare, table: str, left: Any, held: bool
     return f"{rule.text(atom.left)} {atom.op} {rule.text(atom.right)} → {ok}"
 
 
-def _fail(ctx: EvalContext, order: Any, rule_id: str, exc: Exception) -> None:
-    ctx._shared.setdefault("rule_errors", []).append(
-        (id(order), f"rule {rule_id}: {type(exc).__name__}: {exc}"))
-
-
-def _identity(order: Any) -> dict[str, Any]:
+def _identity(order: Any) -> tuple[Any, Any, Any]:
+    """(platform, platform order no, internal id) of a model order or a plain dict."""
     if isinstance(order, dict):
-        return {"platform": order.get("platform"), "platform_order_no":
-                order.get("platform_order_no"), "order_id": order.get("id")
-                or order.get("order_id")}
+        return (order.get("platform"), order.get("platform_order_no"),
+                order.get("id") or order.get("order_id"))
     platform = getattr(order, "platform", None)
-    return {"platform": getattr(platform, "value", platform),
-            "platform_order_no": getattr(order, "platform_order_no", None),
-            "order_id": getattr(order, "id", None)}
+    return (getattr(platform, "value", platform), getattr(order, "platform_order_no", None),
+            getattr(order, "id", None))
 
 
 def _is_let(node: n.Expr) -> bool:
     return isinstance(node, n.Name) and getattr(node, "ref", ("",))[0] == "let"
-
-
-def _atoms(node: n.Expr) -> Iterable[n.Expr]:
-    """The tests an explanation reports: everything below and/or/not."""
-    if isinstance(node, n.BoolOp):
-        yield from _atoms(node.left)
-        yield from _atoms(node.right)
-    elif isinstance(node, n.Unary) and node.op == "not":
-        yield from _atoms(node.operand)
-    else:
-        yield node
-
-
-def _history_args(gen: Codegen, call: n.Call) -> str:
-    """The call's arguments in parameter order, defaults filled in (what ``plan`` takes)."""
-    fn = call.builtin  # type: ignore[attr-defined]
-    given = dict(zip((p.name for p in fn.params), call.args, strict=False))
-    given.update(dict(call.kwargs))
-    return ", ".join(gen.wrap(gen.value(given[p.name])) if p.name in given
-                     else gen.const(p.default) for p in fn.params)
-
-
-def _history_calls(node: n.Expr) -> Iterable[n.Call]:
-    if isinstance(node, n.Call) and getattr(node, "builtin", None) is not None \
-            and node.builtin.history:  # type: ignore[attr-defined]
-        yield node
-    for child in n.children(node):
-        yield from _history_calls(child)
-
-
-def _path_node(path: list[str], pos: n.Pos, root: RecordType) -> n.Expr:
-    """A checked field-path expression for a dedup key such as ``receiver.phone``."""
-    node: n.Expr = n.Name(pos, path[0])
-    for part in path[1:]:
-        node = n.Member(pos, node, part, pos)
-    Checker(root, span=lambda p: SourceSpan("<dedup>"), source=None, tz=ZoneInfo(DEFAULT_TZ)
-            ).check(node)
-    return node
 
 
 # ---- loading ---------------------------------------------------------------------------------

@@ -88,7 +88,10 @@ class ServiceContext:
 class Evaluator(Protocol):
     """``versions`` and ``evaluate``; optionally ``routes(event_type) -> bool``: whether that
     event may reserve stock (the service then serialises such batches and tells the evaluator
-    which orders are routed already, in :attr:`ServiceContext.routed`)."""
+    which orders are routed already, in :attr:`ServiceContext.routed`); optionally
+    ``prepare(items, ctx)``, called once per batch with every ``(order, event)`` about to be
+    evaluated in that context, so that work shared by the batch (the rules' history queries)
+    is done once; ``evaluate`` must still work for an order ``prepare`` did not see."""
 
     versions: Versions
 

@@ -51,16 +51,47 @@ class RulesAndFlowsEvaluator:
             flows=flows_version(self.flows),
         )
         self._router: tuple[int, Any] | None = None
+        #: the batch context and its orders' rule decisions (see :meth:`prepare`)
+        self._decided: tuple[ServiceContext, dict[str, Any]] | None = None
+
+    def prepare(self, items: list[tuple[Order, OrderEvent]], ctx: ServiceContext) -> None:
+        """Decide the rules for a whole batch before its events are evaluated one by one: the
+        history the rules read comes in one query per window for the batch (not one per
+        event), and an order with two events in the batch (created, paid) is decided once.
+        Explanations are not built: the service records actions, not the why.  When the batch
+        cannot be decided at once, each event decides its own order (and fails alone)."""
+        self._decided = None
+        if self.ruleset is None:
+            return
+        by_id: dict[str, Order] = {}
+        for order, event in items:
+            if event.type in RULE_EVENTS and order.id:
+                by_id[order.id] = order
+        if not by_id:
+            return
+        try:
+            decisions = self.ruleset.evaluate_batch(list(by_id.values()), now=ctx.now,
+                                                    history=ctx.store, explain=False)
+        except Exception:  # noqa: BLE001 - each event then raises its own error
+            return
+        self._decided = (ctx, dict(zip(by_id, decisions, strict=True)))
+
+    def _decision(self, order: Order, ctx: ServiceContext) -> Any:
+        """The rules' decision for ``order``: from :meth:`prepare`'s batch, or decided now."""
+        if self._decided is not None and self._decided[0] is ctx:
+            decision = self._decided[1].get(order.id or "")
+            if decision is not None:
+                return decision
+        assert self.ruleset is not None
+        return self.ruleset.evaluate(order, now=ctx.now, history=ctx.store, explain=False)
 
     def evaluate(self, order: Order, event: OrderEvent, ctx: ServiceContext) -> Evaluation:
         out = Evaluation(versions=self.versions)
         if self.ruleset is not None and event.type in RULE_EVENTS:
-            decision = self.ruleset.evaluate(order, now=ctx.now, history=ctx.store)
+            decision = self._decision(order, ctx)
             if decision.errors:
                 raise RuntimeError("; ".join(decision.errors))
-            planned_actions = decision.actions
-            planned_list = list(planned_actions() if callable(planned_actions)
-                                else planned_actions)
+            planned_list = decision.actions
             for planned in planned_list:
                 _add_planned(out, planned, order)
             # the flows (and the WMS push) see the order as the rules left it
@@ -95,12 +126,12 @@ class RulesAndFlowsEvaluator:
 
 def _add_planned(out: Evaluation, planned: Any, order: Order) -> None:
     """A rule's planned action: messages go to the outbox, the rest are order actions."""
-    data = planned.model_dump(mode="json")
-    kind, key, params = data["kind"], data["idempotency_key"], data.get("params", {})
-    if data.get("shadow"):
+    data = planned.as_json()
+    kind, key, params = data["kind"], data["idempotency_key"], data["params"]
+    if data["shadow"]:
         out.actions.append(OrderAction(f"shadow:{kind}", key, params))
         return
-    out.actions.append(OrderAction(kind, key, {**params, "rule": data.get("rule")}))
+    out.actions.append(OrderAction(kind, key, {**params, "rule": data["rule"]}))
     if kind == "sms":
         out.messages.append(Message("sms", key, {"phone": params.get("phone"),
                                                  "text": params.get("text"),

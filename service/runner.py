@@ -390,14 +390,19 @@ class Service:
 
     def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
                   docs: dict[str, Any], ctx: ServiceContext) -> list[Outcome]:
+        """Every claim's outcome, in claim order.  The orders are made ready first, so that an
+        evaluator with ``prepare`` sees the whole batch at once (the rules fetch the batch's
+        history in one query per window, not one per event)."""
         parsed = self._orders(docs)
         pii = self._reveal(list(parsed.values()))
         if pii is not None:
             ctx.store = pii.history(ctx.store)
         outcomes = []
+        ready: list[tuple[Outcome, Order, OrderEvent]] = []
         for claim in batch.claims:
             event = events[claim.event_id]
             outcome = Outcome(claim, event.type, event_data=event.data)
+            outcomes.append(outcome)
             try:
                 if claim.order_id not in docs:
                     raise LookupError(f"order {claim.order_id} is not in the store")
@@ -407,22 +412,31 @@ class Service:
                     outcome.delay = pii.delay_seconds
                     outcome.error = pii.delayed[claim.order_id][:200]
                     self.count("events_delayed")
-                    outcomes.append(outcome)
                     continue
-                if pii is not None:
-                    order = pii.clear_order(order)
+                ready.append((outcome, pii.clear_order(order) if pii is not None else order,
+                              event))
+            except Exception as exc:  # noqa: BLE001 - one bad order must not stop the batch
+                self._failed(outcome, exc, pii)
+        prepare = getattr(live.evaluator, "prepare", None)
+        if prepare is not None and ready:
+            prepare([(order, event) for _, order, event in ready], ctx)
+        for outcome, order, event in ready:
+            try:
                 outcome.evaluation = live.evaluator.evaluate(order, event, ctx)
                 if pii is not None:
-                    outcome.evaluation = pii.scrub(claim.order_id, outcome.evaluation)
+                    outcome.evaluation = pii.scrub(outcome.claim.order_id, outcome.evaluation)
             except Exception as exc:  # noqa: BLE001 - one bad order must not stop the batch
-                outcome.error = f"{type(exc).__name__}: {exc}"
-                if pii is not None:
-                    outcome.error = pii.scrub_text(claim.order_id, outcome.error)
-                log.warning("event %d (order %s): %s", claim.event_id, claim.order_id,
-                            outcome.error, extra={"event": "evaluate_failed",
-                                                  "event_id": claim.event_id})
-            outcomes.append(outcome)
+                self._failed(outcome, exc, pii)
         return outcomes
+
+    def _failed(self, outcome: Outcome, exc: Exception, pii: BatchPii | None) -> None:
+        claim = outcome.claim
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        if pii is not None:
+            outcome.error = pii.scrub_text(claim.order_id, outcome.error)
+        log.warning("event %d (order %s): %s", claim.event_id, claim.order_id,
+                    outcome.error, extra={"event": "evaluate_failed",
+                                          "event_id": claim.event_id})
 
     @staticmethod
     def _order(order_id: str, doc: Any) -> Order:

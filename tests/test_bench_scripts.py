@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,3 +20,16 @@ def test_peer_adapter_without_shared_says_what_is_missing(tmp_path: Path) -> Non
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert "rules_bench.py" in done.stderr and "../shared" in done.stderr
+
+
+def test_the_rules_benchmark_reports_the_matcher_and_the_full_decision_path() -> None:
+    """bench/rules.py, small: the shipped rules' matcher and full decision path, per order."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "rules.py"), "--orders", "50",
+                           "--stored", "0", "--shipped", "300"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "shipped rules (4), 300 orders" in done.stdout
+    for label in ("matcher (with the batch's history fetch)",
+                  "evaluate_batch, actions + why (read)", "evaluate_batch, actions, explain=False"):
+        assert label in done.stdout and "orders/s" in done.stdout
