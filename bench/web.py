@@ -136,7 +136,7 @@ def run(label: str, db_url: str, n: int, requests: int) -> None:
             client.get("/orders")  # warm up
             for kind, params in queries.items():
                 print(f"  orders search, {kind:<15} {measure(client, '/orders', params)}")
-            pages = max(20, requests // 5)
+            pages = max(40, requests // 2)
             for label, params in (("all", {}), ("cs queue", {"queue": "cs"}),
                                   ("overdue", {"overdue": "1"})):
                 print(f"  queue page, {label:<18} "

@@ -6,7 +6,6 @@ are real processes on one workspace, nothing is restarted, and the service's own
 from __future__ import annotations
 
 import importlib.util
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,10 +86,10 @@ def test_running_service_judges_the_next_order_with_the_rule_enabled_in_the_page
     sup.make_workspace(root, db_url)
     promo = root / "rules" / "promo.rules"  # the campaign is now: move its window here
     now = datetime.now(UTC)
+    window = f"active from {_minute(now - timedelta(days=1))} until " \
+        f"{_minute(now + timedelta(days=30))}"
     promo.write_text(promo.read_text(encoding="utf-8").replace(
-        "active from 2024-11-10 20:00 until 2024-11-12 00:00",
-        f"active from {_minute(now - timedelta(days=1))} until {_minute(now + timedelta(days=30))}"),
-        encoding="utf-8")
+        "active from 2024-11-10 20:00 until 2024-11-12 00:00", window), encoding="utf-8")
     engine = OrderStore.open(db_url).engine
     service = svc.spawn(root, "--db", db_url, "run", "--no-schedules",
                         log=tmp_path / "service.log")
