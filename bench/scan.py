@@ -1,8 +1,8 @@
 """Warehouse phones: server time per scan (p50/p95) with 20 phones scanning at once against
 PostgreSQL.  Prints figures; asserts only that every order shipped.
 
-    python bench/scan.py [--phones 20] [--orders-per-phone 10] [--pg postgresql+psycopg://...]
-                         [--sqlite] [--pg ""]
+    python bench/scan.py [--phones 20] [--orders-per-phone 10] [--pace 0.5] [--sqlite]
+                         [--pg postgresql+psycopg://... | --pg ""]
 
 A real ``orderhub web`` process serves a workspace on loopback; each phone is an HTTP client
 signed in as its own warehouse user, and all of them start together (a barrier).  Each phone
@@ -10,6 +10,9 @@ works its own orders the way the scan page does, one call per scan: the order nu
 (``/api/scan/lookup``), every unit's EAN-13 from the lines the lookup answered
 (``/api/scan/item``), then the confirm with its idempotency key, carrier, waybill number and
 weight (``/api/scan/ship``: the order is marked shipped and the platform write-back queued).
+Orders hold 1 to 3 lines of 40 SKUs, 1 or 2 units each.  A packer needs time between scans
+(``--pace``, 0.5 s by default: 20 phones then offer about 40 scans a second); ``--pace 0``
+scans again the moment the server answers, which measures saturation, not a warehouse.
 
 "Server" is the route's own time from its ``Server-Timing: app;dur=`` header (the fulfilment
 call and its database work); "round trip" is the phone's wall clock (sign-in check, CSRF,
@@ -48,7 +51,6 @@ sup, fs = _support("web_support"), _support("fulfilment_support")
 
 from orderhub.web.users import UserStore  # noqa: E402
 
-MUG_EAN = "6901234567892"
 DEADLINE_S = 600
 SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 
@@ -58,15 +60,38 @@ def load_avg() -> str:
     return f"load {one:.2f} {five:.2f} (1 and 5 min, {os.cpu_count()} cores)"
 
 
+def ean13(body: str) -> str:
+    """``body`` (12 digits) with its EAN-13 check digit."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+#: the warehouse's shelf: SKUs with their EAN-13 (a mug, towels, cups, ...)
+SKUS = [(f"BENCH-{n:03d}", ean13(f"690{n:09d}")) for n in range(40)]
+
+
+def order(no: str, i: int) -> Any:
+    """A paid order of 1 to 3 lines of different SKUs, 1 or 2 of each."""
+    base = fs.order(no, minutes=i)
+    lines = [{"line_id": f"{no}-{k}", "sku": SKUS[(i * 7 + k * 13) % len(SKUS)][0],
+              "title": "商品", "quantity": 1 + (i + k) % 2, "unit_price": "33.00"}
+             for k in range(1 + i % 3)]
+    return base.model_validate({**base.model_dump(), "items": lines})
+
+
 def prepare(root: Path, db_url: str, phones: int, per_phone: int) -> list[list[str]]:
-    """The workspace: a catalog with the mug's EAN-13, stock, one warehouse user per phone and
-    ``per_phone`` paid orders of 1 to 3 mugs for each; returns each phone's order numbers."""
-    ws = fs.workspace(root, db_url, stock=10**6)
+    """The workspace: a catalog of SKUs with EAN-13 barcodes, stock in the warehouse, one
+    warehouse user per phone and ``per_phone`` paid orders for each; returns each phone's
+    order numbers."""
+    from orderhub.engine.flows.stock import RoutingStore
+
+    ws = fs.workspace(root, db_url)
     with (root / "catalog.csv").open("a", encoding="utf-8") as f:
-        f.write(f"{fs.SKU},马克杯 350ml,家居日用,false,0.4,99.00,{MUG_EAN}\n")
+        f.writelines(f"{sku},商品 {sku},家居日用,false,0.4,33.00,{code}\n" for sku, code in SKUS)
+    RoutingStore(ws.store.engine).put_stock([("SH", sku, 10**6, 0) for sku, _ in SKUS])
     work = [[f"B{p:02d}{i:04d}" for i in range(per_phone)] for p in range(phones)]
-    ws.store.upsert([fs.order(no, minutes=i, quantity=1 + i % 3)
-                     for numbers in work for i, no in enumerate(numbers)])
+    ws.store.upsert([order(no, p * per_phone + i)
+                     for p, numbers in enumerate(work) for i, no in enumerate(numbers)])
     users = UserStore(ws.store.engine)
     for p in range(phones):
         users.add(f"phone{p:02d}", "warehouse", sup.PASSWORD)
@@ -77,7 +102,8 @@ def prepare(root: Path, db_url: str, phones: int, per_phone: int) -> list[list[s
 class Phone:
     """One warehouse phone: its own sign-in, its own orders, its own timings."""
 
-    def __init__(self, base: str, n: int) -> None:
+    def __init__(self, base: str, n: int, pace: float = 0.0) -> None:
+        self.pace = pace
         self.client = httpx.Client(base_url=base, timeout=30)
         token = sup.csrf_of(self.client.get("/login").text)
         done = self.client.post("/login", data={"username": f"phone{n:02d}",
@@ -90,6 +116,8 @@ class Phone:
         self.n = n
 
     def call(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self.pace:  # the packer's hands: find the next item, aim, pull the trigger
+            time.sleep(self.pace)
         started = time.perf_counter()
         r = self.client.post(path, json=body, headers=self.headers)
         self.wall[kind].append((time.perf_counter() - started) * 1000)
@@ -126,13 +154,14 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  (n={len(values)})"
 
 
-def run(label: str, db_url: str, phones: int, per_phone: int) -> None:
-    print(f"{label}: {phones} phones x {per_phone} orders")
+def run(label: str, db_url: str, phones: int, per_phone: int, pace: float) -> None:
+    print(f"{label}: {phones} phones x {per_phone} orders, "
+          + (f"{pace:g} s between a phone's scans" if pace else "each scan right after the last"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"
         work = prepare(root, db_url, phones, per_phone)
         with sup.console(root, db_url) as base:
-            crew = [Phone(base, p) for p in range(phones)]
+            crew = [Phone(base, p, pace) for p in range(phones)]
             barrier = threading.Barrier(phones)
             deadline = time.monotonic() + DEADLINE_S
             errors: list[BaseException] = []
@@ -175,12 +204,15 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get(
         "ORDERHUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
         help="PostgreSQL URL; an empty one skips PostgreSQL")
+    ap.add_argument("--pace", type=float, default=0.5,
+                    help="seconds a packer takes between scans (0: as fast as the server answers)")
     ap.add_argument("--sqlite", action="store_true", help="also run on SQLite (for comparison)")
     args = ap.parse_args()
     print(load_avg())
     if args.sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{tmp}/orderhub.db", args.phones, args.orders_per_phone)
+            run("SQLite", f"sqlite:///{tmp}/orderhub.db", args.phones, args.orders_per_phone,
+                args.pace)
     if not args.pg:
         return
     import psycopg
@@ -195,7 +227,7 @@ def main() -> None:
         return
     try:
         run("PostgreSQL", f"{args.pg}?options=-csearch_path%3D{schema}", args.phones,
-            args.orders_per_phone)
+            args.orders_per_phone, args.pace)
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -25,7 +25,7 @@ def test_scan_bench_smoke_run_ships_every_order() -> None:
     """bench/scan.py at its smallest (2 phones, one order each, SQLite): it runs end to end
     against a real ``orderhub web`` and prints its figures."""
     done = subprocess.run([sys.executable, str(REPO / "bench" / "scan.py"), "--phones", "2",
-                           "--orders-per-phone", "1", "--sqlite", "--pg", ""],
+                           "--orders-per-phone", "1", "--pace", "0", "--sqlite", "--pg", ""],
                           capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "shipped 2 of 2 orders" in done.stdout, done.stdout
