@@ -6,7 +6,8 @@ Prints figures; asserts nothing.
 
 A real ``orderhub web`` process serves a workspace; one client signs in and searches by order
 number, phone, receiver name and tracking number (each a hit), plus the empty search (the
-newest orders), then opens the queue page (all, one queue, overdue only).  Times are
+newest orders), then opens the queue page (all, one queue, overdue only), and a cs user
+opens it with the action forms on every row, whole and as the htmx refresh.  Times are
 wall-clock per request, page rendering included.
 """
 
@@ -93,18 +94,21 @@ def load(db_url: str, n: int) -> list[Order]:
     started = time.perf_counter()
     for i in range(0, n, 5000):
         store.upsert(made[i:i + 5000])
-    UserStore(store.engine).add(sup.USERS["viewer"], "viewer", sup.PASSWORD)
+    for role in ("viewer", "cs"):
+        UserStore(store.engine).add(sup.USERS[role], role, sup.PASSWORD)
     print(f"  loaded {n} orders in {time.perf_counter() - started:.1f}s")
     open_tasks(store, TASKS)
     store.engine.dispose()
     return made
 
 
-def measure(client: httpx.Client, path: str, params: list[dict[str, str]]) -> str:
+def measure(client: httpx.Client, path: str, params: list[dict[str, str]],
+            htmx: bool = False) -> str:
     times = []
+    headers = {"HX-Request": "true"} if htmx else {}
     for p in params:
         t = time.perf_counter()
-        r = client.get(path, params=p)
+        r = client.get(path, params=p, headers=headers)
         times.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.text[:300]
     times.sort()
@@ -132,11 +136,17 @@ def run(label: str, db_url: str, n: int, requests: int) -> None:
             client.get("/orders")  # warm up
             for kind, params in queries.items():
                 print(f"  orders search, {kind:<15} {measure(client, '/orders', params)}")
-            pages = max(20, requests // 5)
+            pages = max(40, requests // 2)
             for label, params in (("all", {}), ("cs queue", {"queue": "cs"}),
                                   ("overdue", {"overdue": "1"})):
                 print(f"  queue page, {label:<18} "
                       f"{measure(client, '/queue', [params] * pages)}")
+            # a cs user's page carries the claim/done/release forms on every row
+            cs, _ = sup.login(base, "cs")
+            cs.get("/queue")
+            print(f"  queue page, {'all, as cs':<18} {measure(cs, '/queue', [{}] * pages)}")
+            refresh = measure(cs, "/queue", [{}] * pages, True)
+            print(f"  queue page, {'htmx refresh, cs':<18} {refresh}")
 
 
 def main() -> None:

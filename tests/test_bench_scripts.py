@@ -33,3 +33,14 @@ def test_the_rules_benchmark_reports_the_matcher_and_the_full_decision_path() ->
     for label in ("matcher (with the batch's history fetch)",
                   "evaluate_batch, actions + why (read)", "evaluate_batch, actions, explain=False"):
         assert label in done.stdout and "orders/s" in done.stdout
+
+
+def test_scan_bench_smoke_run_ships_every_order() -> None:
+    """bench/scan.py at its smallest (2 phones, one order each, SQLite): it runs end to end
+    against a real ``orderhub web`` and prints its figures."""
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "scan.py"), "--phones", "2",
+                           "--orders-per-phone", "1", "--pace", "0", "--sqlite", "--pg", ""],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "shipped 2 of 2 orders" in done.stdout, done.stdout
+    assert "every scan server p50" in done.stdout and "load " in done.stdout

@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import NotFound, OrderhubError
 from . import audit as audit_log
@@ -47,7 +48,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: One route module per page, in the order of the navigation; a module that is not there
 #: (the review queue comes with the fulfilment work) is skipped, and so is its nav entry.
 PAGE_MODULES = ("auth", "home", "scan", "approvals", "queue", "orders", "rules", "flows",
-                "finance", "service", "audit")
+                "finance", "service", "audit", "users")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'; "
@@ -142,7 +143,9 @@ async def _context(request: Request,
     request.state.csrf = _csrf_token(state.secret, csrf_cookie)
     request.state.session = None
     if not request.url.path.startswith("/static/"):
-        request.state.session = state.sessions.get(request.cookies.get(SESSION_COOKIE))
+        # a database read: on a worker thread, so the event loop keeps serving other requests
+        request.state.session = await run_in_threadpool(
+            state.sessions.get, request.cookies.get(SESSION_COOKIE))
     lang = request.cookies.get(LANG_COOKIE, DEFAULT)
     request.state.lang = lang if lang in LANGUAGES else DEFAULT
     request.state.audited = False

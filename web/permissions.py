@@ -42,6 +42,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "service.view": frozenset({"analyst", "viewer"}),
     "service.retry": frozenset(),
     "audit.view": frozenset(),
+    "users.manage": frozenset(),
 }
 
 #: The navigation: (page path, permission to view it, message key of its title), in order.
@@ -56,6 +57,7 @@ NAV: Final = (
     ("/finance", "finance.view", "nav.finance"),
     ("/service", "service.view", "nav.service"),
     ("/audit", "audit.view", "nav.audit"),
+    ("/users", "users.manage", "nav.users"),
 )
 
 
