@@ -17,14 +17,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from ulid import ULID
 
 from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
 from ..model import Order
 from . import db
-from .bulk import insert_rows
+from .bulk import copy_insert_ignore, copy_rows, insert_rows
 from .events import diff, snapshot
 from .schema import order_events, orders, rejects
 
@@ -199,20 +198,24 @@ class OrderStore:
         result: UpsertResult,
     ) -> list[Order]:
         rows, event_rows = [], []
+        stored = _storers(conn.dialect)
         for order in fresh:
             order_id = str(ULID())
             doc, digest = docs[order.platform_order_no]
-            rows.append(_row(order, order_id, doc, digest, now, version=1))
+            values = _row_values(order, order_id, doc, digest, now, 1)
+            rows.append(tuple([f(v) if f and v is not None else v
+                               for f, v in zip(stored, values, strict=True)]))
             event_rows.extend(_event_rows(order_id, diff(None, order)))
             result.ids[order.key] = order_id
         if self._dialect == "sqlite":
             # BEGIN IMMEDIATE made this transaction the only writer since the lookup, so no
             # other process can have inserted these: the plain executemany fast path is safe.
-            conn.execute(insert(orders), rows)
+            insert_rows(conn, orders, ROW_COLUMNS, rows)
             inserted = {o.platform_order_no for o in fresh}
         else:
-            stmt = self._insert_ignore().returning(orders.c.platform_order_no)
-            inserted = {r[0] for r in conn.execute(stmt, rows)}
+            inserted = set(copy_insert_ignore(conn, orders, ROW_COLUMNS, rows,
+                                              ("platform", "platform_order_no"),
+                                              "platform_order_no"))
         lost = [o for o in fresh if o.platform_order_no not in inserted]
         if lost:
             lost_ids = set()
@@ -225,12 +228,6 @@ class OrderStore:
         result.new += len(inserted)
         result.events += len(event_rows)
         return lost
-
-    def _insert_ignore(self) -> Any:
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
-        return dialect.insert(orders).on_conflict_do_nothing(
-            index_elements=["platform", "platform_order_no"]
-        )
 
     def _apply_updates(
         self,
@@ -500,47 +497,54 @@ def _carry_over(new: Order, old: Order) -> Order:
     return new
 
 
+#: The orders columns :func:`_row_values` gives, in its order.
+ROW_COLUMNS = (
+    "id", "platform", "shop_id", "platform_order_no", "status", "platform_status", "timezone",
+    "created_at", "paid_at", "modified_at", "shipped_at", "completed_at", "buyer_nick",
+    "receiver_name", "receiver_phone", "receiver_province", "receiver_city",
+    "receiver_district", "receiver_address", "goods_total", "discount", "post_fee", "payment",
+    "refund_status", "refund_requested_at", "refund_amount", "tracking_no", "doc",
+    "content_hash", "fingerprint", "source", "batch", "version", "ingested_at", "updated_at",
+)
+
+
 def _row(order: Order, order_id: str, doc: str, digest: str, now: datetime, *,
          version: int) -> dict[str, Any]:
+    return dict(zip(ROW_COLUMNS, _row_values(order, order_id, doc, digest, now, version),
+                    strict=True))
+
+
+def _row_values(order: Order, order_id: str, doc: str, digest: str, now: datetime,
+                version: int) -> tuple[Any, ...]:
+    """An order's orders row, in :data:`ROW_COLUMNS` order (Python values: the column types
+    store them, see :func:`_storers`)."""
     r = order.receiver
     refund = order.refund
-    return {
-        "id": order_id,
-        "platform": order.platform.value,
-        "shop_id": order.shop_id,
-        "platform_order_no": order.platform_order_no,
-        "status": order.status.value,
-        "platform_status": order.platform_status,
-        "timezone": order.timezone,
-        "created_at": order.created_at,
-        "paid_at": order.paid_at,
-        "modified_at": order.modified_at,
-        "shipped_at": order.shipped_at,
-        "completed_at": order.completed_at,
-        "buyer_nick": order.buyer_nick,
-        "receiver_name": r.name,
-        "receiver_phone": r.phone,
-        "receiver_province": r.province,
-        "receiver_city": r.city,
-        "receiver_district": r.district,
-        "receiver_address": r.address,
-        "goods_total": order.goods_total,
-        "discount": order.discount,
-        "post_fee": order.post_fee,
-        "payment": order.payment,
-        "refund_status": refund.status.value if refund else None,
-        "refund_requested_at": refund.requested_at if refund else None,
-        "refund_amount": refund.amount if refund else None,
-        "tracking_no": order.tracking_no,
-        "doc": doc,
-        "content_hash": digest,
-        "fingerprint": order.fingerprint,
-        "source": order.source,
-        "batch": order.batch,
-        "version": version,
-        "ingested_at": now,
-        "updated_at": now,
-    }
+    return (
+        order_id, order.platform.value, order.shop_id, order.platform_order_no,
+        order.status.value, order.platform_status, order.timezone, order.created_at,
+        order.paid_at, order.modified_at, order.shipped_at, order.completed_at,
+        order.buyer_nick, r.name, r.phone, r.province, r.city, r.district, r.address,
+        order.goods_total, order.discount, order.post_fee, order.payment,
+        refund.status.value if refund else None, refund.requested_at if refund else None,
+        refund.amount if refund else None, order.tracking_no, doc, digest, order.fingerprint,
+        order.source, order.batch, version, now, now,
+    )
+
+
+_STORERS: dict[str, list[Any]] = {}
+
+
+def _storers(dialect: Any) -> list[Any]:
+    """Per :data:`ROW_COLUMNS`, the column type's conversion to the stored form for this
+    driver (UTC times, money in fen), or None: what SQLAlchemy applies to each value of each
+    row, done here once per value so rows go to the driver as ready tuples."""
+    found = _STORERS.get(dialect.name)
+    if found is None:
+        found = _STORERS[dialect.name] = [
+            orders.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in ROW_COLUMNS]
+    return found
 
 
 def _event_rows(
@@ -555,7 +559,13 @@ _EVENT_COLUMNS = ("order_id", "type", "data")
 
 
 def _insert_events(conn: Connection, rows: list[tuple[str, str, str]], now: datetime) -> None:
-    insert_rows(conn, order_events, _EVENT_COLUMNS, rows, at=now)
+    """Events as ready tuples: an executemany on SQLite, a COPY on PostgreSQL."""
+    if conn.dialect.name != "postgresql":
+        insert_rows(conn, order_events, _EVENT_COLUMNS, rows, at=now)
+        return
+    if rows:
+        at = now.astimezone(UTC).replace(tzinfo=None)
+        copy_rows(conn, order_events, (*_EVENT_COLUMNS, "at"), [(*r, at) for r in rows])
 
 
 def _order(row: Any) -> Order:
