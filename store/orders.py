@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from ..model import Order
 from . import db
 from .bulk import copy_insert_ignore, copy_rows, insert_rows
 from .events import diff, snapshot
-from .schema import order_events, orders, rejects
+from .schema import Money, UTCDateTime, order_events, orders, rejects
 
 _LOOKUP_COLS = (
     orders.c.id,
@@ -199,10 +200,11 @@ class OrderStore:
     ) -> list[Order]:
         rows, event_rows = [], []
         stored = _storers(conn.dialect)
+        at = stored_now(conn.dialect, now)
         for order in fresh:
             order_id = str(ULID())
             doc, digest = docs[order.platform_order_no]
-            values = _row_values(order, order_id, doc, digest, now, 1)
+            values = _row_values(order, order_id, doc, digest, at, 1)
             rows.append(tuple([f(v) if f and v is not None else v
                                for f, v in zip(stored, values, strict=True)]))
             event_rows.extend(_event_rows(order_id, diff(None, order)))
@@ -536,15 +538,45 @@ _STORERS: dict[str, list[Any]] = {}
 
 
 def _storers(dialect: Any) -> list[Any]:
-    """Per :data:`ROW_COLUMNS`, the column type's conversion to the stored form for this
-    driver (UTC times, money in fen), or None: what SQLAlchemy applies to each value of each
-    row, done here once per value so rows go to the driver as ready tuples."""
+    """Per :data:`ROW_COLUMNS`, the conversion to the stored form for this driver, or None:
+    what SQLAlchemy's column types apply to each value of each row, here once per value so
+    rows go to the driver as ready tuples.  Times and money take direct equivalents of the
+    types' processors (the same stored text and integers: tests/test_ingest_equivalence.py
+    holds them equal); the batch's ``now`` is converted once by the caller."""
     found = _STORERS.get(dialect.name)
     if found is None:
-        found = _STORERS[dialect.name] = [
-            orders.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in ROW_COLUMNS]
+        found = _STORERS[dialect.name] = [_storer(name, dialect) for name in ROW_COLUMNS]
     return found
+
+
+def _storer(name: str, dialect: Any) -> Any:
+    if name in ("ingested_at", "updated_at"):
+        return None
+    kind = orders.c[name].type
+    if isinstance(kind, UTCDateTime):
+        return _sqlite_time if dialect.name == "sqlite" else _naive_utc
+    if isinstance(kind, Money):
+        return _fen
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text of a UTC time (always six fraction digits)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _fen(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def stored_now(dialect: Any, now: datetime) -> Any:
+    """``now`` as the ingested_at/updated_at columns store it on this dialect."""
+    bind = orders.c.ingested_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return bind(now) if bind else now
 
 
 def _event_rows(

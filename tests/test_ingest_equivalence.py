@@ -38,3 +38,26 @@ def test_streamed_files_store_the_same(store: OrderStore, tmp_path: Path,
     monkeypatch.setattr(files, "STREAM_BYTES", 0)
     want = json.loads(EXPECTED.read_text(encoding="utf-8"))
     _compare(run(store, tmp_path / "files"), want)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_ready_tuples_hold_what_the_column_types_store(dialect: str) -> None:
+    """The fast path converts times and money itself: to exactly what the types would."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from orderhub.store.orders import ROW_COLUMNS, _storers
+    from orderhub.store.schema import orders
+
+    d = sqlite.dialect() if dialect == "sqlite" else postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+    values = {"created_at": [datetime(2025, 11, 11, 0, 0, tzinfo=timezone(timedelta(hours=8))),
+                             datetime(1999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+                             datetime(2025, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)],
+              "payment": [Decimal("0.01"), Decimal("123456.78"), Decimal("-5"), Decimal("9.999")]}
+    for name, samples in values.items():
+        ours = _storers(d)[ROW_COLUMNS.index(name)]
+        theirs = orders.c[name].type.dialect_impl(d).bind_processor(d)
+        for v in samples:
+            assert ours(v) == theirs(v) and type(ours(v)) is type(theirs(v))
