@@ -24,7 +24,7 @@ from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
 from ..model import Order
 from . import db
-from .bulk import copy_insert_ignore, copy_rows, insert_rows
+from .bulk import copy_insert_ignore, copy_rows, insert_rows, update_rows
 from .events import diff, snapshot
 from .schema import Money, UTCDateTime, order_events, orders, rejects
 
@@ -179,7 +179,7 @@ class OrderStore:
             else:
                 changed.append((order, row))
         if changed:
-            self._apply_updates(conn, changed, hashes, now, result)
+            self._apply_updates(conn, changed, docs, now, result)
         return result
 
     def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
@@ -204,9 +204,7 @@ class OrderStore:
         for order in fresh:
             order_id = str(ULID())
             doc, digest = docs[order.platform_order_no]
-            values = _row_values(order, order_id, doc, digest, at, 1)
-            rows.append(tuple([f(v) if f and v is not None else v
-                               for f, v in zip(stored, values, strict=True)]))
+            rows.append(_ready(stored, _row_values(order, order_id, doc, digest, at, 1)))
             event_rows.extend(_event_rows(order_id, diff(None, order)))
             result.ids[order.key] = order_id
         if self._dialect == "sqlite":
@@ -235,31 +233,30 @@ class OrderStore:
         self,
         conn: Connection,
         changed: list[tuple[Order, dict[str, Any]]],
-        hashes: dict[str, str],
+        docs: dict[str, tuple[str, str]],
         now: datetime,
         result: UpsertResult,
     ) -> None:
         from sqlalchemy import bindparam
 
         rows, event_rows, same = [], [], []
+        stored, at = _storers(conn.dialect), stored_now(conn.dialect, now)
         ids = [old["id"] for _, old in changed]
         query = select(orders.c.id, orders.c.doc).where(orders.c.id.in_(ids))
         old_docs = {r.id: r.doc for r in conn.execute(query)}
         for order, old in changed:
             old_order = Order.model_validate_json(old_docs[old["id"]])
             merged = _carry_over(order, old_order)
-            doc = merged.model_dump_json(exclude={"id"}) if merged is not order \
-                else serialize(order)[0]
+            doc, digest = docs[order.platform_order_no]
+            if merged is not order:
+                doc = merged.model_dump_json(exclude={"id"})
             if doc == old_docs[old["id"]]:
                 # what the version adds is already known (a refund time an after-sales record
                 # gave first): remember its hash so a repeat is a no-op, record no event
-                same.append({"_id": old["id"], "content_hash": hashes[order.platform_order_no]})
+                same.append({"_id": old["id"], "content_hash": digest})
                 continue
-            row = _row(merged, old["id"], doc, hashes[order.platform_order_no], now,
-                       version=old["version"] + 1)
-            row.pop("ingested_at")
-            row["_id"] = row.pop("id")
-            rows.append(row)
+            rows.append(_ready(stored, _row_values(merged, old["id"], doc, digest, at,
+                                                   old["version"] + 1)))
             event_rows.extend(_event_rows(old["id"], diff(snapshot(old_order), merged)))
         if same:
             conn.execute(update(orders).where(orders.c.id == bindparam("_id"))
@@ -267,9 +264,7 @@ class OrderStore:
             result.unchanged += len(same)
         if not rows:
             return
-        cols: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "_id"}
-        stmt = update(orders).where(orders.c.id == bindparam("_id")).values(cols)
-        conn.execute(stmt, rows)
+        update_rows(conn, orders, ROW_COLUMNS, rows, key="id", keep=("ingested_at",))
         _insert_events(conn, event_rows, now)
         result.updated += len(rows)
         result.events += len(event_rows)
@@ -571,6 +566,12 @@ def _sqlite_time(value: datetime) -> str:
 
 def _fen(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
+
+
+def _ready(stored: list[Any], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` in their stored forms (see :func:`_storers`)."""
+    return tuple([f(v) if f and v is not None else v
+                  for f, v in zip(stored, values, strict=True)])
 
 
 def stored_now(dialect: Any, now: datetime) -> Any:
