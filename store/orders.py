@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import builtins  # the class's method `list` shadows the builtin in annotations
 import hashlib
+import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +20,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, tuple_, update
-from ulid import ULID
 
 from ..connectors.checks import cut, has_undecoded
 from ..errors import NotFound
@@ -201,8 +202,7 @@ class OrderStore:
         rows, event_rows = [], []
         stored = _storers(conn.dialect)
         at = stored_now(conn.dialect, now)
-        for order in fresh:
-            order_id = str(ULID())
+        for order, order_id in zip(fresh, new_ids(len(fresh)), strict=True):
             doc, digest = docs[order.platform_order_no]
             rows.append(_ready(stored, _row_values(order, order_id, doc, digest, at, 1)))
             event_rows.extend(_event_rows(order_id, diff(None, order)))
@@ -389,12 +389,22 @@ class OrderStore:
         :attr:`Order.fingerprint`): one indexed query per 500 numbers."""
         out: dict[str, str | None] = {}
         wanted = list(dict.fromkeys(n for n in numbers if n))
+        prep = self.engine.dialect.identifier_preparer
+        head = f"SELECT platform_order_no, fingerprint FROM {prep.format_table(orders)} WHERE "
         with self.engine.connect() as conn:
+            # driver SQL: a re-ingest asks this for every record, and SQLAlchemy's rendering
+            # of a 500-value IN and its row objects cost more than the query
             for i in range(0, len(wanted), _CHUNK):
-                query = select(orders.c.platform_order_no, orders.c.fingerprint).where(
-                    orders.c.platform == platform,
-                    orders.c.platform_order_no.in_(wanted[i : i + _CHUNK]))
-                out.update({no: fp for no, fp in conn.execute(query)})
+                part = wanted[i : i + _CHUNK]
+                if self._dialect == "postgresql":
+                    found = conn.exec_driver_sql(
+                        head + "platform = %(p)s AND platform_order_no = ANY(%(n)s)",
+                        {"p": platform, "n": part})
+                else:
+                    found = conn.exec_driver_sql(
+                        head + f"platform = ? AND platform_order_no IN "
+                        f"({', '.join('?' * len(part))})", (platform, *part))
+                out.update(found.cursor.fetchall())  # type: ignore[union-attr]
         return out
 
     def order_times_by_phone(
@@ -566,6 +576,25 @@ def _sqlite_time(value: datetime) -> str:
 
 def _fen(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Every 10-bit value as two Crockford characters: a ULID is 13 lookups.
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+_SHIFTS = tuple(range(120, -1, -10))
+
+
+def new_ids(n: int) -> list[str]:
+    """``n`` new ULIDs (48-bit millisecond time, 80 random bits, 26 Crockford characters)
+    exactly as ``str(ULID())`` spells them, a few times faster: one read of random bytes for
+    the batch, the characters two at a time."""
+    random = os.urandom(10 * n)
+    pairs, shifts = _PAIRS, _SHIFTS
+    out = []
+    for i in range(n):
+        value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(random[10 * i:10 * i + 10])
+        out.append("".join([pairs[value >> s & 1023] for s in shifts]))
+    return out
 
 
 def _ready(stored: list[Any], values: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -61,3 +61,17 @@ def test_ready_tuples_hold_what_the_column_types_store(dialect: str) -> None:
         theirs = orders.c[name].type.dialect_impl(d).bind_processor(d)
         for v in samples:
             assert ours(v) == theirs(v) and type(ours(v)) is type(theirs(v))
+
+
+def test_new_order_ids_are_ulids_of_now() -> None:
+    import time
+
+    from ulid import ULID
+
+    from orderhub.store.orders import new_ids
+
+    ids = new_ids(500)
+    assert len(set(ids)) == 500
+    for i in ids:
+        parsed = ULID.from_str(i)
+        assert str(parsed) == i and abs(parsed.timestamp - time.time()) < 60
