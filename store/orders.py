@@ -539,18 +539,19 @@ def _row_values(order: Order, order_id: str, doc: str, digest: str, now: datetim
     )
 
 
-_STORERS: dict[str, list[Any]] = {}
+_STORERS: dict[str, list[tuple[int, Any]]] = {}
 
 
-def _storers(dialect: Any) -> list[Any]:
-    """Per :data:`ROW_COLUMNS`, the conversion to the stored form for this driver, or None:
-    what SQLAlchemy's column types apply to each value of each row, here once per value so
-    rows go to the driver as ready tuples.  Times and money take direct equivalents of the
+def _storers(dialect: Any) -> list[tuple[int, Any]]:
+    """(index in :data:`ROW_COLUMNS`, conversion to the stored form for this driver) of the
+    columns that need one: what SQLAlchemy's column types apply to each value of each row,
+    here once per value so rows go to the driver as ready tuples.  Times and money take direct equivalents of the
     types' processors (the same stored text and integers: tests/test_ingest_equivalence.py
     holds them equal); the batch's ``now`` is converted once by the caller."""
     found = _STORERS.get(dialect.name)
     if found is None:
-        found = _STORERS[dialect.name] = [_storer(name, dialect) for name in ROW_COLUMNS]
+        found = _STORERS[dialect.name] = [
+            (i, f) for i, name in enumerate(ROW_COLUMNS) if (f := _storer(name, dialect))]
     return found
 
 
@@ -597,10 +598,13 @@ def new_ids(n: int) -> list[str]:
     return out
 
 
-def _ready(stored: list[Any], values: tuple[Any, ...]) -> tuple[Any, ...]:
+def _ready(stored: list[tuple[int, Any]], values: tuple[Any, ...]) -> tuple[Any, ...]:
     """``values`` in their stored forms (see :func:`_storers`)."""
-    return tuple([f(v) if f and v is not None else v
-                  for f, v in zip(stored, values, strict=True)])
+    row = list(values)
+    for i, convert in stored:
+        if row[i] is not None:
+            row[i] = convert(row[i])
+    return tuple(row)
 
 
 def stored_now(dialect: Any, now: datetime) -> Any:

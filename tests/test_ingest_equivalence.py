@@ -57,7 +57,7 @@ def test_ready_tuples_hold_what_the_column_types_store(dialect: str) -> None:
                              datetime(2025, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)],
               "payment": [Decimal("0.01"), Decimal("123456.78"), Decimal("-5"), Decimal("9.999")]}
     for name, samples in values.items():
-        ours = _storers(d)[ROW_COLUMNS.index(name)]
+        ours = dict(_storers(d))[ROW_COLUMNS.index(name)]
         theirs = orders.c[name].type.dialect_impl(d).bind_processor(d)
         for v in samples:
             assert ours(v) == theirs(v) and type(ours(v)) is type(theirs(v))
