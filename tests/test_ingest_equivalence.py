@@ -75,3 +75,48 @@ def test_new_order_ids_are_ulids_of_now() -> None:
     for i in ids:
         parsed = ULID.from_str(i)
         assert str(parsed) == i and abs(parsed.timestamp - time.time()) < 60
+
+
+_ODD_FILES: dict[str, bytes] = {
+    "big-ints.json": b'[{"tid": 12345678901234567890123, "n": -9223372036854775809}, {"a": 1.5}]',
+    "int64-edge.json": b'[{"tid": 9223372036854775807}, {"tid": 18446744073709551615}]',
+    "bom.json": b'\xef\xbb\xbf[{"a": "\xe4\xb8\xad"}]',
+    "envelope-object.json": b'{"trade_fullinfo_get_response": {"trade": {"tid": 1}}}',
+    "scalar.json": b"42",
+    "broken.json": b'[{"a": 1}, {"a": ',
+    "bad-utf8.json": b'[{"a": "\xff\xfe"}, {"b": 2}]',
+    "nul.json": b'[{"a": "x\\u0000y"}, {"b": 2}]',
+    "surrogate.json": b'[{"a": "\\ud800"}, {"b": "\\ud83d\\ude00"}]',
+    "deep.json": b'[' + b'{"a": ' * 70 + b'1' + b'}' * 70 + b', {"b": 1}]',
+    "lines.jsonl": (b'{"a": 1}\r\n\r\n{"a": "\xe2\x80\xa8"}\n{"a": 2}\r{"a": 3}\n'
+                    b'\xe3\x80\x80\n not json\n{"a": "\xff"}\n[{"x": 1}, {"x": 2}]\n'
+                    b'{"n": 123456789012345678901234}\n{"z": "\\u0000"}'),
+    "bom.jsonl": b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n',
+    "blank.jsonl": b"  \n\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ODD_FILES))
+def test_streamed_reading_yields_the_same_records(name: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a file holds, reading it record by record gives what reading it whole gives
+    (a JSON file broken part-way aside: its records before the break come first)."""
+    from orderhub.connectors import files
+    from orderhub.connectors.mapping import mappings
+
+    path = tmp_path / name
+    path.write_bytes(_ODD_FILES[name])
+
+    def read() -> list[tuple[Any, ...]]:
+        return [(type(i).__name__, getattr(i, "record", None), getattr(i, "number", None),
+                 getattr(i, "reason", None), getattr(i, "field", None))
+                for i in files.read_records(path, mappings())]
+
+    whole = read()
+    monkeypatch.setattr(files, "STREAM_BYTES", 0)
+    streamed = read()
+    if name == "broken.json":
+        assert streamed[0][0] == "SourceRecord" and streamed[-1][0] == "UnreadableFile"
+        assert whole[0][0] == "UnreadableFile"
+    else:
+        assert streamed == whole
