@@ -45,7 +45,7 @@ def read_records(
         yield UnreadableFile(f"unsupported file type {suffix or '(none)'}: use .json, .jsonl, "
                              ".csv or .xlsx", file=str(path))
         return
-    if suffix in _JSON_SUFFIXES and _size(path) > STREAM_BYTES:
+    if is_streamed(path):
         from .streams import streamed
 
         records = streamed(path, suffix, mappings)
@@ -86,7 +86,13 @@ STREAM_BYTES = 64 * 2**20
 _JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
-def _size(path: Path) -> int:
+def is_streamed(path: Path) -> bool:
+    """Whether ``path`` is read record by record (a JSON or JSON Lines file over
+    :data:`STREAM_BYTES`), not whole."""
+    return path.suffix.lower() in _JSON_SUFFIXES and file_size(path) > STREAM_BYTES
+
+
+def file_size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:

@@ -23,7 +23,7 @@ from ..gcpause import paused_gc
 from ..model import Order
 from ..store import OrderStore, Reject
 from .checks import has_undecoded
-from .files import SourceRecord, UnreadableFile, read_records
+from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
 
@@ -119,7 +119,7 @@ class Normalizer:
         if self.forced is not None:
             self.refit(head, path, self.forced)
         self._file_mapping = self.forced or self.detect(head, path)
-        if _streams(path):
+        if is_streamed(path):
             return chain(head, stream), _estimate(path, head)
         items = head + list(stream)
         return iter(items), len(items)
@@ -234,19 +234,11 @@ class Normalizer:
 _DETECT = 50
 
 
-def _streams(path: Path) -> bool:
-    from .files import STREAM_BYTES, _size
-
-    return path.suffix.lower() in (".json", ".jsonl", ".ndjson") and _size(path) > STREAM_BYTES
-
-
 def _estimate(path: Path, head: list[SourceRecord | RecordError]) -> int:
     """Records in a streamed file, from its size and its first records' (progress bars)."""
-    from .files import _size
-
     sizes = [len(orjson.dumps(i.record, default=str)) for i in head
              if isinstance(i, SourceRecord)]
-    return _size(path) * len(sizes) // max(1, sum(sizes)) if sizes else len(head)
+    return file_size(path) * len(sizes) // max(1, sum(sizes)) if sizes else len(head)
 
 
 def read_orders(paths: Iterable[Path], **options: Any) -> tuple[list[Order], list[Reject]]:
