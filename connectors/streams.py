@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from ..errors import RecordError
 from .files import (
+    _DIGITS,
     SourceRecord,
     UnreadableFile,
     _binary,
@@ -29,7 +30,6 @@ from .files import (
 from .mapping import Mapping
 
 _CHUNK = 1 << 20
-_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 

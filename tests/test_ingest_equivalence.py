@@ -79,7 +79,8 @@ def test_new_order_ids_are_ulids_of_now() -> None:
 
 _ODD_FILES: dict[str, bytes] = {
     "big-ints.json": b'[{"tid": 12345678901234567890123, "n": -9223372036854775809}, {"a": 1.5}]',
-    "int64-edge.json": b'[{"tid": 9223372036854775807}, {"tid": 18446744073709551615}]',
+    "int64-edge.json": (b'[{"tid": 9223372036854775807}, {"tid": 18446744073709551615}, '
+                     b'{"t": 9300000000000000000, "u": -9223372036854775808}]'),
     "bom.json": b'\xef\xbb\xbf[{"a": "\xe4\xb8\xad"}]',
     "envelope-object.json": b'{"trade_fullinfo_get_response": {"trade": {"tid": 1}}}',
     "scalar.json": b"42",
