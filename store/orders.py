@@ -545,9 +545,10 @@ _STORERS: dict[str, list[tuple[int, Any]]] = {}
 def _storers(dialect: Any) -> list[tuple[int, Any]]:
     """(index in :data:`ROW_COLUMNS`, conversion to the stored form for this driver) of the
     columns that need one: what SQLAlchemy's column types apply to each value of each row,
-    here once per value so rows go to the driver as ready tuples.  Times and money take direct equivalents of the
-    types' processors (the same stored text and integers: tests/test_ingest_equivalence.py
-    holds them equal); the batch's ``now`` is converted once by the caller."""
+    here once per value so rows go to the driver as ready tuples.  Times and money take
+    direct equivalents of the types' processors (the same stored text and integers:
+    tests/test_ingest_equivalence.py holds them equal); the batch's ``now`` is converted
+    once by the caller."""
     found = _STORERS.get(dialect.name)
     if found is None:
         found = _STORERS[dialect.name] = [
