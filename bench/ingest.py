@@ -1,13 +1,21 @@
-"""Ingestion throughput: 100,000 native-shape orders from all four platforms into SQLite.
+"""Ingestion throughput against the plain driver's floor, on SQLite and PostgreSQL, with peak
+memory.
 
-The orders are written as the platforms' list-API responses (one JSON file per platform and
-5,000 orders), then `orderhub.connectors.ingest.ingest` runs on them exactly as `orderhub
-ingest` does: JSON parsing, mapping, validation, catalog enrichment, dedup, the event log and
-the rejects are all inside the timings.  Prints orders/s for a first ingest, an unchanged
-re-ingest and a re-ingest with 10% modified, plus the floor: a raw SQLAlchemy Core executemany
-of the same rows.
+Native-shape orders from all four platforms are written as the platforms' list-API responses
+(one JSON file per platform and 5,000 orders, generated file by file), then
+`orderhub.connectors.ingest.ingest` runs on them exactly as `orderhub ingest` does: JSON
+parsing, mapping, validation, catalog enrichment, dedup, the event log and the rejects are all
+inside the timings.  Each run is a child process, so its peak RSS is the ingest's own.
 
-    python bench/ingest.py [--n 100000]
+The floor, measured in the same run: the rows our first ingest stored (same columns, same JSON
+documents, same indexes: a fresh store of the same schema) inserted with the plain driver and
+nothing else, 2,000 rows a transaction as the ingest commits: `sqlite3` `executemany`, and
+psycopg `COPY` (plus psycopg `executemany` for reference).  Only the driver calls are timed.
+
+    python bench/ingest.py [--orders 20000] [--db sqlite,postgresql] [--runs first,same,tenth]
+
+PostgreSQL: ORDERHUB_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test); the
+run uses a schema of its own and drops it.
 """
 
 from __future__ import annotations
@@ -15,34 +23,26 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import datetime
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import insert
-from ulid import ULID
-
-from orderhub.catalog import Catalog
-from orderhub.connectors.ingest import IngestSummary, ingest
-from orderhub.connectors.mapping import builtin_mappings
-from orderhub.store import OrderStore
-from orderhub.store.orders import _row, serialize
-from orderhub.store.schema import orders as orders_table
-from orderhub.synth import SHANGHAI, envelope, generate_orders, render, write_catalog_csv
 
 PLATFORMS = ("taobao", "jd", "pdd", "douyin")
 MODIFIED = {"taobao": "modified", "jd": "modified", "pdd": "updated_at", "douyin": "update_time"}
 MEMO = {"taobao": "seller_memo", "jd": "venderRemark", "pdd": "remark", "douyin": "seller_words"}
 PER_FILE = 5000
-
-
-def payloads(n: int) -> dict[str, list[dict[str, Any]]]:
-    start = datetime(2025, 11, 1, tzinfo=SHANGHAI)
-    return {p: [render(o, p) for o in generate_orders(n // len(PLATFORMS), seed=f"bench-{p}",
-                                                       start=start, platform=p)]
-            for p in PLATFORMS}
+BATCH = 2000
+PG = os.environ.get("ORDERHUB_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RUNS = {"first": "first ingest", "same": "unchanged re-ingest", "tenth": "10% modified"}
 
 
 def modify(platform: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -55,68 +55,215 @@ def modify(platform: str, payload: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def write(folder: Path, data: dict[str, list[dict[str, Any]]]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for platform, orders in data.items():
-        for i in range(0, len(orders), PER_FILE):
-            path = folder / f"{platform}-{i // PER_FILE:03d}.json"
-            path.write_text(json.dumps(envelope(platform, orders[i:i + PER_FILE]),
-                                       ensure_ascii=False), encoding="utf-8")
-            files.append(path)
-    return files
+def write_files(folder: Path, n: int) -> tuple[list[Path], list[Path]]:
+    """The first files and their later versions (every tenth order modified), written one
+    file of 5,000 orders at a time so that generating a million does not hold a million."""
+    from orderhub.synth import SHANGHAI, envelope, generate_orders, render
+
+    first, later = folder / "first", folder / "later"
+    first.mkdir(parents=True)
+    later.mkdir(parents=True)
+    start = datetime(2025, 11, 1, tzinfo=SHANGHAI)
+    out: tuple[list[Path], list[Path]] = ([], [])
+    per = n // len(PLATFORMS)
+    for p in PLATFORMS:
+        for k, i in enumerate(range(0, per, PER_FILE)):
+            orders = [render(o, p) for o in generate_orders(
+                min(PER_FILE, per - i), seed=f"bench-{p}-{k}", start=start + timedelta(days=k),
+                platform=p)]
+            name = f"{p}-{k:04d}.json"
+            for folder_, rows, paths in ((first, orders, out[0]),
+                                         (later, [modify(p, o) if j % 10 == 0 else o
+                                                  for j, o in enumerate(orders)], out[1])):
+                path = folder_ / name
+                path.write_bytes(json.dumps(envelope(p, rows), ensure_ascii=False).encode())
+                paths.append(path)
+    return out
 
 
-def timed(store: OrderStore, files: list[Path], catalog: Catalog) -> tuple[float, IngestSummary]:
-    started = time.perf_counter()
-    summary = ingest(store, files, catalog=catalog)
-    return time.perf_counter() - started, summary
+# -- children: one measured thing each, printing JSON ----------------------------------------
 
 
-def floor(url: str, data: dict[str, list[dict[str, Any]]], catalog: Catalog) -> float:
-    """Raw Core executemany of the same rows (mapping done beforehand, untimed)."""
-    mappings = builtin_mappings()
-    now = datetime.now(SHANGHAI)
-    rows = []
-    for platform, payload_list in data.items():
-        for payload in payload_list:
-            order = catalog.enrich(mappings[platform].apply(payload))
-            doc, digest = serialize(order)
-            rows.append(_row(order, str(ULID()), doc, digest, now, version=1))
+def child_ingest(url: str, folder: Path, catalog: Path) -> dict[str, Any]:
+    from orderhub.catalog import Catalog
+    from orderhub.connectors.ingest import ingest
+    from orderhub.store import OrderStore
+
     store = OrderStore.open(url)
-    started = time.perf_counter()
-    with store.engine.begin() as conn:
-        for i in range(0, len(rows), 2000):
-            conn.execute(insert(orders_table), rows[i: i + 2000])
-    return time.perf_counter() - started
+    cat = Catalog.load(catalog)
+    files = sorted(folder.glob("*.json"))
+    started, cpu = time.perf_counter(), time.process_time()
+    s = ingest(store, files, catalog=cat)
+    secs = time.perf_counter() - started
+    return {"secs": secs, "cpu": time.process_time() - cpu,
+            "counts": [s.new, s.updated, s.unchanged, s.rejected],
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _stored_rows(url: str, dialect: Any) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
+    """The orders rows the first ingest stored, in batches, in their stored form for
+    ``dialect`` (what the driver is handed: UTC times, money in fen)."""
+    from sqlalchemy import create_engine, select
+
+    from orderhub.store.schema import orders
+
+    bind = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in orders.c]
+    with create_engine(url).connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(select(orders))
+        while batch := result.fetchmany(BATCH):
+            yield [c.name for c in orders.c], [
+                tuple(f(v) if f and v is not None else v for f, v in zip(bind, r, strict=True))
+                for r in batch]
+
+
+def child_floor_sqlite(source: str, target: Path) -> dict[str, Any]:
+    """Plain ``sqlite3`` executemany of the stored rows into a fresh store of the schema."""
+    from sqlalchemy.dialects import sqlite
+
+    from orderhub.store import OrderStore
+
+    OrderStore.open(f"sqlite:///{target}").engine.dispose()
+    conn = sqlite3.connect(target)
+    secs, cpu, n = 0.0, 0.0, 0
+    for cols, rows in _stored_rows(source, sqlite.dialect()):
+        sql = f"INSERT INTO orders ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        started, began = time.perf_counter(), time.process_time()
+        conn.executemany(sql, rows)
+        conn.commit()
+        secs += time.perf_counter() - started
+        cpu += time.process_time() - began
+        n += len(rows)
+    return {"secs": secs, "cpu": cpu, "rows": n}
+
+
+def child_floor_pg(source: str, target: str, how: str) -> dict[str, Any]:
+    """Plain psycopg COPY (or executemany) of the stored rows into a fresh schema's store."""
+    import psycopg
+    from sqlalchemy.dialects.postgresql import psycopg as dialect
+
+    from orderhub.store import OrderStore
+
+    OrderStore.open(target).engine.dispose()
+    schema = target.rsplit("%3D", 1)[1]
+    secs, n = 0.0, 0
+    with psycopg.connect(PG.replace("+psycopg", ""), options=f"-csearch_path={schema}") as conn:
+        for cols, rows in _stored_rows(source, dialect.dialect()):
+            names = ", ".join(cols)
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                if how == "copy":
+                    with cur.copy(f"COPY orders ({names}) FROM STDIN") as cp:
+                        for row in rows:
+                            cp.write_row(row)
+                else:
+                    cur.executemany(f"INSERT INTO orders ({names}) VALUES "
+                                    f"({', '.join(['%s'] * len(cols))})", rows)
+            conn.commit()
+            secs += time.perf_counter() - started
+            n += len(rows)
+    return {"secs": secs, "rows": n}
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its JSON result."""
+    done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
+                          text=True, timeout=7200)
+    if done.returncode:
+        raise SystemExit(f"child {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# -- the parent --------------------------------------------------------------------------------
+
+
+def _pg_schema(action: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f"{action} SCHEMA {schema}{' CASCADE' if action == 'DROP' else ''}")
+
+
+def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path) -> list[str]:
+    """The table rows for one database."""
+    schemas: list[str] = []
+
+    def url(name: str) -> str:
+        if db == "sqlite":
+            return f"sqlite:///{tmp / (name + '.db')}"
+        schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+        _pg_schema("CREATE", schema)
+        schemas.append(schema)
+        return f"{PG}?options=-csearch_path%3D{schema}"
+
+    try:
+        ours = url("ours")
+        results = []
+        for run in runs:
+            folder = tmp / ("later" if run == "tenth" else "first")
+            results.append((RUNS[run], _child(["ingest", ours, str(folder), str(catalog)])))
+        if db == "sqlite":
+            floors = [("sqlite3 executemany", _child(["floor-sqlite", ours,
+                                                      str(tmp / "floor.db")]))]
+        else:
+            floors = [("psycopg COPY", _child(["floor-pg", ours, url("floor"), "copy"])),
+                      ("psycopg executemany", _child(["floor-pg", ours, url("floor2"),
+                                                      "executemany"]))]
+    finally:
+        for schema in schemas:
+            _pg_schema("DROP", schema)
+    floor, floor_cpu = floors[0][1]["secs"], floors[0][1].get("cpu")
+    lines = [f"| {db} | {name} | {n:,} | {r['secs']:.2f} | {n / r['secs']:,.0f} | "
+             f"{r['secs'] / floor:.2f} | {_cpu(r['cpu'], floor_cpu)} | {r['rss_mb']:,.0f} | "
+             f"{' / '.join(map(str, r['counts']))} |" for name, r in results]
+    lines += [f"| {db} | floor: {name} of the same rows | {f['rows']:,} | {f['secs']:.2f} | "
+              f"{f['rows'] / f['secs']:,.0f} | {f['secs'] / floor:.2f} | "
+              f"{_cpu(f.get('cpu'), floor_cpu)} | | |" for name, f in floors]
+    return lines
+
+
+def _cpu(ours: float | None, floor: float | None) -> str:
+    """CPU seconds, and their ratio to the floor's where the database runs in this process
+    (SQLite): far steadier than wall time on a shared machine."""
+    if ours is None:
+        return ""
+    return f"{ours:.2f} ({ours / floor:.2f}x)" if floor else f"{ours:.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--orders", "--n", type=int, default=20_000,
+                        help="orders in all (default 20,000; 100,000 and 1,000,000 for RSS)")
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--runs", default="first,same,tenth")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="orderhub-bench-"))
-    catalog = Catalog.load(write_catalog_csv(tmp / "catalog.csv"))
-    t = time.perf_counter()
-    data = payloads(args.n)
-    first_files = write(tmp / "first", data)
-    tenth = {p: [modify(p, o) if i % 10 == 0 else o for i, o in enumerate(orders)]
-             for p, orders in data.items()}
-    later_files = write(tmp / "later", tenth)
-    n = sum(len(v) for v in data.values())
-    print(f"generated and wrote {n:,} native payloads in {time.perf_counter() - t:.1f} s")
-    store = OrderStore.open(f"sqlite:///{tmp / 'bench.db'}")
-    runs = [("first ingest", *timed(store, first_files, catalog)),
-            ("unchanged re-ingest", *timed(store, first_files, catalog)),
-            ("10% modified", *timed(store, later_files, catalog))]
-    raw = floor(f"sqlite:///{tmp / 'floor.db'}", data, catalog)
-    print("\n| run | orders | seconds | orders/s | x floor | new/updated/unchanged/rejected |")
-    print("|---|---:|---:|---:|---:|---|")
-    for name, secs, s in runs:
-        print(f"| {name} | {n:,} | {secs:.2f} | {n / secs:,.0f} | {secs / raw:.2f} | "
-              f"{s.new} / {s.updated} / {s.unchanged} / {s.rejected} |")
-    print(f"| floor: Core executemany of the same rows | {n:,} | {raw:.2f} | {n / raw:,.0f} "
-          "| 1.00 | |")
+    if args.child:
+        kind, *rest = args.child
+        fn = {"ingest": lambda: child_ingest(rest[0], Path(rest[1]), Path(rest[2])),
+              "floor-sqlite": lambda: child_floor_sqlite(rest[0], Path(rest[1])),
+              "floor-pg": lambda: child_floor_pg(rest[0], rest[1], rest[2])}[kind]
+        print(json.dumps(fn()))
+        return
+    from orderhub.synth import write_catalog_csv
+
+    runs = [r for r in args.runs.split(",") if r]
+    if runs[:1] != ["first"]:
+        raise SystemExit("--runs must start with first (the others re-ingest its store)")
+    with tempfile.TemporaryDirectory(prefix="orderhub-bench-") as name:
+        tmp = Path(name)
+        catalog = write_catalog_csv(tmp / "catalog.csv")
+        t = time.perf_counter()
+        write_files(tmp, args.orders)
+        n = len(PLATFORMS) * (args.orders // len(PLATFORMS))
+        print(f"generated and wrote {n:,} native payloads in {time.perf_counter() - t:.1f} s; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        print("\n| db | run | orders | seconds | orders/s | x floor | CPU s (x floor) | "
+              "peak RSS MB | new / updated / unchanged / rejected |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        for db in args.db.split(","):
+            for line in bench_db(db, tmp, n, runs, catalog):
+                print(line, flush=True)
+        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -38,12 +38,20 @@ def read_records(
     path: Path, mappings: dict[str, Mapping]
 ) -> Iterator[SourceRecord | RecordError]:
     """Every record in ``path``, by file type.  A file that cannot be read at all (missing,
-    binary, unsupported, not JSON) yields one :class:`UnreadableFile`."""
+    binary, unsupported, not JSON) yields one :class:`UnreadableFile`.  JSON and JSON Lines
+    files over :data:`STREAM_BYTES` are read record by record (see :mod:`.streams`)."""
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
         yield UnreadableFile(f"unsupported file type {suffix or '(none)'}: use .json, .jsonl, "
                              ".csv or .xlsx", file=str(path))
         return
+    if is_streamed(path):
+        from .streams import streamed
+
+        records = streamed(path, suffix, mappings)
+        if records is not None:
+            yield from records
+            return
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -59,13 +67,124 @@ def read_records(
     if problem:
         yield UnreadableFile(problem, file=str(path))
         return
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if suffix in _JSON_SUFFIXES:
+        fast = _json_from_bytes(path, data, suffix, mappings)
+        if fast is not None:
+            yield from fast
+            return
         text = decode_json(data)
         read = _read_json if suffix == ".json" else _read_jsonl
         yield from _checked(read(path, text, mappings), path, needs_scan(text), nested=True)
     else:
         text = decode_table(data)
         yield from _checked(_read_csv(path, text), path, needs_scan(text), nested=False)
+
+
+#: Files larger than this are read record by record, so memory stays flat however many
+#: records a file holds; smaller ones are read whole, which is faster.
+STREAM_BYTES = 64 * 2**20
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def is_streamed(path: Path) -> bool:
+    """Whether ``path`` is read record by record (a JSON or JSON Lines file over
+    :data:`STREAM_BYTES`), not whole."""
+    return path.suffix.lower() in _JSON_SUFFIXES and file_size(path) > STREAM_BYTES
+
+
+def file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_bytes below says why
+
+
+def _json_from_bytes(path: Path, data: bytes, suffix: str, mappings: dict[str, Mapping]
+                     ) -> Iterator[SourceRecord | RecordError] | None:
+    """The records orjson reads straight from UTF-8 bytes: no decode to text, no scan of the
+    text (it cannot hold undecodable bytes or lone surrogates once orjson took it; only a NUL
+    escape sends a record through :func:`record_problem`).  None when the text path must read
+    the file (UTF-16, integers beyond 64 bits, JSON orjson refuses): same records, slower."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if suffix != ".json":
+        return jsonl_records(path, io.BytesIO(body), mappings)
+    if may_hold_big_int(body):
+        return None
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    records, mapping = unwrap(doc, mappings)
+    scan = b"\x00" in body or b"\\u0000" in body
+    return (check_record(SourceRecord(record, i, "record", mapping), path, scan, nested=True)
+            for i, record in enumerate(records, 1))
+
+
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+
+
+def may_hold_big_int(data: bytes) -> bool:
+    """Whether ``data`` may hold an integer :data:`_BIG_INT` matches (orjson would read it as
+    a float): a C-speed superset of that pattern, so most files skip the regex."""
+    digits = data.translate(_DIGITS)
+    return b"0" * 20 in digits or b"-" + b"0" * 19 in digits
+
+
+#: Line breaks of ``str.splitlines`` that ``bytes.splitlines`` does not know (UTF-8).
+_TEXT_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8",
+                b"\xe2\x80\xa9")
+
+
+def jsonl_records(path: Path, lines: Iterable[bytes], mappings: dict[str, Mapping]
+                  ) -> Iterator[SourceRecord | RecordError]:
+    """JSON Lines from UTF-8 byte lines (a file object streams them): each line as
+    :func:`_read_jsonl` reads it from the decoded text, numbered alike (a line break only
+    text knows splits a line the same way)."""
+    lineno = 0
+    for physical in lines:
+        if any(b in physical for b in _TEXT_BREAKS):
+            parts: list[Any] = physical.decode("utf-8", "surrogateescape").splitlines()
+        else:
+            parts = physical.splitlines() or [b""]
+        for line in parts:
+            lineno += 1
+            yield from _jsonl_line(path, line, lineno, mappings)
+
+
+def _jsonl_line(path: Path, line: bytes | str, lineno: int, mappings: dict[str, Mapping]
+                ) -> Iterator[SourceRecord | RecordError]:
+    stripped = line.strip()
+    if not stripped:
+        return
+    doc: Any = None
+    scan = True
+    if isinstance(line, bytes) and stripped[:1] in (b"{", b"[") \
+            and not may_hold_big_int(line):
+        try:
+            doc = orjson.loads(line)
+            scan = b"\x00" in line or b"\\u0000" in line
+        except orjson.JSONDecodeError:
+            doc = None
+    if doc is None:
+        text = line.decode("utf-8", "surrogateescape") if isinstance(line, bytes) else line
+        if not text.strip():
+            return
+        try:
+            doc = _parse_json(text)
+        except (orjson.JSONDecodeError, json.JSONDecodeError) as exc:
+            yield RecordError(f"not valid JSON: {exc.msg}", file=str(path), record=lineno,
+                              unit="line")
+            return
+        except RecursionError:
+            yield RecordError("not valid JSON: nested too deeply", file=str(path),
+                              record=lineno, unit="line")
+            return
+    records, mapping = unwrap(doc, mappings)
+    for record in records:
+        yield check_record(SourceRecord(record, lineno, "line", mapping), path, scan,
+                           nested=True)
 
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -109,16 +228,21 @@ def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool
     is walked only when a C-speed look says it may hold such a value: the file's text
     (``scan``), or for JSON (``nested``) the record's indented form."""
     for item in items:
-        if isinstance(item, SourceRecord) and (scan or (nested
-                                                        and may_nest_deeper(item.record))):
-            found = record_problem(item.record)
-            if found is not None:
-                where, reason = found
-                yield BadRecord(reason, item.record, file=str(path), record=item.number,
-                                unit=item.unit, field=where or None,
-                                order_no=_guess_no(item.record))
-                continue
-        yield item
+        yield check_record(item, path, scan, nested=nested)
+
+
+def check_record(item: SourceRecord | RecordError, path: Path, scan: bool, *, nested: bool
+                 ) -> SourceRecord | RecordError:
+    """One record through :func:`_checked`'s test (``scan``: its text may hold a NUL or
+    undecodable bytes)."""
+    if isinstance(item, SourceRecord) and (scan or (nested and may_nest_deeper(item.record))):
+        found = record_problem(item.record)
+        if found is not None:
+            where, reason = found
+            return BadRecord(reason, item.record, file=str(path), record=item.number,
+                             unit=item.unit, field=where or None,
+                             order_no=_guess_no(item.record))
+    return item
 
 
 def _guess_no(record: Any) -> str | None:

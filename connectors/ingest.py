@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..gcpause import paused_gc
 from ..model import Order
 from ..record_checks import has_undecoded
 from ..store import OrderStore, Reject
-from .files import SourceRecord, UnreadableFile, read_records
+from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
 
@@ -103,11 +104,25 @@ class Normalizer:
     def records(self, path: Path) -> list[SourceRecord | RecordError]:
         """All records of a file, after choosing the file's mapping (see :meth:`detect`).
         A forced ``--source`` that another mapping fits better is refused (:meth:`refit`)."""
-        items = list(read_records(path, self.mappings))
+        return list(self.open(path)[0])
+
+    def open(self, path: Path) -> tuple[Iterator[SourceRecord | RecordError], int]:
+        """The records of a file as they are read, after choosing its mapping from the first
+        ones, and how many there are (an estimate for a file streamed record by record)."""
+        stream = read_records(path, self.mappings)
+        head = list(islice(stream, _DETECT))
+        if not any(isinstance(i, SourceRecord) for i in head):
+            for item in stream:  # detection needs a record, as when all were in a list
+                head.append(item)
+                if isinstance(item, SourceRecord):
+                    break
         if self.forced is not None:
-            self.refit(items, path, self.forced)
-        self._file_mapping = self.forced or self.detect(items, path)
-        return items
+            self.refit(head, path, self.forced)
+        self._file_mapping = self.forced or self.detect(head, path)
+        if is_streamed(path):
+            return chain(head, stream), _estimate(path, head)
+        items = head + list(stream)
+        return iter(items), len(items)
 
     def refit(self, items: list[SourceRecord | RecordError], path: Path, forced: Mapping
               ) -> None:
@@ -215,6 +230,17 @@ class Normalizer:
         return same, prints
 
 
+#: How many of a file's first records choose its mapping.
+_DETECT = 50
+
+
+def _estimate(path: Path, head: list[SourceRecord | RecordError]) -> int:
+    """Records in a streamed file, from its size and its first records' (progress bars)."""
+    sizes = [len(orjson.dumps(i.record, default=str)) for i in head
+             if isinstance(i, SourceRecord)]
+    return file_size(path) * len(sizes) // max(1, sum(sizes)) if sizes else len(head)
+
+
 def read_orders(paths: Iterable[Path], **options: Any) -> tuple[list[Order], list[Reject]]:
     """Normalize files without a store (dry-runs): the orders, and the rejects."""
     norm = Normalizer(**options)
@@ -266,21 +292,22 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
                  history: str | None = None) -> None:
     """One file, in batches: records the store already holds exactly are counted unchanged
     straight away; the rest are normalized and upserted."""
-    items = norm.records(path)
+    items, count = norm.open(path)
     if on_file:
-        on_file(path, len(items))
+        on_file(path, count)
     summary.files += 1
-    if not items:
-        summary.empty.append(str(path))
-    for item in items:
-        if isinstance(item, UnreadableFile):
-            summary.unreadable[str(path)] = item.reason
-    for start in range(0, len(items), batch_size):
-        chunk = items[start : start + batch_size]
+    done = 0
+    while chunk := list(islice(items, batch_size)):
+        for item in chunk:
+            if isinstance(item, UnreadableFile):
+                summary.unreadable[str(path)] = item.reason
         with paused_gc():
             _ingest_chunk(store, norm, path, chunk, summary, history)
+        done += len(chunk)
         if progress:
-            progress(start + len(chunk))
+            progress(done)
+    if not done:
+        summary.empty.append(str(path))
 
 
 def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
