@@ -83,12 +83,16 @@ class EvalContext:
     #: orders routed already (committed, or earlier in this batch): their first routing
     #: stands, so a replayed or repeated event never reserves stock twice
     routed: set[str] = field(default_factory=set)
+    #: the SKUs whose stock this batch has locked (PostgreSQL), so routing reads only theirs;
+    #: None: not locked (SQLite), read every SKU's
+    skus: set[str] | None = None
 
 
 class Evaluator(Protocol):
     """``versions`` and ``evaluate``; optionally ``routes(event_type) -> bool``: whether that
-    event may reserve stock (the service then serialises such batches and tells the evaluator
-    which orders are routed already, in :attr:`EvalContext.routed`)."""
+    event may reserve stock (the service then locks the batch's SKUs, so batches sharing one
+    run one after the other, and tells the evaluator which orders are routed already, in
+    :attr:`EvalContext.routed`)."""
 
     versions: Versions
 

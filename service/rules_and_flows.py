@@ -87,7 +87,8 @@ class RulesAndFlowsEvaluator:
             from ..engine.flows.router import Router
             from ..engine.flows.service import routing_state
 
-            state = routing_state(self.workspace, ctx.now) if self.workspace else None
+            state = routing_state(self.workspace, ctx.now, ctx.skus) if self.workspace \
+                else None
             # called only with flows loaded (see handles)
             router = Router(self.flows, state, now=ctx.now, history=ctx.store,  # type: ignore[arg-type]
                             trace=False)
