@@ -23,7 +23,6 @@ import json
 import sys
 import tempfile
 from collections import defaultdict
-from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -106,20 +105,27 @@ class OrderhubRouter:
 
     def _order(self, o: dict[str, Any]) -> Order:
         """The bench's order as an :class:`Order`, SKUs folded onto the world's catalog: a
-        copy of a validated prototype with the order's values set (the dicts are the bench's
-        own, already valid; validating each again would cost more than routing it)."""
-        csku, item, cold = self.csku, _ITEM, _COLD_ITEM
-        items = []
-        for i in o["items"]:
-            line = copy(cold if i["cold_chain"] else item)
-            line.__dict__.update(sku=csku(i["sku"]), quantity=i["qty"])
-            items.append(line)
-        receiver = copy(_RECEIVER)
-        receiver.__dict__["province"] = o["receiver_province"]
-        order = copy(_ORDER)
-        order.__dict__.update(id=o["order_id"], platform_order_no=o["order_id"], items=items,
-                              receiver=receiver)
-        return order
+        validated prototype with the order's values put in (the dicts are the bench's own,
+        already valid; validating each again would cost more than routing it)."""
+        csku = self.csku
+        items = [_clone(_COLD_ITEM if i["cold_chain"] else _ITEM,
+                        {"sku": csku(i["sku"]), "quantity": i["qty"]}) for i in o["items"]]
+        return _clone(_ORDER, {"id": o["order_id"], "platform_order_no": o["order_id"],
+                               "items": items, "receiver": _clone(_RECEIVER, {
+                                   "province": o["receiver_province"]})})
+
+
+_set = object.__setattr__
+
+
+def _clone(proto: Any, values: dict[str, Any]) -> Any:
+    """A copy of the pydantic model ``proto`` with ``values`` in place of its own."""
+    new = proto.__class__.__new__(proto.__class__)
+    _set(new, "__dict__", {**proto.__dict__, **values})
+    _set(new, "__pydantic_fields_set__", proto.__pydantic_fields_set__)
+    _set(new, "__pydantic_extra__", proto.__pydantic_extra__)
+    _set(new, "__pydantic_private__", proto.__pydantic_private__)
+    return new
 
 
 _ORDER = Order.model_validate({"platform": "taobao", "platform_order_no": "-", "status": "paid",
