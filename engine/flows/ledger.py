@@ -31,13 +31,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     func,
+    literal_column,
+    or_,
     select,
 )
 
 from ...errors import OrderhubError
-from ...store.bulk import insert_rows
+from ...store.bulk import insert_on_conflict, insert_rows
 from ...store.schema import BigId, UTCDateTime, metadata
 from .stock import lock_skus, stock_table
 
@@ -76,12 +77,6 @@ _LEDGER_COLUMNS = ("warehouse", "sku", "kind", "on_hand", "reserved", "order_id"
 _TIMED_COLUMNS = (*_LEDGER_COLUMNS, "at")
 #: (warehouse, sku, kind, on_hand delta, reserved delta, order_id, cause, actor)
 LedgerRow = tuple[str, str, str, int, int, str | None, str | None, str | None]
-
-_MOVE = stock_table.update().where(
-    stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
-).values(on_hand=stock_table.c.on_hand + bindparam("h", type_=Integer),
-         reserved=stock_table.c.reserved + bindparam("r", type_=Integer),
-         updated_at=bindparam("u"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,18 +120,37 @@ def move(conn: Connection, totals: Mapping[tuple[str, str], Sequence[int]],
          now: datetime) -> None:
     """Add (on hand, reserved) deltas per (warehouse, sku) to ``stock``, as increments, so
     they compose with other transactions' changes; a pair without a row gets one (even with
-    nothing in it: a stock file saying 0 is still a known item)."""
+    nothing in it: a stock file saying 0 is still a known item).
+
+    One upsert for all of them (``INSERT ... ON CONFLICT DO UPDATE``): no read of which rows
+    exist first, and on SQLite a few statements a batch rather than one per row (see
+    :func:`~orderhub.store.bulk.insert_rows`)."""
     if not totals:
         return
-    known = existing_keys(conn, totals)
-    old = [{"w": w, "s": s, "h": v[0], "r": v[1], "u": now}
-           for (w, s), v in sorted(totals.items()) if (w, s) in known and (v[0] or v[1])]
-    if old:
-        conn.execute(_MOVE, old)
-    new = [{"warehouse": w, "sku": s, "on_hand": v[0], "reserved": v[1], "updated_at": now}
-           for (w, s), v in sorted(totals.items()) if (w, s) not in known]
-    if new:
-        conn.execute(stock_table.insert(), new)
+    at = _stored_time(conn, now)
+    rows = [(w, s, v[0], v[1], at) for (w, s), v in sorted(totals.items())]
+    insert_rows(conn, stock_table, _STOCK_COLUMNS, rows, statement=_upsert(conn.dialect.name))
+
+
+_ZERO = literal_column("0")  # in the SQL text: no parameter among the rows' own
+_STOCK_COLUMNS = ("warehouse", "sku", "on_hand", "reserved", "updated_at")
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT into ``stock`` adding to the row already there; a known row with nothing to
+    add is left alone (its ``updated_at`` too)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        ins = insert_on_conflict(dialect, stock_table)
+        new = ins.excluded
+        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=[stock_table.c.warehouse, stock_table.c.sku],
+            set_={"on_hand": stock_table.c.on_hand + new.on_hand,
+                  "reserved": stock_table.c.reserved + new.reserved,
+                  "updated_at": new.updated_at},
+            where=or_(new.on_hand != _ZERO, new.reserved != _ZERO))
+    return stmt
 
 
 def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
