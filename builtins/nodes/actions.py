@@ -44,7 +44,7 @@ class AssignNode(LinearNode):
                     rs.result.stockout = True
                     rs.reason(f"{code} is short: {shortage_text(stock.shortages(code, needs))}")
                 stock.reserve(code, needs)
-                rs.result.reserved.extend((code, sku, qty) for sku, qty in needs.items())
+                rs.result.reserved += [(code, sku, qty) for sku, qty in needs.items()]
             load = rs.routing.load
             load.add(code)
             rs.step(node, "assign", assigned[code], {"load": load.pending[code]})
