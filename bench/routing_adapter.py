@@ -93,6 +93,8 @@ class OrderhubRouter:
             flows = load_flows(path, network=network)
         stock = StockLevels((w, s, n, 0) for (w, s), n in world["stock"].items())
         self.router = Router(flows, RoutingState(stock), trace=False)
+        self._lines: dict[tuple[str, int, bool], LineItem] = {}
+        self._receivers: dict[str, Receiver] = {}
 
     def route_all(self, orders: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
         route, order_of = self.router.route, self._order
@@ -106,13 +108,24 @@ class OrderhubRouter:
     def _order(self, o: dict[str, Any]) -> Order:
         """The bench's order as an :class:`Order`, SKUs folded onto the world's catalog: a
         validated prototype with the order's values put in (the dicts are the bench's own,
-        already valid; validating each again would cost more than routing it)."""
-        csku = self.csku
-        items = [_clone(_COLD_ITEM if i["cold_chain"] else _ITEM,
-                        {"sku": csku(i["sku"]), "quantity": i["qty"]}) for i in o["items"]]
+        already valid; validating each again would cost more than routing it).  Lines and
+        receivers are shared between orders that have the same ones: routing reads them and
+        never changes them."""
+        csku, lines, receivers = self.csku, self._lines, self._receivers
+        items = []
+        for i in o["items"]:
+            key = (csku(i["sku"]), i["qty"], i["cold_chain"])
+            line = lines.get(key)
+            if line is None:
+                line = lines[key] = _clone(_COLD_ITEM if key[2] else _ITEM,
+                                           {"sku": key[0], "quantity": key[1]})
+            items.append(line)
+        province = o["receiver_province"]
+        receiver = receivers.get(province)
+        if receiver is None:
+            receiver = receivers[province] = _clone(_RECEIVER, {"province": province})
         return _clone(_ORDER, {"id": o["order_id"], "platform_order_no": o["order_id"],
-                               "items": items, "receiver": _clone(_RECEIVER, {
-                                   "province": o["receiver_province"]})})
+                               "items": items, "receiver": receiver})
 
 
 _set = object.__setattr__

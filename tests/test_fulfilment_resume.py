@@ -13,8 +13,8 @@ _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
 from orderhub.engine.flows.ledger import open_reservations  # noqa: E402
 from orderhub.engine.flows.stock import RoutingStore  # noqa: E402
-from orderhub.model import Order  # noqa: E402
 from orderhub.fulfilment import holds, stages  # noqa: E402
+from orderhub.model import Order  # noqa: E402
 
 
 def _stage(ws, order_id: str) -> str:  # type: ignore[no-untyped-def]

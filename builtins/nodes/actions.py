@@ -47,7 +47,8 @@ class AssignNode(LinearNode):
                 rs.result.reserved += [(code, sku, qty) for sku, qty in needs.items()]
             load = rs.routing.load
             load.add(code)
-            rs.step(node, "assign", assigned[code], {"load": load.pending[code]})
+            if rs.tracing:
+                rs.step(node, "assign", assigned[code], {"load": load.pending[code]})
             return nxt
 
         return assign

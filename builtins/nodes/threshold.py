@@ -50,8 +50,10 @@ class LoadThresholdNode(LinearNode):
             limit = thresholds[code]
             n = load.load(code)
             if not load.over(code, limit, h):
-                rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
-                                                 code, n, limit), {"load": n, "threshold": limit})
+                if rs.tracing:
+                    rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
+                                                     code, n, limit),
+                            {"load": n, "threshold": limit})
                 return nxt
             considered: list[tuple[str, bool, Why]] = []
             stock, needs = rs.routing.stock, rs.needs

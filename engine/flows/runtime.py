@@ -151,7 +151,7 @@ class RunState:
     being built.  Nodes read and write it; it is not shared between orders."""
 
     __slots__ = ("order", "vars", "ctx", "network", "routing", "result", "trace", "flow",
-                 "_needs", "_wants", "_dest", "depth", "_steps")
+                 "_needs", "_wants", "_dest", "depth", "_steps", "tracing")
 
     def __init__(self, order: Order, ctx: EvalContext, network: Network,
                  routing: RoutingState, result: RouteResult, trace: Trace | None) -> None:
@@ -164,6 +164,8 @@ class RunState:
         self.trace = trace
         #: where :meth:`step` records (None: nobody keeps this run's trace)
         self._steps = trace.raw.append if trace is not None else None
+        #: whether steps are kept: a node may skip making what only a trace would show
+        self.tracing = trace is not None
         self.flow: str | None = None  # the sub-flow being run, for trace steps
         self._needs: dict[str, int] | None = None
         self._wants: frozenset[str] | None = None
