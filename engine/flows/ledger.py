@@ -132,7 +132,7 @@ def move(conn: Connection, totals: Mapping[tuple[str, str], Sequence[int]],
     insert_rows(conn, stock_table, _STOCK_COLUMNS, rows, statement=_upsert(conn.dialect.name))
 
 
-_ZERO = literal_column("0")  # in the SQL text: no parameter among the rows' own
+_ZERO: Any = literal_column("0")  # in the SQL text: no parameter among the rows' own
 _STOCK_COLUMNS = ("warehouse", "sku", "on_hand", "reserved", "updated_at")
 _UPSERTS: dict[str, Any] = {}
 
