@@ -153,17 +153,6 @@ def _upsert(dialect: str) -> Any:
     return stmt
 
 
-def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the (warehouse, sku) pairs already have a ``stock`` row."""
-    wanted = set(wanted)
-    if not wanted:
-        return set()
-    found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku).where(
-        stock_table.c.warehouse.in_(sorted({w for w, _ in wanted})),
-        stock_table.c.sku.in_(sorted({s for _, s in wanted}))))
-    return {(w, s) for w, s in found} & wanted
-
-
 # -- imports and adjustments --------------------------------------------------------------------
 
 class StockChangeError(OrderhubError):
