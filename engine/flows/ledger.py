@@ -102,8 +102,7 @@ class LedgerEntry:
 
 
 def post(conn: Connection, rows: Sequence[LedgerRow], *, now: datetime | None = None) -> None:
-    """Write ledger rows and move ``stock`` by their deltas (one UPDATE per warehouse and SKU;
-    an INSERT for a SKU the warehouse has no row for yet)."""
+    """Write ledger rows and move ``stock`` by their deltas (:func:`move`)."""
     if not rows:
         return
     now = now or datetime.now(UTC)
