@@ -83,7 +83,7 @@ class LoadThresholdNode(LinearNode):
                                                      f"{shortage_text(short)}"))
                     continue
                 considered.append((other, True, f"{dist}, {load.load(other)} pending, in stock"))
-                rs.vars["warehouse"] = other
+                rs.vars["warehouse"] = rs.covered = other
                 rs.vars["diverted_from"] = code
                 rs.result.diverted_from = code
                 rs.reason(f"{code} has {n} pending orders today (threshold {limit}); diverted "

@@ -151,7 +151,7 @@ class RunState:
     being built.  Nodes read and write it; it is not shared between orders."""
 
     __slots__ = ("order", "vars", "ctx", "network", "routing", "result", "trace", "flow",
-                 "_needs", "_wants", "_dest", "depth", "_steps", "tracing")
+                 "_needs", "_wants", "_dest", "depth", "_steps", "tracing", "covered")
 
     def __init__(self, order: Order, ctx: EvalContext, network: Network,
                  routing: RoutingState, result: RouteResult, trace: Trace | None) -> None:
@@ -166,6 +166,9 @@ class RunState:
         self._steps = trace.raw.append if trace is not None else None
         #: whether steps are kept: a node may skip making what only a trace would show
         self.tracing = trace is not None
+        #: the warehouse a stock check last found holding every line of the order (an
+        #: ``assign`` right after need not check again)
+        self.covered: str | None = None
         self.flow: str | None = None  # the sub-flow being run, for trace steps
         self._needs: dict[str, int] | None = None
         self._wants: frozenset[str] | None = None
