@@ -18,7 +18,10 @@ a stock ledger row per order and SKU reserved, one stock update per warehouse an
 the next batch is routed.  Figures: wall time,
 CPU time of both threads (``time.process_time``; read it when others share the machine),
 routing alone (the sum of the per-order times), and per-order routing latency (median, p99;
-with the store on, these include waits for the writer thread's turn at the GIL).
+with the store on, these include waits for the writer thread's turn at the GIL).  Each run
+ends with a fingerprint of every decision (order, warehouse, diverted from, reservations,
+actions) and, with the store, of the stock table and ledger it left: a change that must not
+change routing must leave both as they were.
 
     python bench/routing.py [N] [--no-store] [--run daily|diversion|both] [--capacity 1.2]
                             [--no-freeze]
