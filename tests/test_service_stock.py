@@ -295,3 +295,23 @@ def test_workers_routing_the_same_sku_take_turns_and_reserve_exactly_the_stock(
     routed = _routes(engine)
     assert Counter(w for _, w in routed) == {"SH": ON_HAND_SH, "WH": 10 - ON_HAND_SH}
     assert _reserved(engine) == {"SH": ON_HAND_SH, "WH": 10 - ON_HAND_SH}
+
+
+def test_each_batch_routes_on_the_stock_as_it_is_then(tmp_path: Path, db_url: str) -> None:
+    """A stock count between two batches is seen by the second: routing never keeps an
+    earlier batch's stock in memory."""
+    root = tmp_path / "ws"
+    init_workspace(root, samples=False)
+    with (root / "orderhub.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"database: {db_url}\nservice: {{watch: false, batch_size: 10}}\n")
+    svc = _service(root)
+    svc.start()
+    store = RoutingStore(svc.engine)
+    store.put_stock([("SH", SKU, 100, 0), ("WH", SKU, 100, 0)])
+    for start in range(0, 6, 2):
+        svc.store.upsert(_orders(2, start=start))
+        _drain(svc)
+        # the shelf at SH is counted again: nothing left there
+        store.put_stock([("SH", SKU, 0, 0), ("WH", SKU, 100, 0)])
+    svc.shutdown()
+    assert [w for _, w in _routes(svc.engine)] == ["SH", "SH"] + ["WH"] * 4
