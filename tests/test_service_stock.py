@@ -218,7 +218,7 @@ def test_workers_routing_different_skus_hold_their_stock_locks_at_the_same_time(
     # each worker waits inside its locked transaction until the other is inside its own:
     # one global lock would keep the second out, and the barrier would break (no hang)
     both_in = threading.Barrier(2, action=lambda: seen.append(_routing_locks(engine)),
-                                timeout=30)
+                                timeout=60)
     first_in = threading.Event()
 
     def enter() -> None:
@@ -278,7 +278,7 @@ def test_workers_routing_the_same_sku_take_turns_and_reserve_exactly_the_stock(
     assert first_in.wait(30)
     threads[1].start()
     # the second worker waits for the first's lock on the SKU (polled until seen, not timed)
-    for _ in range(600):
+    for _ in range(1200):
         locks = _routing_locks(engine)
         if any(not granted for *_, granted in locks):
             waiting.append(locks)
