@@ -239,7 +239,7 @@ def test_workers_routing_different_skus_hold_their_stock_locks_at_the_same_time(
 
     threads = [threading.Thread(target=run, args=(0,))]
     threads[0].start()
-    assert first_in.wait(30)  # the first worker has claimed its batch and locked its SKU
+    assert first_in.wait(60)  # the first worker has claimed its batch and locked its SKU
     threads.append(threading.Thread(target=run, args=(1,)))
     threads[1].start()
     for t in threads:
@@ -267,7 +267,7 @@ def test_workers_routing_the_same_sku_take_turns_and_reserve_exactly_the_stock(
     def hold_first() -> None:
         if not first_in.is_set():
             first_in.set()
-            assert go_on.wait(30)
+            assert go_on.wait(90)
 
     for w in workers:
         _inside_routing(w, hold_first)
@@ -275,7 +275,7 @@ def test_workers_routing_the_same_sku_take_turns_and_reserve_exactly_the_stock(
     threads = [threading.Thread(target=lambda i=i: done.__setitem__(i, workers[i].step()))
                for i in range(2)]
     threads[0].start()
-    assert first_in.wait(30)
+    assert first_in.wait(60)
     threads[1].start()
     # the second worker waits for the first's lock on the SKU (polled until seen, not timed)
     for _ in range(1200):
