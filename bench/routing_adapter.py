@@ -20,6 +20,7 @@ catalog, and that is timed with the routing.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -146,3 +147,53 @@ _ORDER = Order.model_validate({"platform": "taobao", "platform_order_no": "-", "
 _RECEIVER = Receiver()
 _ITEM = LineItem(sku="-", quantity=1)
 _COLD_ITEM = LineItem(sku="-", quantity=1, attributes={COLD: True})
+
+
+#: the peer benchmarks: ../shared/bench/peers beside the checkout, or $ORDERHUB_PEERS
+PEERS = Path(os.environ.get("ORDERHUB_PEERS") or ROOT.parent / "shared" / "bench" / "peers")
+
+
+def main() -> None:
+    """``python bench/routing_adapter.py [N] [ROUNDS]``: the peer bench's hand-written router
+    and this adapter on the same orders, taking turns ROUNDS times, timed in CPU seconds of
+    this process (steadier than wall time on a shared machine); prints the best of each and
+    their ratio, and fails if any warehouse differs."""
+    import time
+
+    if not (PEERS / "routing_bench.py").is_file():
+        raise SystemExit(
+            "bench/routing_adapter.py plugs orderhub into the peer routing benchmark, "
+            f"routing_bench.py, expected in {PEERS} (../shared/bench/peers beside this "
+            "checkout); this clone has no ../shared. Run it from the project's working copy:\n"
+            "    python ../shared/bench/peers/routing_bench.py --n 100000 "
+            "--engine bench/routing_adapter.py:OrderhubRouter")
+    sys.path.insert(0, str(PEERS))
+    import routing_bench as rb  # type: ignore[import-not-found]
+    from orders import generate_orders  # type: ignore[import-not-found]
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    orders = generate_orders(n, seed=20240618)
+    orders.sort(key=lambda o: (o["paid_at"] or o["created_at"], o["order_id"]))
+    best: dict[str, float] = {}
+    results: dict[str, Any] = {}
+    for _ in range(rounds):
+        for engine in (rb.Baseline(), OrderhubRouter()):
+            engine.setup(rb.make_world(n, 20240618))
+            started = time.process_time()
+            got = engine.route_all(orders)
+            spent = time.process_time() - started
+            best[engine.name] = min(best.get(engine.name, spent), spent)
+            results[engine.name] = [(str(i), str(w), d) for i, w, d in got]
+    base, ours = rb.Baseline.name, OrderhubRouter.name
+    same = results[base] == results[ours]
+    for name in (base, ours):
+        print(f"{name}: {best[name] / n * 1e6:.2f} µs per order (CPU, best of {rounds})")
+    print(f"orderhub / hand-written: {best[ours] / best[base]:.2f}x; same warehouses: "
+          f"{'yes' if same else 'NO'}")
+    if not same:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
