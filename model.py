@@ -197,7 +197,7 @@ class Order(_Model):
     @property
     def label(self) -> str:
         """``PLATFORM:NUMBER``, how people refer to an order."""
-        return f"{self.platform.value}:{self.platform_order_no}"
+        return f"{self.platform}:{self.platform_order_no}"  # a StrEnum formats as its value
 
     @property
     def item_count(self) -> int:

@@ -18,7 +18,10 @@ a stock ledger row per order and SKU reserved, one stock update per warehouse an
 the next batch is routed.  Figures: wall time,
 CPU time of both threads (``time.process_time``; read it when others share the machine),
 routing alone (the sum of the per-order times), and per-order routing latency (median, p99;
-with the store on, these include waits for the writer thread's turn at the GIL).
+with the store on, these include waits for the writer thread's turn at the GIL).  Each run
+ends with a fingerprint of every decision (order, warehouse, diverted from, reservations,
+actions) and, with the store, of the stock table and ledger it left: a change that must not
+change routing must leave both as they were.
 
     python bench/routing.py [N] [--no-store] [--run daily|diversion|both] [--capacity 1.2]
                             [--no-freeze]
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import random
 import statistics
 import sys
@@ -43,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orderhub.config import default_warehouses
@@ -118,6 +123,8 @@ class Run:
     diverted: int = 0
     kept_over: int = 0
     stockouts: int = 0
+    #: every decision (order, warehouse, diverted from, reservations), hashed in order
+    digest: Any = field(default_factory=hashlib.sha256)
 
 
 def run(name: str, orders: list[Order], flows: FlowSet, use_store: bool) -> None:
@@ -149,7 +156,30 @@ def run(name: str, orders: list[Order], flows: FlowSet, use_store: bool) -> None
           f"stock-outs {r.stockouts:,}; end-of-day load: "
           + ", ".join(f"{w} {state.load.load(w) - (start_gz if w == 'GZ' else 0):,}"
                       for w in codes))
+    print(f"decisions fingerprint {r.digest.hexdigest()[:16]}"
+          + (f"; stored stock fingerprint {stored_stock(store)}" if store else ""))
     tmp.cleanup()
+
+
+def stored_stock(store: RoutingStore) -> str:
+    """The stock table and the ledger's reservations as routing left them, hashed: the
+    same orders routed the same way must leave the same rows."""
+    from sqlalchemy import func, select
+
+    from orderhub.engine.routing.ledger import stock_ledger
+    from orderhub.engine.routing.stock import stock_table
+
+    digest = hashlib.sha256()
+    with store.engine.connect() as conn:
+        for row in conn.execute(select(stock_table.c.warehouse, stock_table.c.sku,
+                                       stock_table.c.on_hand, stock_table.c.reserved)
+                                .order_by(stock_table.c.warehouse, stock_table.c.sku)):
+            digest.update(repr(tuple(row)).encode())
+        ledger = conn.execute(select(stock_ledger.c.kind, func.count(),
+                                     func.sum(stock_ledger.c.reserved))
+                              .group_by(stock_ledger.c.kind).order_by(stock_ledger.c.kind))
+        digest.update(repr([tuple(row) for row in ledger]).encode())
+    return digest.hexdigest()[:16]
 
 
 def route_all(orders: list[Order], router: Router, store: RoutingStore | None) -> Run:
@@ -180,6 +210,9 @@ def route_batches(orders: list[Order], router: Router, writer: BatchWriter | Non
         if writer is not None:
             writer.submit(results, router.state.stock)
         for res in results:
+            r.digest.update(repr((res.order_id, res.warehouse, res.diverted_from,
+                                  res.reserved, [a.idempotency_key for a in res.actions]))
+                            .encode())
             r.diverted += res.diverted_from is not None
             r.stockouts += res.stockout
             r.kept_over += any("no other warehouse can take" in x for x in res.reasons)

@@ -130,13 +130,10 @@ def reroute(ws: Any, order: str, person: str, *, warehouse: str | None = None,
 
 def reroute_on(ws: Any, conn: Connection, order_id: str, actor: Actor, reason: str,
                now: datetime, *, warehouse: str | None = None) -> str:
-    from ..engine.routing.ledger import post, release_order
+    from ..engine.routing.ledger import lock_order, post, release_order
     from ..engine.routing.workspace import workspace_network
 
-    if ws.store.engine.dialect.name == "postgresql":
-        from ..engine.routing.stock import lock_routing
-
-        lock_routing(conn)
+    lock_order(conn, order_id)  # its SKUs: no routing of it commits meanwhile (PostgreSQL)
     order = _order(conn, order_id)
     stage = stages.stage_of(conn, order_id)
     if stage not in ("new", "routed", "released"):

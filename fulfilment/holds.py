@@ -199,10 +199,9 @@ def release(ws: Any, order: str, reason: str, person: str, *, hold_id: int | Non
     order_id = ws.store.get(order).id
     warehouse = _unrouted_warehouse(ws, order_id, now)
     with ws.store.engine.begin() as conn:
-        if ws.store.engine.dialect.name == "postgresql":
-            from ..engine.routing.stock import lock_routing
+        from ..engine.routing.ledger import lock_order
 
-            lock_routing(conn)  # not while a routing of this order is being committed
+        lock_order(conn, order_id)  # not while a routing of this order is being committed
         actor = Actor("person", person)
         released = release_on(conn, order_id, actor, reason, now, hold_id=hold_id)
         if (released and warehouse and stages.stage_of(conn, order_id) == "new"

@@ -83,15 +83,19 @@ class ServiceContext:
     #: orders routed already (committed, or earlier in this batch): their first routing
     #: stands, so a replayed or repeated event never reserves stock twice
     routed: set[str] = field(default_factory=set)
+    #: the SKUs whose stock this batch has locked (PostgreSQL), so routing reads only theirs;
+    #: None: not locked (SQLite), read every SKU's
+    skus: set[str] | None = None
 
 
 class Evaluator(Protocol):
     """``versions`` and ``evaluate``; optionally ``routes(event_type) -> bool``: whether that
-    event may reserve stock (the service then serialises such batches and tells the evaluator
-    which orders are routed already, in :attr:`ServiceContext.routed`); optionally
-    ``prepare(items, ctx)``, called once per batch with every ``(order, event)`` about to be
-    evaluated in that context, so that work shared by the batch (the rules' history queries)
-    is done once; ``evaluate`` must still work for an order ``prepare`` did not see."""
+    event may reserve stock (the service then locks the batch's SKUs, so batches sharing one
+    run one after the other, and tells the evaluator which orders are routed already, in
+    :attr:`ServiceContext.routed`); optionally ``prepare(items, ctx)``, called once per batch
+    with every ``(order, event)`` about to be evaluated in that context, so that work shared by
+    the batch (the rules' history queries) is done once; ``evaluate`` must still work for an
+    order ``prepare`` did not see."""
 
     versions: Versions
 

@@ -50,7 +50,7 @@ class RulesAndFlowsEvaluator:
             rules=self.ruleset.version if self.ruleset is not None else None,
             flows=flows_version(self.flows),
         )
-        self._router: tuple[int, Any] | None = None
+        self._router: tuple[ServiceContext, Any] | None = None
         #: the batch context and its orders' rule decisions (see :meth:`prepare`)
         self._decided: tuple[ServiceContext, dict[str, Any]] | None = None
 
@@ -111,16 +111,19 @@ class RulesAndFlowsEvaluator:
         return self.flows is not None and event_type in self.flows.events
 
     def _router_for(self, ctx: ServiceContext) -> Any:
-        """One router per batch (the context is per batch): stock and load read once."""
-        if self._router is None or self._router[0] != id(ctx):
+        """One router per batch (the context is per batch): stock and load read once.  The
+        batch's context itself is the key, not its ``id()``: the next batch's context may get
+        the address of a freed one, and must not route on an earlier batch's stock."""
+        if self._router is None or self._router[0] is not ctx:
             from ..engine.routing.router import Router
             from ..engine.routing.workspace import routing_state
 
-            state = routing_state(self.workspace, ctx.now) if self.workspace else None
+            state = routing_state(self.workspace, ctx.now, ctx.skus) if self.workspace \
+                else None
             # called only with flows loaded (see handles)
             router = Router(self.flows, state, now=ctx.now, history=ctx.store,  # type: ignore[arg-type]
                             trace=False)
-            self._router = (id(ctx), router)
+            self._router = (ctx, router)
         return self._router[1]
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from ulid import ULID
 
+from ..engine.routing.stock import lock_skus, order_skus
 from ..errors import OrderhubError
 from ..model import Order
 from ..store.bulk import one_of
@@ -307,8 +308,9 @@ class Service:
 
         The decisions, their actions and outbox rows, the stock reservations and the routing
         decisions are committed in one transaction: together or not at all.  On PostgreSQL a
-        batch whose events may route is evaluated inside that transaction, holding the routing
-        lock from reading stock to the commit, so workers never reserve the same units twice.
+        batch whose events may route is evaluated inside that transaction, holding the locks
+        of its orders' SKUs from reading their stock to the commit, so workers never reserve
+        the same units twice, and batches of different SKUs do not wait for each other.
         """
         if self.engine.dialect.name == "postgresql":
             # one connection for the whole step: claim, load and commit without checkouts
@@ -345,13 +347,16 @@ class Service:
         routes = getattr(live.evaluator, "routes", None)
         routing = routes is not None and any(routes(e.type) for e in events.values())
         ctx = ServiceContext(store=self.store, now=datetime.now(UTC), workspace=self.workspace)
-        if routing and conn is not None:
-            from ..engine.routing.stock import lock_routing
-
+        parsed = self._orders(docs)
+        if conn is not None and routing:
+            # Stock is read and reserved in this transaction: hold the locks of the batch's
+            # SKUs from before reading it to the commit.  Batches of other SKUs go on at the
+            # same time on other workers.
             with conn.begin():
-                lock_routing(conn)
+                ctx.skus = order_skus(parsed.values())
+                lock_skus(conn, ctx.skus)
                 ctx.routed = self.queue.routed_orders(conn, list(docs))
-                outcomes = self._evaluate(batch, live, events, docs, ctx)
+                outcomes = self._evaluate(batch, live, events, docs, ctx, parsed)
                 kept = self.queue.complete_on(conn, batch, outcomes, datetime.now(UTC))
             return batch, outcomes, kept
         # Without routing nothing read here can go stale before the commit.  On SQLite this
@@ -360,7 +365,14 @@ class Service:
         if routing:
             with self.engine.connect() as own:
                 ctx.routed = self.queue.routed_orders(own, list(docs))
-        outcomes = self._evaluate(batch, live, events, docs, ctx)
+        outcomes = self._evaluate(batch, live, events, docs, ctx, parsed)
+        if conn is not None and self.queue.gate is not None:
+            # fulfilment's gate may release reservations (a refund): lock the batch's SKUs
+            # once, in order, rather than order by order as each release would
+            with conn.begin():
+                lock_skus(conn, order_skus(parsed.values()))
+                kept = self.queue.complete_on(conn, batch, outcomes, datetime.now(UTC))
+            return batch, outcomes, kept
         kept = self.queue.complete(batch, outcomes, datetime.now(UTC), conn)
         return batch, outcomes, kept
 
@@ -389,11 +401,13 @@ class Service:
         return self._evaluate(batch, self.reloader.live, events, docs, ctx)
 
     def _evaluate(self, batch: Batch, live: Any, events: dict[int, OrderEvent],
-                  docs: dict[str, Any], ctx: ServiceContext) -> list[Outcome]:
+                  docs: dict[str, Any], ctx: ServiceContext,
+                  parsed: dict[str, Order] | None = None) -> list[Outcome]:
         """Every claim's outcome, in claim order.  The orders are made ready first, so that an
         evaluator with ``prepare`` sees the whole batch at once (the rules fetch the batch's
         history in one query per window, not one per event)."""
-        parsed = self._orders(docs)
+        if parsed is None:
+            parsed = self._orders(docs)
         pii = self._reveal(list(parsed.values()))
         if pii is not None:
             ctx.store = pii.history(ctx.store)

@@ -44,3 +44,21 @@ def test_scan_bench_smoke_run_ships_every_order() -> None:
     assert done.returncode == 0, done.stderr
     assert "shipped 2 of 2 orders" in done.stdout, done.stdout
     assert "every scan server p50" in done.stdout and "load " in done.stdout
+
+
+def test_routing_adapter_assigns_what_the_hand_written_router_does() -> None:
+    """The peer routing benchmark checks every engine's warehouse per order against its
+    hand-written router (and exits non-zero on any difference)."""
+    import pytest
+
+    bench = REPO.parent / "shared" / "bench" / "peers" / "routing_bench.py"
+    if not bench.exists():
+        pytest.skip(f"no {bench} beside this checkout")
+    done = subprocess.run([sys.executable, str(bench), "--n", "3000", "--reps", "1",
+                           "--only", "orderhub", "--engine",
+                           f"{REPO / 'bench' / 'routing_adapter.py'}:OrderhubRouter"],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "| orderhub (flow YAML, compiled) |" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| orderhub"))
+    assert "| yes |" in row

@@ -57,8 +57,21 @@ def test_cold_chain_goes_to_the_shanghai_cold_warehouse_from_anywhere(  # type: 
     (r,) = route_orders([order(province, city, ("CRAB", 1), ("TOWEL", 1))], flows, full_stock(),
                         now=NOW)
     assert r.warehouse == "SH-COLD"
-    assert r.path[:2] == ["cold_chain", "to_cold_warehouse"]
+    assert r.path[:3] == ["cold_chain", "cold_stock", "to_cold_warehouse"]
     assert any("冷链" in reason for reason in r.reasons)
+    assert [m.channel for m in r.messages][:1] == ["wms"]
+
+
+def test_cold_chain_without_cold_stock_waits_on_a_no_stock_hold(flows) -> None:  # type: ignore[no-untyped-def]
+    stock = full_stock()
+    stock[("SH-COLD", "CRAB")] = 0  # every ordinary warehouse has crabs: none may ship them
+    (r,) = route_orders([order("上海市", "上海市", ("CRAB", 1))], flows, stock, now=NOW)
+    assert r.warehouse is None and r.stockout and not r.reserved
+    assert [(a.kind, a.params.get("target")) for a in r.actions] == [
+        ("hold", "no_stock"), ("task", None)]
+    assert not any(m.channel == "wms" for m in r.messages)
+    step = next(s for s in r.trace.steps if s.node == "cold_stock")
+    assert step.considered == [("SH-COLD", False, "out of stock: CRAB need 1, none available")]
 
 
 def test_out_of_stock_first_choice_falls_back(flows) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,9 @@ fs = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(fs)  # type: ignore[union-attr]
 
 from orderhub.engine.routing.ledger import open_reservations  # noqa: E402
+from orderhub.engine.routing.stock import RoutingStore  # noqa: E402
 from orderhub.fulfilment import holds, stages  # noqa: E402
+from orderhub.model import Order  # noqa: E402
 
 
 def _stage(ws, order_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -61,4 +63,33 @@ def test_an_order_held_before_routing_is_routed_when_released(
         assert [p["order_id"] for p in wms.orders.values()] == [order_id]
         with ws.store.engine.connect() as conn:
             assert open_reservations(conn, order_id) == {("SH", fs.SKU): 1}
+        svc.shutdown()
+
+
+def test_a_cold_chain_order_waits_for_cold_stock_and_is_routed_when_it_arrives(
+        tmp_path: Path, db_url: str) -> None:
+    with fs.WmsStandIn() as wms:
+        ws = fs.workspace(tmp_path / "ws", db_url, wms.url)  # mugs at SH and WH, no crabs
+        svc = fs.service(ws)
+        doc = fs.order("C1").model_dump()
+        doc["items"] = [{**doc["items"][0], "sku": "CRAB", "title": "大闸蟹",
+                         "attributes": {"cold_chain": True}}]
+        ws.store.upsert([Order.model_validate(doc)])
+        fs.drain(svc)
+        fs.deliver(ws)
+        order_id = ws.store.get("taobao:C1").id
+        (held,) = holds.list_holds(ws, order="taobao:C1")
+        assert held.kind == "no_stock" and not wms.orders  # waiting, nothing pushed
+        assert _stage(ws, order_id) == "new"
+        with ws.store.engine.connect() as conn:
+            assert open_reservations(conn, order_id) == {}
+        # the crabs arrive at the cold store; purchasing releases the hold
+        RoutingStore(ws.store.engine).put_stock([("SH-COLD", "CRAB", 5, 0)])
+        holds.release(ws, "taobao:C1", "冷链到货", "bob")
+        fs.deliver(ws)
+        assert _stage(ws, order_id) == "released"
+        assert [(p["order_id"], p["warehouse"]) for p in wms.orders.values()] == [
+            (order_id, "SH-COLD")]
+        with ws.store.engine.connect() as conn:
+            assert open_reservations(conn, order_id) == {("SH-COLD", "CRAB"): 1}
         svc.shutdown()

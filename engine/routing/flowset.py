@@ -42,12 +42,13 @@ class CompiledFlow:
 
     def run(self, rs: RunState) -> None:
         """Run from ``start`` to the end on ``rs`` (a sub-flow runs on its caller's state)."""
-        steps, path = self.steps, rs.result.path
+        steps = self.steps
+        add = rs.result.path.append
         prefix = "" if rs.depth == 0 else f"{self.name}/"
         node: str | None = self.start
         count = 0
         while node is not None:
-            path.append(prefix + node if prefix else node)
+            add(prefix + node if prefix else node)
             count += 1
             if count > MAX_STEPS:
                 raise FlowRuntimeError(f"more than {MAX_STEPS} steps", flow=self.name,

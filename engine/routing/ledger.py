@@ -9,13 +9,15 @@ sum of its ledger rows: no separate table to drift.
 
 Every function here writes on a connection the caller owns, in the caller's transaction, so a
 reservation, a release or a shipment commits together with whatever caused it (a routing
-decision, a refund, a scan) or not at all.  Releases and shipments take the routing lock
-(:func:`~.stock.lock_routing`, PostgreSQL), so they never interleave with a routing that is
-reserving stock for the same order.
+decision, a refund, a scan) or not at all.  Every change locks the SKUs it moves
+(:func:`~.stock.lock_skus`, PostgreSQL), as routing does, so a release or a shipment never
+interleaves with a routing that is reserving stock for the same order, and an import never
+changes stock a router has read and not yet reserved.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,15 +31,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     func,
+    literal_column,
+    or_,
     select,
 )
 
 from ...errors import OrderhubError
-from ...store.bulk import insert_rows
+from ...store.bulk import insert_on_conflict, insert_rows
 from ...store.schema import BigId, UTCDateTime, metadata
-from .stock import lock_routing, stock_table
+from .stock import lock_skus, stock_table
 
 if TYPE_CHECKING:
     from .runtime import RouteResult
@@ -75,12 +78,6 @@ _TIMED_COLUMNS = (*_LEDGER_COLUMNS, "at")
 #: (warehouse, sku, kind, on_hand delta, reserved delta, order_id, cause, actor)
 LedgerRow = tuple[str, str, str, int, int, str | None, str | None, str | None]
 
-_MOVE = stock_table.update().where(
-    stock_table.c.warehouse == bindparam("w"), stock_table.c.sku == bindparam("s")
-).values(on_hand=stock_table.c.on_hand + bindparam("h", type_=Integer),
-         reserved=stock_table.c.reserved + bindparam("r", type_=Integer),
-         updated_at=bindparam("u"))
-
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
@@ -105,8 +102,7 @@ class LedgerEntry:
 
 
 def post(conn: Connection, rows: Sequence[LedgerRow], *, now: datetime | None = None) -> None:
-    """Write ledger rows and move ``stock`` by their deltas (one UPDATE per warehouse and SKU;
-    an INSERT for a SKU the warehouse has no row for yet)."""
+    """Write ledger rows and move ``stock`` by their deltas (:func:`move`)."""
     if not rows:
         return
     now = now or datetime.now(UTC)
@@ -123,29 +119,37 @@ def move(conn: Connection, totals: Mapping[tuple[str, str], Sequence[int]],
          now: datetime) -> None:
     """Add (on hand, reserved) deltas per (warehouse, sku) to ``stock``, as increments, so
     they compose with other transactions' changes; a pair without a row gets one (even with
-    nothing in it: a stock file saying 0 is still a known item)."""
+    nothing in it: a stock file saying 0 is still a known item).
+
+    One upsert for all of them (``INSERT ... ON CONFLICT DO UPDATE``): no read of which rows
+    exist first, and on SQLite a few statements a batch rather than one per row (see
+    :func:`~orderhub.store.bulk.insert_rows`)."""
     if not totals:
         return
-    known = existing_keys(conn, totals)
-    old = [{"w": w, "s": s, "h": v[0], "r": v[1], "u": now}
-           for (w, s), v in sorted(totals.items()) if (w, s) in known and (v[0] or v[1])]
-    if old:
-        conn.execute(_MOVE, old)
-    new = [{"warehouse": w, "sku": s, "on_hand": v[0], "reserved": v[1], "updated_at": now}
-           for (w, s), v in sorted(totals.items()) if (w, s) not in known]
-    if new:
-        conn.execute(stock_table.insert(), new)
+    at = _stored_time(conn, now)
+    rows = [(w, s, v[0], v[1], at) for (w, s), v in sorted(totals.items())]
+    insert_rows(conn, stock_table, _STOCK_COLUMNS, rows, statement=_upsert(conn.dialect.name))
 
 
-def existing_keys(conn: Connection, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the (warehouse, sku) pairs already have a ``stock`` row."""
-    wanted = set(wanted)
-    if not wanted:
-        return set()
-    found = conn.execute(select(stock_table.c.warehouse, stock_table.c.sku).where(
-        stock_table.c.warehouse.in_(sorted({w for w, _ in wanted})),
-        stock_table.c.sku.in_(sorted({s for _, s in wanted}))))
-    return {(w, s) for w, s in found} & wanted
+_ZERO: Any = literal_column("0")  # in the SQL text: no parameter among the rows' own
+_STOCK_COLUMNS = ("warehouse", "sku", "on_hand", "reserved", "updated_at")
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT into ``stock`` adding to the row already there; a known row with nothing to
+    add is left alone (its ``updated_at`` too)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        ins = insert_on_conflict(dialect, stock_table)
+        new = ins.excluded
+        stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=[stock_table.c.warehouse, stock_table.c.sku],
+            set_={"on_hand": stock_table.c.on_hand + new.on_hand,
+                  "reserved": stock_table.c.reserved + new.reserved,
+                  "updated_at": new.updated_at},
+            where=or_(new.on_hand != _ZERO, new.reserved != _ZERO))
+    return stmt
 
 
 # -- imports and adjustments --------------------------------------------------------------------
@@ -175,7 +179,7 @@ def set_on_hand(conn: Connection, rows: Sequence[tuple[str, str, int]], *, cause
     """Set on hand to counted values (a stock file): an ``import`` row for the difference of
     each (warehouse, sku) whose on hand changes; reserved is left as it is.  Returns how many
     changed."""
-    lock_routing(conn)
+    lock_skus(conn, {s for _, s, _ in rows})
     current = levels(conn, ((w, s) for w, s, _ in rows), lock=True)
     post_rows: list[LedgerRow] = []
     for w, s, n in rows:
@@ -190,7 +194,7 @@ def set_levels(conn: Connection, rows: Sequence[tuple[str, str, int, int]], *,
                cause: str | None = None, actor: str | None = None,
                now: datetime | None = None) -> None:
     """Set on hand and reserved to the given values (``import`` rows for the differences)."""
-    lock_routing(conn)
+    lock_skus(conn, {s for _, s, _, _ in rows})
     current = levels(conn, ((w, s) for w, s, _, _ in rows), lock=True)
     post_rows: list[LedgerRow] = []
     for w, s, n, r in rows:
@@ -231,7 +235,7 @@ def adjust(conn: Connection, warehouse: str, sku: str, change: int, *, reason: s
         raise StockChangeError("an adjustment needs the person making it (--as)")
     if change == 0:
         raise StockChangeError("an adjustment of 0 changes nothing")
-    lock_routing(conn)
+    lock_skus(conn, [sku])
     before, reserved = levels(conn, [(warehouse, sku)], lock=True).get((warehouse, sku), (0, 0))
     if before + change < 0:
         have = "none on hand" if before <= 0 else f"only {before} on hand"
@@ -294,12 +298,28 @@ def open_reservations(conn: Connection, order_id: str) -> dict[tuple[str, str], 
     return {(w, s): int(q) for w, s, q in conn.execute(query) if q and int(q) > 0}
 
 
+def lock_order(conn: Connection, order_id: str, more: Iterable[str] = ()) -> list[int]:
+    """Lock the SKUs of an order (its lines as stored, what it holds reserved) and ``more``,
+    before reading its reservations: a routing of the same order commits before this reads,
+    or waits for this transaction (PostgreSQL; nothing to do on SQLite)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    from ...store.schema import orders
+
+    skus = set(more) | {s for _, s in open_reservations(conn, order_id)}
+    doc = conn.execute(select(orders.c.doc).where(orders.c.id == order_id)).scalar()
+    if doc is not None:
+        parsed = jsonlib.loads(doc) if isinstance(doc, str | bytes) else doc
+        skus |= {str(i["sku"]) for i in parsed.get("items") or () if i.get("sku")}
+    return lock_skus(conn, skus or {""})
+
+
 def release_order(conn: Connection, order_id: str, cause: str, *, actor: str | None = None,
                   now: datetime | None = None) -> int:
     """Drop the order's open reservations (a refund completed, the order was cancelled): a
     ``release`` ledger row per warehouse and SKU.  Returns the units released; calling it
     again releases nothing more (0)."""
-    lock_routing(conn)
+    lock_order(conn, order_id)
     held = open_reservations(conn, order_id)
     post(conn, [(w, s, "release", 0, -q, order_id, cause, actor)
                 for (w, s), q in sorted(held.items())], now=now)
@@ -320,7 +340,7 @@ def ship_units(conn: Connection, order_id: str, warehouse: str,
     the parcel has left, and the ledger says so."""
     if not cause:
         raise ValueError("ship_units needs the shipment id as its cause")
-    lock_routing(conn)
+    lock_order(conn, order_id, [sku for sku, _ in lines])
     done = conn.execute(select(func.count()).select_from(stock_ledger).where(
         stock_ledger.c.order_id == order_id, stock_ledger.c.kind == "ship",
         stock_ledger.c.cause == cause)).scalar()

@@ -42,6 +42,8 @@ class Router:
         for f in sorted(flows, key=lambda f: f.name):
             if f.event:
                 self._by_event.setdefault(f.event, []).append(f)
+        self._only = {event: found[0] for event, found in self._by_event.items()
+                      if len(found) == 1 and found[0].when is None}
 
     def select(self, order: Order, event: str) -> CompiledFlow | None:
         """The first flow (by name) that ``event`` triggers and whose condition holds."""
@@ -55,6 +57,9 @@ class Router:
 
     def route(self, order: Order, event: str | None = None) -> RouteResult:
         event = event or order_event(order)
+        only = self._only.get(event)  # one flow, no condition: nothing to select
+        if only is not None:
+            return self.run(only, order)
         flow = self.select(order, event)
         if flow is None:
             candidates = self._by_event.get(event, ())
@@ -71,15 +76,14 @@ class Router:
         ctx.variables = {}
         result = RouteResult(order.id, order.label, flow.name, flow.version,
                              carrier=order.carrier)
-        trace = Trace(flow.name, flow.version)
+        trace = Trace(flow.name, flow.version) if self.keep_trace else None
         rs = RunState(order, ctx, self.flows.network, self.state, result, trace)
         try:
             flow.run(rs)
         except FlowRuntimeError as exc:
             result.error = str(exc)
             result.reasons.append(f"error: {exc}")
-        if self.keep_trace:
-            result.trace = trace
+        result.trace = trace
         return result
 
     def route_many(self, orders: Iterable[Order], event: str | None = None) -> list[RouteResult]:

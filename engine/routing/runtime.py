@@ -154,10 +154,10 @@ class RunState:
     being built.  Nodes read and write it; it is not shared between orders."""
 
     __slots__ = ("order", "vars", "ctx", "network", "routing", "result", "trace", "flow",
-                 "_needs", "_wants", "_dest", "depth")
+                 "_needs", "_wants", "_dest", "depth", "_steps", "tracing", "covered")
 
     def __init__(self, order: Order, ctx: EvalContext, network: Network,
-                 routing: RoutingState, result: RouteResult, trace: Trace) -> None:
+                 routing: RoutingState, result: RouteResult, trace: Trace | None) -> None:
         self.order = order
         self.ctx = ctx
         self.vars: dict[str, Any] = ctx.variables
@@ -165,6 +165,13 @@ class RunState:
         self.routing = routing
         self.result = result
         self.trace = trace
+        #: where :meth:`step` records (None: nobody keeps this run's trace)
+        self._steps = trace.raw.append if trace is not None else None
+        #: whether steps are kept: a node may skip making what only a trace would show
+        self.tracing = trace is not None
+        #: the warehouse a stock check last found holding every line of the order (an
+        #: ``assign`` right after need not check again)
+        self.covered: str | None = None
         self.flow: str | None = None  # the sub-flow being run, for trace steps
         self._needs: dict[str, int] | None = None
         self._wants: frozenset[str] | None = None
@@ -173,7 +180,9 @@ class RunState:
 
     def step(self, node: str, type_: str, why: Why, values: dict[str, Any] | None = None,
              considered: list[tuple[str, bool, Why]] | None = None) -> None:
-        self.trace.raw.append((node, type_, why, values, considered, self.flow))
+        add = self._steps
+        if add is not None:
+            add((node, type_, why, values, considered, self.flow))
 
     def reason(self, text: str) -> None:
         self.result.reasons.append(text)

@@ -4,7 +4,7 @@
 CSV).  ``route_decisions`` holds every routing: order, flow, version, warehouse, trace.  Both are
 written in batches: one ``executemany`` per batch of results.
 
-:class:`RoutingStore` opens its own transactions.  The functions at the end (``lock_routing``,
+:class:`RoutingStore` opens its own transactions.  The functions at the end (``lock_skus``,
 ``reserve_on``, ``record_on``) write on a connection the caller owns, so the service commits a
 routing's reservations and decision in the same transaction as the event's decision and its
 outbox rows: a crash before that commit leaves no reservation behind, and one after it leaves
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ...connectors.files import decode
 from ...errors import RecordError
@@ -190,10 +192,15 @@ class RoutingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def load_stock(self) -> StockLevels:
+    def load_stock(self, skus: Iterable[str] | None = None) -> StockLevels:
+        """Every warehouse's stock, or only that of ``skus`` (those a router has locked: see
+        :func:`lock_skus`)."""
+        query = select(stock_table.c.warehouse, stock_table.c.sku, stock_table.c.on_hand,
+                       stock_table.c.reserved)
+        if skus is not None:
+            query = query.where(stock_table.c.sku.in_(sorted(skus)))
         with self.engine.connect() as conn:
-            return StockLevels((r.warehouse, r.sku, r.on_hand, r.reserved)
-                               for r in conn.execute(select(stock_table)))
+            return StockLevels(conn.execute(query))
 
     def import_stock(self, path: Path, known: Sequence[str] | None = None, *,
                      actor: str | None = None, now: datetime | None = None) -> StockImport:
@@ -345,18 +352,46 @@ class RoutingStore:
 
 # -- on the caller's connection, in the caller's transaction ----------------------------------
 
-#: 'ordh' + 'rout': the advisory lock that serialises routings that reserve stock.
-ROUTING_LOCK_ID = 0x6F7264726F7574
+#: 'orou': the first key of routing's stock locks (PostgreSQL's two-key advisory locks, a key
+#: space apart from the one-key locks of the leader and the migrations).
+SKU_LOCK_CLASS = 0x6F726F75
+#: SKUs are locked by bucket (a hash of the SKU), so one transaction holds at most this many
+#: locks whatever the catalog; two SKUs sharing a bucket only wait for each other.
+SKU_LOCK_BUCKETS = 1024
+_LOCK_SKUS = text(
+    "SELECT count(pg_advisory_xact_lock(:c, k)) FROM unnest(:keys) AS t(k)"
+).bindparams(bindparam("keys", type_=ARRAY(Integer)))
 
 
-def lock_routing(conn: Connection) -> None:
-    """Hold the routing lock until ``conn``'s transaction ends (PostgreSQL).
+def sku_lock_keys(skus: Iterable[str]) -> list[int]:
+    """The lock keys of ``skus``, sorted: every taker locks in this order, so two
+    transactions wanting overlapping sets never wait for each other in a circle."""
+    return sorted({zlib.crc32(s.encode()) % SKU_LOCK_BUCKETS for s in skus})
 
-    Routers on other connections wait here, so stock read after this call stays true until the
-    commit that writes this routing's reservations.  SQLite has one writing process.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK_ID})
+
+def lock_skus(conn: Connection, skus: Iterable[str]) -> list[int]:
+    """Hold the stock locks of ``skus`` (every warehouse's rows of them) until ``conn``'s
+    transaction ends (PostgreSQL; SQLite has one writing process).  Returns the keys.
+
+    What two routings share is the stock of a SKU: a router reads it for every candidate
+    warehouse and reserves it.  So a router locks the SKUs of the orders it routes before
+    reading their stock, and keeps them to the commit that writes its reservations; imports,
+    adjustments, releases and shipments lock the SKUs they change.  Batches of different
+    SKUs run side by side; batches sharing one wait for each other there."""
+    keys = sku_lock_keys(skus)
+    if keys and conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_SKUS, {"c": SKU_LOCK_CLASS, "keys": keys})
+    return keys
+
+
+def order_skus(orders: Iterable[Any]) -> set[str]:
+    """The SKUs routing ``orders`` may reserve (``""`` stands for an order with none, so that
+    two routings of such orders still meet at one lock)."""
+    out: set[str] = set()
+    for order in orders:
+        skus = {i.sku for i in order.items if i.sku}
+        out |= skus or {""}
+    return out
 
 
 def reserve_on(conn: Connection, reserved: Iterable[tuple[str, str, int]], *,

@@ -37,6 +37,10 @@ class WarehouseConfig(BaseModel):
     province: str
     city: str
     district: str | None = None
+    location: tuple[float, float] | None = Field(
+        None, description="[latitude, longitude] of the warehouse itself; default: the centre "
+                          "of its district or city (distances to it order fallbacks and "
+                          "diversions, so a warehouse far out of town may want it)")
     regions: list[str] = Field(default_factory=list, description="regions it is primary for")
     capabilities: list[str] = Field(default_factory=list, description="e.g. cold_chain")
     takes_any: bool = Field(
@@ -95,7 +99,7 @@ class Network:
         self.configs = list(warehouses)
         self.warehouses: dict[str, Warehouse] = {}
         for w in self.configs:
-            coords = self.geo.coords(w.province, w.city, w.district)
+            coords = w.location or self.geo.coords(w.province, w.city, w.district)
             self.warehouses[w.code] = Warehouse(w.code, w, coords, w.daily_threshold,
                                                 frozenset(w.capabilities))
         #: every capability some warehouse has: the item attributes that make an order need one

@@ -8,7 +8,7 @@ cursor in one transaction a batch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from .once import ROUTE_CURSOR, read_cursor, routed_already, save_cursor
 from .router import Router
 from .runtime import RouteResult
 from .state import RoutingState
-from .stock import RoutingStore, lock_routing
+from .stock import RoutingStore, lock_skus, order_skus
 from .warehouses import Network, WarehouseConfig, default_warehouses
 
 
@@ -77,12 +77,14 @@ def workspace_flows(ws: RoutingWorkspace, paths: Path | str | list[Path] | None 
                       recipients=Recipients(ws.config.recipients))
 
 
-def routing_state(ws: RoutingWorkspace, now: datetime) -> RoutingState:
-    """Current stock and today's pending load from the workspace's store."""
+def routing_state(ws: RoutingWorkspace, now: datetime,
+                  skus: Iterable[str] | None = None) -> RoutingState:
+    """Current stock (of ``skus`` only, when given: those a router has locked) and today's
+    pending load from the workspace's store."""
     from ...connectors.transforms import zone
 
     rs = RoutingStore(ws.store.engine)
-    state = RoutingState(rs.load_stock())
+    state = RoutingState(rs.load_stock(skus))
     state.load.pending.update(rs.load_today(now, zone(ws.config.timezone)))
     return state
 
@@ -108,9 +110,10 @@ def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int 
     decisions, reservations (with their ledger rows) and the cursor together: running this
     twice reserves what one run does.
 
-    On PostgreSQL a batch is read, routed and written under the routing lock, with stock
-    read inside it.  On SQLite (one writer at a time, and a writer's transaction would lock
-    out the reads routing makes) the batch is routed first and written if nobody moved the
+    On PostgreSQL a batch is read, routed and written in one transaction holding the locks
+    of its orders' SKUs (:func:`~.stock.lock_skus`), with their stock read inside it.  On
+    SQLite (one writer at a time, and a writer's transaction would lock out the reads
+    routing makes) the batch is routed first and written if nobody moved the
     cursor or routed one of its orders meanwhile; else it is routed again."""
     run = EventRun()
     ctx = _RouteRun(store, flows.events, RoutingStore(store.engine),
@@ -144,18 +147,26 @@ class _RouteRun:
     now: datetime | None
 
     def plan(self, conn: Connection, start: int) -> tuple[list[Any], list[RouteResult], int]:
-        """The events after ``start``, and the routing of their orders not routed yet."""
+        """The events after ``start``, and the routing of their orders not routed yet.
+
+        The SKUs of those orders are locked first (PostgreSQL, to the end of ``conn``'s
+        transaction), then their stock and whether they were routed already are read: a
+        batch waits only for batches that route the same SKUs."""
         events = self.store.events(after=start, limit=self.limit)
         if not events:
             return events, [], 0
-        self.state.stock = self.rs.load_stock()  # as of now
-        ids = {e.order_id for e in events if e.type in self.wanted}
+        orders = {e.order_id: self.store.get(e.order_id)
+                  for e in events if e.type in self.wanted}
+        skus = order_skus(orders.values())
+        ids = set(orders)
         if conn.in_transaction():
+            lock_skus(conn, skus)
             skip = routed_already(conn, ids)
         else:
             with conn.begin():
                 skip = routed_already(conn, ids)
-        batch, skipped = _route_batch(self.router, self.store, events, self.wanted, skip)
+        self.state.stock = self.rs.load_stock(skus)  # as of now
+        batch, skipped = _route_batch(self.router, orders, events, self.wanted, skip)
         return events, batch, skipped
 
     def write(self, conn: Connection, events: list[Any], batch: list[RouteResult]) -> None:
@@ -170,7 +181,6 @@ _Step = tuple[list[Any], list[RouteResult], int]
 
 def _step_locked(conn: Connection, run: _RouteRun, after: int | None) -> _Step | None:
     with conn.begin():
-        lock_routing(conn)
         start = read_cursor(conn, run.cursor, lock=True) if after is None else after
         events, batch, skipped = run.plan(conn, start)
         if not events:
@@ -194,7 +204,7 @@ def _step_optimistic(conn: Connection, run: _RouteRun, after: int | None) -> _St
                 return events, batch, skipped
 
 
-def _route_batch(router: Router, store: Any, events: list[Any], wanted: Any,
+def _route_batch(router: Router, orders: dict[str, Any], events: list[Any], wanted: Any,
                  skip: set[str]) -> tuple[list[RouteResult], int]:
     out, skipped = [], 0
     with paused_gc():
@@ -205,5 +215,5 @@ def _route_batch(router: Router, store: Any, events: list[Any], wanted: Any,
                 skipped += 1
                 continue
             skip.add(ev.order_id)  # a second trigger of the same order in this batch
-            out.append(router.route(store.get(ev.order_id), ev.type))
+            out.append(router.route(orders[ev.order_id], ev.type))
     return out, skipped

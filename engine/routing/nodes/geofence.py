@@ -44,8 +44,9 @@ class GeofenceNode(LinearNode):
                 rs.step(node, "geofence", f"destination unknown → {target}",
                         {"address": rs.order.receiver.address})
                 return target
-            rs.step(node, "geofence", ("{} is in {} (from {})", d.where, d.region, d.source),
-                    {"region": d.region})
+            if rs.tracing:
+                rs.step(node, "geofence", ("{} is in {} (from {})", d.where, d.region,
+                                           d.source), {"region": d.region})
             return nxt
 
         return locate

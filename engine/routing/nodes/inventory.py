@@ -112,7 +112,7 @@ class InventoryNode(LinearNode):
                     considered.append((code, False, "out of stock: " + shortage_text(short)))
                     continue
                 considered.append(in_stock[code])
-                rs.vars["warehouse"] = code
+                rs.vars["warehouse"] = rs.covered = code
                 if len(considered) > 1:
                     rs.reason(f"{network.warehouses[code].name} ({code}) ships it: "
                               + "; ".join(f"{w} {why}" for w, _, why in considered[:-1]))

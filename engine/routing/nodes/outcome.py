@@ -38,19 +38,23 @@ class AssignNode(LinearNode):
             if code is None or code not in assigned:
                 raise c.runtime_error(f"no warehouse to assign (warehouse variable is {code!r})")
             rs.vars["warehouse"] = code
-            rs.result.warehouse = code
-            rs.reason(why or assigned[code])
+            result = rs.result
+            result.warehouse = code
+            result.reasons.append(why or assigned[code])
             if reserve:
                 stock = rs.routing.stock
                 needs = rs.needs
-                if not stock.covers(code, needs):
-                    rs.result.stockout = True
+                # the stock check that chose ``code`` for this order has just seen it covered
+                if rs.covered != code and not stock.covers(code, needs):
+                    result.stockout = True
                     rs.reason(f"{code} is short: {shortage_text(stock.shortages(code, needs))}")
                 stock.reserve(code, needs)
-                rs.result.reserved.extend((code, sku, qty) for sku, qty in needs.items())
-            load = rs.routing.load
-            load.add(code)
-            rs.step(node, "assign", assigned[code], {"load": load.pending[code]})
+                rs.covered = None  # not any more: its units are this order's now
+                result.reserved += [(code, sku, qty) for sku, qty in needs.items()]
+            pending = rs.routing.load.pending
+            pending[code] = n = pending.get(code, 0) + 1
+            if rs.tracing:
+                rs.step(node, "assign", assigned[code], {"load": n})
             return nxt
 
         return assign

@@ -50,8 +50,10 @@ class LoadThresholdNode(LinearNode):
             limit = thresholds[code]
             n = load.load(code)
             if not load.over(code, limit, h):
-                rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
-                                                 code, n, limit), {"load": n, "threshold": limit})
+                if rs.tracing:
+                    rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
+                                                     code, n, limit),
+                            {"load": n, "threshold": limit})
                 return nxt
             considered: list[tuple[str, bool, Why]] = []
             stock, needs = rs.routing.stock, rs.needs
@@ -81,7 +83,7 @@ class LoadThresholdNode(LinearNode):
                                                      f"{shortage_text(short)}"))
                     continue
                 considered.append((other, True, f"{dist}, {load.load(other)} pending, in stock"))
-                rs.vars["warehouse"] = other
+                rs.vars["warehouse"] = rs.covered = other
                 rs.vars["diverted_from"] = code
                 rs.result.diverted_from = code
                 rs.reason(f"{code} has {n} pending orders today (threshold {limit}); diverted "
