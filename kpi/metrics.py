@@ -250,22 +250,38 @@ def _first_actions(ctx: Context) -> Any:
         .group_by(first.c.target, first.c.at).subquery("first_act")
 
 
-def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
-    """Tasks opened in the period: minutes to the first person's action on them."""
+def task_rows(ctx: Context, dim: str | None) -> Any:
+    """Tasks opened in the period, one row each: group ``g``, ``order_id``, seconds to the first
+    action ``v`` (null: nobody yet), the queue's SLA ``sla`` and the task's age now ``age``.
+    The figures count these rows and the dashboard lists their orders."""
     fa = _first_actions(ctx)
     due = ctx.sql.seconds(tasks.c.created_at, literal(ctx.now.replace(tzinfo=None)))
     g = _order_dim(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
                    person=fa.c.person)
-    base = select(g.label("g"), ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
+    return select(g.label("g"), tasks.c.order_id,
+                  ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
                   _sla_seconds(ctx).label("sla"), due.label("age")) \
         .select_from(_with_orders(tasks.outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)),
                                   tasks.c.order_id, dim, warehouse=True)) \
         .where(ctx.within(tasks.c.created_at)).subquery()
+
+
+def task_figures(base: Any) -> dict[str, Any]:
+    """Which of :func:`task_rows` each counted figure is."""
+    return {"tasks": literal(True), "responded": base.c.v.is_not(None),
+            "within_sla": base.c.v <= base.c.sla,
+            "breached": or_(base.c.v > base.c.sla,
+                            and_(base.c.v.is_(None), base.c.age > base.c.sla))}
+
+
+def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Tasks opened in the period: minutes to the first person's action on them."""
+    base = task_rows(ctx, dim)
+    flags = task_figures(base)
     counts = ctx.conn.execute(select(
         base.c.g, func.count(), func.count(base.c.v),
-        func.sum(case((base.c.v <= base.c.sla, 1), else_=0)),
-        func.sum(case((or_(base.c.v > base.c.sla,
-                           and_(base.c.v.is_(None), base.c.age > base.c.sla)), 1), else_=0)))
+        func.sum(case((flags["within_sla"], 1), else_=0)),
+        func.sum(case((flags["breached"], 1), else_=0)))
         .group_by(base.c.g)).all()
     answered = select(base.c.g, base.c.v).where(base.c.v.is_not(None)).subquery()
     pct = ctx.sql.percentiles(answered, (0.5, 0.9))
@@ -294,6 +310,35 @@ def _reason_match(ctx: Context) -> Any:
                  for word in ctx.kpi.mis_shipment_reasons])
 
 
+def caught_rows(ctx: Context, dim: str | None) -> Any:
+    """Wrong or extra items refused at the scan in the period (group ``g``, ``order_id``), or
+    None without the scan pages' table."""
+    if "scan_events" not in ctx.tables:
+        return None
+    g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
+                   person=scan_events.c.person)
+    return select(g.label("g"), scan_events.c.order_id) \
+        .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True)) \
+        .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)).subquery()
+
+
+def wrong_rows(ctx: Context, dim: str | None) -> Any:
+    """After-sales records for wrong or missing items opened in the period: group ``g`` and
+    the order's ``id`` (an order may have several)."""
+    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
+                    func.min(shipments.c.shipped_by).label("person")) \
+        .group_by(shipments.c.order_id).subquery("parcel")
+    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
+                   person=parcel.c.person)
+    wrong_orders = select(orders.c.id, g.label("g")).select_from(after_sales) \
+        .join(orders, and_(orders.c.platform == after_sales.c.platform,
+                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
+        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
+    if dim in ("warehouse", "person"):
+        wrong_orders = wrong_orders.outerjoin(parcel, parcel.c.order_id == orders.c.id)
+    return wrong_orders.subquery("wrong")
+
+
 def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Wrong items caught at the scan and after-sales for wrong or missing items, per order
     shipped in the period."""
@@ -301,30 +346,10 @@ def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     counted = dict(ctx.conn.execute(_by(select(g, func.count()).select_from(shipped), g,
                                         dim)).all())
     caught: dict[Any, int] = {}
-    if "scan_events" in ctx.tables:
-        g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
-                       person=scan_events.c.person)
-        caught = dict(ctx.conn.execute(_by(
-            select(g, func.count())
-            .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True))
-            .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)),
-            g, dim)).all())
-    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
-                    func.min(shipments.c.shipped_by).label("person")) \
-        .group_by(shipments.c.order_id).subquery("parcel")
-    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
-                   person=parcel.c.person)
-    wrong_orders = select(orders.c.id, after_sales.c.created_at, orders.c.platform,
-                          orders.c.shop_id).select_from(after_sales) \
-        .join(orders, and_(orders.c.platform == after_sales.c.platform,
-                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
-        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
-    if dim in ("warehouse", "person"):
-        wrong_orders = wrong_orders.add_columns(g.label("g")) \
-            .outerjoin(parcel, parcel.c.order_id == orders.c.id)
-    else:
-        wrong_orders = wrong_orders.add_columns(g.label("g"))
-    w = wrong_orders.subquery("wrong")
+    c = caught_rows(ctx, dim)
+    if c is not None:
+        caught = dict(ctx.conn.execute(select(c.c.g, func.count()).group_by(c.c.g)).all())
+    w = wrong_rows(ctx, dim)
     wrong: dict[str, int] = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
                                   .group_by(w.c.g)).all())
     out = {}
@@ -363,27 +388,40 @@ def _empty_throughput() -> dict[str, Any]:
 
 # -- interceptions ----------------------------------------------------------------------------
 
+def interception_figures() -> dict[str, Any]:
+    """Which ``fulfilment_log`` rows each interception figure counts (distinct orders)."""
+    log, released = fulfilment_log, fulfilment_log.alias("released")
+    to = log.c.data["to"].as_string()
+    return {"before_release": and_(
+                log.c.kind == "hold", log.c.actor_kind.in_(("rule", "flow")),
+                ~select(released.c.id).where(
+                    released.c.order_id == log.c.order_id, released.c.kind == "stage",
+                    released.c.stage_to == "released", released.c.at <= log.c.at).exists()),
+            "after_release": and_(log.c.kind == "intercept", to == "wms"),
+            "after_shipping": and_(log.c.kind == "intercept", to == "carrier")}
+
+
+def interception_rows(ctx: Context, dim: str | None) -> Any:
+    """Holds and intercepts logged in the period: group ``g``, ``order_id`` and one flag per
+    figure of :func:`interception_figures`."""
+    log = fulfilment_log
+    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
+    return select(g.label("g"), log.c.order_id,
+                  *[case((cond, 1), else_=0).label(name)
+                    for name, cond in interception_figures().items()]) \
+        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True)) \
+        .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))).subquery()
+
+
 def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Orders a rule or flow held before their release; intercepts at the warehouse (after
     release) and with the carrier (after shipping), logged in the period."""
     if dim == "person":
         return None
-    log, released = fulfilment_log, fulfilment_log.alias("released")
-    before = and_(log.c.kind == "hold", log.c.actor_kind.in_(("rule", "flow")),
-                  ~select(released.c.id).where(
-                      released.c.order_id == log.c.order_id, released.c.kind == "stage",
-                      released.c.stage_to == "released", released.c.at <= log.c.at).exists())
-    to = log.c.data["to"].as_string()
-    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
-    rows = ctx.conn.execute(_by(
-        select(g,
-               func.count(distinct(case((before, log.c.order_id)))),
-               func.count(distinct(case((and_(log.c.kind == "intercept", to == "wms"),
-                                         log.c.order_id)))),
-               func.count(distinct(case((and_(log.c.kind == "intercept", to == "carrier"),
-                                         log.c.order_id)))))
-        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True))
-        .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))), g, dim)).all()
+    base = interception_rows(ctx, dim)
+    rows = ctx.conn.execute(select(
+        base.c.g, *[func.count(distinct(case((base.c[name] == 1, base.c.order_id))))
+                    for name in interception_figures()]).group_by(base.c.g)).all()
     return {_key(g): {"before_release": a, "after_release": b, "after_shipping": c}
             for g, a, b, c in rows if a or b or c}
 
@@ -394,16 +432,28 @@ def _empty_interceptions() -> dict[str, Any]:
 
 # -- routing: diversions and stock-outs --------------------------------------------------------
 
+def routing_figures() -> dict[str, Any]:
+    """Which ``route_decisions`` rows each routing figure counts."""
+    rd = route_decisions
+    return {"decisions": literal(True), "diverted_in": rd.c.diverted_from.is_not(None),
+            "stockouts": or_(rd.c.result["stockout"].as_boolean(),
+                             rd.c.trace.contains("out of stock"))}
+
+
+def routing_dim(ctx: Context, dim: str | None) -> Any:
+    return _order_dim(ctx, dim, route_decisions.c.at, warehouse=route_decisions.c.warehouse)
+
+
 def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Routing decisions made in the period: how many, diverted, out of stock."""
     if dim == "person":
         return None
     rd = route_decisions
-    stockout = or_(rd.c.result["stockout"].as_boolean(), rd.c.trace.contains("out of stock"))
-    g = _order_dim(ctx, dim, rd.c.at, warehouse=rd.c.warehouse)
+    g = routing_dim(ctx, dim)
+    flags = routing_figures()
     rows = ctx.conn.execute(_by(
         select(g, func.count(), func.count(rd.c.diverted_from),
-               func.sum(case((stockout, 1), else_=0)))
+               func.sum(case((flags["stockouts"], 1), else_=0)))
         .select_from(_with_orders(rd, rd.c.order_id, dim))
         .where(ctx.within(rd.c.at)), g, dim)).all()
     out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
