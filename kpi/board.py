@@ -51,4 +51,4 @@ def board(ws: Any, period: KpiPeriod, *, top: int = 10,
     result = report(ws, period, by="person", now=now)
     return {"period": result["period"], "totals": result["totals"],
             "ranks": ranks(result, top=top),
-            "as_of": now.isoformat(timespec="seconds")}
+            "as_of": now.astimezone(period.tz).isoformat(timespec="seconds")}

@@ -7,13 +7,13 @@ shops' timezone (service/jobs.py); the outbox's WeCom channel delivers it with r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ..service.bulk import insert_ignore
 from ..service.schema import outbox
 from .board import ranks
-from .periods import KpiPeriod, last_week, week
+from .periods import KpiPeriod, last_week, previous
 from .report import report
 
 #: WeCom refuses markdown over 4096 bytes.
@@ -82,10 +82,7 @@ def markdown(result: dict[str, Any], *, top: int = 5) -> str:
 
 def weekly(ws: Any, period: KpiPeriod, now: datetime | None = None) -> dict[str, Any]:
     """The report the digest is made from: ``period`` by person, beside the week before."""
-    first = period.first - timedelta(days=7)
-    year, num, _ = first.isocalendar()
-    before = week(f"{year}-W{num:02d}", period.tz_name)
-    return report(ws, period, by="person", compare=before, now=now)
+    return report(ws, period, by="person", compare=previous(period), now=now)
 
 
 def send_weekly_digest(ws: Any, now: datetime | None = None) -> str:
