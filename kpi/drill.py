@@ -23,7 +23,6 @@ from .metrics import (
     _with_orders,
     caught_rows,
     fill_shipped,
-    interception_figures,
     interception_rows,
     routing_dim,
     routing_figures,

@@ -37,11 +37,11 @@ from sqlalchemy import (
 from ..connectors.aftersale_store import after_sales
 from ..engine.flows.stock import route_decisions
 from ..fulfilment.config import FulfilmentConfig
-from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, shipments, tasks
+from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, tasks
 from ..store.schema import orders
 from .config import KpiConfig
 from .periods import KpiPeriod
-from .schema import reconciliation_differences, reconciliation_reports
+from .schema import first_parcels, reconciliation_differences, reconciliation_reports
 from .sql import Dialect
 
 DIMENSIONS = ("platform", "shop", "warehouse", "person")
@@ -143,27 +143,16 @@ shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at
                 Column("dl", Float), Column("day", String(10)), prefixes=["TEMPORARY"])
 
 
-def _first_parcels(ctx: Context) -> Any:
-    """The first parcel of every order (its warehouse and who shipped it): SQLite's min()
-    with bare columns takes them from the min row; PostgreSQL's DISTINCT ON."""
-    s = shipments.c
-    if ctx.sql.postgres:
-        return select(s.order_id, s.shipped_at.label("at"), s.warehouse,
-                      s.shipped_by.label("person")).distinct(s.order_id) \
-            .order_by(s.order_id, s.shipped_at, s.id).subquery("first_parcel")
-    return select(s.order_id, func.min(s.shipped_at).label("at"), s.warehouse,
-                  s.shipped_by.label("person")).group_by(s.order_id).subquery("first_parcel")
-
-
 def fill_shipped(ctx: Context) -> None:
-    """(Re)build ``kpi_shipped`` for the period on this connection."""
+    """(Re)build ``kpi_shipped`` for the period on this connection, from the first parcels
+    the triggers keep (:data:`.schema.first_parcels`)."""
     shipped.drop(ctx.conn, checkfirst=True)
     shipped.create(ctx.conn)
-    fp = _first_parcels(ctx)
-    query = select(fp.c.order_id, fp.c.at, fp.c.warehouse, fp.c.person, orders.c.platform,
-                   orders.c.shop_id, ctx.sql.seconds(orders.c.paid_at, fp.c.at),
-                   _deadline_seconds(ctx), ctx.sql.day(fp.c.at)) \
-        .join_from(fp, orders, orders.c.id == fp.c.order_id).where(ctx.within(fp.c.at))
+    fp = first_parcels.c
+    query = select(fp.order_id, fp.shipped_at, fp.warehouse, fp.person, fp.platform, fp.shop,
+                   ctx.sql.seconds(fp.paid_at, fp.shipped_at),
+                   _deadline_seconds(ctx, fp.platform), ctx.sql.day(fp.shipped_at)) \
+        .where(ctx.within(fp.shipped_at))
     ctx.conn.execute(insert(shipped).from_select(
         ["order_id", "at", "warehouse", "person", "platform", "shop", "v", "dl", "day"], query))
 
@@ -197,12 +186,12 @@ def _with_orders(source: Any, order_id: Any, dim: str | None, *,
     return source
 
 
-def _deadline_seconds(ctx: Context) -> Any:
+def _deadline_seconds(ctx: Context, platform: Any) -> Any:
     hours = ctx.kpi.ship_deadline_hours
     default = ctx.kpi.default_deadline_hours * 3600
     if not hours:
         return literal(default, Float)
-    return case({p: h * 3600 for p, h in hours.items()}, value=orders.c.platform,
+    return case({p: h * 3600 for p, h in hours.items()}, value=platform,
                 else_=default)
 
 
@@ -325,17 +314,15 @@ def caught_rows(ctx: Context, dim: str | None) -> Any:
 def wrong_rows(ctx: Context, dim: str | None) -> Any:
     """After-sales records for wrong or missing items opened in the period: group ``g`` and
     the order's ``id`` (an order may have several)."""
-    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
-                    func.min(shipments.c.shipped_by).label("person")) \
-        .group_by(shipments.c.order_id).subquery("parcel")
-    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
-                   person=parcel.c.person)
+    parcel = first_parcels.c
+    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.warehouse,
+                   person=parcel.person)
     wrong_orders = select(orders.c.id, g.label("g")).select_from(after_sales) \
         .join(orders, and_(orders.c.platform == after_sales.c.platform,
                            orders.c.platform_order_no == after_sales.c.platform_order_no)) \
         .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
     if dim in ("warehouse", "person"):
-        wrong_orders = wrong_orders.outerjoin(parcel, parcel.c.order_id == orders.c.id)
+        wrong_orders = wrong_orders.outerjoin(first_parcels, parcel.order_id == orders.c.id)
     return wrong_orders.subquery("wrong")
 
 
@@ -369,13 +356,16 @@ def _empty_mis_shipment() -> dict[str, Any]:
 
 def throughput(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period, per person and shop-time day."""
-    g = _shipped_dim(dim)
-    rows = ctx.conn.execute(_by(
-        select(g, func.count(), func.count(distinct(shipped.c.person)),
-               func.count(distinct(shipped.c.person.concat("|").concat(shipped.c.day))))
-        .select_from(shipped).where(shipped.c.person.is_not(None)), g, dim)).all()
+    g = _shipped_dim(dim).label("g")
+    pairs = select(g, shipped.c.person, shipped.c.day, func.count().label("n")) \
+        .where(shipped.c.person.is_not(None)) \
+        .group_by(*([] if dim is None else [g]), shipped.c.person, shipped.c.day).subquery()
+    rows = ctx.conn.execute(select(pairs.c.g, func.sum(pairs.c.n),
+                                   func.count(distinct(pairs.c.person)), func.count())
+                            .group_by(pairs.c.g)).all()
     out = {}
     for g, n, people, person_days in rows:
+        n = int(n)
         out[_key(g)] = {"orders_shipped": n, "people": people, "person_days": person_days,
                         "orders_per_person_day": round(n / person_days, 4) if person_days
                         else None}

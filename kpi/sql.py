@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, String, case, cast, func, literal, select
+from sqlalchemy import Connection, Float, String, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from .periods import KpiPeriod
@@ -58,27 +59,31 @@ class Dialect:
         if self.postgres:
             query = select(base.c.g, *[func.percentile_cont(p).within_group(base.c.v)
                                        for p in points]).group_by(base.c.g)
-        else:
-            # one window (same partition, order and frame) for both: a single sort
-            ranked = select(
-                base.c.g, base.c.v,
-                (func.row_number().over(partition_by=base.c.g, order_by=base.c.v,
-                                        rows=(None, None)) - 1).label("rn"),
-                func.count().over(partition_by=base.c.g, order_by=base.c.v,
-                                  rows=(None, None)).label("n")).subquery()
-            query = select(ranked.c.g, *[_interpolated(ranked, p) for p in points]) \
-                .group_by(ranked.c.g)
-        return {row[0]: [None if x is None else float(x) for x in row[1:]]
-                for row in self.conn.execute(query)}
+            return {row[0]: [None if x is None else float(x) for x in row[1:]]
+                    for row in self.conn.execute(query)}
+        return _sorted_percentiles(self.conn, base, points)
 
 
-def _interpolated(ranked: Any, p: float) -> ColumnElement[Any]:
-    pos = literal(p, Float) * (ranked.c.n - 1)
-    lo = cast(pos, Integer)
-    hi = lo + case((pos > lo, 1), else_=0)
-    at_lo = func.max(case((ranked.c.rn == lo, ranked.c.v)))
-    at_hi = func.max(case((ranked.c.rn == hi, ranked.c.v)))
-    return at_lo + func.max(pos - lo) * (at_hi - at_lo)
+def _sorted_percentiles(conn: Connection, base: Any,
+                        points: Sequence[float]) -> dict[Any, list[float | None]]:
+    """SQLite: the values sorted by the database in one pass (group, then value), the
+    interpolation here.  Window functions over a million rows cost several times the sort."""
+    out: dict[Any, list[float | None]] = {}
+    rows = conn.execute(select(base.c.g, base.c.v).order_by(base.c.g, base.c.v))
+    for g, values in groupby(rows, key=lambda row: row[0]):
+        ordered = [float(v) for _, v in values if v is not None]
+        if not ordered:
+            continue
+        out[g] = [_interpolate(ordered, p) for p in points]
+    return out
+
+
+def _interpolate(ordered: list[float], p: float) -> float:
+    """``percentile_cont(p)`` of sorted values: linear between the ranks around p*(n-1)."""
+    pos = p * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (pos - lo) * (ordered[hi] - ordered[lo])
 
 
 def _offset(moment: datetime, period: KpiPeriod) -> int:
