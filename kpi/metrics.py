@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -140,7 +141,10 @@ _temp = MetaData()
 shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at", DateTime),
                 Column("warehouse", String(32)), Column("person", String(128)),
                 Column("platform", String(16)), Column("shop", String(64)), Column("v", Float),
-                Column("dl", Float), Column("day", String(10)), prefixes=["TEMPORARY"])
+                Column("dl", Float),
+                # the local day: text on SQLite, a date on PostgreSQL (see Dialect.day)
+                Column("day", String(10).with_variant(Date(), "postgresql")),
+                prefixes=["TEMPORARY"])
 
 
 def fill_shipped(ctx: Context) -> None:
@@ -445,13 +449,13 @@ def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
         select(g, func.count(), func.count(rd.c.diverted_from),
                func.sum(case((flags["stockouts"], 1), else_=0)))
         .select_from(_with_orders(rd, rd.c.order_id, dim))
-        .where(ctx.within(rd.c.at)), g, dim)).all()
+        .where(ctx.within(ctx.sql.scanned(rd.c.at))), g, dim)).all()
     out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
                      else 0, "stockouts": int(s or 0)} for g, n, d, s in rows}
     if dim == "warehouse":
         for g, n in ctx.conn.execute(
                 select(rd.c.diverted_from, func.count()).where(
-                    ctx.within(rd.c.at), rd.c.diverted_from.is_not(None))
+                    ctx.within(ctx.sql.scanned(rd.c.at)), rd.c.diverted_from.is_not(None))
                 .group_by(rd.c.diverted_from)):
             out.setdefault(_key(g), _empty_routing())["diverted_out"] = n
     return out
