@@ -50,7 +50,7 @@ class Dialect:
         third of grouping ``to_char``'s text, measured with EXPLAIN ANALYZE).  Where the
         zone keeps one UTC offset through the period (every Chinese shop), the offset is
         added; PostgreSQL converts zones that change it."""
-        if self.postgres and self.offset is None:
+        if self.offset is None:  # PostgreSQL only (SQLite refused the period)
             return cast(func.timezone(self.tz_name, func.timezone("UTC", column)), Date)
         if self.postgres:
             # a fixed offset: plain arithmetic, a quarter of timezone()'s cost per row
