@@ -95,11 +95,11 @@ def _sorted_percentiles(conn: Connection, base: Any,
     out: dict[Any, list[float | None]] = {}
     for g, values in found.items():
         values.sort()
-        out[g] = [_interpolate(values, p) for p in points]
+        out[g] = [interpolate(values, p) for p in points]
     return out
 
 
-def _interpolate(ordered: list[float], p: float) -> float:
+def interpolate(ordered: list[float], p: float) -> float:
     """``percentile_cont(p)`` of sorted values: linear between the ranks around p*(n-1)."""
     pos = p * (len(ordered) - 1)
     lo = int(pos)
