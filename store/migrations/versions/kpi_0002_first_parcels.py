@@ -1,5 +1,5 @@
 """KPIs: each shipped order's first parcel, kept by triggers (pay-to-ship without a scan of
-every parcel).
+every parcel); the audit trail's task entries indexed for each task's first action.
 
 Revision ID: kpi_0002
 Revises: kpi_0001
@@ -95,6 +95,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_kpi_first_parcels_at", "kpi_first_parcels", ["shipped_at"])
     op.execute(BACKFILL)
+    op.create_index("ix_audit_log_task_first", "audit_log", ["target_kind", "target", "at"])
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRES if postgres else SQLITE:
         op.execute(statement)
@@ -111,4 +112,5 @@ def downgrade() -> None:
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS kpi_first_parcel_shipped()")
         op.execute("DROP FUNCTION IF EXISTS kpi_first_parcel_order()")
+    op.drop_index("ix_audit_log_task_first", "audit_log")
     op.drop_table("kpi_first_parcels")
