@@ -7,12 +7,13 @@ shops' timezone (service/jobs.py); the outbox's WeCom channel delivers it with r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ..service.schema import outbox
 from ..store.bulk import insert_ignore
-from .periods import KpiPeriod, last_week, week
+from .board import ranks
+from .periods import KpiPeriod, last_week, previous
 from .report import report
 
 #: WeCom refuses markdown over 4096 bytes.
@@ -62,20 +63,16 @@ def markdown(result: dict[str, Any], *, top: int = 5) -> str:
              line("发货前拦截", "interceptions", "before_release"),
              line("分仓改派", "routing", "diverted_in"),
              line("缺货", "routing", "stockouts")]
-    people = sorted((g for g in result.get("groups", []) if g["key"] != "-"),
-                    key=lambda g: (-g["throughput"]["orders_shipped"], g["key"]))
-    shippers = [g for g in people if g["throughput"]["orders_shipped"]][:top]
-    if shippers:
+    ranked = ranks(result, top=top)
+    if ranked["shipped"]:
         lines.append("\n**发货榜**")
-        lines += [f"{i}. {g['key']}：{g['throughput']['orders_shipped']} 单"
-                  for i, g in enumerate(shippers, 1)]
-    handlers = sorted((g for g in people if g["exception_response"]["responded"]),
-                      key=lambda g: (-g["exception_response"]["responded"], g["key"]))[:top]
-    if handlers:
+        lines += [f"{i}. {r['person']}：{r['orders']} 单"
+                  for i, r in enumerate(ranked["shipped"], 1)]
+    if ranked["handled"]:
         lines.append("\n**异常处理榜**")
-        lines += [f"{i}. {g['key']}：{g['exception_response']['responded']} 件，中位 "
-                  f"{_fmt(g['exception_response']['median_minutes'])} 分钟"
-                  for i, g in enumerate(handlers, 1)]
+        lines += [f"{i}. {r['person']}：{r['exceptions']} 件，中位 "
+                  f"{_fmt(r['median_minutes'])} 分钟"
+                  for i, r in enumerate(ranked["handled"], 1)]
     text = "\n".join(lines)
     while len(text.encode()) > MAX_BYTES:
         lines.pop()
@@ -85,10 +82,7 @@ def markdown(result: dict[str, Any], *, top: int = 5) -> str:
 
 def weekly(ws: Any, period: KpiPeriod, now: datetime | None = None) -> dict[str, Any]:
     """The report the digest is made from: ``period`` by person, beside the week before."""
-    first = period.first - timedelta(days=7)
-    year, num, _ = first.isocalendar()
-    before = week(f"{year}-W{num:02d}", period.tz_name)
-    return report(ws, period, by="person", compare=before, now=now)
+    return report(ws, period, by="person", compare=previous(period), now=now)
 
 
 def send_weekly_digest(ws: Any, now: datetime | None = None) -> str:

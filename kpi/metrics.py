@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -37,12 +38,12 @@ from sqlalchemy import (
 from ..connectors.aftersale_store import after_sales
 from ..engine.routing.stock import route_decisions
 from ..fulfilment.config import FulfilmentConfig
-from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, shipments, tasks
+from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, tasks
 from ..store.schema import orders
 from .config import KpiConfig
 from .periods import KpiPeriod
-from .schema import reconciliation_differences, reconciliation_reports
-from .sql import Dialect
+from .schema import first_parcels, reconciliation_differences, reconciliation_reports
+from .sql import Dialect, interpolate
 
 DIMENSIONS = ("platform", "shop", "warehouse", "person")
 KPIS = ("pay_to_ship", "exception_response", "mis_shipment", "throughput", "interceptions",
@@ -68,6 +69,8 @@ class Context:
         self.now = now
         self.sql = Dialect(conn, period)
         self.tables = set(inspect(conn).get_table_names())
+        #: figures fetched for one grouping that another reuses (see _pay_to_ship_fetched)
+        self.memo: dict[Any, Any] = {}
 
     def within(self, col: Any) -> Any:
         return and_(col >= self.period.start, col < self.period.end)
@@ -140,30 +143,22 @@ _temp = MetaData()
 shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at", DateTime),
                 Column("warehouse", String(32)), Column("person", String(128)),
                 Column("platform", String(16)), Column("shop", String(64)), Column("v", Float),
-                Column("dl", Float), Column("day", String(10)), prefixes=["TEMPORARY"])
-
-
-def _first_parcels(ctx: Context) -> Any:
-    """The first parcel of every order (its warehouse and who shipped it): SQLite's min()
-    with bare columns takes them from the min row; PostgreSQL's DISTINCT ON."""
-    s = shipments.c
-    if ctx.sql.postgres:
-        return select(s.order_id, s.shipped_at.label("at"), s.warehouse,
-                      s.shipped_by.label("person")).distinct(s.order_id) \
-            .order_by(s.order_id, s.shipped_at, s.id).subquery("first_parcel")
-    return select(s.order_id, func.min(s.shipped_at).label("at"), s.warehouse,
-                  s.shipped_by.label("person")).group_by(s.order_id).subquery("first_parcel")
+                Column("dl", Float),
+                # the local day: text on SQLite, a date on PostgreSQL (see Dialect.day)
+                Column("day", String(10).with_variant(Date(), "postgresql")),
+                prefixes=["TEMPORARY"])
 
 
 def fill_shipped(ctx: Context) -> None:
-    """(Re)build ``kpi_shipped`` for the period on this connection."""
+    """(Re)build ``kpi_shipped`` for the period on this connection, from the first parcels
+    the triggers keep (:data:`.schema.first_parcels`)."""
     shipped.drop(ctx.conn, checkfirst=True)
     shipped.create(ctx.conn)
-    fp = _first_parcels(ctx)
-    query = select(fp.c.order_id, fp.c.at, fp.c.warehouse, fp.c.person, orders.c.platform,
-                   orders.c.shop_id, ctx.sql.seconds(orders.c.paid_at, fp.c.at),
-                   _deadline_seconds(ctx), ctx.sql.day(fp.c.at)) \
-        .join_from(fp, orders, orders.c.id == fp.c.order_id).where(ctx.within(fp.c.at))
+    fp = first_parcels.c
+    query = select(fp.order_id, fp.shipped_at, fp.warehouse, fp.person, fp.platform, fp.shop,
+                   ctx.sql.seconds(fp.paid_at, fp.shipped_at),
+                   _deadline_seconds(ctx, fp.platform), ctx.sql.day(fp.shipped_at)) \
+        .where(ctx.within(fp.shipped_at))
     ctx.conn.execute(insert(shipped).from_select(
         ["order_id", "at", "warehouse", "person", "platform", "shop", "v", "dl", "day"], query))
 
@@ -197,17 +192,19 @@ def _with_orders(source: Any, order_id: Any, dim: str | None, *,
     return source
 
 
-def _deadline_seconds(ctx: Context) -> Any:
+def _deadline_seconds(ctx: Context, platform: Any) -> Any:
     hours = ctx.kpi.ship_deadline_hours
     default = ctx.kpi.default_deadline_hours * 3600
     if not hours:
         return literal(default, Float)
-    return case({p: h * 3600 for p, h in hours.items()}, value=orders.c.platform,
+    return case({p: h * 3600 for p, h in hours.items()}, value=platform,
                 else_=default)
 
 
 def pay_to_ship(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period: hours from payment to that parcel."""
+    if not ctx.sql.postgres:
+        return _pay_to_ship_fetched(ctx, dim)
     g = _shipped_dim(dim)
     paid = shipped.c.v.is_not(None)
     counts = ctx.conn.execute(_by(select(
@@ -216,14 +213,39 @@ def pay_to_ship(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     base = select(g.label("g"), shipped.c.v.label("v")).select_from(shipped).where(paid) \
         .subquery()
     pct = ctx.sql.percentiles(base, (0.5, 0.9))
-    out = {}
-    for g, n, within in counts:
-        median, p90 = pct.get(g, [None, None])
-        within = int(within or 0)
-        out[_key(g)] = {"orders": n, "median_hours": _hours(median), "p90_hours": _hours(p90),
-                        "within_deadline": within, "late": n - within,
-                        "within_deadline_share": _share(within, n)}
-    return out
+    return {_key(g): _ship_figures(n, int(within or 0), *pct.get(g, [None, None]))
+            for g, n, within in counts}
+
+
+def _ship_figures(n: int, within: int, median: float | None,
+                  p90: float | None) -> dict[str, Any]:
+    return {"orders": n, "median_hours": _hours(median), "p90_hours": _hours(p90),
+            "within_deadline": within, "late": n - within,
+            "within_deadline_share": _share(within, n)}
+
+
+def _pay_to_ship_fetched(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """SQLite: every shipped order's duration fetched once, counted, sorted and interpolated
+    here (:func:`.sql.interpolate`); the totals reuse the days' fetch.  One pass instead of
+    SQLite's four (counts and a sort, for the totals and again for the days)."""
+    by = dim or "day"
+    found = ctx.memo.get(("pay_to_ship", by))
+    if found is None:
+        found = {}
+        for g, v, dl in ctx.conn.execute(select(shipped.c[by], shipped.c.v, shipped.c.dl)
+                                         .where(shipped.c.v.is_not(None))):
+            entry = found.setdefault(g, ([], [0]))
+            entry[0].append(v)
+            entry[1][0] += v <= dl
+        for values, _ in found.values():
+            values.sort()
+        ctx.memo[("pay_to_ship", by)] = found
+    if dim is None and found:
+        found = {ALL: (sorted(v for values, _ in found.values() for v in values),
+                       [sum(w[0] for _, w in found.values())])}
+    return {_key(g): _ship_figures(len(values), within[0], interpolate(values, 0.5),
+                                   interpolate(values, 0.9))
+            for g, (values, within) in found.items()}
 
 
 def _empty_pay_to_ship() -> dict[str, Any]:
@@ -250,22 +272,38 @@ def _first_actions(ctx: Context) -> Any:
         .group_by(first.c.target, first.c.at).subquery("first_act")
 
 
-def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
-    """Tasks opened in the period: minutes to the first person's action on them."""
+def task_rows(ctx: Context, dim: str | None) -> Any:
+    """Tasks opened in the period, one row each: group ``g``, ``order_id``, seconds to the first
+    action ``v`` (null: nobody yet), the queue's SLA ``sla`` and the task's age now ``age``.
+    The figures count these rows and the dashboard lists their orders."""
     fa = _first_actions(ctx)
     due = ctx.sql.seconds(tasks.c.created_at, literal(ctx.now.replace(tzinfo=None)))
     g = _order_dim(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
                    person=fa.c.person)
-    base = select(g.label("g"), ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
+    return select(g.label("g"), tasks.c.order_id,
+                  ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
                   _sla_seconds(ctx).label("sla"), due.label("age")) \
         .select_from(_with_orders(tasks.outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)),
                                   tasks.c.order_id, dim, warehouse=True)) \
         .where(ctx.within(tasks.c.created_at)).subquery()
+
+
+def task_figures(base: Any) -> dict[str, Any]:
+    """Which of :func:`task_rows` each counted figure is."""
+    return {"tasks": literal(True), "responded": base.c.v.is_not(None),
+            "within_sla": base.c.v <= base.c.sla,
+            "breached": or_(base.c.v > base.c.sla,
+                            and_(base.c.v.is_(None), base.c.age > base.c.sla))}
+
+
+def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Tasks opened in the period: minutes to the first person's action on them."""
+    base = task_rows(ctx, dim)
+    flags = task_figures(base)
     counts = ctx.conn.execute(select(
         base.c.g, func.count(), func.count(base.c.v),
-        func.sum(case((base.c.v <= base.c.sla, 1), else_=0)),
-        func.sum(case((or_(base.c.v > base.c.sla,
-                           and_(base.c.v.is_(None), base.c.age > base.c.sla)), 1), else_=0)))
+        func.sum(case((flags["within_sla"], 1), else_=0)),
+        func.sum(case((flags["breached"], 1), else_=0)))
         .group_by(base.c.g)).all()
     answered = select(base.c.g, base.c.v).where(base.c.v.is_not(None)).subquery()
     pct = ctx.sql.percentiles(answered, (0.5, 0.9))
@@ -294,6 +332,33 @@ def _reason_match(ctx: Context) -> Any:
                  for word in ctx.kpi.mis_shipment_reasons])
 
 
+def caught_rows(ctx: Context, dim: str | None) -> Any:
+    """Wrong or extra items refused at the scan in the period (group ``g``, ``order_id``), or
+    None without the scan pages' table."""
+    if "scan_events" not in ctx.tables:
+        return None
+    g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
+                   person=scan_events.c.person)
+    return select(g.label("g"), scan_events.c.order_id) \
+        .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True)) \
+        .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)).subquery()
+
+
+def wrong_rows(ctx: Context, dim: str | None) -> Any:
+    """After-sales records for wrong or missing items opened in the period: group ``g`` and
+    the order's ``id`` (an order may have several)."""
+    parcel = first_parcels.c
+    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.warehouse,
+                   person=parcel.person)
+    wrong_orders = select(orders.c.id, g.label("g")).select_from(after_sales) \
+        .join(orders, and_(orders.c.platform == after_sales.c.platform,
+                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
+        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
+    if dim in ("warehouse", "person"):
+        wrong_orders = wrong_orders.outerjoin(first_parcels, parcel.order_id == orders.c.id)
+    return wrong_orders.subquery("wrong")
+
+
 def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Wrong items caught at the scan and after-sales for wrong or missing items, per order
     shipped in the period."""
@@ -301,30 +366,10 @@ def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     counted = dict(ctx.conn.execute(_by(select(g, func.count()).select_from(shipped), g,
                                         dim)).all())
     caught: dict[Any, int] = {}
-    if "scan_events" in ctx.tables:
-        g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
-                       person=scan_events.c.person)
-        caught = dict(ctx.conn.execute(_by(
-            select(g, func.count())
-            .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True))
-            .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)),
-            g, dim)).all())
-    parcel = select(shipments.c.order_id, func.min(shipments.c.warehouse).label("warehouse"),
-                    func.min(shipments.c.shipped_by).label("person")) \
-        .group_by(shipments.c.order_id).subquery("parcel")
-    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.c.warehouse,
-                   person=parcel.c.person)
-    wrong_orders = select(orders.c.id, after_sales.c.created_at, orders.c.platform,
-                          orders.c.shop_id).select_from(after_sales) \
-        .join(orders, and_(orders.c.platform == after_sales.c.platform,
-                           orders.c.platform_order_no == after_sales.c.platform_order_no)) \
-        .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
-    if dim in ("warehouse", "person"):
-        wrong_orders = wrong_orders.add_columns(g.label("g")) \
-            .outerjoin(parcel, parcel.c.order_id == orders.c.id)
-    else:
-        wrong_orders = wrong_orders.add_columns(g.label("g"))
-    w = wrong_orders.subquery("wrong")
+    c = caught_rows(ctx, dim)
+    if c is not None:
+        caught = dict(ctx.conn.execute(select(c.c.g, func.count()).group_by(c.c.g)).all())
+    w = wrong_rows(ctx, dim)
     wrong: dict[str, int] = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
                                   .group_by(w.c.g)).all())
     out = {}
@@ -344,13 +389,16 @@ def _empty_mis_shipment() -> dict[str, Any]:
 
 def throughput(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period, per person and shop-time day."""
-    g = _shipped_dim(dim)
-    rows = ctx.conn.execute(_by(
-        select(g, func.count(), func.count(distinct(shipped.c.person)),
-               func.count(distinct(shipped.c.person.concat("|").concat(shipped.c.day))))
-        .select_from(shipped).where(shipped.c.person.is_not(None)), g, dim)).all()
+    g = _shipped_dim(dim).label("g")
+    pairs = select(g, shipped.c.person, shipped.c.day, func.count().label("n")) \
+        .where(shipped.c.person.is_not(None)) \
+        .group_by(*([] if dim is None else [g]), shipped.c.person, shipped.c.day).subquery()
+    rows = ctx.conn.execute(select(pairs.c.g, func.sum(pairs.c.n),
+                                   func.count(distinct(pairs.c.person)), func.count())
+                            .group_by(pairs.c.g)).all()
     out = {}
     for g, n, people, person_days in rows:
+        n = int(n)
         out[_key(g)] = {"orders_shipped": n, "people": people, "person_days": person_days,
                         "orders_per_person_day": round(n / person_days, 4) if person_days
                         else None}
@@ -363,27 +411,40 @@ def _empty_throughput() -> dict[str, Any]:
 
 # -- interceptions ----------------------------------------------------------------------------
 
+def interception_figures() -> dict[str, Any]:
+    """Which ``fulfilment_log`` rows each interception figure counts (distinct orders)."""
+    log, released = fulfilment_log, fulfilment_log.alias("released")
+    to = log.c.data["to"].as_string()
+    return {"before_release": and_(
+                log.c.kind == "hold", log.c.actor_kind.in_(("rule", "flow")),
+                ~select(released.c.id).where(
+                    released.c.order_id == log.c.order_id, released.c.kind == "stage",
+                    released.c.stage_to == "released", released.c.at <= log.c.at).exists()),
+            "after_release": and_(log.c.kind == "intercept", to == "wms"),
+            "after_shipping": and_(log.c.kind == "intercept", to == "carrier")}
+
+
+def interception_rows(ctx: Context, dim: str | None) -> Any:
+    """Holds and intercepts logged in the period: group ``g``, ``order_id`` and one flag per
+    figure of :func:`interception_figures`."""
+    log = fulfilment_log
+    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
+    return select(g.label("g"), log.c.order_id,
+                  *[case((cond, 1), else_=0).label(name)
+                    for name, cond in interception_figures().items()]) \
+        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True)) \
+        .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))).subquery()
+
+
 def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Orders a rule or flow held before their release; intercepts at the warehouse (after
     release) and with the carrier (after shipping), logged in the period."""
     if dim == "person":
         return None
-    log, released = fulfilment_log, fulfilment_log.alias("released")
-    before = and_(log.c.kind == "hold", log.c.actor_kind.in_(("rule", "flow")),
-                  ~select(released.c.id).where(
-                      released.c.order_id == log.c.order_id, released.c.kind == "stage",
-                      released.c.stage_to == "released", released.c.at <= log.c.at).exists())
-    to = log.c.data["to"].as_string()
-    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
-    rows = ctx.conn.execute(_by(
-        select(g,
-               func.count(distinct(case((before, log.c.order_id)))),
-               func.count(distinct(case((and_(log.c.kind == "intercept", to == "wms"),
-                                         log.c.order_id)))),
-               func.count(distinct(case((and_(log.c.kind == "intercept", to == "carrier"),
-                                         log.c.order_id)))))
-        .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True))
-        .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))), g, dim)).all()
+    base = interception_rows(ctx, dim)
+    rows = ctx.conn.execute(select(
+        base.c.g, *[func.count(distinct(case((base.c[name] == 1, base.c.order_id))))
+                    for name in interception_figures()]).group_by(base.c.g)).all()
     return {_key(g): {"before_release": a, "after_release": b, "after_shipping": c}
             for g, a, b, c in rows if a or b or c}
 
@@ -394,24 +455,36 @@ def _empty_interceptions() -> dict[str, Any]:
 
 # -- routing: diversions and stock-outs --------------------------------------------------------
 
+def routing_figures() -> dict[str, Any]:
+    """Which ``route_decisions`` rows each routing figure counts."""
+    rd = route_decisions
+    return {"decisions": literal(True), "diverted_in": rd.c.diverted_from.is_not(None),
+            "stockouts": or_(rd.c.result["stockout"].as_boolean(),
+                             rd.c.trace.contains("out of stock"))}
+
+
+def routing_dim(ctx: Context, dim: str | None) -> Any:
+    return _order_dim(ctx, dim, route_decisions.c.at, warehouse=route_decisions.c.warehouse)
+
+
 def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Routing decisions made in the period: how many, diverted, out of stock."""
     if dim == "person":
         return None
     rd = route_decisions
-    stockout = or_(rd.c.result["stockout"].as_boolean(), rd.c.trace.contains("out of stock"))
-    g = _order_dim(ctx, dim, rd.c.at, warehouse=rd.c.warehouse)
+    g = routing_dim(ctx, dim)
+    flags = routing_figures()
     rows = ctx.conn.execute(_by(
         select(g, func.count(), func.count(rd.c.diverted_from),
-               func.sum(case((stockout, 1), else_=0)))
+               func.sum(case((flags["stockouts"], 1), else_=0)))
         .select_from(_with_orders(rd, rd.c.order_id, dim))
-        .where(ctx.within(rd.c.at)), g, dim)).all()
+        .where(ctx.within(ctx.sql.scanned(rd.c.at))), g, dim)).all()
     out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
                      else 0, "stockouts": int(s or 0)} for g, n, d, s in rows}
     if dim == "warehouse":
         for g, n in ctx.conn.execute(
                 select(rd.c.diverted_from, func.count()).where(
-                    ctx.within(rd.c.at), rd.c.diverted_from.is_not(None))
+                    ctx.within(ctx.sql.scanned(rd.c.at)), rd.c.diverted_from.is_not(None))
                 .group_by(rd.c.diverted_from)):
             out.setdefault(_key(g), _empty_routing())["diverted_out"] = n
     return out

@@ -84,3 +84,13 @@ def last_week(now: datetime, tz: str) -> KpiPeriod:
     today = now.astimezone(zone(tz)).date()
     year, num, _ = (today - timedelta(days=7)).isocalendar()
     return week(f"{year}-W{num:02d}", tz)
+
+
+def previous(period: KpiPeriod) -> KpiPeriod:
+    """The period just before ``period``: the week before a week, else as many days just
+    before (the dashboard's and the digest's default comparison)."""
+    if re.fullmatch(r"\d{4}-W\d{2}", period.label):
+        year, num, _ = (period.first - timedelta(days=7)).isocalendar()
+        return week(f"{year}-W{num:02d}", period.tz_name)
+    last = period.first - timedelta(days=1)
+    return days(last - (period.last - period.first), last, period.tz_name)

@@ -45,3 +45,25 @@ reconciliation_differences = Table(
     UniqueConstraint("key", name="uq_reconciliation_differences_key"),
 )
 Index("ix_reconciliation_differences_found", reconciliation_differences.c.found_at)
+
+#: Each shipped order's first parcel (earliest ``shipments.shipped_at``) with the order's
+#: platform, shop and payment time: the facts pay-to-ship, throughput and the mis-shipment
+#: denominator read, so no KPI run has to find the first of a million orders' parcels.  Kept
+#: by database triggers (``kpi_0002``: a parcel inserted, an order inserted or its payment,
+#: platform or shop changed), so every writer keeps it, bulk loads included.
+first_parcels = Table(
+    "kpi_first_parcels",
+    metadata,
+    Column("order_id", String(26), primary_key=True),
+    Column("shipped_at", UTCDateTime, nullable=False),
+    Column("warehouse", String(32)),
+    Column("person", String(128)),
+    Column("platform", String(16), nullable=False),
+    Column("shop", String(64), nullable=False),
+    Column("paid_at", UTCDateTime),
+)
+Index("ix_kpi_first_parcels_at", first_parcels.c.shipped_at)
+
+# kpi_0002 also indexes ``audit_log (target_kind, target, at)``, so exception response finds
+# each task's first action without scanning every other entry.  Not declared here: fulfilment's
+# first migration creates ``audit_log`` from its Table, which would take the index along.

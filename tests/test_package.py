@@ -44,7 +44,10 @@ def test_wheel_contains_every_package_and_data_file(wheel: Path) -> None:
     assert source_packages() <= packaged
     for data in ("orderhub/connectors/mappings/taobao.yaml", "orderhub/store/migrations/env.py",
                  "orderhub/geo/china.json", "orderhub/web/templates/base.html",
-                 "orderhub/web/static/htmx.min.js", "orderhub/web/static/console.css"):
+                 "orderhub/web/static/htmx.min.js", "orderhub/web/static/console.css",
+                 "orderhub/web/static/echarts.min.js", "orderhub/web/static/echarts.LICENSE",
+                 "orderhub/web/static/kpi.js", "orderhub/web/templates/kpi.html",
+                 "orderhub/web/templates/board.html"):
         assert data in names
     assert not any(n.startswith(("tests/", "orderhub/tests/", "examples/")) for n in names)
 

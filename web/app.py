@@ -48,7 +48,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: One route module per page, in the order of the navigation; a module that is not there
 #: (the review queue comes with the fulfilment work) is skipped, and so is its nav entry.
 PAGE_MODULES = ("auth", "home", "scan", "approvals", "queue", "orders", "rules", "flows",
-                "finance", "service", "audit", "users")
+                "finance", "service", "kpi", "board", "audit", "users")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'; "

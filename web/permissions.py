@@ -40,6 +40,9 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "finance.view": frozenset({"finance"}),
     "finance.run": frozenset({"finance"}),
     "service.view": frozenset({"analyst", "viewer"}),
+    # the KPI dashboard (and the orders behind its figures); the warehouse TV's weekly board
+    "kpi.view": frozenset({"analyst", "supervisor", "finance", "viewer"}),
+    "board.view": frozenset({"analyst", "cs", "warehouse", "supervisor", "viewer"}),
     "service.retry": frozenset(),
     "audit.view": frozenset(),
     "users.manage": frozenset(),
@@ -56,6 +59,8 @@ NAV: Final = (
     ("/flows", "flows.view", "nav.flows"),
     ("/finance", "finance.view", "nav.finance"),
     ("/service", "service.view", "nav.service"),
+    ("/kpi", "kpi.view", "nav.kpi"),
+    ("/board", "board.view", "nav.board"),
     ("/audit", "audit.view", "nav.audit"),
     ("/users", "users.manage", "nav.users"),
 )

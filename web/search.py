@@ -59,3 +59,13 @@ def search_orders(engine: Engine, text: str, *, limit: int = 50) -> list[OrderHi
             orders.c.tracking_no == text))
     with engine.connect() as conn:
         return [OrderHit(**row._mapping) for row in conn.execute(query.limit(limit))]
+
+
+def orders_by_ids(engine: Engine, ids: list[str]) -> list[OrderHit]:
+    """The orders of these internal ids, in the order given (a KPI figure's orders)."""
+    if not ids:
+        return []
+    with engine.connect() as conn:
+        found = {row.id: OrderHit(**row._mapping)
+                 for row in conn.execute(select(*_COLUMNS).where(orders.c.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
