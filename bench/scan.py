@@ -215,22 +215,11 @@ def main() -> None:
                 args.pace)
     if not args.pg:
         return
-    import psycopg
+    from pgschema import scratch_schema
 
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    plain = args.pg.replace("+psycopg", "")
-    try:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.Error as exc:
-        print(f"PostgreSQL: skipped ({exc})")
-        return
-    try:
-        run("PostgreSQL", f"{args.pg}?options=-csearch_path%3D{schema}", args.phones,
-            args.orders_per_phone, args.pace)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with scratch_schema(args.pg) as url:
+        if url is not None:
+            run("PostgreSQL", url, args.phones, args.orders_per_phone, args.pace)
     print(load_avg())
 
 

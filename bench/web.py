@@ -20,12 +20,10 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("web_support", ROOT / "tests" / "web_support.py")
@@ -159,20 +157,11 @@ def main() -> None:
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1 and 5 min, 2 cores)")
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/orderhub.db", args.orders, args.requests)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    plain = args.pg.replace("+psycopg", "")
-    try:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.Error as exc:
-        print(f"PostgreSQL: skipped ({exc})")
-        return
-    try:
-        run("PostgreSQL", f"{args.pg}?options=-csearch_path%3D{schema}", args.orders,
-            args.requests)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    from pgschema import scratch_schema
+
+    with scratch_schema(args.pg) as url:
+        if url is not None:
+            run("PostgreSQL", url, args.orders, args.requests)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1 and 5 min, 2 cores)")
 
 
