@@ -222,19 +222,7 @@ def ship_scanned(ws: Any, key: str, order: str, scans: Sequence[str], person: st
     o = ws.store.get(order)
     order_id = str(o.id)
     engine = ws.store.engine
-    with engine.connect() as conn:
-        done = conn.execute(select(scan_ships).where(scan_ships.c.key == key)).first()
-    if done is not None:
-        return _replayed(done)
-    _check_scans(lines_of(ws, o), scans, o.label)
-    if not (carrier and tracking_no):
-        with engine.connect() as conn:
-            wb = _waybill_for(conn, order_id)
-        if wb is None:
-            raise FulfilmentError(f"order {o.label}: scan or type the carrier and tracking "
-                                  "number (no waybill on file)")
-        carrier, tracking_no = carrier or wb[0], tracking_no or wb[1]
-    try:
+    try:  # the key first: a replay answers at once, and two phones never ship one key twice
         with engine.begin() as conn:
             conn.execute(insert(scan_ships).values(key=key, order_id=order_id,
                                                    status="pending", person=person, at=now))
@@ -243,11 +231,13 @@ def ship_scanned(ws: Any, key: str, order: str, scans: Sequence[str], person: st
             return _replayed(conn.execute(select(scan_ships).where(scan_ships.c.key == key)
                                           ).one())
     try:
+        _check_scans(lines_of(ws, o), scans, o.label)
+        carrier, tracking_no = _carrier_and_tracking(engine, o, carrier, tracking_no)
         from .shipping import ship
 
-        shipment = ship(ws, order_id, carrier, tracking_no, person=person,
+        shipment = ship(ws, o, carrier, tracking_no, person=person,
                         warehouse=warehouse or None, now=now)
-    except Exception:
+    except Exception:  # refused or failed: the key is free for the corrected confirm
         with engine.begin() as conn:
             conn.execute(delete(scan_ships).where(scan_ships.c.key == key))
         raise
@@ -263,6 +253,19 @@ def ship_scanned(ws: Any, key: str, order: str, scans: Sequence[str], person: st
                    + (f"，{weight_kg} kg" if weight_kg else ""), now,
                    data={"key": key, "scans": list(scans), "weight_kg": weight_kg})
     return result
+
+
+def _carrier_and_tracking(engine: Any, o: Any, carrier: str | None,
+                          tracking_no: str | None) -> tuple[str, str]:
+    """As scanned or typed, else from the order's waybill."""
+    if carrier and tracking_no:
+        return carrier, tracking_no
+    with engine.connect() as conn:
+        wb = _waybill_for(conn, str(o.id))
+    if wb is None:
+        raise FulfilmentError(f"order {o.label}: scan or type the carrier and tracking "
+                              "number (no waybill on file)")
+    return carrier or wb[0], tracking_no or wb[1]
 
 
 def _replayed(row: Any) -> dict[str, Any]:

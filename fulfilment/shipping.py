@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select
 from ulid import ULID
 
 from ..engine.routing.stock import route_decisions
+from ..model import Order
 from ..service.schema import outbox
 from ..store.bulk import insert_ignore
 from . import audit, holds, stages
@@ -51,7 +52,7 @@ class Shipment:
         return out
 
 
-def ship(ws: Any, order: str, carrier: str, tracking_no: str, *,
+def ship(ws: Any, order: str | Order, carrier: str, tracking_no: str, *,
          items: Sequence[tuple[str, int]] | None = None, person: str = "orderhub",
          warehouse: str | None = None, now: datetime | None = None) -> Shipment:
     carrier = carrier.strip().upper()
@@ -59,7 +60,8 @@ def ship(ws: Any, order: str, carrier: str, tracking_no: str, *,
     if not carrier or not tracking_no:
         raise FulfilmentError("shipping needs a carrier code and a tracking number")
     now = now or datetime.now(UTC)
-    o = ws.store.get(order)
+    # a caller that has just read the order (the scan's confirm) passes it: one read less
+    o = order if isinstance(order, Order) else ws.store.get(order)
     order_id = str(o.id)
     with ws.store.engine.begin() as conn:
         found = conn.execute(select(shipments).where(shipments.c.order_id == order_id,
