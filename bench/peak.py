@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,6 +236,9 @@ class Sampler(threading.Thread):
         self.app, self.pids = app, pids
         #: (time, events stored, events decided), for the busy rate and the backlog
         self.series: list[tuple[float, int, int]] = []
+        #: backends seen running a query, and of those waiting on a lock (advisory: the SKU
+        #: locks routing batches hold to their commit)
+        self.waits: Counter[str] = Counter()
         self.backend_cpu: dict[int, float] = {}
         self.rss_peak: dict[int, int] = {}
         self.backend_base: dict[int, float] = {}
@@ -245,9 +249,15 @@ class Sampler(threading.Thread):
             "SELECT (SELECT count(*) FROM order_events), (SELECT count(*) FROM decisions)"
         ).fetchone()  # type: ignore[misc]
         self.series.append((time.time(), stored, decided))
-        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-                                 (self.app,)).fetchall()
-        for (pid,) in rows:
+        rows = self.conn.execute(
+            "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+            "WHERE application_name = %s", (self.app,)).fetchall()
+        for _, state, wait_type, wait in rows:
+            if state == "active":
+                self.waits["active"] += 1
+                if wait_type == "Lock":
+                    self.waits["advisory" if wait == "advisory" else "row or table"] += 1
+        for pid, *_ in rows:
             try:
                 cpu = cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
             except OSError:
@@ -467,6 +477,7 @@ def run(workers: int, args: argparse.Namespace) -> dict[str, Any]:
         **figures, "placed": day.counts,
         "busy_events_per_s": busy,
         "busy_orders_per_s": busy * figures["orders_stored"] / max(figures["events"], 1),
+        "backend_samples": dict(sampler.waits),
         "backlog_peak": max((st - de for _, st, de in sampler.series), default=0),
         "day_wall_seconds": day.ended - day.started,
         "cpu_ours_per_k": ours * per_k, "cpu_pg_per_k": sampler.backends() * per_k,
@@ -517,6 +528,9 @@ def table(results: list[dict[str, Any]]) -> str:
         cells = [fmt.format(*(r[k] for k in key)) if isinstance(key, tuple)
                  else fmt.format(r[key]) for r in results]
         lines.append([label, *cells])
+    lines.append(["busy backends waiting on SKU locks",
+                  *(f"{r['backend_samples'].get('advisory', 0)} of "
+                    f"{r['backend_samples'].get('active', 0)} samples" for r in results)])
     lines.append(["load (1 min) at start / end",
                   *(f"{r['load_start'][0]:.1f} / {r['load_end'][0]:.1f}" for r in results)])
     width = [max(len(row[i]) for row in lines) for i in range(len(head))]
