@@ -4,11 +4,12 @@
 
 What runs, all of it real:
 
-* the platform simulator (``orderhub.simulator``) on a loopback port, its clock running a whole
-  day in ``--day-seconds`` of wall time.  New orders follow a Double 11 curve (a fifth of the
-  day in its first hour, most of that in the first ten minutes, an evening rise) across Taobao,
-  JD, PDD and Douyin; buyers pay late, ask for refunds (some within ten minutes), refunds
-  complete, buyers change their address and sellers their memo;
+* the platform simulator (``orderhub.simulator``) on a loopback port, a whole day's orders
+  played in ``--day-seconds`` of wall time (the platforms' clock stays the real one: see
+  :class:`Day`).  New orders follow a Double 11 curve (a fifth of the day in its first hour,
+  half of that in the first ten minutes, an evening rise) across Taobao, JD, PDD and Douyin;
+  buyers pay late, ask for refunds, refunds complete, buyers change their address and sellers
+  their memo;
 * ``orderhub worker`` processes (1, then 2) on PostgreSQL (a throw-away schema of
   ``--pg``), with the shipped ``rules/`` and ``flows/`` and the example warehouses.  The
   leader pulls each shop every ``--pull-seconds`` through the real connectors (signed HTTP,
@@ -18,11 +19,13 @@ What runs, all of it real:
   gateway.  WeCom is left unconfigured: its messages (diverted orders) wait, untried.
 
 Reported per run: orders/s end to end (from the day's start until the last order is decided
-and its messages delivered), event lag p50/p99 (an event stored -> its decision, from the
+and its messages delivered: PDD's 3-minute window lag is a floor under it), orders/s while a
+backlog waited (the workers' capacity), event lag p50/p99 (an event stored -> its decision, from the
 store's timestamps), order lag p50/p99 (placed on the platform -> first decision, pull
 included), outbox delay p99 (queued -> delivered), CPU seconds per 1,000 orders of our
 processes (the workers, the leader's pulls included, process start excluded) and of their
-PostgreSQL backends, the peak RSS of a worker, and the machine's load.
+PostgreSQL backends, the peak RSS of a worker, how often busy backends waited on routing's
+SKU locks, and the machine's load.
 """
 
 from __future__ import annotations
