@@ -45,9 +45,6 @@ from orderhub.simulator import Simulator  # noqa: E402
 from orderhub.web.users import UserStore  # noqa: E402
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 HOLD_REASON = "买家要求改地址"
@@ -105,17 +102,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
-            pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+    with sup.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

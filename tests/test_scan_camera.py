@@ -28,7 +28,6 @@ from orderhub.store import OrderStore  # noqa: E402
 from orderhub.waybills.labels import _code128_modules  # noqa: E402
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 ORDER_NO = "CAM20251111"
 WIDTH, HEIGHT = 640, 480
 
@@ -61,21 +60,10 @@ def write_y4m(path: Path, image: Image.Image, frames: int = 15) -> Path:
 
 @pytest.fixture()
 def camera_browser(tmp_path: Path) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
     video = write_y4m(tmp_path / "barcode.y4m", barcode_image(ORDER_NO))
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"]
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
-            pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+    with sup.chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-video-capture={video}") as b:
         yield b
-        b.close()
 
 
 def camera_order() -> Order:

@@ -187,12 +187,16 @@ def _two_workers(root: Path, pg_url: str, skus: tuple[str, str]) -> list[Service
     return workers
 
 
-def _routing_locks(engine) -> list[tuple[int, int, bool]]:  # type: ignore[no-untyped-def]
-    """(backend pid, key, granted) of every routing stock lock held or awaited."""
+def _routing_locks(engine, skus: tuple[str, ...]) -> list[tuple[int, int, bool]]:  # type: ignore[no-untyped-def]
+    """(backend pid, key, granted) of every routing stock lock on ``skus`` held or awaited.
+
+    Advisory locks are database-wide: other runs on the same database (another test session, a
+    benchmark) hold their own, so only this test's SKUs are looked at."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT pid, objid::int, granted FROM pg_locks WHERE locktype = 'advisory' "
-            "AND classid = :c ORDER BY pid"), {"c": SKU_LOCK_CLASS})]
+            "AND classid = :c AND objid::int = ANY(:keys) ORDER BY pid"),
+            {"c": SKU_LOCK_CLASS, "keys": list(sku_lock_keys(list(skus)))})]
 
 
 def _inside_routing(worker: Service, on_enter) -> None:  # type: ignore[no-untyped-def]
@@ -217,8 +221,8 @@ def test_workers_routing_different_skus_hold_their_stock_locks_at_the_same_time(
     seen: list[list[tuple[int, int, bool]]] = []
     # each worker waits inside its locked transaction until the other is inside its own:
     # one global lock would keep the second out, and the barrier would break (no hang)
-    both_in = threading.Barrier(2, action=lambda: seen.append(_routing_locks(engine)),
-                                timeout=60)
+    both_in = threading.Barrier(
+        2, action=lambda: seen.append(_routing_locks(engine, (SKU, OTHER_SKU))), timeout=60)
     first_in = threading.Event()
 
     def enter() -> None:
@@ -279,7 +283,7 @@ def test_workers_routing_the_same_sku_take_turns_and_reserve_exactly_the_stock(
     threads[1].start()
     # the second worker waits for the first's lock on the SKU (polled until seen, not timed)
     for _ in range(1200):
-        locks = _routing_locks(engine)
+        locks = _routing_locks(engine, (SKU,))
         if any(not granted for *_, granted in locks):
             waiting.append(locks)
             break

@@ -25,9 +25,6 @@ from orderhub.cli import main  # noqa: E402
 from orderhub.web.permissions import NAV, ROLES, allowed  # noqa: E402
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +38,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing "
-                    "(apt-get update && apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
-            pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+    with sup.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,6 @@ from orderhub.service.schema import decisions  # noqa: E402
 from orderhub.store import OrderStore  # noqa: E402
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 RULE = "promo_big_cold_order"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -42,17 +39,8 @@ def _minute(at: datetime) -> str:
 
 @pytest.fixture()
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
-            pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+    with sup.chromium() as b:
         yield b
-        b.close()
 
 
 def cold_big_order(no: str) -> Order:

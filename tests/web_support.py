@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from click.testing import CliRunner
@@ -117,3 +118,33 @@ def login(base: str, role: str, password: str = PASSWORD) -> tuple[httpx.Client,
                                        "csrf_token": token})
     assert done.status_code == 303, done.text
     return client, token
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Debian's Chromium under Playwright, or a loud skip saying why it cannot run here.
+
+    A test tool's own browser download cannot work on these machines, so the system package is
+    launched by path; ``extra_args`` add switches such as the fake camera's.
+    """
+    import pytest
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"SKIPPING BROWSER TEST: {CHROMIUM} is missing "
+                    "(apt-get update && apt-get install -y chromium)")
+    with sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                         args=[*CHROMIUM_ARGS, *extra_args])
+        except Exception as exc:  # noqa: BLE001 - any launch failure is a reason to skip
+            pytest.skip(f"SKIPPING BROWSER TEST: Chromium cannot be launched: {exc}")
+        try:
+            yield browser
+        finally:
+            browser.close()
