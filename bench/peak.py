@@ -524,6 +524,15 @@ ROWS = (
 )
 
 
+def _lock_waits(r: dict[str, Any]) -> str:
+    """Of the samples that found one of our backends running a query, how many found it
+    waiting on an advisory (SKU) lock; reports saved before the sampling show "-"."""
+    samples = r.get("backend_samples")
+    if samples is None:
+        return "-"
+    return f"{samples.get('advisory', 0):,} of {samples.get('active', 0):,} samples"
+
+
 def table(results: list[dict[str, Any]]) -> str:
     head = ["", *(f"{r['workers']} worker{'s' if r['workers'] > 1 else ''}" for r in results)]
     lines = [head]
@@ -531,9 +540,7 @@ def table(results: list[dict[str, Any]]) -> str:
         cells = [fmt.format(*(r[k] for k in key)) if isinstance(key, tuple)
                  else fmt.format(r[key]) for r in results]
         lines.append([label, *cells])
-    lines.append(["busy backends waiting on SKU locks",
-                  *(f"{r['backend_samples'].get('advisory', 0)} of "
-                    f"{r['backend_samples'].get('active', 0)} samples" for r in results)])
+    lines.append(["busy backends waiting on SKU locks", *(_lock_waits(r) for r in results)])
     lines.append(["load (1 min) at start / end",
                   *(f"{r['load_start'][0]:.1f} / {r['load_end'][0]:.1f}" for r in results)])
     width = [max(len(row[i]) for row in lines) for i in range(len(head))]
@@ -542,6 +549,20 @@ def table(results: list[dict[str, Any]]) -> str:
            for row in lines]
     out.insert(1, "-" * len(out[0]))
     return "\n".join(out)
+
+
+def report(doc: dict[str, Any]) -> str:
+    """The readable form of a ``--format json`` document: the command, the table, and what the
+    day placed and the service delivered in each run."""
+    lines = [f"{doc['command']}  ({doc['date']}, {doc['cores']} cores)", table(doc["runs"])]
+    for r in doc["runs"]:
+        p = r["placed"]
+        lines.append(
+            f"{r['workers']} worker(s): placed {p['orders']:,} orders ({p['paid_later']:,} paid "
+            f"later), {p['refunds']:,} refund requests ({p['refunds_done']:,} refunded), "
+            f"{p['changes']:,} address/memo changes; routed {r['routed']:,}; outbox "
+            + ", ".join(f"{o['kind']} {o['status']} {o['n']:,}" for o in r["outbox"]))
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -557,29 +578,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--timeout", type=float, default=3600,
                     help="give up when the backlog is not cleared this long after the day")
     ap.add_argument("--format", choices=("table", "json"), default="table")
+    ap.add_argument("--table", metavar="JSON", type=Path,
+                    help="run nothing: print the table of a saved --format json report")
     args = ap.parse_args(argv)
+    if args.table:
+        print(report(json.loads(args.table.read_text(encoding="utf-8"))))
+        return
     results = []
     for n in (int(x) for x in args.workers.split(",")):
         if args.format == "table":
             print(f"{n} worker(s): {args.orders:,} orders over a {args.day_seconds:.0f} s day "
                   f"...", file=sys.stderr, flush=True)
         results.append(run(n, args))
-    stamp = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-             "command": " ".join(["python bench/peak.py", *(argv or sys.argv[1:])]),
-             "cores": os.cpu_count()}
+    doc = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+           "command": " ".join(["python bench/peak.py", *(argv or sys.argv[1:])]),
+           "cores": os.cpu_count(), "runs": results}
     if args.format == "json":
-        print(json.dumps({**stamp, "runs": results}, ensure_ascii=False, indent=1,
-                         default=str))
-        return
-    print(f"{stamp['command']}  ({stamp['date']}, {stamp['cores']} cores)")
-    print(table(results))
-    for r in results:
-        p = r["placed"]
-        print(f"{r['workers']} worker(s): placed {p['orders']:,} orders ({p['paid_later']:,} paid "
-              f"later), {p['refunds']:,} refund requests ({p['refunds_done']:,} refunded), "
-              f"{p['changes']:,} address/memo changes; routed {r['routed']:,}; outbox "
-              + ", ".join(f"{o['kind']} {o['status']} {o['n']:,}" for o in r["outbox"]))
-
+        print(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(report(doc))
 
 if __name__ == "__main__":
     main()
