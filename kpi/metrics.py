@@ -68,6 +68,7 @@ class Context:
         self.fulfilment = fulfilment
         self.now = now
         self.sql = Dialect(conn, period)
+        self.sql.tune()
         self.tables = set(inspect(conn).get_table_names())
         #: figures fetched for one grouping that another reuses (see _pay_to_ship_fetched)
         self.memo: dict[Any, Any] = {}

@@ -36,6 +36,17 @@ class Dialect:
             raise ValueError(f"{period.label}: {period.tz_name} changes its UTC offset "
                              "within the period; use PostgreSQL for such zones")
 
+    def tune(self) -> None:
+        """PostgreSQL: settings for this transaction's few large aggregates.  The default
+        ``work_mem`` (4 MB) sends a sort of a million durations (``percentile_cont``) and
+        the groupings' hash tables to disk, and JIT compiles every query above its cost
+        threshold, which costs more than it saves on queries run once (measured with EXPLAIN
+        ANALYZE and bench/kpi.py).  ``SET LOCAL`` ends with the transaction, so the pooled
+        connection goes back with the server's settings."""
+        if self.postgres:
+            self.conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+            self.conn.exec_driver_sql("SET LOCAL jit = off")
+
     def seconds(self, start: Any, end: Any) -> ColumnElement[Any]:
         """Seconds from ``start`` to ``end`` (both stored times)."""
         if self.postgres:
