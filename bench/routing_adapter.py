@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT.parent) not in sys.path:  # the repository root is the orderhub package
     sys.path.insert(0, str(ROOT.parent))
 
+from pydantic import BaseModel  # noqa: E402
+
 from orderhub.engine.routing import Router, RoutingState, StockLevels, load_flows  # noqa: E402
 from orderhub.engine.routing.warehouses import Network, WarehouseConfig  # noqa: E402
 from orderhub.gcpause import paused_gc  # noqa: E402
@@ -129,16 +131,23 @@ class OrderhubRouter:
                                "items": items, "receiver": receiver})
 
 
-_set = object.__setattr__
+#: pydantic's instance slots, set through their descriptors (``object.__setattr__`` looks
+#: each one up by name first: a third of building an order here)
+_SLOTS = BaseModel.__dict__
+_set_dict, _set_fields, _set_extra, _set_private = (
+    _SLOTS[n].__set__ for n in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__",
+                                "__pydantic_private__"))
 
 
 def _clone(proto: Any, values: dict[str, Any]) -> Any:
     """A copy of the pydantic model ``proto`` with ``values`` in place of its own."""
     new = proto.__class__.__new__(proto.__class__)
-    _set(new, "__dict__", {**proto.__dict__, **values})
-    _set(new, "__pydantic_fields_set__", proto.__pydantic_fields_set__)
-    _set(new, "__pydantic_extra__", proto.__pydantic_extra__)
-    _set(new, "__pydantic_private__", proto.__pydantic_private__)
+    fields = proto.__dict__.copy()
+    fields.update(values)
+    _set_dict(new, fields)
+    _set_fields(new, proto.__pydantic_fields_set__)
+    _set_extra(new, proto.__pydantic_extra__)
+    _set_private(new, proto.__pydantic_private__)
     return new
 
 

@@ -41,26 +41,39 @@ class CompiledFlow:
     spec: Any = None
 
     def run(self, rs: RunState) -> None:
-        """Run from ``start`` to the end on ``rs`` (a sub-flow runs on its caller's state)."""
+        """Run from ``start`` to the end on ``rs`` (a sub-flow runs on its caller's state).
+
+        The loop runs once per node of every routed order, so it does no more than it must:
+        the step budget is the loop's range, and the failing node is the one ``node`` still
+        names (it is replaced only when a step returns)."""
         steps = self.steps
         add = rs.result.path.append
         prefix = "" if rs.depth == 0 else f"{self.name}/"
         node: str | None = self.start
-        count = 0
-        while node is not None:
-            add(prefix + node if prefix else node)
-            count += 1
-            if count > MAX_STEPS:
-                raise FlowRuntimeError(f"more than {MAX_STEPS} steps", flow=self.name,
-                                       node=node, span=self.spans.get(node))
-            running = node
-            try:
-                node = steps[running](rs)
-            except FlowRuntimeError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any node failure is reported with its place
-                raise FlowRuntimeError(f"{type(exc).__name__}: {exc}", flow=self.name,
-                                       node=running, span=self.spans.get(running)) from exc
+        try:
+            if prefix:
+                for _ in _BUDGET:
+                    add(prefix + node)  # type: ignore[operator]
+                    node = steps[node](rs)  # type: ignore[index]
+                    if node is None:
+                        return
+            else:
+                for _ in _BUDGET:
+                    add(node)  # type: ignore[arg-type]
+                    node = steps[node](rs)  # type: ignore[index]
+                    if node is None:
+                        return
+        except FlowRuntimeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any node failure is reported with its place
+            raise FlowRuntimeError(f"{type(exc).__name__}: {exc}", flow=self.name,
+                                   node=str(node), span=self.spans.get(str(node))) from exc
+        add(prefix + node if prefix else node)  # type: ignore[operator, arg-type]
+        raise FlowRuntimeError(f"more than {MAX_STEPS} steps", flow=self.name,
+                               node=str(node), span=self.spans.get(str(node)))
+
+
+_BUDGET = range(MAX_STEPS)
 
 
 @dataclass

@@ -217,9 +217,12 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[_Input],
     # dicts are shared by the orders that had it; nobody changes them.
     memo: dict[tuple[Any, ...], _Outcome] = {}
 
+    single = getters[0] if len(getters) == 1 else None
+
     def decide(rs: RunState) -> str | None:
         order, ctx = rs.order, rs.ctx
-        values = [g(order, ctx) for g in getters]
+        # one input (most tables: a region, a province): no list of one to build per order
+        values = [single(order, ctx)] if single is not None else [g(order, ctx) for g in getters]
         try:
             # types too: 1, 1.0 and True are one dict key but show differently in the trace
             key = (*values, *map(type, values))
@@ -233,7 +236,8 @@ def _runner(node: str, spec: DecisionTableNode, inputs: list[_Input],
         out, why, seen, why_reasons = outcome
         if out is not None:
             rs.vars.update(out)
-        rs.step(node, "decision_table", why, seen)
+        if rs.tracing:
+            rs.step(node, "decision_table", why, seen)
         for reason in why_reasons:
             rs.reason(reason)
         return nxt
