@@ -226,6 +226,9 @@ class RuleSet:
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
         ctx.now = now
+        times, found = windows["times"], windows["orders"]
+        if times and found and ctx.times_with_orders(dict(times), dict(found)):
+            return
         for kind, by_phone in windows.items():
             if by_phone and not ctx.prefetch_history(kind, dict(by_phone)) and kind == "times":
                 groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)

@@ -89,16 +89,36 @@ def _default(model: type[Order] | type[LineItem], name: str) -> Any:
     return _FULL if info.is_required() else info.default
 
 
+class _Stored:
+    """What a record and its lines share: the document's text and, once read, the full order
+    (the lines point here rather than at their order, so nothing makes a reference cycle and
+    records are freed as soon as a batch drops them, without the cyclic collector)."""
+
+    __slots__ = ("id", "json", "order")
+
+    def __init__(self, order_id: str | None, json: str | bytes) -> None:
+        self.id = order_id
+        self.json = json
+        self.order: Order | None = None
+
+    def full(self) -> Order:
+        if self.order is None:
+            order = Order.model_validate_json(self.json)
+            order.id = self.id
+            self.order = order
+        return self.order
+
+
 class HistoryLine:
     """One line of a :class:`HistoryOrder`: ``sku``, ``quantity`` and ``title`` read from the
     document, anything else from the full order's :class:`LineItem`."""
 
-    __slots__ = ("_doc", "_order", "_index", "sku", "quantity", "title")
+    __slots__ = ("_doc", "_stored", "_index", "sku", "quantity", "title")
     _FIELDS: dict[str, Callable[[Any], Any]] = {
         "sku": _maybe_text, "quantity": _quantity, "title": _text}
 
-    def __init__(self, order: HistoryOrder, index: int, doc: dict[str, Any]) -> None:
-        self._order = order
+    def __init__(self, stored: _Stored, index: int, doc: dict[str, Any]) -> None:
+        self._stored = stored
         self._index = index
         self._doc = doc
 
@@ -107,10 +127,10 @@ class HistoryLine:
             raise AttributeError(name)
         convert = self._FIELDS.get(name)
         if convert is None:
-            return getattr(self._order.full().items[self._index], name)
+            return getattr(self._stored.full().items[self._index], name)
         value = convert(self._doc[name]) if name in self._doc else _default(LineItem, name)
         if value is _FULL:
-            value = getattr(self._order.full().items[self._index], name)
+            value = getattr(self._stored.full().items[self._index], name)
         setattr(self, name, value)
         return value
 
@@ -121,7 +141,7 @@ class HistoryLine:
 class HistoryOrder:
     """A stored order for history aggregates (see the module docstring)."""
 
-    __slots__ = ("_json", "_doc", "_full", "id", "platform", "status", "created_at",
+    __slots__ = ("_stored", "_doc", "id", "platform", "status", "created_at",
                  "platform_order_no", "shop_id", "payment", "goods_total", "discount",
                  "post_fee", "items")
     _FIELDS: dict[str, Callable[[Any], Any]] = {
@@ -131,8 +151,7 @@ class HistoryOrder:
 
     def __init__(self, order_id: str | None, doc: str | bytes) -> None:
         self.id = order_id
-        self._json = doc
-        self._full: Order | None = None
+        self._stored = _Stored(order_id, doc)
         parsed = orjson.loads(doc)
         self._doc: dict[str, Any] = parsed if type(parsed) is dict else {}
         if type(parsed) is not dict:
@@ -141,11 +160,7 @@ class HistoryOrder:
     def full(self) -> Order:
         """The stored document validated as the :class:`Order` it is (once), as the store
         reads an order."""
-        if self._full is None:
-            order = Order.model_validate_json(self._json)
-            order.id = self.id
-            self._full = order
-        return self._full
+        return self._stored.full()
 
     def __getattr__(self, name: str) -> Any:  # only for a field not read yet
         if name.startswith("_"):
@@ -156,7 +171,7 @@ class HistoryOrder:
             if lines is _FULL:
                 value: Any = []
             elif type(lines) is list and all(type(d) is dict for d in lines):
-                value = [HistoryLine(self, k, d) for k, d in enumerate(lines)]
+                value = [HistoryLine(self._stored, k, d) for k, d in enumerate(lines)]
             else:
                 value = self.full().items
         else:
