@@ -31,6 +31,7 @@ from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceErrors, SourceSpan
+from ..gcpause import paused_gc
 from ..model import DEFAULT_TZ
 from .recipients import NOTIFY_CHANNELS, Address, Recipients, did_you_mean, read_recipients
 from .rule_actions import ActionSpec, PlannedAction, order_time
@@ -254,8 +255,11 @@ class RuleSet:
             ctx.lists = self.lists
         active = self.active(ctx.now)
         match = self.code.matcher(active)
-        self.prefetch(orders, ctx, active)
-        return [self._decide(order, ctx, match, explain) for order in orders]
+        # a batch's history records and decisions all live until it returns and make no
+        # cycles: the cyclic collector would only re-scan them (as in ingest and routing)
+        with paused_gc():
+            self.prefetch(orders, ctx, active)
+            return [self._decide(order, ctx, match, explain) for order in orders]
 
     def evaluate_replay(self, orders: Sequence[Any], ctx: EvalContext, *,
                         explain: bool = True) -> list[Decision]:
