@@ -445,7 +445,8 @@ class OrderStore:
         times = [bind(since)] if until is None else [bind(since), bind(until)]
         pg = self._dialect == "postgresql"
         mark = ["%(since)s", "%(until)s"] if pg else ["?", "?"]
-        sql = f"SELECT id, receiver_phone, doc FROM {table} WHERE created_at >= {mark[0]}"
+        sql = (f"SELECT id, receiver_phone, doc, created_at, platform FROM {table} "
+               f"WHERE created_at >= {mark[0]}")
         if until is not None:
             sql += f" AND created_at < {mark[1]}"
         with self.engine.connect() as conn:
@@ -460,8 +461,8 @@ class OrderStore:
                     query = sql + f" AND receiver_phone IN ({', '.join('?' * len(part))})"
                     params = (*times, *part)
                 rows = conn.exec_driver_sql(query, params).cursor.fetchall()  # type: ignore[union-attr]
-                for order_id, phone, doc in rows:
-                    out[phone].append(HistoryOrder(order_id, doc))
+                for order_id, phone, doc, created, platform in rows:
+                    out[phone].append(HistoryOrder(order_id, doc, created, platform))
         return out
 
     def _time_binder(self) -> Any:

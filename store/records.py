@@ -14,7 +14,7 @@ first read, so what a rule sees never depends on which fields are fast.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -141,7 +141,7 @@ class HistoryLine:
 class HistoryOrder:
     """A stored order for history aggregates (see the module docstring)."""
 
-    __slots__ = ("_stored", "_doc", "id", "platform", "status", "created_at",
+    __slots__ = ("_stored", "_parsed", "id", "history_time", "platform", "status", "created_at",
                  "platform_order_no", "shop_id", "payment", "goods_total", "discount",
                  "post_fee", "items")
     _FIELDS: dict[str, Callable[[Any], Any]] = {
@@ -149,13 +149,29 @@ class HistoryOrder:
         "platform_order_no": _text64, "shop_id": _text64, "payment": _money,
         "goods_total": _money, "discount": _money, "post_fee": _money}
 
-    def __init__(self, order_id: str | None, doc: str | bytes) -> None:
+    def __init__(self, order_id: str | None, doc: str | bytes, created_utc: Any = None,
+                 platform: Any = None) -> None:
         self.id = order_id
         self._stored = _Stored(order_id, doc)
-        parsed = orjson.loads(doc)
-        self._doc: dict[str, Any] = parsed if type(parsed) is dict else {}
-        if type(parsed) is not dict:
-            self.full()  # not an order: the model says why
+        self._parsed: dict[str, Any] | None = None
+        self.history_time = _utc(created_utc) if created_utc is not None else self.created_at
+        if platform is not None:
+            value = _PLATFORM(platform)
+            if value is not _FULL:
+                self.platform = value
+
+    @property
+    def _doc(self) -> dict[str, Any]:
+        """The stored document, parsed on the first read of a field that needs it (most
+        earlier orders of a batch are only placed in time and told apart by platform, which
+        the row's own columns answer)."""
+        parsed = self._parsed
+        if parsed is None:
+            loaded = orjson.loads(self._stored.json)
+            if type(loaded) is not dict:
+                self.full()  # not an order: the model says why
+            parsed = self._parsed = loaded
+        return parsed
 
     def full(self) -> Order:
         """The stored document validated as the :class:`Order` it is (once), as the store
@@ -163,7 +179,7 @@ class HistoryOrder:
         return self._stored.full()
 
     def __getattr__(self, name: str) -> Any:  # only for a field not read yet
-        if name.startswith("_"):
+        if name.startswith("_") or name == "history_time":
             raise AttributeError(name)
         doc = self._doc
         if name == "items":
@@ -187,3 +203,14 @@ class HistoryOrder:
     def __repr__(self) -> str:
         return f"HistoryOrder({self.id!r}, {self._doc.get('platform')}:" \
                f"{self._doc.get('platform_order_no')})"
+
+
+_PLATFORM = _enum(Platform)
+
+
+def _utc(value: Any) -> datetime:
+    """The ``created_at`` column as an aware UTC instant (naive UTC in the database: text on
+    SQLite, a datetime from PostgreSQL), the key a batch sorts and windows earlier orders by."""
+    if type(value) is str:
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
