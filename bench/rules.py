@@ -3,6 +3,7 @@ history aggregates with filters over stored orders.
 
     .venv/bin/python bench/rules.py [--orders 5000] [--stored 20000] [--batch 500]
     .venv/bin/python bench/rules.py --stored 1000000      # the full-size store (minutes to fill)
+    .venv/bin/python bench/rules.py --stored 1000000 --store-file /tmp/h1m.db  # filled once, reused
 
 Prints: grammar build (once per process), parse+check+compile of 100 rules, and for 50 rules
 over normalized Order objects the per-order latency (median, p99) of (a) the generated matcher
@@ -103,6 +104,9 @@ def main() -> None:
     ap.add_argument("--stored", type=int, default=20000,
                     help="stored orders for the history benchmark (1000000 for the full size)")
     ap.add_argument("--batch", type=int, default=500, help="orders per evaluation batch")
+    ap.add_argument("--store-file", default=None,
+                    help="keep the history store in this SQLite file and reuse it when it holds "
+                         "--stored orders already (filling a million takes minutes)")
     ap.add_argument("--shipped", type=int, default=6000,
                     help="orders judged by the shipped rules (examples and synthetic orders)")
     args = ap.parse_args()
@@ -153,7 +157,7 @@ def main() -> None:
     if args.shipped:
         bench_shipped(args.shipped)
     if args.stored:
-        bench_history(args.stored, args.batch)
+        bench_history(args.stored, args.batch, args.store_file)
 
 
 def _golden_support() -> Any:
@@ -235,8 +239,11 @@ end
 
 
 def fill_store(path: str, n: int) -> tuple[object, int, datetime]:
-    """A SQLite store of ``n`` orders, ~5 per phone over 30 days (bulk insert, no events)."""
+    """A SQLite store of ``n`` orders, ~5 per phone over 30 days (bulk insert, no events).
+    A file that holds ``n`` orders already is reused as it is (the same seeded orders)."""
     import json
+
+    from sqlalchemy import func, select
 
     from orderhub.store import OrderStore
     from orderhub.store.schema import orders as orders_table
@@ -245,6 +252,12 @@ def fill_store(path: str, n: int) -> tuple[object, int, datetime]:
     phones = max(1, n // 5)
     rnd = random.Random(11)
     start = datetime(2024, 11, 12, tzinfo=TZ)
+    with store.engine.connect() as conn:
+        held = conn.execute(select(func.count()).select_from(orders_table)).scalar_one()
+    if held == n:
+        return store, phones, start + timedelta(days=30)
+    if held:
+        raise SystemExit(f"{path} holds {held} orders, not {n}: remove it or pick another file")
     now = datetime.now(TZ)
     rows = []
     with store.engine.begin() as conn:
@@ -274,14 +287,15 @@ def fill_store(path: str, n: int) -> tuple[object, int, datetime]:
     return store, phones, start + timedelta(days=30)
 
 
-def bench_history(stored: int, batch: int, rounds: int = 10) -> None:
+def bench_history(stored: int, batch: int, store_file: str | None = None,
+                  rounds: int = 10) -> None:
     import tempfile
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        store, phones, end = fill_store(str(Path(tmp) / "h.db"), stored)
-        print(f"history: {stored} stored orders ({phones} phones) written in "
+        store, phones, end = fill_store(store_file or str(Path(tmp) / "h.db"), stored)
+        print(f"history: {stored} stored orders ({phones} phones) written or reopened in "
               f"{time.perf_counter() - t:.1f} s")
         rs = load_rules_text(HISTORY_RULES, "history.rules")
         rnd = random.Random(5)

@@ -251,6 +251,24 @@ class EvalContext:
             cache[phone] = (since, until, items, [key(x) for x in items])
         return True
 
+    def times_with_orders(self, times: dict[str, list[tuple[datetime, datetime | None]]],
+                          found: dict[str, list[tuple[datetime, datetime | None]]]) -> bool:
+        """Counts and filtered aggregates of one batch from ONE fetch of the orders: when the
+        source says its orders answer the creation times too (the store: both are the same
+        indexed rows) and every phone counted is one whose orders are fetched anyway, the
+        orders fetch covers both sets of windows and the times are read off its orders.
+        False (nothing fetched) otherwise: then each kind is fetched on its own."""
+        if not getattr(self.history, "times_in_orders", False) or not set(times) <= set(found):
+            return False
+        merged = {p: spans + times.get(p, []) for p, spans in found.items()}
+        if not self.prefetch_history("orders", merged):
+            return False
+        orders, cache = self._shared["orders"], self._shared.setdefault("times", {})
+        for phone in times:
+            since, until, _, keys = orders[phone]
+            cache[phone] = (since, until, keys, keys)
+        return True
+
     def _window(self, kind: str, phone: str, since: datetime,
                 until: datetime | None) -> list[Any] | None:
         entry = self._shared.get(kind, {}).get(phone)
@@ -279,6 +297,12 @@ class EvalContext:
 
 
 def _created_of(order: Any) -> datetime:
+    """The instant a fetched order is placed by in a batch's windows: a source's records may
+    carry it ready as ``history_time`` (the store's, from the indexed column, so that placing
+    them needs no read of the stored document)."""
+    ready = getattr(order, "history_time", None)
+    if ready is not None:
+        return ready  # type: ignore[no-any-return]
     return _get(order, "created_at")  # type: ignore[no-any-return]
 
 

@@ -172,6 +172,8 @@ def _created_at(order: Any) -> datetime | None:
     """The order's creation time, from a model or a plain dict (datetime or ISO text)."""
     value = order.get("created_at") if isinstance(order, dict) else getattr(order, "created_at",
                                                                              None)
+    if type(value) is datetime:  # the usual case, first: every history call plans with it
+        return value if value.tzinfo is not None else None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -183,6 +185,7 @@ def _created_at(order: Any) -> datetime | None:
 # History windows are half-open, [since, until), like the store's query; "until now, this
 # instant included" is therefore now + 1 µs.
 _INSTANT = timedelta(microseconds=1)
+_NO_TIME = timedelta()
 
 
 def _anchor(ctx: Any, order: Any, upto_now: bool | None) -> datetime:
@@ -224,10 +227,10 @@ def _plan_within(ctx: Any, order: Any, phone: str | None, within: timedelta | No
                  upto_now: bool | None = False) -> tuple[datetime, datetime]:
     """The ``within`` before the order; a window reaching before year 1 starts there."""
     until = _anchor(ctx, order, upto_now)
-    if within is None:
-        within = timedelta()
+    if within is None or within < _NO_TIME:
+        within = _NO_TIME
     try:
-        since = until - max(within, timedelta())
+        since = until - within
     except OverflowError:
         since = datetime.min.replace(tzinfo=until.tzinfo)
     return (since, until)

@@ -31,6 +31,7 @@ from ..dsl.sourcetext import read_source
 from ..dsl.types import ExprType, RecordType, order_record
 from ..dsl.yamlfile import suggest
 from ..errors import SourceError, SourceErrors, SourceSpan
+from ..gcpause import paused_gc
 from ..model import DEFAULT_TZ
 from .recipients import NOTIFY_CHANNELS, Address, Recipients, did_you_mean, read_recipients
 from .rule_actions import ActionSpec, PlannedAction, order_time
@@ -226,6 +227,9 @@ class RuleSet:
                 except Exception:  # noqa: BLE001 - the rule reports it when it runs
                     continue
         ctx.now = now
+        times, found = windows["times"], windows["orders"]
+        if times and found and ctx.times_with_orders(dict(times), dict(found)):
+            return
         for kind, by_phone in windows.items():
             if by_phone and not ctx.prefetch_history(kind, dict(by_phone)) and kind == "times":
                 groups: dict[tuple[datetime, datetime | None], set[str]] = defaultdict(set)
@@ -251,8 +255,11 @@ class RuleSet:
             ctx.lists = self.lists
         active = self.active(ctx.now)
         match = self.code.matcher(active)
-        self.prefetch(orders, ctx, active)
-        return [self._decide(order, ctx, match, explain) for order in orders]
+        # a batch's history records and decisions all live until it returns and make no
+        # cycles: the cyclic collector would only re-scan them (as in ingest and routing)
+        with paused_gc():
+            self.prefetch(orders, ctx, active)
+            return [self._decide(order, ctx, match, explain) for order in orders]
 
     def evaluate_replay(self, orders: Sequence[Any], ctx: EvalContext, *,
                         explain: bool = True) -> list[Decision]:

@@ -117,5 +117,14 @@ def test_the_orders_themselves_per_phone(history: MakeHistory) -> None:
     found = h.orders_by_phone([A, B, C], T0, T0 + timedelta(hours=2))
     assert {p: sorted(o.platform_order_no for o in os) for p, os in found.items()} == {
         A: ["1", "2"], B: ["3"], C: []}
-    assert all(isinstance(o, Order) and o.receiver.phone == p  # type: ignore[union-attr]
-               for p, os in found.items() for o in os)
+    # the store hands out light records (store/records.py): they read like the orders stored
+    assert all(o.receiver.phone == p for p, os in found.items() for o in os)
+    kept = {o.platform_order_no: o for o in [order("1", A, 0), order("2", A, 30),
+                                             order("3", B, 10)]}
+    for o in (o for os in found.values() for o in os):
+        want = kept[o.platform_order_no]
+        for name in ("platform", "status", "created_at", "payment", "goods_total", "discount",
+                     "post_fee", "shop_id", "receiver", "paid_at", "key", "item_count"):
+            assert getattr(o, name) == getattr(want, name), name
+        assert [(i.sku, i.quantity, i.title, i.unit_price, i.cold_chain) for i in o.items] == [
+            (i.sku, i.quantity, i.title, i.unit_price, i.cold_chain) for i in want.items]

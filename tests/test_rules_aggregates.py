@@ -90,3 +90,41 @@ rule many_x "单笔X超过2件"
 end
 """)
     assert len(rs) == 1
+
+
+COUNTS_AND_FILTERS = SKU_LIMIT + """\
+rule busy_phone "两小时内第二单"
+  when orders_by_phone(receiver.phone, within=2h) >= 1
+  then flag busy
+end
+rule x_today "今天买过X"
+  when (count o in earlier_orders(receiver.phone, within=1d):
+          o.items[0].sku == "X" and o.receiver.province == null and o.item_count >= 1) >= 1
+  then flag x_today
+end
+"""
+
+
+def test_counts_and_filtered_aggregates_over_the_store_take_one_query(store: OrderStore
+                                                                       ) -> None:
+    """Both kinds of history in one batch: the store's records answer the counts too, and the
+    decisions are those over the same orders held in memory (fields beyond the fast few,
+    like ``receiver`` and ``item_count``, read from the full order)."""
+    rs = load_rules_text(COUNTS_AND_FILTERS)
+    stored = [_order("S1", 0, "13800000001", 1, y=9, platform="jd", payment="800.00"),
+              _order("S2", 10, "13800000002", 2),
+              _order("S3", -200, "13800000003", 2),
+              _order("S4", 20, "13800000001", 0, y=1)]
+    store.upsert(stored)
+    batch = [_order("B1", 30, "13800000001", 1, platform="jd", payment="600.00"),
+             _order("B2", 40, "13800000002", 1),
+             _order("B3", 50, "13800000003", 2),
+             _order("B5", 70, "13800000004", 3)]
+    now = T0 + timedelta(days=3)
+    ctx = rs.context(now=now, history=store)
+    got = _fired(rs.evaluate_batch(batch, ctx))
+    assert ctx.queries == 1
+    assert got == _fired(rs.evaluate_batch(batch, now=now, history=MemoryHistory(stored)))
+    assert got == {"B1": ["big_jd_repeat", "busy_phone", "x_today"],
+                   "B2": ["double12_sku_limit", "busy_phone", "x_today"],
+                   "B3": ["x_today"], "B5": ["double12_sku_limit"]}
