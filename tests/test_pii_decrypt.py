@@ -10,8 +10,11 @@ import dataclasses
 import json
 import logging
 import time
+from collections import defaultdict
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -27,17 +30,26 @@ from orderhub.simulator.privacy import PrivacySettings
 from orderhub.store.schema import order_events, orders
 
 RULES = {"vague_address", "purchase_limit"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _plant(sim: Simulator) -> None:
-    """On every platform: three paid orders of one receiver today, two vague addresses."""
+    """On every platform: three paid orders of one receiver on one shop day, two vague addresses.
+
+    The simulator's orders span the last three hours, which cross midnight in Shanghai for three
+    hours of every day: the three are taken from one local day, or "orders today" would not see
+    the first two from the third."""
     for platform in ("taobao", "jd", "pdd", "douyin"):
         paid = sorted((o for o in sim.world.orders[platform].values()
                        if o.status == "paid"), key=lambda o: o.created_ts)
-        first = paid[0].receiver
-        for o in paid[1:3]:
-            o.receiver = first
-        for o in paid[3:5]:
+        days: dict[date, list[Any]] = defaultdict(list)
+        for o in paid:
+            days[datetime.fromtimestamp(o.created_ts, SHANGHAI).date()].append(o)
+        same_day = max(days.values(), key=len)[:3]
+        assert len(same_day) == 3, "the simulator placed too few paid orders on one day"
+        for o in same_day[1:]:
+            o.receiver = same_day[0].receiver
+        for o in [o for o in paid if o not in same_day][:2]:
             o.receiver = dataclasses.replace(o.receiver, detail=o.receiver.detail + "地铁站附近",
                                              vague=True)
 
