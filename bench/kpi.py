@@ -33,12 +33,12 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pgschema import scratch_schema
 from sqlalchemy import Engine, MetaData, Table, create_engine, inspect, text
 
 from orderhub.kpi.config import KpiConfig
@@ -189,20 +189,24 @@ def _scan_table(engine: Engine) -> None:
 Rows = dict[str, list[tuple[Any, ...]]]
 
 
-def _filled(engine: Engine, n: int) -> bool:
-    """Whether a kept database already holds the benchmark's ``n`` orders."""
-    if "orders" not in inspect(engine).get_table_names():
-        return False
-    with engine.connect() as conn:
-        return bool(conn.execute(text("SELECT count(*) FROM orders")).scalar() == n)
+def _filled(url: str, n: int) -> bool:
+    """Whether the kept database at ``url`` holds the benchmark's ``n`` orders already."""
+    engine = create_engine(url)
+    try:
+        if "orders" not in inspect(engine).get_table_names():
+            return False
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM orders")).scalar() == n)
+    finally:
+        engine.dispose()
 
 
 def run(url: str, n: int, rows: Callable[[], Rows], *, reuse: bool = False) -> dict[str, float]:
-    """Fill the database at ``url`` (unless ``reuse`` and it is filled already) and time the
-    KPIs.  ``rows`` makes the facts on first use, so a run reusing its databases skips that."""
+    """Fill the database at ``url`` (unless ``reuse``: it holds the orders already) and time
+    the KPIs.  ``rows`` makes the facts on first use, so a run reusing its databases skips it."""
     store = OrderStore.open(url)
     started = time.perf_counter()
-    if reuse and _filled(store.engine, n):
+    if reuse:
         loaded = None
     else:
         load(store.engine, rows())
@@ -255,12 +259,14 @@ def _cpu(engine: Engine) -> float:
     return used + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _drop_schema(pg: str, schema: str, *, recreate: bool = False) -> None:
+def _schema(pg: str, schema: str, *, drop: bool = False, create: bool = True) -> None:
+    """Drop (``drop``) and/or create (``create``, if missing) the kept schema on ``pg``."""
     admin = create_engine(pg, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        if recreate:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        if drop:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if create:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
     admin.dispose()
 
 
@@ -283,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     kept_schema = f"bench_kpi_keep_{n}"
     if args.drop_kept:
         kept_file.unlink(missing_ok=True)
-        _drop_schema(args.pg, kept_schema)
+        _schema(args.pg, kept_schema, drop=True, create=False)
         return 0
     print(f"load average: {_load()}")
     made: list[Rows] = []
@@ -298,26 +304,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.db in ("sqlite", "both"):
         if args.keep:
-            if kept_file.exists() and not _filled(create_engine(f"sqlite:///{kept_file}"), n):
-                kept_file.unlink()
-            run(f"sqlite:///{kept_file}", n, rows, reuse=True)
+            url = f"sqlite:///{kept_file}"
+            reuse = _filled(url, n)
+            if not reuse:
+                kept_file.unlink(missing_ok=True)
+            run(url, n, rows, reuse=reuse)
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 run(f"sqlite:///{Path(tmp) / 'kpi.db'}", n, rows)
     if args.db in ("postgresql", "both"):
-        schema = kept_schema if args.keep else f"bench_kpi_{uuid.uuid4().hex[:8]}"
-        url = f"{args.pg}?options=-csearch_path%3D{schema}"
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        admin.dispose()
-        if args.keep and not _filled(create_engine(url), n):
-            _drop_schema(args.pg, schema, recreate=True)
-        try:
-            run(url, n, rows, reuse=args.keep)
-        finally:
-            if not args.keep:
-                _drop_schema(args.pg, schema)
+        if args.keep:
+            url = f"{args.pg}?options=-csearch_path%3D{kept_schema}"
+            _schema(args.pg, kept_schema)
+            reuse = _filled(url, n)
+            if not reuse:  # another order count: emptied and filled again
+                _schema(args.pg, kept_schema, drop=True)
+            run(url, n, rows, reuse=reuse)
+        else:
+            with scratch_schema(args.pg) as url:
+                if url is not None:
+                    run(url, n, rows)
     print(f"load average after: {_load()}")
     return 0
 

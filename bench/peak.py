@@ -50,6 +50,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from figures import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86_400
 PLATFORM_SHARE = {"taobao": 0.4, "jd": 0.2, "pdd": 0.2, "douyin": 0.2}
@@ -69,15 +71,6 @@ PRODUCTION = {"batch_size": 200, "poll_seconds": 1.0, "beat_seconds": 2.0, "leas
 
 
 # -- pure helpers (tests/test_bench_peak.py) --------------------------------------------------
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) of ``values`` by nearest rank; 0.0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return float(ordered[min(rank, len(ordered)) - 1])
-
 
 def arrivals_per_minute(n: int) -> list[int]:
     """New orders in each of the day's 1,440 minutes, following :data:`HOUR_SHARE`, summing to

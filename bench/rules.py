@@ -31,6 +31,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from figures import percentile
+
 from orderhub.dsl import MemoryHistory
 from orderhub.dsl.parser import _lark
 from orderhub.engine.ruleset import load_rules_text
@@ -93,11 +95,6 @@ def read_why(decisions: list[Any]) -> None:
             f.why  # noqa: B018 - reading it is the point
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=5000)
@@ -137,7 +134,7 @@ def main() -> None:
         match(o, ctx)
         lat.append((time.perf_counter_ns() - t) / 1e3)
     print(f"50 rules, matcher only, {len(orders)} orders: median {statistics.median(lat):.1f} µs, "
-          f"p99 {pct(lat, 0.99):.1f} µs per order")
+          f"p99 {percentile(lat, 99):.1f} µs per order")
     lat = []
     fired = 0
     for o in orders:
@@ -147,7 +144,8 @@ def main() -> None:
         lat.append((time.perf_counter_ns() - t) / 1e3)
         fired += len(d.fired)
     print(f"50 rules, evaluate() with actions and why: median {statistics.median(lat):.1f} µs, "
-          f"p99 {pct(lat, 0.99):.1f} µs per order ({fired / len(orders):.2f} rules fired/order)")
+          f"p99 {percentile(lat, 99):.1f} µs per order "
+          f"({fired / len(orders):.2f} rules fired/order)")
     t = time.perf_counter()
     decisions = rs.evaluate_batch(orders, rs.context(now=now, history=MemoryHistory(orders)))
     read_why(decisions)

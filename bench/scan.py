@@ -26,7 +26,6 @@ import argparse
 import importlib.util
 import os
 import re
-import statistics
 import tempfile
 import threading
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from figures import p50_p95
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,14 +146,6 @@ class Phone:
         self.shipped += 1
 
 
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "no samples"
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-    return f"p50 {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  (n={len(values)})"
-
-
 def run(label: str, db_url: str, phones: int, per_phone: int, pace: float) -> None:
     print(f"{label}: {phones} phones x {per_phone} orders, "
           + (f"{pace:g} s between a phone's scans" if pace else "each scan right after the last"))
@@ -189,12 +181,12 @@ def run(label: str, db_url: str, phones: int, per_phone: int, pace: float) -> No
     print(f"  shipped {shipped} of {phones * per_phone} orders, {scans} scans in {took:.1f}s "
           f"({scans / took:.0f} scans/s)")
     for kind in ("order scan", "item scan", "confirm"):
-        print(f"  {kind:<10} server {percentiles([v for p in crew for v in p.server[kind]])}")
-        print(f"  {'':<10} round  {percentiles([v for p in crew for v in p.wall[kind]])}")
+        print(f"  {kind:<10} server {p50_p95([v for p in crew for v in p.server[kind]])}")
+        print(f"  {'':<10} round  {p50_p95([v for p in crew for v in p.wall[kind]])}")
     every_server = [v for p in crew for s in p.server.values() for v in s]
     every_wall = [v for p in crew for s in p.wall.values() for v in s]
-    print(f"  every scan server {percentiles(every_server)}")
-    print(f"  every scan round  {percentiles(every_wall)}")
+    print(f"  every scan server {p50_p95(every_server)}")
+    print(f"  every scan round  {p50_p95(every_wall)}")
 
 
 def main() -> None:

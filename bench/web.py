@@ -17,13 +17,13 @@ import argparse
 import importlib.util
 import os
 import random
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from figures import p50_p95
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("web_support", ROOT / "tests" / "web_support.py")
@@ -109,9 +109,7 @@ def measure(client: httpx.Client, path: str, params: list[dict[str, str]],
         r = client.get(path, params=p, headers=headers)
         times.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.text[:300]
-    times.sort()
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-    return f"p50 {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  (n={len(times)})"
+    return p50_p95(times)
 
 
 def run(label: str, db_url: str, n: int, requests: int) -> None:

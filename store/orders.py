@@ -12,7 +12,7 @@ import builtins  # the class's method `list` shadows the builtin in annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -440,7 +440,7 @@ class OrderStore:
         at) per 500 phones.  Each is a :class:`HistoryOrder`: it reads like the stored
         :class:`Order`, and validates it only when a rule reads a field beyond the usual few."""
         out: dict[str, builtins.list[HistoryOrder]] = {p: [] for p in phones if p}
-        bind = self._time_binder()
+        bind, read = self._time_processors()
         table = self.engine.dialect.identifier_preparer.format_table(orders)
         times = [bind(since)] if until is None else [bind(since), bind(until)]
         pg = self._dialect == "postgresql"
@@ -462,14 +462,17 @@ class OrderStore:
                     params = (*times, *part)
                 rows = conn.exec_driver_sql(query, params).cursor.fetchall()  # type: ignore[union-attr]
                 for order_id, phone, doc, created, platform in rows:
-                    out[phone].append(HistoryOrder(order_id, doc, created, platform))
+                    out[phone].append(HistoryOrder(order_id, doc, read(created), platform))
         return out
 
-    def _time_binder(self) -> Any:
-        """How the driver is given a ``created_at`` value (as the column type binds it)."""
-        column = orders.c.created_at.type.dialect_impl(self.engine.dialect)
-        bind = column.bind_processor(self.engine.dialect)
-        return bind if bind is not None else (lambda value: value)
+    def _time_processors(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+        """How a ``created_at`` value goes to the driver and comes back from it, exactly as the
+        column type (:class:`UTCDateTime` over the dialect's DateTime) binds and reads it, for
+        the driver-SQL fetch of :meth:`orders_by_phone`."""
+        dialect = self.engine.dialect
+        column = orders.c.created_at.type.dialect_impl(dialect)
+        bind, read = column.bind_processor(dialect), column.result_processor(dialect, None)
+        return bind or _same, read or _same
 
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None
@@ -664,6 +667,10 @@ def _insert_events(conn: Connection, rows: list[tuple[str, str, str]], now: date
     if rows:
         at = now.astimezone(UTC).replace(tzinfo=None)
         copy_rows(conn, order_events, (*_EVENT_COLUMNS, "at"), [(*r, at) for r in rows])
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _order(row: Any) -> Order:

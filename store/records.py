@@ -14,7 +14,7 @@ first read, so what a rule sees never depends on which fields are fast.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -149,12 +149,14 @@ class HistoryOrder:
         "platform_order_no": _text64, "shop_id": _text64, "payment": _money,
         "goods_total": _money, "discount": _money, "post_fee": _money}
 
-    def __init__(self, order_id: str | None, doc: str | bytes, created_utc: Any = None,
-                 platform: Any = None) -> None:
+    def __init__(self, order_id: str | None, doc: str | bytes,
+                 created_utc: datetime | None = None, platform: Any = None) -> None:
         self.id = order_id
         self._stored = _Stored(order_id, doc)
         self._parsed: dict[str, Any] | None = None
-        self.history_time = _utc(created_utc) if created_utc is not None else self.created_at
+        #: the key a batch sorts and windows earlier orders by: the row's indexed
+        #: ``created_at`` (an aware UTC datetime, as the store's column type reads it)
+        self.history_time = created_utc if created_utc is not None else self.created_at
         if platform is not None:
             value = _PLATFORM(platform)
             if value is not _FULL:
@@ -207,10 +209,3 @@ class HistoryOrder:
 
 _PLATFORM = _enum(Platform)
 
-
-def _utc(value: Any) -> datetime:
-    """The ``created_at`` column as an aware UTC instant (naive UTC in the database: text on
-    SQLite, a datetime from PostgreSQL), the key a batch sorts and windows earlier orders by."""
-    if type(value) is str:
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]

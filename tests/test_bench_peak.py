@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location(
-    "peak_bench", Path(__file__).resolve().parent.parent / "bench" / "peak.py")
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))  # as `python bench/peak.py` has it: its shared bench/figures.py
+_spec = importlib.util.spec_from_file_location("peak_bench", BENCH / "peak.py")
 peak = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(peak)  # type: ignore[union-attr]
 

@@ -51,24 +51,17 @@ class CompiledFlow:
         prefix = "" if rs.depth == 0 else f"{self.name}/"
         node: str | None = self.start
         try:
-            if prefix:
-                for _ in _BUDGET:
-                    add(prefix + node)  # type: ignore[operator]
-                    node = steps[node](rs)  # type: ignore[index]
-                    if node is None:
-                        return
-            else:
-                for _ in _BUDGET:
-                    add(node)  # type: ignore[arg-type]
-                    node = steps[node](rs)  # type: ignore[index]
-                    if node is None:
-                        return
+            for _ in _BUDGET:
+                add(prefix + node)  # type: ignore[operator]
+                node = steps[node](rs)  # type: ignore[index]
+                if node is None:
+                    return
         except FlowRuntimeError:
             raise
         except Exception as exc:  # noqa: BLE001 - any node failure is reported with its place
             raise FlowRuntimeError(f"{type(exc).__name__}: {exc}", flow=self.name,
                                    node=str(node), span=self.spans.get(str(node))) from exc
-        add(prefix + node if prefix else node)  # type: ignore[operator, arg-type]
+        add(prefix + node)  # type: ignore[operator]
         raise FlowRuntimeError(f"more than {MAX_STEPS} steps", flow=self.name,
                                node=str(node), span=self.spans.get(str(node)))
 
