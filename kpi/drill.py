@@ -20,18 +20,18 @@ from .config import KpiConfig
 from .metrics import (
     NONE,
     Context,
+    _deadline_seconds,
     _with_orders,
     caught_rows,
-    fill_shipped,
     interception_rows,
     routing_dim,
     routing_figures,
-    shipped,
     task_figures,
     task_rows,
     wrong_rows,
 )
 from .periods import KpiPeriod
+from .schema import first_parcels
 
 #: The figures a dashboard number can link to, per KPI.
 DRILLABLE: dict[str, tuple[str, ...]] = {
@@ -51,12 +51,13 @@ def _match(column: Any, key: str | None) -> Any:
 
 
 def _shipped_ids(ctx: Context, figure: str, dim: str | None, key: str | None) -> Select[Any]:
-    fill_shipped(ctx)
-    c = shipped.c
-    cond = {"orders": c.v.is_not(None), "within_deadline": c.v <= c.dl, "late": c.v > c.dl,
-            "orders_shipped": c.person.is_not(None), "shipped_orders": literal(True)}[figure]
+    c = first_parcels.c
+    dl = _deadline_seconds(ctx, c.platform)
+    cond = {"orders": c.pay_seconds.is_not(None), "within_deadline": c.pay_seconds <= dl,
+            "late": c.pay_seconds > dl, "orders_shipped": c.person.is_not(None),
+            "shipped_orders": literal(True)}[figure]
     group = _match(c[dim], key) if dim else literal(True)
-    return select(c.order_id).where(cond, group)
+    return select(c.order_id).where(ctx.within(c.shipped_at), cond, group)
 
 
 def _task_ids(ctx: Context, figure: str, dim: str | None, key: str | None) -> Select[Any]:
@@ -117,6 +118,5 @@ def orders_behind(engine: Engine, period: KpiPeriod, kpi_name: str, figure: str,
             .join_from(ids, orders, orders.c.id == list(ids.c)[0]) \
             .order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
         found = [row[0] for row in conn.execute(query)]
-        shipped.drop(conn, checkfirst=True)
         conn.commit()
     return found

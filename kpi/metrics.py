@@ -12,37 +12,36 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     Connection,
-    Date,
-    DateTime,
     Engine,
     Float,
-    MetaData,
-    String,
-    Table,
     and_,
     case,
     column,
     distinct,
     func,
-    insert,
     inspect,
     literal,
     literal_column,
     or_,
     select,
     table,
+    tuple_,
 )
 
 from ..connectors.aftersale_store import after_sales
 from ..engine.routing.stock import route_decisions
 from ..fulfilment.config import FulfilmentConfig
-from ..fulfilment.schema import audit_log, fulfilment_log, fulfilment_orders, tasks
+from ..fulfilment.schema import fulfilment_log, fulfilment_orders, tasks
 from ..store.schema import orders
 from .config import KpiConfig
 from .periods import KpiPeriod
-from .schema import first_parcels, reconciliation_differences, reconciliation_reports
+from .schema import (
+    first_parcels,
+    reconciliation_differences,
+    reconciliation_reports,
+    task_responses,
+)
 from .sql import Dialect, interpolate
 
 DIMENSIONS = ("platform", "shop", "warehouse", "person")
@@ -61,16 +60,20 @@ PREVENTED = ("wrong_item", "extra_item")
 
 class Context:
     def __init__(self, conn: Connection, period: KpiPeriod, kpi: KpiConfig,
-                 fulfilment: FulfilmentConfig, now: datetime) -> None:
+                 fulfilment: FulfilmentConfig, now: datetime,
+                 dims: tuple[str | None, ...] = (None,)) -> None:
         self.conn = conn
         self.period = period
         self.kpi = kpi
         self.fulfilment = fulfilment
         self.now = now
+        #: every grouping this run reports (None: the whole period): the KPIs over a million
+        #: rows read them all in one pass and add up each grouping's figures here
+        self.dims = dims
         self.sql = Dialect(conn, period)
         self.sql.tune()
         self.tables = set(inspect(conn).get_table_names())
-        #: figures fetched for one grouping that another reuses (see _pay_to_ship_fetched)
+        #: figures fetched once for all groupings (see :func:`shipped_summary`)
         self.memo: dict[Any, Any] = {}
 
     def within(self, col: Any) -> Any:
@@ -85,9 +88,9 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
         raise ValueError(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
     kpi = kpi or KpiConfig()
     fulfilment = fulfilment or FulfilmentConfig()
+    dims = (None, *([by] if by else []), *(["day"] if days else []))
     with engine.connect() as conn:
-        ctx = Context(conn, period, kpi, fulfilment, now or datetime.now(UTC))
-        fill_shipped(ctx)
+        ctx = Context(conn, period, kpi, fulfilment, now or datetime.now(UTC), dims)
         totals = _grouped(ctx, None).get(ALL) or _empty(None)
         result: dict[str, Any] = {"period": period.as_json(), "by": by, "totals": totals}
         if by:
@@ -96,7 +99,6 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
             found = _grouped(ctx, "day")
             result["days"] = [{"day": d.isoformat(), **found.get(d.isoformat(), _empty("day"))}
                               for d in period.days()]
-        shipped.drop(conn, checkfirst=True)
         conn.commit()
     return result
 
@@ -136,38 +138,102 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 4)
 
 
-# -- the orders shipped in the period: one temporary table, read by three KPIs ---------------
+# -- the orders shipped in the period: one pass for pay-to-ship, throughput, mis-shipments ----
 
-_temp = MetaData()
-#: Each order whose first parcel left in the period: when, from where, by whom, and the
-#: figures the KPIs group (payment to that parcel, the platform's deadline, the shop-time day).
-shipped = Table("kpi_shipped", _temp, Column("order_id", String(26)), Column("at", DateTime),
-                Column("warehouse", String(32)), Column("person", String(128)),
-                Column("platform", String(16)), Column("shop", String(64)), Column("v", Float),
-                Column("dl", Float),
-                # the local day: text on SQLite, a date on PostgreSQL (see Dialect.day)
-                Column("day", String(10).with_variant(Date(), "postgresql")),
-                prefixes=["TEMPORARY"])
+#: A cell of the finest grouping the run needs (local day, person, the ``--by`` key): its
+#: orders, those paid, those within their deadline, and (SQLite) the paid ones' seconds.
+Cell = tuple[int, int, int, list[float]]
 
 
-def fill_shipped(ctx: Context) -> None:
-    """(Re)build ``kpi_shipped`` for the period on this connection, from the first parcels
-    the triggers keep (:data:`.schema.first_parcels`)."""
-    shipped.drop(ctx.conn, checkfirst=True)
-    shipped.create(ctx.conn)
-    fp = first_parcels.c
-    query = select(fp.order_id, fp.shipped_at, fp.warehouse, fp.person, fp.platform, fp.shop,
-                   ctx.sql.seconds(fp.paid_at, fp.shipped_at),
-                   _deadline_seconds(ctx, fp.platform), ctx.sql.day(fp.shipped_at)) \
-        .where(ctx.within(fp.shipped_at))
-    ctx.conn.execute(insert(shipped).from_select(
-        ["order_id", "at", "warehouse", "person", "platform", "shop", "v", "dl", "day"], query))
-
-
-def _shipped_dim(dim: str | None) -> Any:
+def _ship_key(dim: str | None, day: Any, person: Any, key: Any) -> Any:
     if dim is None:
-        return literal_column(f"'{ALL}'")
-    return shipped.c[dim]
+        return ALL
+    return {"day": day, "person": person}.get(dim, key)
+
+
+def shipped_summary(ctx: Context) -> dict[str | None, dict[Any, dict[str, Any]]]:
+    """For every grouping of the run: each group's shipped orders (first parcel in the period,
+    :data:`.schema.first_parcels`), paid ones, those within the deadline, the percentiles of
+    their seconds from payment, and the people and person-days that shipped them.
+
+    The orders are read once, grouped by (local day, person, the ``--by`` key), and the
+    groupings add those cells up; the percentiles come from one sort per grouping
+    (PostgreSQL: ``GROUPING SETS``) or, on SQLite, from the cells' seconds sorted here."""
+    found = ctx.memo.get("shipped")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    fp = first_parcels.c
+    by = next((d for d in ctx.dims if d in ("platform", "shop", "warehouse")), None)
+    day = ctx.sql.day(fp.shipped_at)
+    key = fp[by] if by else literal_column("NULL")
+    v = fp.pay_seconds
+    within = v <= _deadline_seconds(ctx, fp.platform)
+    where = ctx.within(ctx.sql.scanned(fp.shipped_at))
+    cells: dict[tuple[Any, Any, Any], Cell] = {}
+    pct: dict[str | None, dict[Any, list[float | None]]] = {dim: {} for dim in ctx.dims}
+    if ctx.sql.postgres:
+        grain = [day, fp.person, *([key] if by else [])]
+        for d, p, *k, n, paid, ok in ctx.conn.execute(
+                select(*grain, func.count(), func.count(v),
+                       func.count(case((within, 1)))).where(where).group_by(*grain)):
+            cells[(d, p, k[0] if k else None)] = (n, paid, ok, [])
+        sets = {None: tuple_(), "day": tuple_(day), "person": tuple_(fp.person)}
+        if by:
+            sets[by] = tuple_(key)
+        columns = {"day": day, "person": fp.person, **({by: key} if by else {})}
+        wanted = [dim for dim in ctx.dims if dim is not None]
+        query = select(*[columns[dim] for dim in wanted],
+                       *[func.grouping(columns[dim]) for dim in wanted],
+                       ctx.sql.percentile_cont(v, (0.5, 0.9))) \
+            .where(where, v.is_not(None)) \
+            .group_by(func.grouping_sets(*[sets[dim] for dim in ctx.dims]))
+        for row in ctx.conn.execute(query):
+            keys, grouped = row[:len(wanted)], row[len(wanted):2 * len(wanted)]
+            dim = next((d for d, g in zip(wanted, grouped, strict=True) if not g), None)
+            pct[dim][ALL if dim is None else keys[wanted.index(dim)]] = \
+                [None if x is None else float(x) for x in row[-1] or (None, None)]
+    else:
+        for d, p, k, sec, ok in ctx.conn.execute(
+                select(day, fp.person, key, v, within).where(where)):
+            cell = cells.get((d, p, k))
+            if cell is None:
+                cell = cells[(d, p, k)] = (0, 0, 0, [])
+            if sec is None:
+                cells[(d, p, k)] = (cell[0] + 1, *cell[1:])
+            else:
+                cell[3].append(sec)
+                cells[(d, p, k)] = (cell[0] + 1, cell[1] + 1, cell[2] + ok, cell[3])
+    found = {dim: _add_up(cells, dim, pct[dim], ctx.sql.postgres) for dim in ctx.dims}
+    ctx.memo["shipped"] = found
+    return found
+
+
+def _add_up(cells: dict[tuple[Any, Any, Any], Cell], dim: str | None,
+            pct: dict[Any, list[float | None]], postgres: bool) -> dict[Any, dict[str, Any]]:
+    groups: dict[Any, dict[str, Any]] = {}
+    for (d, p, k), (n, paid, ok, values) in cells.items():
+        g = groups.get(_ship_key(dim, d, p, k))
+        if g is None:
+            g = groups[_ship_key(dim, d, p, k)] = {
+                "n": 0, "paid": 0, "within": 0, "values": [], "by_person": 0, "people": set(),
+                "person_days": set()}
+        g["n"] += n
+        g["paid"] += paid
+        g["within"] += ok
+        g["values"].extend(values)
+        if p is not None:
+            g["by_person"] += n
+            g["people"].add(p)
+            g["person_days"].add((p, d))
+    for key, g in groups.items():
+        if postgres:
+            g["pct"] = pct.get(key, [None, None])
+        else:
+            values = g.pop("values")
+            values.sort()
+            g["pct"] = [interpolate(values, 0.5), interpolate(values, 0.9)] if values \
+                else [None, None]
+    return groups
 
 
 def _order_dim(ctx: Context, dim: str | None, when: Any, *, warehouse: Any = None,
@@ -204,18 +270,8 @@ def _deadline_seconds(ctx: Context, platform: Any) -> Any:
 
 def pay_to_ship(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period: hours from payment to that parcel."""
-    if not ctx.sql.postgres:
-        return _pay_to_ship_fetched(ctx, dim)
-    g = _shipped_dim(dim)
-    paid = shipped.c.v.is_not(None)
-    counts = ctx.conn.execute(_by(select(
-        g, func.count(), func.sum(case((shipped.c.v <= shipped.c.dl, 1), else_=0)))
-        .select_from(shipped).where(paid), g, dim)).all()
-    base = select(g.label("g"), shipped.c.v.label("v")).select_from(shipped).where(paid) \
-        .subquery()
-    pct = ctx.sql.percentiles(base, (0.5, 0.9))
-    return {_key(g): _ship_figures(n, int(within or 0), *pct.get(g, [None, None]))
-            for g, n, within in counts}
+    return {_key(k): _ship_figures(g["paid"], g["within"], *g["pct"])
+            for k, g in shipped_summary(ctx)[dim].items() if g["paid"]}
 
 
 def _ship_figures(n: int, within: int, median: float | None,
@@ -223,30 +279,6 @@ def _ship_figures(n: int, within: int, median: float | None,
     return {"orders": n, "median_hours": _hours(median), "p90_hours": _hours(p90),
             "within_deadline": within, "late": n - within,
             "within_deadline_share": _share(within, n)}
-
-
-def _pay_to_ship_fetched(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
-    """SQLite: every shipped order's duration fetched once, counted, sorted and interpolated
-    here (:func:`.sql.interpolate`); the totals reuse the days' fetch.  One pass instead of
-    SQLite's four (counts and a sort, for the totals and again for the days)."""
-    by = dim or "day"
-    found = ctx.memo.get(("pay_to_ship", by))
-    if found is None:
-        found = {}
-        for g, v, dl in ctx.conn.execute(select(shipped.c[by], shipped.c.v, shipped.c.dl)
-                                         .where(shipped.c.v.is_not(None))):
-            entry = found.setdefault(g, ([], [0]))
-            entry[0].append(v)
-            entry[1][0] += v <= dl
-        for values, _ in found.values():
-            values.sort()
-        ctx.memo[("pay_to_ship", by)] = found
-    if dim is None and found:
-        found = {ALL: (sorted(v for values, _ in found.values() for v in values),
-                       [sum(w[0] for _, w in found.values())])}
-    return {_key(g): _ship_figures(len(values), within[0], interpolate(values, 0.5),
-                                   interpolate(values, 0.9))
-            for g, (values, within) in found.items()}
 
 
 def _empty_pay_to_ship() -> dict[str, Any]:
@@ -262,22 +294,11 @@ def _sla_seconds(ctx: Context) -> Any:
                 else_=cfg.default_sla_minutes * 60)
 
 
-def _first_actions(ctx: Context) -> Any:
-    first = select(audit_log.c.target, func.min(audit_log.c.at).label("at")) \
-        .where(audit_log.c.target_kind == "task").group_by(audit_log.c.target) \
-        .subquery("first_act_at")
-    return select(first.c.target, first.c.at, func.min(audit_log.c.person).label("person")) \
-        .join_from(audit_log, first, and_(audit_log.c.target == first.c.target,
-                                          audit_log.c.at == first.c.at,
-                                          audit_log.c.target_kind == "task")) \
-        .group_by(first.c.target, first.c.at).subquery("first_act")
-
-
 def task_rows(ctx: Context, dim: str | None) -> Any:
     """Tasks opened in the period, one row each: group ``g``, ``order_id``, seconds to the first
     action ``v`` (null: nobody yet), the queue's SLA ``sla`` and the task's age now ``age``.
     The figures count these rows and the dashboard lists their orders."""
-    fa = _first_actions(ctx)
+    fa = task_responses  # each task's first action, kept by a trigger on audit_log
     due = ctx.sql.seconds(tasks.c.created_at, literal(ctx.now.replace(tzinfo=None)))
     g = _order_dim(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
                    person=fa.c.person)
@@ -363,9 +384,7 @@ def wrong_rows(ctx: Context, dim: str | None) -> Any:
 def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Wrong items caught at the scan and after-sales for wrong or missing items, per order
     shipped in the period."""
-    g = _shipped_dim(dim)
-    counted = dict(ctx.conn.execute(_by(select(g, func.count()).select_from(shipped), g,
-                                        dim)).all())
+    counted = {k: g["n"] for k, g in shipped_summary(ctx)[dim].items()}
     caught: dict[Any, int] = {}
     c = caught_rows(ctx, dim)
     if c is not None:
@@ -390,19 +409,14 @@ def _empty_mis_shipment() -> dict[str, Any]:
 
 def throughput(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Orders whose first parcel left in the period, per person and shop-time day."""
-    g = _shipped_dim(dim).label("g")
-    pairs = select(g, shipped.c.person, shipped.c.day, func.count().label("n")) \
-        .where(shipped.c.person.is_not(None)) \
-        .group_by(*([] if dim is None else [g]), shipped.c.person, shipped.c.day).subquery()
-    rows = ctx.conn.execute(select(pairs.c.g, func.sum(pairs.c.n),
-                                   func.count(distinct(pairs.c.person)), func.count())
-                            .group_by(pairs.c.g)).all()
     out = {}
-    for g, n, people, person_days in rows:
-        n = int(n)
-        out[_key(g)] = {"orders_shipped": n, "people": people, "person_days": person_days,
-                        "orders_per_person_day": round(n / person_days, 4) if person_days
-                        else None}
+    for k, g in shipped_summary(ctx)[dim].items():
+        if not g["by_person"]:
+            continue
+        n, person_days = g["by_person"], len(g["person_days"])
+        out[_key(k)] = {"orders_shipped": n, "people": len(g["people"]),
+                        "person_days": person_days,
+                        "orders_per_person_day": round(n / person_days, 4)}
     return out
 
 
@@ -468,27 +482,48 @@ def routing_dim(ctx: Context, dim: str | None) -> Any:
     return _order_dim(ctx, dim, route_decisions.c.at, warehouse=route_decisions.c.warehouse)
 
 
+def routing_summary(ctx: Context) -> dict[str | None, dict[Any, dict[str, int]]]:
+    """Each grouping's routing figures, from one pass over the period's decisions grouped
+    by every dimension the run reports (and, by warehouse, the warehouse diverted from)."""
+    found = ctx.memo.get("routing")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    rd = route_decisions
+    wanted = [d for d in ctx.dims if d not in (None, "person")]
+    # SQLite: not the (warehouse, at) index's order, which looks up each row (see scanned)
+    grain = [ctx.sql.scanned(rd.c.warehouse) if d == "warehouse" else routing_dim(ctx, d)
+             for d in wanted]
+    if "warehouse" in wanted:
+        grain.append(ctx.sql.scanned(rd.c.diverted_from))
+    query = select(*grain, func.count(), func.count(rd.c.diverted_from),
+                   func.count(case((routing_figures()["stockouts"], 1)))) \
+        .select_from(_with_orders(rd, rd.c.order_id, next(
+            (d for d in wanted if d in ("platform", "shop")), None))) \
+        .where(ctx.within(ctx.sql.scanned(rd.c.at)))
+    if grain:
+        query = query.group_by(*grain)
+    found = {dim: {} for dim in ctx.dims if dim != "person"}
+    for row in ctx.conn.execute(query):
+        n, diverted, stockouts = row[-3:]
+        for dim, out in found.items():
+            key = ALL if dim is None else row[wanted.index(dim)]
+            figures = out.setdefault(key, _empty_routing())
+            figures["decisions"] += n
+            figures["diverted_in"] += diverted
+            figures["stockouts"] += stockouts
+            if dim == "warehouse" and row[len(wanted)] is not None:
+                out.setdefault(row[len(wanted)], _empty_routing())["diverted_out"] += diverted
+            elif dim != "warehouse":
+                figures["diverted_out"] += diverted
+    ctx.memo["routing"] = found
+    return found
+
+
 def routing(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Routing decisions made in the period: how many, diverted, out of stock."""
     if dim == "person":
         return None
-    rd = route_decisions
-    g = routing_dim(ctx, dim)
-    flags = routing_figures()
-    rows = ctx.conn.execute(_by(
-        select(g, func.count(), func.count(rd.c.diverted_from),
-               func.sum(case((flags["stockouts"], 1), else_=0)))
-        .select_from(_with_orders(rd, rd.c.order_id, dim))
-        .where(ctx.within(ctx.sql.scanned(rd.c.at))), g, dim)).all()
-    out = {_key(g): {"decisions": n, "diverted_in": d, "diverted_out": d if dim != "warehouse"
-                     else 0, "stockouts": int(s or 0)} for g, n, d, s in rows}
-    if dim == "warehouse":
-        for g, n in ctx.conn.execute(
-                select(rd.c.diverted_from, func.count()).where(
-                    ctx.within(ctx.sql.scanned(rd.c.at)), rd.c.diverted_from.is_not(None))
-                .group_by(rd.c.diverted_from)):
-            out.setdefault(_key(g), _empty_routing())["diverted_out"] = n
-    return out
+    return {_key(k): figures for k, figures in routing_summary(ctx)[dim].items()}
 
 
 def _empty_routing() -> dict[str, Any]:

@@ -11,7 +11,7 @@ Wrong items caught at scan are read from the scan pages' ``scan_events`` table
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, Float, Index, Integer, String, Table, UniqueConstraint
 
 from ..store.schema import BigId, UTCDateTime, metadata
 
@@ -47,10 +47,12 @@ reconciliation_differences = Table(
 Index("ix_reconciliation_differences_found", reconciliation_differences.c.found_at)
 
 #: Each shipped order's first parcel (earliest ``shipments.shipped_at``) with the order's
-#: platform, shop and payment time: the facts pay-to-ship, throughput and the mis-shipment
-#: denominator read, so no KPI run has to find the first of a million orders' parcels.  Kept
-#: by database triggers (``kpi_0002``: a parcel inserted, an order inserted or its payment,
-#: platform or shop changed), so every writer keeps it, bulk loads included.
+#: platform, shop and payment time, and the seconds from payment to that parcel: the facts
+#: pay-to-ship, throughput and the mis-shipment denominator read, so no KPI run has to find
+#: the first of a million orders' parcels or work out its duration.  Kept by database
+#: triggers (``kpi_0002``, ``kpi_0003``: a parcel inserted, an order inserted or its payment,
+#: platform or shop changed), so every writer keeps it, bulk loads included.  ``pay_seconds``
+#: is null while the order has no payment time.
 first_parcels = Table(
     "kpi_first_parcels",
     metadata,
@@ -61,9 +63,24 @@ first_parcels = Table(
     Column("platform", String(16), nullable=False),
     Column("shop", String(64), nullable=False),
     Column("paid_at", UTCDateTime),
+    Column("pay_seconds", Float),
 )
 Index("ix_kpi_first_parcels_at", first_parcels.c.shipped_at)
 
-# kpi_0002 also indexes ``audit_log (target_kind, target, at)``, so exception response finds
-# each task's first action without scanning every other entry.  Not declared here: fulfilment's
-# first migration creates ``audit_log`` from its Table, which would take the index along.
+#: Each task's first human action: the earliest ``audit_log`` row on it (``target_kind``
+#: ``task``, ``target`` its id as text), and of several at that instant the least person.
+#: Kept by a trigger on ``audit_log`` (``kpi_0003``), which is only ever appended to, so
+#: exception response joins the period's tasks to one row each instead of grouping the
+#: whole audit trail on every run.
+task_responses = Table(
+    "kpi_task_responses",
+    metadata,
+    Column("target", String(64), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("person", String(128), nullable=False),
+)
+
+# kpi_0002 also indexes ``audit_log (target_kind, target, at)``, and kpi_0003
+# ``fulfilment_log (kind, at)`` (interceptions read the period's holds and intercepts, a few
+# percent of the log).  Not declared here: fulfilment's first migration creates those tables
+# from their Table objects, which would take the indexes along.

@@ -81,15 +81,19 @@ class Dialect:
     def text(self, column: Any) -> ColumnElement[Any]:
         return cast(column, String)
 
+    def percentile_cont(self, value: Any, points: Sequence[float]) -> Any:
+        """PostgreSQL: ``percentile_cont`` of ``value`` at every point, from one sort."""
+        wanted = array([literal(p, Float) for p in points])
+        return func.percentile_cont(wanted).within_group(value)
+
     def percentiles(self, base: Any, points: Sequence[float]) -> dict[Any, list[float | None]]:
         """Exact ``percentile_cont`` of ``base.c.v`` per ``base.c.g`` (``base``: a subquery
         with columns ``g`` and ``v``, v never null): PostgreSQL's own; on SQLite the same
         linear interpolation between the ranked rows, by window functions."""
         if self.postgres:
             # one sort per group for every point: percentile_cont over an array of fractions
-            wanted = array([literal(p, Float) for p in points])
-            query = select(base.c.g, func.percentile_cont(wanted).within_group(base.c.v)
-                           .label("p")).group_by(base.c.g)
+            query = select(base.c.g, self.percentile_cont(base.c.v, points).label("p")) \
+                .group_by(base.c.g)
             return {g: [None if x is None else float(x) for x in found]
                     for g, found in self.conn.execute(query)}
         return _sorted_percentiles(self.conn, base, points)
