@@ -8,7 +8,9 @@ meaning for a grouping (interceptions per person) returns None and is left out o
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -18,15 +20,16 @@ from sqlalchemy import (
     and_,
     case,
     column,
-    distinct,
     func,
     inspect,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
-    tuple_,
+    true,
+    union_all,
 )
 
 from ..connectors.aftersale_store import after_sales
@@ -141,14 +144,13 @@ def _minutes(seconds: float | None) -> float | None:
 # -- the orders shipped in the period: one pass for pay-to-ship, throughput, mis-shipments ----
 
 #: A cell of the finest grouping the run needs (local day, person, the ``--by`` key): its
-#: orders, those paid, those within their deadline, and (SQLite) the paid ones' seconds.
-Cell = tuple[int, int, int, list[float]]
+#: orders, those paid, those within their deadline.
+Cell = tuple[int, int, int]
+#: Each grouping's groups' median and p90 seconds from payment to the first parcel.
+Percentiles = dict[str | None, dict[Any, list[float | None]]]
 
-
-def _ship_key(dim: str | None, day: Any, person: Any, key: Any) -> Any:
-    if dim is None:
-        return ALL
-    return {"day": day, "person": person}.get(dim, key)
+_CELL = itemgetter(0, 1, 2)
+_KEYS = {"day": 0, "person": 1}
 
 
 def shipped_summary(ctx: Context) -> dict[str | None, dict[Any, dict[str, Any]]]:
@@ -156,102 +158,183 @@ def shipped_summary(ctx: Context) -> dict[str | None, dict[Any, dict[str, Any]]]
     :data:`.schema.first_parcels`), paid ones, those within the deadline, the percentiles of
     their seconds from payment, and the people and person-days that shipped them.
 
-    The orders are read once, grouped by (local day, person, the ``--by`` key), and the
-    groupings add those cells up; the percentiles come from one sort per grouping
-    (PostgreSQL: ``GROUPING SETS``) or, on SQLite, from the cells' seconds sorted here."""
+    The groupings add up cells of (local day, person, the ``--by`` key), read in one pass:
+    on PostgreSQL one statement (:func:`_shipped_postgres`), on SQLite one fetch counted and
+    sorted here (:func:`_shipped_sqlite`)."""
     found = ctx.memo.get("shipped")
     if found is not None:
         return found  # type: ignore[no-any-return]
     fp = first_parcels.c
     by = next((d for d in ctx.dims if d in ("platform", "shop", "warehouse")), None)
-    day = ctx.sql.day(fp.shipped_at)
-    key = fp[by] if by else literal_column("NULL")
+    columns = {"day": ctx.sql.day(fp.shipped_at), "person": fp.person,
+               "key": fp[by] if by else literal_column("NULL")}
     v = fp.pay_seconds
     within = v <= _deadline_seconds(ctx, fp.platform)
     where = ctx.within(ctx.sql.scanned(fp.shipped_at))
-    cells: dict[tuple[Any, Any, Any], Cell] = {}
-    pct: dict[str | None, dict[Any, list[float | None]]] = {dim: {} for dim in ctx.dims}
     if ctx.sql.postgres:
-        grain = [day, fp.person, *([key] if by else [])]
-        for d, p, *k, n, paid, ok in ctx.conn.execute(
-                select(*grain, func.count(), func.count(v),
-                       func.count(case((within, 1)))).where(where).group_by(*grain)):
-            cells[(d, p, k[0] if k else None)] = (n, paid, ok, [])
-        sets = {None: tuple_(), "day": tuple_(day), "person": tuple_(fp.person)}
-        if by:
-            sets[by] = tuple_(key)
-        columns = {"day": day, "person": fp.person, **({by: key} if by else {})}
-        wanted = [dim for dim in ctx.dims if dim is not None]
-        query = select(*[columns[dim] for dim in wanted],
-                       *[func.grouping(columns[dim]) for dim in wanted],
-                       ctx.sql.percentile_cont(v, (0.5, 0.9))) \
-            .where(where, v.is_not(None)) \
-            .group_by(func.grouping_sets(*[sets[dim] for dim in ctx.dims]))
-        for row in ctx.conn.execute(query):
-            keys, grouped = row[:len(wanted)], row[len(wanted):2 * len(wanted)]
-            dim = next((d for d, g in zip(wanted, grouped, strict=True) if not g), None)
-            pct[dim][ALL if dim is None else keys[wanted.index(dim)]] = \
-                [None if x is None else float(x) for x in row[-1] or (None, None)]
+        cells, pct = _shipped_postgres(ctx, by, columns, v, within, where)
     else:
-        for d, p, k, sec, ok in ctx.conn.execute(
-                select(day, fp.person, key, v, within).where(where)):
-            cell = cells.get((d, p, k))
-            if cell is None:
-                cell = cells[(d, p, k)] = (0, 0, 0, [])
-            if sec is None:
-                cells[(d, p, k)] = (cell[0] + 1, *cell[1:])
-            else:
-                cell[3].append(sec)
-                cells[(d, p, k)] = (cell[0] + 1, cell[1] + 1, cell[2] + ok, cell[3])
-    found = {dim: _add_up(cells, dim, pct[dim], ctx.sql.postgres) for dim in ctx.dims}
+        cells, pct = _shipped_sqlite(ctx, columns, v, within, where)
+    found = {dim: _add_up(cells, dim, pct[dim]) for dim in ctx.dims}
     ctx.memo["shipped"] = found
     return found
 
 
-def _add_up(cells: dict[tuple[Any, Any, Any], Cell], dim: str | None,
-            pct: dict[Any, list[float | None]], postgres: bool) -> dict[Any, dict[str, Any]]:
+def _shipped_postgres(ctx: Context, by: str | None, columns: dict[str, Any], v: Any,
+                      within: Any, where: Any) -> tuple[dict[Any, Cell], Percentiles]:
+    """One statement, one scan: the cells counted by a hash aggregate that also gathers each
+    cell's paid seconds in an array; each group's percentiles sort only its own seconds
+    (no sort of every order by its group first, as a grouped ``percentile_cont`` needs)."""
+    grain = [columns["day"].label("d"), columns["person"].label("p"),
+             (columns["key"] if by else null()).label("k")]
+    cells = select(*grain, func.count().label("n"), func.count(v).label("paid"),
+                   func.count(case((within, 1))).label("ok"),
+                   func.array_agg(v).filter(v.is_not(None)).label("a")) \
+        .where(where).group_by(*grain[:3 if by else 2]).cte("kpi_cells")
+    slots = {"day": "d", "person": "p", by: "k"}
+    wanted = [dim for dim in ctx.dims if dim is not None]
+
+    def percentiles(condition: Any = None) -> Any:
+        inner = cells.alias(f"kpi_c{len(parts)}")
+        x = func.unnest(inner.c.a).table_valued("x").render_derived(f"kpi_x{len(parts)}")
+        query = select(ctx.sql.percentile_cont(x.c.x, (0.5, 0.9))) \
+            .select_from(inner.join(x, true()))
+        if condition is not None:
+            query = query.where(condition(inner))
+        return query.scalar_subquery()
+
+    parts: list[Any] = [select(literal(0).label("kind"), cells.c.d, cells.c.p, cells.c.k,
+                               cells.c.n, cells.c.paid, cells.c.ok, null().label("pct"))]
+    parts.append(select(literal(-1), null(), null(), null(), null(), null(), null(),
+                        percentiles()))
+    for i, dim in enumerate(wanted, 1):
+        slot = slots[dim]
+        group = select(cells.c[slot].label("key")).distinct().subquery(f"kpi_g{i}")
+        keys = [group.c.key if name == slot else null() for name in ("d", "p", "k")]
+        parts.append(select(literal(i), *keys, null(), null(), null(), percentiles(
+            lambda inner, s=slot, g=group: inner.c[s].is_not_distinct_from(g.c.key))))
+    cells_found: dict[Any, Cell] = {}
+    pct: Percentiles = {dim: {} for dim in ctx.dims}
+    for kind, d, p, k, n, paid, ok, found in ctx.conn.execute(union_all(*parts)):
+        if kind == 0:
+            cells_found[(d, p, k)] = (n, paid, ok)
+            continue
+        of = None if kind == -1 else wanted[kind - 1]
+        key = ALL if of is None else {"d": d, "p": p, "k": k}[slots[of]]
+        pct[of][key] = [None if x is None else float(x) for x in found or (None, None)]
+    return cells_found, pct
+
+
+def _shipped_sqlite(ctx: Context, columns: dict[str, Any], v: Any, within: Any,
+                    where: Any) -> tuple[dict[Any, Cell], Percentiles]:
+    """One fetch of the period's orders (day, person, key, seconds, within the deadline,
+    paid), as plain tuples: SQLite's GROUP BY sorts every row, and SQLAlchemy's rows cost
+    more than the fetch.  Counted in C (``Counter``), each group's seconds sorted here."""
+    rows = ctx.conn.execute(select(columns["day"], columns["person"], columns["key"], v,
+                                   within, v.is_not(None)).where(where)) \
+        .cursor.fetchall()  # type: ignore[union-attr]
+    counted = Counter(map(_CELL, rows))
+    paid = Counter(map(_CELL, filter(itemgetter(5), rows)))
+    ok = Counter(map(_CELL, filter(itemgetter(4), rows)))
+    cells = {c: (n, paid[c], ok[c]) for c, n in counted.items()}
+    paid_rows = [r for r in rows if r[5]]
+    pct: Percentiles = {dim: {} for dim in ctx.dims}
+    runs: list[float] | None = None
+    for dim in ctx.dims:
+        if dim is None:
+            continue
+        at = _KEYS.get(dim, 2)
+        values: dict[Any, list[float]] = {}
+        for r in paid_rows:
+            values.setdefault(r[at], []).append(r[3])
+        for k, found in values.items():
+            found.sort()
+            pct[dim][k] = [interpolate(found, 0.5), interpolate(found, 0.9)]
+        # the whole period from these sorted runs: Python's sort merges runs in one pass
+        runs = runs or [x for found in values.values() for x in found]
+    if runs is None:
+        runs = [r[3] for r in paid_rows]
+    runs.sort()
+    pct[None][ALL] = [interpolate(runs, 0.5), interpolate(runs, 0.9)] if runs else [None, None]
+    return cells, pct
+
+
+def _add_up(cells: dict[Any, Cell], dim: str | None,
+            pct: dict[Any, list[float | None]]) -> dict[Any, dict[str, Any]]:
+    at = None if dim is None else _KEYS.get(dim, 2)
     groups: dict[Any, dict[str, Any]] = {}
-    for (d, p, k), (n, paid, ok, values) in cells.items():
-        g = groups.get(_ship_key(dim, d, p, k))
+    for cell, (n, paid, ok) in cells.items():
+        key = ALL if at is None else cell[at]
+        g = groups.get(key)
         if g is None:
-            g = groups[_ship_key(dim, d, p, k)] = {
-                "n": 0, "paid": 0, "within": 0, "values": [], "by_person": 0, "people": set(),
-                "person_days": set()}
+            g = groups[key] = {"n": 0, "paid": 0, "within": 0, "by_person": 0,
+                               "people": set(), "person_days": set(),
+                               "pct": pct.get(key, [None, None])}
         g["n"] += n
         g["paid"] += paid
         g["within"] += ok
-        g["values"].extend(values)
+        d, p = cell[0], cell[1]
         if p is not None:
             g["by_person"] += n
             g["people"].add(p)
             g["person_days"].add((p, d))
-    for key, g in groups.items():
-        if postgres:
-            g["pct"] = pct.get(key, [None, None])
-        else:
-            values = g.pop("values")
-            values.sort()
-            g["pct"] = [interpolate(values, 0.5), interpolate(values, 0.9)] if values \
-                else [None, None]
     return groups
 
 
 def _order_dim(ctx: Context, dim: str | None, when: Any, *, warehouse: Any = None,
-               person: Any = None) -> Any:
+               person: Any = None, missing: Any = None) -> Any:
     if dim is None:
         return literal_column(f"'{ALL}'")
     if dim == "day":
         return ctx.sql.day(when)
-    return {"platform": orders.c.platform, "shop": orders.c.shop_id,
-            "warehouse": warehouse, "person": person}[dim]
+    found = {"platform": orders.c.platform, "shop": orders.c.shop_id,
+             "warehouse": warehouse, "person": person}[dim]
+    return missing if found is None else found
+
+
+#: One grouping (``g``: the dashboard's drill-down) or every grouping of a run (``g0``,
+#: ``g1``... for each but the whole period: the run reads the rows once and adds them up).
+Dims = str | None | tuple[str | None, ...]
+
+
+def _groups(ctx: Context, dims: Dims, when: Any, *, warehouse: Any = None,
+            person: Any = None) -> list[Any]:
+    if not isinstance(dims, tuple):
+        return [_order_dim(ctx, dims, when, warehouse=warehouse, person=person).label("g")]
+    # a KPI without the grouping (interceptions per person) still reads its rows once
+    return [_order_dim(ctx, d, when, warehouse=warehouse, person=person,
+                       missing=literal_column("NULL")).label(f"g{i}")
+            for i, d in enumerate(d for d in dims if d is not None)]
+
+
+def _joined_dim(dims: Dims) -> str | None:
+    """The grouping of ``dims`` that may need a join (platform, shop, warehouse, person)."""
+    if not isinstance(dims, tuple):
+        return dims
+    return next((d for d in dims if d in DIMENSIONS), None)
+
+
+def _per_group(ctx: Context, query: Any) -> dict[str | None, dict[Any, list[Any]]]:
+    """The rows of ``query`` (group columns of :func:`_groups` for ``ctx.dims``, then the
+    figures' columns) sorted into each grouping's groups: for the KPIs over a few percent of
+    the orders (tasks, holds, scans, after-sales), one read for the whole run."""
+    wanted = [d for d in ctx.dims if d is not None]
+    out: dict[str | None, dict[Any, list[Any]]] = {d: {} for d in ctx.dims}
+    for row in ctx.conn.execute(query):
+        rest = tuple(row[len(wanted):])
+        out[None].setdefault(ALL, []).append(rest)
+        for i, d in enumerate(wanted):
+            out[d].setdefault(row[i], []).append(rest)
+    return out
 
 
 # -- pay to ship --------------------------------------------------------------------------
 
-def _with_orders(source: Any, order_id: Any, dim: str | None, *,
+def _with_orders(source: Any, order_id: Any, dims: Dims, *,
                  warehouse: bool = False) -> Any:
     """``source`` joined to the order (and its fulfilment row) only when the grouping needs
     them: a join over a million rows is most of a query's time."""
+    dim = _joined_dim(dims)
     if dim in ("platform", "shop"):
         source = source.outerjoin(orders, orders.c.id == order_id)
     if warehouse and dim == "warehouse":
@@ -294,15 +377,16 @@ def _sla_seconds(ctx: Context) -> Any:
                 else_=cfg.default_sla_minutes * 60)
 
 
-def task_rows(ctx: Context, dim: str | None) -> Any:
-    """Tasks opened in the period, one row each: group ``g``, ``order_id``, seconds to the first
-    action ``v`` (null: nobody yet), the queue's SLA ``sla`` and the task's age now ``age``.
-    The figures count these rows and the dashboard lists their orders."""
+def task_rows(ctx: Context, dim: Dims) -> Any:
+    """Tasks opened in the period, one row each: group ``g`` (see :data:`Dims`), ``order_id``,
+    seconds to the first action ``v`` (null: nobody yet), the queue's SLA ``sla`` and the
+    task's age now ``age``.  The figures count these rows and the dashboard lists their
+    orders."""
     fa = task_responses  # each task's first action, kept by a trigger on audit_log
     due = ctx.sql.seconds(tasks.c.created_at, literal(ctx.now.replace(tzinfo=None)))
-    g = _order_dim(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
-                   person=fa.c.person)
-    return select(g.label("g"), tasks.c.order_id,
+    g = _groups(ctx, dim, tasks.c.created_at, warehouse=fulfilment_orders.c.warehouse,
+                person=fa.c.person)
+    return select(*g, tasks.c.order_id,
                   ctx.sql.seconds(tasks.c.created_at, fa.c.at).label("v"),
                   _sla_seconds(ctx).label("sla"), due.label("age")) \
         .select_from(_with_orders(tasks.outerjoin(fa, fa.c.target == ctx.sql.text(tasks.c.id)),
@@ -320,25 +404,26 @@ def task_figures(base: Any) -> dict[str, Any]:
 
 def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Tasks opened in the period: minutes to the first person's action on them."""
-    base = task_rows(ctx, dim)
-    flags = task_figures(base)
-    counts = ctx.conn.execute(select(
-        base.c.g, func.count(), func.count(base.c.v),
-        func.sum(case((flags["within_sla"], 1), else_=0)),
-        func.sum(case((flags["breached"], 1), else_=0)))
-        .group_by(base.c.g)).all()
-    answered = select(base.c.g, base.c.v).where(base.c.v.is_not(None)).subquery()
-    pct = ctx.sql.percentiles(answered, (0.5, 0.9))
+    found = ctx.memo.get("tasks")
+    if found is None:
+        base = task_rows(ctx, ctx.dims)
+        found = ctx.memo["tasks"] = _per_group(ctx, select(
+            *[c for c in base.c if c.name.startswith("g")], base.c.v, base.c.sla,
+            base.c.age))
     out = {}
-    for g, n, responded, within, breached in counts:
+    for g, rows in found[dim].items():
         if dim == "person" and g is None:
             continue  # nobody acted yet: no person to credit
-        median, p90 = pct.get(g, [None, None])
-        within = int(within or 0)
-        out[_key(g)] = {"tasks": n, "responded": responded, "median_minutes": _minutes(median),
-                        "p90_minutes": _minutes(p90), "within_sla": within,
-                        "within_sla_share": _share(within, n),
-                        "breached": int(breached or 0)}
+        answered = sorted(v for v, _, _ in rows if v is not None)
+        within = sum(1 for v, sla, _ in rows if v is not None and v <= sla)
+        breached = sum(1 for v, sla, age in rows
+                       if (v > sla if v is not None else age > sla))
+        median, p90 = (interpolate(answered, 0.5), interpolate(answered, 0.9)) if answered \
+            else (None, None)
+        out[_key(g)] = {"tasks": len(rows), "responded": len(answered),
+                        "median_minutes": _minutes(median), "p90_minutes": _minutes(p90),
+                        "within_sla": within, "within_sla_share": _share(within, len(rows)),
+                        "breached": breached}
     return out
 
 
@@ -354,29 +439,29 @@ def _reason_match(ctx: Context) -> Any:
                  for word in ctx.kpi.mis_shipment_reasons])
 
 
-def caught_rows(ctx: Context, dim: str | None) -> Any:
+def caught_rows(ctx: Context, dim: Dims) -> Any:
     """Wrong or extra items refused at the scan in the period (group ``g``, ``order_id``), or
     None without the scan pages' table."""
     if "scan_events" not in ctx.tables:
         return None
-    g = _order_dim(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
-                   person=scan_events.c.person)
-    return select(g.label("g"), scan_events.c.order_id) \
+    g = _groups(ctx, dim, scan_events.c.at, warehouse=fulfilment_orders.c.warehouse,
+                person=scan_events.c.person)
+    return select(*g, scan_events.c.order_id) \
         .select_from(_with_orders(scan_events, scan_events.c.order_id, dim, warehouse=True)) \
         .where(scan_events.c.result.in_(PREVENTED), ctx.within(scan_events.c.at)).subquery()
 
 
-def wrong_rows(ctx: Context, dim: str | None) -> Any:
+def wrong_rows(ctx: Context, dim: Dims) -> Any:
     """After-sales records for wrong or missing items opened in the period: group ``g`` and
     the order's ``id`` (an order may have several)."""
     parcel = first_parcels.c
-    g = _order_dim(ctx, dim, after_sales.c.created_at, warehouse=parcel.warehouse,
-                   person=parcel.person)
-    wrong_orders = select(orders.c.id, g.label("g")).select_from(after_sales) \
+    g = _groups(ctx, dim, after_sales.c.created_at, warehouse=parcel.warehouse,
+                person=parcel.person)
+    wrong_orders = select(*g, orders.c.id).select_from(after_sales) \
         .join(orders, and_(orders.c.platform == after_sales.c.platform,
                            orders.c.platform_order_no == after_sales.c.platform_order_no)) \
         .where(_reason_match(ctx), ctx.within(after_sales.c.created_at))
-    if dim in ("warehouse", "person"):
+    if _joined_dim(dim) in ("warehouse", "person"):
         wrong_orders = wrong_orders.outerjoin(first_parcels, parcel.order_id == orders.c.id)
     return wrong_orders.subquery("wrong")
 
@@ -385,13 +470,14 @@ def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
     """Wrong items caught at the scan and after-sales for wrong or missing items, per order
     shipped in the period."""
     counted = {k: g["n"] for k, g in shipped_summary(ctx)[dim].items()}
-    caught: dict[Any, int] = {}
-    c = caught_rows(ctx, dim)
-    if c is not None:
-        caught = dict(ctx.conn.execute(select(c.c.g, func.count()).group_by(c.c.g)).all())
-    w = wrong_rows(ctx, dim)
-    wrong: dict[str, int] = dict(ctx.conn.execute(select(w.c.g, func.count(distinct(w.c.id)))
-                                  .group_by(w.c.g)).all())
+    found = ctx.memo.get("mis_shipment")
+    if found is None:
+        c = caught_rows(ctx, ctx.dims)
+        found = ctx.memo["mis_shipment"] = (
+            {d: {} for d in ctx.dims} if c is None else _per_group(ctx, select(c)),
+            _per_group(ctx, select(wrong_rows(ctx, ctx.dims))))
+    caught = {k: len(rows) for k, rows in found[0][dim].items()}
+    wrong = {k: len(set(rows)) for k, rows in found[1][dim].items()}
     out = {}
     for key in set(counted) | set(caught) | set(wrong):
         n, c, m = counted.get(key, 0), caught.get(key, 0), wrong.get(key, 0)
@@ -439,12 +525,12 @@ def interception_figures() -> dict[str, Any]:
             "after_shipping": and_(log.c.kind == "intercept", to == "carrier")}
 
 
-def interception_rows(ctx: Context, dim: str | None) -> Any:
+def interception_rows(ctx: Context, dim: Dims) -> Any:
     """Holds and intercepts logged in the period: group ``g``, ``order_id`` and one flag per
     figure of :func:`interception_figures`."""
     log = fulfilment_log
-    g = _order_dim(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
-    return select(g.label("g"), log.c.order_id,
+    g = _groups(ctx, dim, log.c.at, warehouse=fulfilment_orders.c.warehouse)
+    return select(*g, log.c.order_id,
                   *[case((cond, 1), else_=0).label(name)
                     for name, cond in interception_figures().items()]) \
         .select_from(_with_orders(log, log.c.order_id, dim, warehouse=True)) \
@@ -456,12 +542,17 @@ def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | 
     release) and with the carrier (after shipping), logged in the period."""
     if dim == "person":
         return None
-    base = interception_rows(ctx, dim)
-    rows = ctx.conn.execute(select(
-        base.c.g, *[func.count(distinct(case((base.c[name] == 1, base.c.order_id))))
-                    for name in interception_figures()]).group_by(base.c.g)).all()
-    return {_key(g): {"before_release": a, "after_release": b, "after_shipping": c}
-            for g, a, b, c in rows if a or b or c}
+    found = ctx.memo.get("interceptions")
+    if found is None:
+        found = ctx.memo["interceptions"] = _per_group(
+            ctx, select(interception_rows(ctx, ctx.dims)))
+    out = {}
+    for g, rows in found[dim].items():
+        figures = {name: len({order for order, *flags in rows if flags[i] == 1})
+                   for i, name in enumerate(interception_figures())}
+        if any(figures.values()):
+            out[_key(g)] = figures
+    return out
 
 
 def _empty_interceptions() -> dict[str, Any]:
