@@ -9,6 +9,7 @@ meaning for a grouping (interceptions per person) returns None and is left out o
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -92,8 +93,15 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
     kpi = kpi or KpiConfig()
     fulfilment = fulfilment or FulfilmentConfig()
     dims = (None, *([by] if by else []), *(["day"] if days else []))
-    with engine.connect() as conn:
-        ctx = Context(conn, period, kpi, fulfilment, now or datetime.now(UTC), dims)
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn, ThreadPoolExecutor(1) as helper:
+        ctx = Context(conn, period, kpi, fulfilment, now, dims)
+        if ctx.sql.postgres:
+            # the KPIs over a few percent of the orders, and routing, on a second connection
+            # (a second server process) while this one reads the shipped orders
+            others = helper.submit(_summaries, engine, period, kpi, fulfilment, now, dims)
+            shipped_summary(ctx)
+            ctx.memo.update(others.result())
         totals = _grouped(ctx, None).get(ALL) or _empty(None)
         result: dict[str, Any] = {"period": period.as_json(), "by": by, "totals": totals}
         if by:
@@ -104,6 +112,19 @@ def compute(engine: Engine, period: KpiPeriod, *, by: str | None = None,
                               for d in period.days()]
         conn.commit()
     return result
+
+
+def _summaries(engine: Engine, period: KpiPeriod, kpi: KpiConfig,
+               fulfilment: FulfilmentConfig, now: datetime,
+               dims: tuple[str | None, ...]) -> dict[Any, Any]:
+    """The summaries other than the shipped orders', read on a connection of their own."""
+    with engine.connect() as conn:
+        ctx = Context(conn, period, kpi, fulfilment, now, dims)
+        for summary in (task_summary, interception_summary, mis_shipment_summary,
+                        routing_summary):
+            summary(ctx)
+        conn.commit()
+    return ctx.memo
 
 
 def _grouped(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
@@ -149,7 +170,7 @@ Cell = tuple[int, int, int]
 #: Each grouping's groups' median and p90 seconds from payment to the first parcel.
 Percentiles = dict[str | None, dict[Any, list[float | None]]]
 
-_CELL = itemgetter(0, 1, 2)
+_CELL_FLAGS = itemgetter(0, 1, 2, 3)
 _KEYS = {"day": 0, "person": 1}
 
 
@@ -227,17 +248,19 @@ def _shipped_postgres(ctx: Context, by: str | None, columns: dict[str, Any], v: 
 
 def _shipped_sqlite(ctx: Context, columns: dict[str, Any], v: Any, within: Any,
                     where: Any) -> tuple[dict[Any, Cell], Percentiles]:
-    """One fetch of the period's orders (day, person, key, seconds, within the deadline,
-    paid), as plain tuples: SQLite's GROUP BY sorts every row, and SQLAlchemy's rows cost
+    """One fetch of the period's orders (day, person, key, paid and within the deadline,
+    seconds), as plain tuples: SQLite's GROUP BY sorts every row, and SQLAlchemy's rows cost
     more than the fetch.  Counted in C (``Counter``), each group's seconds sorted here."""
-    rows = ctx.conn.execute(select(columns["day"], columns["person"], columns["key"], v,
-                                   within, v.is_not(None)).where(where)) \
-        .cursor.fetchall()  # type: ignore[union-attr]
-    counted = Counter(map(_CELL, rows))
-    paid = Counter(map(_CELL, filter(itemgetter(5), rows)))
-    ok = Counter(map(_CELL, filter(itemgetter(4), rows)))
-    cells = {c: (n, paid[c], ok[c]) for c, n in counted.items()}
-    paid_rows = [r for r in rows if r[5]]
+    # flags: 1 paid, 3 paid and within the deadline, 0 not paid
+    flags = case((v.is_(None), 0), (within, 3), else_=1)
+    rows = ctx.conn.execute(select(columns["day"], columns["person"], columns["key"], flags,
+                                   v).where(where)).cursor.fetchall()  # type: ignore[union-attr]
+    cells: dict[Any, Cell] = {}
+    for (d, p, k, flag), n in Counter(map(_CELL_FLAGS, rows)).items():
+        cell = cells.get((d, p, k), (0, 0, 0))
+        cells[(d, p, k)] = (cell[0] + n, cell[1] + (n if flag else 0),
+                            cell[2] + (n if flag == 3 else 0))
+    paid_rows = [r for r in rows if r[3]]
     pct: Percentiles = {dim: {} for dim in ctx.dims}
     runs: list[float] | None = None
     for dim in ctx.dims:
@@ -246,14 +269,14 @@ def _shipped_sqlite(ctx: Context, columns: dict[str, Any], v: Any, within: Any,
         at = _KEYS.get(dim, 2)
         values: dict[Any, list[float]] = {}
         for r in paid_rows:
-            values.setdefault(r[at], []).append(r[3])
+            values.setdefault(r[at], []).append(r[4])
         for k, found in values.items():
             found.sort()
             pct[dim][k] = [interpolate(found, 0.5), interpolate(found, 0.9)]
         # the whole period from these sorted runs: Python's sort merges runs in one pass
         runs = runs or [x for found in values.values() for x in found]
     if runs is None:
-        runs = [r[3] for r in paid_rows]
+        runs = [r[4] for r in paid_rows]
     runs.sort()
     pct[None][ALL] = [interpolate(runs, 0.5), interpolate(runs, 0.9)] if runs else [None, None]
     return cells, pct
@@ -319,12 +342,15 @@ def _per_group(ctx: Context, query: Any) -> dict[str | None, dict[Any, list[Any]
     figures' columns) sorted into each grouping's groups: for the KPIs over a few percent of
     the orders (tasks, holds, scans, after-sales), one read for the whole run."""
     wanted = [d for d in ctx.dims if d is not None]
+    n = len(wanted)
+    rows = ctx.conn.execute(query).cursor.fetchall()  # type: ignore[union-attr]
     out: dict[str | None, dict[Any, list[Any]]] = {d: {} for d in ctx.dims}
-    for row in ctx.conn.execute(query):
-        rest = tuple(row[len(wanted):])
-        out[None].setdefault(ALL, []).append(rest)
-        for i, d in enumerate(wanted):
-            out[d].setdefault(row[i], []).append(rest)
+    if rows:
+        out[None][ALL] = [row[n:] for row in rows]
+    for i, d in enumerate(wanted):
+        groups = out[d]
+        for row in rows:
+            groups.setdefault(row[i], []).append(row[n:])
     return out
 
 
@@ -402,22 +428,27 @@ def task_figures(base: Any) -> dict[str, Any]:
                             and_(base.c.v.is_(None), base.c.age > base.c.sla))}
 
 
-def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
-    """Tasks opened in the period: minutes to the first person's action on them."""
+def task_summary(ctx: Context) -> dict[str | None, dict[Any, list[Any]]]:
+    """Every grouping's tasks: (seconds to the first action, within the SLA, breached)."""
     found = ctx.memo.get("tasks")
     if found is None:
         base = task_rows(ctx, ctx.dims)
+        flags = task_figures(base)
         found = ctx.memo["tasks"] = _per_group(ctx, select(
-            *[c for c in base.c if c.name.startswith("g")], base.c.v, base.c.sla,
-            base.c.age))
+            *[c for c in base.c if c.name.startswith("g")], base.c.v,
+            case((flags["within_sla"], 1), else_=0), case((flags["breached"], 1), else_=0)))
+    return found  # type: ignore[no-any-return]
+
+
+def exception_response(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Tasks opened in the period: minutes to the first person's action on them."""
     out = {}
-    for g, rows in found[dim].items():
+    for g, rows in task_summary(ctx)[dim].items():
         if dim == "person" and g is None:
             continue  # nobody acted yet: no person to credit
         answered = sorted(v for v, _, _ in rows if v is not None)
-        within = sum(1 for v, sla, _ in rows if v is not None and v <= sla)
-        breached = sum(1 for v, sla, age in rows
-                       if (v > sla if v is not None else age > sla))
+        within = sum(w for _, w, _ in rows)
+        breached = sum(b for _, _, b in rows)
         median, p90 = (interpolate(answered, 0.5), interpolate(answered, 0.9)) if answered \
             else (None, None)
         out[_key(g)] = {"tasks": len(rows), "responded": len(answered),
@@ -466,16 +497,22 @@ def wrong_rows(ctx: Context, dim: Dims) -> Any:
     return wrong_orders.subquery("wrong")
 
 
-def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
-    """Wrong items caught at the scan and after-sales for wrong or missing items, per order
-    shipped in the period."""
-    counted = {k: g["n"] for k, g in shipped_summary(ctx)[dim].items()}
+def mis_shipment_summary(ctx: Context) -> tuple[dict[str | None, dict[Any, list[Any]]], ...]:
+    """Every grouping's wrong items caught at the scan and after-sales orders."""
     found = ctx.memo.get("mis_shipment")
     if found is None:
         c = caught_rows(ctx, ctx.dims)
         found = ctx.memo["mis_shipment"] = (
             {d: {} for d in ctx.dims} if c is None else _per_group(ctx, select(c)),
             _per_group(ctx, select(wrong_rows(ctx, ctx.dims))))
+    return found  # type: ignore[no-any-return]
+
+
+def mis_shipment(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]]:
+    """Wrong items caught at the scan and after-sales for wrong or missing items, per order
+    shipped in the period."""
+    counted = {k: g["n"] for k, g in shipped_summary(ctx)[dim].items()}
+    found = mis_shipment_summary(ctx)
     caught = {k: len(rows) for k, rows in found[0][dim].items()}
     wrong = {k: len(set(rows)) for k, rows in found[1][dim].items()}
     out = {}
@@ -537,21 +574,29 @@ def interception_rows(ctx: Context, dim: Dims) -> Any:
         .where(ctx.within(log.c.at), log.c.kind.in_(("hold", "intercept"))).subquery()
 
 
+def interception_summary(ctx: Context) -> dict[str | None, dict[Any, list[Any]]]:
+    """Every grouping's holds and intercepts: (order, one flag per figure)."""
+    found = ctx.memo.get("interceptions")
+    if found is None:
+        found = ctx.memo["interceptions"] = _per_group(
+            ctx, select(interception_rows(ctx, ctx.dims)))
+    return found  # type: ignore[no-any-return]
+
+
 def interceptions(ctx: Context, dim: str | None) -> dict[str, dict[str, Any]] | None:
     """Orders a rule or flow held before their release; intercepts at the warehouse (after
     release) and with the carrier (after shipping), logged in the period."""
     if dim == "person":
         return None
-    found = ctx.memo.get("interceptions")
-    if found is None:
-        found = ctx.memo["interceptions"] = _per_group(
-            ctx, select(interception_rows(ctx, ctx.dims)))
     out = {}
-    for g, rows in found[dim].items():
-        figures = {name: len({order for order, *flags in rows if flags[i] == 1})
-                   for i, name in enumerate(interception_figures())}
-        if any(figures.values()):
-            out[_key(g)] = figures
+    for g, rows in interception_summary(ctx)[dim].items():
+        orders_of: tuple[set[str], ...] = (set(), set(), set())
+        for order, *flags in rows:
+            for i, flag in enumerate(flags):
+                if flag == 1:
+                    orders_of[i].add(order)
+        if any(orders_of):
+            out[_key(g)] = dict(zip(interception_figures(), map(len, orders_of), strict=True))
     return out
 
 
