@@ -255,7 +255,7 @@ class EvalContext:
         for phone in todo:
             items = found.get(phone)
             if not items:
-                cache[phone] = (since, until, [], [])
+                cache[phone] = (since, until, _NO_ORDERS, _NO_ORDERS)
                 continue
             keys = [key(x) for x in items]
             if len(keys) > 1:
@@ -328,6 +328,8 @@ class EvalContext:
 
 
 _NOTHING: dict[str, Any] = {}
+#: the fetch of a phone without orders in the window, shared (lookups slice it: never handed out)
+_NO_ORDERS: list[Any] = []
 
 
 def _utc(t: datetime) -> datetime:
