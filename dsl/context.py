@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -229,26 +229,39 @@ class EvalContext:
                                                                         datetime | None]]]
                          ) -> bool:
         """Fetch ``kind`` ("times" or "orders") for every phone of a batch over the union of
-        their windows in one query; False when the source cannot (then counts go per window)."""
+        their windows in one query; False when the source cannot (then counts go per window).
+
+        Each phone's fetch is kept sorted by instant, with the instants as UTC datetimes (see
+        :meth:`_window`)."""
         method = "order_times_by_phone" if kind == "times" else "orders_by_phone"
         fetch = getattr(self.history, method, None)
         if self.history is not None and fetch is None:
             return False
         cache = self._shared.setdefault(kind, {})
-        todo = {p: w for p, w in windows.items() if p and not _covered(cache.get(p), w)}
+        if cache:
+            todo = {p: w for p, w in windows.items() if p and not _covered(cache.get(p), w)}
+        else:
+            todo = {p: w for p, w in windows.items() if p}
         if not todo:
             return True
-        since = min(s for w in todo.values() for s, _ in w)
-        untils = [u for w in todo.values() for _, u in w]
-        until = None if any(u is None for u in untils) else max(u for u in untils if u)
+        spans = [span for w in todo.values() for span in w]
+        since = min([s for s, _ in spans])
+        untils = [u for _, u in spans]
+        until = None if None in untils else max(untils)  # type: ignore[type-var]
         found = {} if fetch is None else fetch(sorted(todo), since, until)
         if fetch is not None:
             self._shared["queries"] += 1
+        key = _utc if kind == "times" else _created_utc
         for phone in todo:
-            items = found.get(phone, [])
-            key = (lambda t: t) if kind == "times" else _created_of
-            items = sorted(items, key=key)
-            cache[phone] = (since, until, items, [key(x) for x in items])
+            items = found.get(phone)
+            if not items:
+                cache[phone] = (since, until, _NO_ORDERS, _NO_ORDERS)
+                continue
+            keys = [key(x) for x in items]
+            if len(keys) > 1:
+                ranks = sorted(range(len(keys)), key=keys.__getitem__)
+                items, keys = [items[i] for i in ranks], [keys[i] for i in ranks]
+            cache[phone] = (since, until, list(items), keys)
         return True
 
     def times_with_orders(self, times: dict[str, list[tuple[datetime, datetime | None]]],
@@ -270,30 +283,65 @@ class EvalContext:
         return True
 
     def _window(self, kind: str, phone: str, since: datetime,
-                until: datetime | None) -> list[Any] | None:
-        entry = self._shared.get(kind, {}).get(phone)
-        if entry is None or not _covered(entry, [(since, until)]):
+                until: datetime | None) -> tuple[list[Any], int, int] | None:
+        """The cached fetch of ``phone`` and where ``[since, until)`` lies in it (fetched
+        first when the batch's fetch does not cover it); None when the source cannot answer
+        ``kind``.  Inside a batch this runs three times or so per order: the cache holds each
+        phone's instants as UTC datetimes, and the window's ends are brought to UTC only when
+        there is something to place them among (comparing datetimes of two zones asks both
+        zones for their offset, every comparison; two UTC datetimes compare as numbers)."""
+        entry = self._shared.get(kind, _NOTHING).get(phone)
+        if entry is None or since < entry[0] or (
+                entry[1] is not None and (until is None or until > entry[1])):
             if not self.prefetch_history(kind, {phone: [(since, until)]}):
                 return None
             entry = self._shared[kind][phone]
-        _, _, items, keys = entry
-        lo = bisect_left(keys, since)
-        hi = len(keys) if until is None else bisect_left(keys, until)
-        return items[lo:hi]  # type: ignore[no-any-return]
+        keys = entry[3]
+        if not keys:
+            return entry[2], 0, 0
+        if until is None:
+            hi = len(keys)
+        else:
+            last = self._shared.get("utc")  # the windows of one order mostly share their end
+            if last is not None and last[0] is until:
+                hi = bisect_left(keys, last[1])
+            else:
+                end = _utc(until)
+                self._shared["utc"] = (until, end)
+                hi = bisect_left(keys, end)
+        return entry[2], bisect_left(keys, _utc(since)), hi
 
     def earlier_orders(self, phone: str, since: datetime, until: datetime | None) -> list[Any]:
         """The orders of ``phone`` created in ``[since, until)`` (from the batch's fetch)."""
-        return self._window("orders", phone, since, until) or []
+        found = self._window("orders", phone, since, until)
+        return [] if found is None else found[0][found[1]:found[2]]
 
     def count_orders_by_phone(self, phone: str, since: datetime, until: datetime | None) -> int:
-        times = self._window("times", phone, since, until)
-        if times is not None:
-            return len(times)
+        found = self._window("times", phone, since, until)
+        if found is not None:
+            return found[2] - found[1]
         cache = self._shared["counts"].get((since, until))
         if cache is None or phone not in cache:
             self.prefetch(since, until, [phone])
             cache = self._shared["counts"][(since, until)]
-        return cache[phone]
+        return cache[phone]  # type: ignore[no-any-return]
+
+
+_NOTHING: dict[str, Any] = {}
+#: the fetch of a phone without orders in the window, shared (lookups slice it: never handed out)
+_NO_ORDERS: list[Any] = []
+
+
+def _utc(t: datetime) -> datetime:
+    """The same instant in UTC (as it is when out of UTC's range: still compared exactly)."""
+    try:
+        return t.astimezone(UTC)
+    except OverflowError:
+        return t
+
+
+def _created_utc(order: Any) -> datetime:
+    return _utc(_created_of(order))
 
 
 def _created_of(order: Any) -> datetime:

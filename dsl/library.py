@@ -191,7 +191,11 @@ _NO_TIME = timedelta()
 def _anchor(ctx: Any, order: Any, upto_now: bool | None) -> datetime:
     """Where a history window ends: the judged order's creation time (orders strictly before
     it), or with ``upto_now=true`` the clock, this instant included."""
-    created = None if upto_now else _created_at(order)
+    if upto_now:
+        return ctx.now + _INSTANT  # type: ignore[no-any-return]
+    created = getattr(order, "created_at", None)  # the usual case: an order model's own time
+    if type(created) is not datetime or created.tzinfo is None:
+        created = _created_at(order)
     return created if created is not None else ctx.now + _INSTANT
 
 

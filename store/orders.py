@@ -468,11 +468,11 @@ class OrderStore:
     def _time_processors(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         """How a ``created_at`` value goes to the driver and comes back from it, exactly as the
         column type (:class:`UTCDateTime` over the dialect's DateTime) binds and reads it, for
-        the driver-SQL fetch of :meth:`orders_by_phone`."""
+        the driver-SQL fetch of :meth:`orders_by_phone` (the column is never null)."""
         dialect = self.engine.dialect
         column = orders.c.created_at.type.dialect_impl(dialect)
-        bind, read = column.bind_processor(dialect), column.result_processor(dialect, None)
-        return bind or _same, read or _same
+        assert isinstance(column, UTCDateTime)
+        return column.bind_processor(dialect) or _same, column.reader(dialect)
 
     def count_orders_by_phone(
         self, phones: Sequence[str], since: datetime, until: datetime | None = None

@@ -141,9 +141,9 @@ class HistoryLine:
 class HistoryOrder:
     """A stored order for history aggregates (see the module docstring)."""
 
-    __slots__ = ("_stored", "_parsed", "id", "history_time", "platform", "status", "created_at",
-                 "platform_order_no", "shop_id", "payment", "goods_total", "discount",
-                 "post_fee", "items")
+    __slots__ = ("_json", "_shared", "_parsed", "id", "history_time", "platform", "status",
+                 "created_at", "platform_order_no", "shop_id", "payment", "goods_total",
+                 "discount", "post_fee", "items")
     _FIELDS: dict[str, Callable[[Any], Any]] = {
         "platform": _enum(Platform), "status": _enum(OrderStatus), "created_at": _time,
         "platform_order_no": _text64, "shop_id": _text64, "payment": _money,
@@ -151,16 +151,26 @@ class HistoryOrder:
 
     def __init__(self, order_id: str | None, doc: str | bytes,
                  created_utc: datetime | None = None, platform: Any = None) -> None:
+        # a batch makes one per earlier order and reads few of them past their time and
+        # platform: what the lines share (:class:`_Stored`) is made when first needed
         self.id = order_id
-        self._stored = _Stored(order_id, doc)
+        self._json = doc
+        self._shared: _Stored | None = None
         self._parsed: dict[str, Any] | None = None
-        #: the key a batch sorts and windows earlier orders by: the row's indexed
+        #: the instant a batch sorts and windows earlier orders by: the row's indexed
         #: ``created_at`` (an aware UTC datetime, as the store's column type reads it)
         self.history_time = created_utc if created_utc is not None else self.created_at
         if platform is not None:
-            value = _PLATFORM(platform)
-            if value is not _FULL:
+            value = _PLATFORMS.get(platform) if type(platform) is str else None
+            if value is not None:
                 self.platform = value
+
+    @property
+    def _stored(self) -> _Stored:
+        shared = self._shared
+        if shared is None:
+            shared = self._shared = _Stored(self.id, self._json)
+        return shared
 
     @property
     def _doc(self) -> dict[str, Any]:
@@ -169,7 +179,7 @@ class HistoryOrder:
         the row's own columns answer)."""
         parsed = self._parsed
         if parsed is None:
-            loaded = orjson.loads(self._stored.json)
+            loaded = orjson.loads(self._json)
             if type(loaded) is not dict:
                 self.full()  # not an order: the model says why
             parsed = self._parsed = loaded
@@ -207,5 +217,6 @@ class HistoryOrder:
                f"{self._doc.get('platform_order_no')})"
 
 
-_PLATFORM = _enum(Platform)
+#: the platform column's values (a dict lookup: the row's platform is read for every record)
+_PLATFORMS = {p.value: p for p in Platform}
 

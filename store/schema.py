@@ -7,6 +7,7 @@ these tables: change both together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,6 +52,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def reader(self, dialect: Dialect) -> Callable[[Any], datetime]:
+        """What :meth:`result_processor` gives for a value that is not null, in one call: the
+        dialect's own reading (SQLite's text, the driver's naive datetime on PostgreSQL) made
+        UTC as :meth:`process_result_value` makes it.  A history batch reads one per fetched
+        order, and the generic processor's two nested calls cost as much as the parse."""
+        parse = self.impl_instance.result_processor(dialect, None)
+        if parse is None:
+            return lambda value: value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return lambda value: parse(value).replace(tzinfo=UTC)  # type: ignore[no-any-return,union-attr]
 
 
 class Money(TypeDecorator[Decimal]):

@@ -10,15 +10,16 @@ after the first) and returns the history holding them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import pg_schema_url
+from pydantic_core import TzInfo
 
-from orderhub.dsl.context import MemoryHistory
+from orderhub.dsl.context import EvalContext, MemoryHistory
 from orderhub.model import LineItem, Order, Receiver
 from orderhub.store import OrderStore
 
@@ -128,3 +129,61 @@ def test_the_orders_themselves_per_phone(history: MakeHistory) -> None:
             assert getattr(o, name) == getattr(want, name), name
         assert [(i.sku, i.quantity, i.title, i.unit_price, i.cold_chain) for i in o.items] == [
             (i.sku, i.quantity, i.title, i.unit_price, i.cold_chain) for i in want.items]
+
+
+# A batch places each fetched order in each judged order's window by instant (dsl/context.py:
+# the cache keeps UTC instants, the window's ends are brought to UTC): the judged orders' times
+# may be in any zone, a fixed offset as parsed from JSON or a named zone, and a window's end
+# may fall exactly on a stored instant (since inside, until outside).
+ZONES = [UTC, timezone(timedelta(hours=8)), TzInfo(8 * 3600), SH, ZoneInfo("America/New_York"),
+         TzInfo(-5 * 3600 - 30 * 60)]
+
+
+def test_batch_windows_in_any_zone_place_orders_by_instant(history: MakeHistory) -> None:
+    minutes = [0, 30, 61, 600]
+    h = history([order(str(k), A, m) for k, m in enumerate(minutes)] + [order("9", B, 10)])
+    stored = [T0 + timedelta(minutes=m) for m in minutes]
+    ctx = EvalContext(now=T0 + timedelta(days=1), history=h)
+    # one fetch for the whole batch (as RuleSet.prefetch asks), then every window from it
+    assert ctx.prefetch_history("orders", {A: [(T0 - timedelta(days=1), None)]})
+    assert ctx.prefetch_history("times", {A: [(T0 - timedelta(days=1), None)]})
+    spans = [(-1, 30), (0, 30), (0, 31), (1, 61), (30, 62), (61, 600), (-1, None), (61, None),
+             (601, None), (5, 6)]
+    for zone in ZONES:
+        for lo, hi in spans:
+            since = (T0 + timedelta(minutes=lo)).astimezone(zone)
+            until = None if hi is None else (T0 + timedelta(minutes=hi)).astimezone(zone)
+            want = [t for t in stored if t >= since and (until is None or t < until)]
+            found = ctx.earlier_orders(A, since, until)
+            assert [o.created_at for o in found] == want, (zone, lo, hi)
+            assert ctx.count_orders_by_phone(A, since, until) == len(want), (zone, lo, hi)
+    assert ctx.queries == 2  # every window answered from the batch's two fetches
+
+
+def test_batch_windows_ending_in_a_repeated_hour_place_orders_by_instant(
+        history: MakeHistory) -> None:
+    """01:30 on 2 November 2025 happens twice in New York (EDT 05:30Z, then EST 06:30Z): a
+    window ending at the second one holds an order of 06:00Z, one ending at the first does
+    not, although both read 01:30 on the clock."""
+    ny = ZoneInfo("America/New_York")
+    at = datetime(2025, 11, 2, 6, 0, tzinfo=UTC)
+    h = history([order("1", A, int((at - T0).total_seconds() // 60))])
+    ctx = EvalContext(now=T0, history=h)
+    first = datetime(2025, 11, 2, 1, 30, tzinfo=ny)
+    second = first.replace(fold=1)
+    since = datetime(2025, 11, 1, tzinfo=ny)
+    assert ctx.count_orders_by_phone(A, since, second) == 1
+    assert ctx.count_orders_by_phone(A, since, first) == 0
+    assert [o.created_at for o in ctx.earlier_orders(A, since, second)] == [at]
+    assert ctx.earlier_orders(A, since, first) == []
+    assert ctx.earlier_orders(A, first, second) != []
+
+
+def test_a_window_from_the_first_instant_a_datetime_holds() -> None:
+    """A window reaching before year 1 starts at datetime.min in its own zone, which UTC
+    cannot hold: it is still placed exactly."""
+    h = MemoryHistory([order("1", A, 0), order("2", A, 30)])
+    ctx = EvalContext(now=T0, history=h)
+    start = datetime.min.replace(tzinfo=timezone(timedelta(hours=8)))
+    assert ctx.count_orders_by_phone(A, start, T0 + timedelta(minutes=30)) == 1
+    assert [o.platform_order_no for o in ctx.earlier_orders(A, start, None)] == ["1", "2"]
