@@ -70,7 +70,7 @@ def test_a_failed_write_is_raised_to_the_router_side(flows, tmp_path) -> None:  
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_the_writer_keeps_the_collector_paused_until_a_batch_is_stored(flows, tmp_path, fail) -> None:  # type: ignore[no-untyped-def]
+def test_the_writer_keeps_the_collector_paused_till_stored(flows, tmp_path, fail) -> None:  # type: ignore[no-untyped-def]
     """A submitted batch keeps the cyclic collector off until the writer thread has stored
     it (its results are not scanned meanwhile), and the collector is on again afterwards,
     also when a write failed."""
