@@ -20,6 +20,10 @@ from ..trace import Why
 from . import register
 from .inventory import shortage_text
 
+#: The under-threshold shortcut of :class:`LoadThresholdNode` (tests turn it off to check it
+#: against :meth:`LoadBook.over` alone).
+FAST_PATH = True
+
 
 @register
 class LoadThresholdNode(LinearNode):
@@ -40,6 +44,7 @@ class LoadThresholdNode(LinearNode):
         thresholds = {code: fixed if fixed is not None else w.threshold
                       for code, w in network.warehouses.items()}
         caps = {code: w.capabilities for code, w in network.warehouses.items()}
+        fast = FAST_PATH
 
         def balance(rs: RunState) -> str | None:
             code = rs.vars.get("warehouse")
@@ -48,8 +53,10 @@ class LoadThresholdNode(LinearNode):
                 return nxt
             load = rs.routing.load
             limit = thresholds[code]
-            n = load.load(code)
-            if not load.over(code, limit, h):
+            n = load.pending.get(code, 0)
+            # below its threshold and not diverting (most orders): what ``over`` would say
+            if (fast and (limit is None or (n < limit and code not in load.diverting))) or \
+                    not load.over(code, limit, h):
                 if rs.tracing:
                     rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
                                                      code, n, limit),
@@ -77,10 +84,10 @@ class LoadThresholdNode(LinearNode):
                                                       km or 0, load.load(other), other_limit)))
                     continue
                 dist = f"{km:.0f} km" if km is not None else "distance unknown"
-                short = stock.shortages(other, needs)
-                if short:
-                    considered.append((other, False, f"{dist}, out of stock: "
-                                                     f"{shortage_text(short)}"))
+                if not stock.covers(other, needs):
+                    if rs.tracing:  # only the trace says what it lacks
+                        considered.append((other, False, f"{dist}, out of stock: "
+                                           f"{shortage_text(stock.shortages(other, needs))}"))
                     continue
                 considered.append((other, True, f"{dist}, {load.load(other)} pending, in stock"))
                 rs.vars["warehouse"] = rs.covered = other
