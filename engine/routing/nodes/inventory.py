@@ -138,8 +138,8 @@ class InventoryNode(LinearNode):
                     missing = ", ".join(sorted(require - caps[code]))
                     considered.append((code, False, f"lacks {missing}"))
                     continue
-                if not stock.covers(code, needs):
-                    short = stock.shortages(code, needs)
+                short = stock.shortages(code, needs)  # one pass: none short is covered
+                if short:
                     considered.append((code, False, "out of stock: " + shortage_text(short)))
                     continue
                 considered.append(in_stock[code])
