@@ -107,3 +107,18 @@ def test_the_writer_keeps_the_collector_paused_till_stored(flows, tmp_path, fail
     assert seen and not any(seen)
     assert gc.isenabled()
     store.engine.dispose()
+
+
+def test_a_closed_writer_takes_no_more_batches(flows, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A batch submitted after close would never be stored, nor its collector pause ended."""
+    import gc
+
+    store = RoutingStore(connect(f"sqlite:///{tmp_path / 'o.db'}"))
+    state = RoutingState(StockLevels.from_mapping(full_stock()))
+    router = Router(flows, state, now=NOW)
+    with BatchWriter(store, now=NOW) as writer:
+        writer.submit([router.route(order())], state.stock)
+    with pytest.raises(RuntimeError, match="after close"):
+        writer.submit([router.route(order())], state.stock)
+    assert gc.isenabled() and writer.stored == 1
+    store.engine.dispose()

@@ -55,6 +55,8 @@ class BatchWriter:
         every one of them (after a batch of 5,000 orders, 100,000 objects or more) for no
         garbage."""
         self._raise()
+        if not self._thread.is_alive():  # closed: nobody would store it (or end its pause)
+            raise RuntimeError("BatchWriter.submit after close")
         stock.changed.clear()
         gcpause.pause()
         try:
