@@ -127,8 +127,17 @@ class OrderhubRouter:
         receiver = receivers.get(province)
         if receiver is None:
             receiver = receivers[province] = _clone(_RECEIVER, {"province": province})
-        return _clone(_ORDER, {"id": o["order_id"], "platform_order_no": o["order_id"],
-                               "items": items, "receiver": receiver})
+        # _clone(_ORDER, ...) written out: one of these per routed order
+        order = _new_order(Order)
+        fields = _ORDER_FIELDS.copy()
+        fields["id"] = fields["platform_order_no"] = o["order_id"]
+        fields["items"] = items
+        fields["receiver"] = receiver
+        _set_dict(order, fields)
+        _set_fields(order, _ORDER_SET)
+        _set_extra(order, None)
+        _set_private(order, None)
+        return order
 
 
 #: pydantic's instance slots, set through their descriptors (``object.__setattr__`` looks
@@ -156,6 +165,10 @@ _ORDER = Order.model_validate({"platform": "taobao", "platform_order_no": "-", "
 _RECEIVER = Receiver()
 _ITEM = LineItem(sku="-", quantity=1)
 _COLD_ITEM = LineItem(sku="-", quantity=1, attributes={COLD: True})
+_new_order = Order.__new__
+_ORDER_FIELDS = _ORDER.__dict__
+_ORDER_SET = _ORDER.__pydantic_fields_set__
+assert _ORDER.__pydantic_extra__ is None and _ORDER.__pydantic_private__ is None
 
 
 #: the peer benchmarks: ../shared/bench/peers beside the checkout, or $ORDERHUB_PEERS

@@ -41,3 +41,26 @@ def test_a_flow_without_an_end_stops_at_the_step_budget(depth: int, prefix: str)
         flow.run(rs)
     assert len(rs.result.path) == MAX_STEPS + 1
     assert set(rs.result.path) == {prefix + "wait", prefix + "again"}
+
+
+def test_trace_steps_leave_out_trailing_nones_and_read_back_the_same() -> None:
+    """A step with nothing but its why is stored as three values (most steps); one with
+    values, warehouses considered or a sub-flow keeps what it has; read back, each is the
+    same step."""
+    from orderhub.engine.routing import jsontext
+    from orderhub.engine.routing.runtime import RunState
+    from orderhub.engine.routing.trace import Trace
+
+    trace = Trace("cold", "v1")
+    rs = RunState(SimpleNamespace(), SimpleNamespace(variables={}), None, None,  # type: ignore[arg-type]
+                  None, trace)  # type: ignore[arg-type]
+    rs.step("cold", "decision", "case 1 is true → stock")
+    rs.step("stock", "inventory", "SH has stock", None, [("SH", True, "in stock")])
+    rs.step("assign", "assign", "assigned to SH", {"load": 3})
+    rs.flow = "sub"
+    rs.step("inner", "decision", ("{} is {}", "a", "b"))
+    assert [len(t) for t in trace.raw] == [3, 6, 4, 6]
+    back = Trace.from_json(jsontext.loads(jsontext.dumps(trace.compact())))
+    assert back.as_json() == trace.as_json()
+    assert [s.values for s in back.steps] == [None, None, {"load": 3}, None]
+    assert back.steps[3].flow == "sub" and back.steps[3].why == "a is b"

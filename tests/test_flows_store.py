@@ -67,3 +67,58 @@ def test_a_failed_write_is_raised_to_the_router_side(flows, tmp_path) -> None:  
     with pytest.raises(Exception, match="route_decisions"), BatchWriter(store) as writer:
         writer.submit([router.route(order())], state.stock)
     store.engine.dispose()
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_writer_keeps_the_collector_paused_till_stored(flows, tmp_path, fail) -> None:  # type: ignore[no-untyped-def]
+    """A submitted batch keeps the cyclic collector off until the writer thread has stored
+    it (its results are not scanned meanwhile), and the collector is on again afterwards,
+    also when a write failed."""
+    import gc
+    import threading
+
+    store = RoutingStore(connect(f"sqlite:///{tmp_path / 'o.db'}"))
+    if fail:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE route_decisions")
+    state = RoutingState(StockLevels.from_mapping(full_stock()))
+    router = Router(flows, state, now=NOW)
+    seen: list[bool] = []
+    gate = threading.Event()
+    insert = store.insert_decisions
+
+    def slow_insert(conn, results, now):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        gate.wait(5)
+        return insert(conn, results, now)
+
+    store.insert_decisions = slow_insert  # type: ignore[method-assign]
+    assert gc.isenabled()
+    try:
+        with BatchWriter(store, now=NOW) as writer:
+            writer.submit([router.route(order()) for _ in range(3)], state.stock)
+            assert not gc.isenabled()  # queued or being written: paused
+            gate.set()
+            writer.submit([router.route(order())], state.stock)
+    except Exception as exc:  # noqa: BLE001 - the dropped table, raised on the router side
+        assert fail and "route_decisions" in str(exc)
+    else:
+        assert not fail and writer.stored == 4
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    store.engine.dispose()
+
+
+def test_a_closed_writer_takes_no_more_batches(flows, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A batch submitted after close would never be stored, nor its collector pause ended."""
+    import gc
+
+    store = RoutingStore(connect(f"sqlite:///{tmp_path / 'o.db'}"))
+    state = RoutingState(StockLevels.from_mapping(full_stock()))
+    router = Router(flows, state, now=NOW)
+    with BatchWriter(store, now=NOW) as writer:
+        writer.submit([router.route(order())], state.stock)
+    with pytest.raises(RuntimeError, match="after close"):
+        writer.submit([router.route(order())], state.stock)
+    assert gc.isenabled() and writer.stored == 1
+    store.engine.dispose()

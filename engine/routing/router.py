@@ -74,16 +74,14 @@ class Router:
         ctx = self.ctx
         ctx.order = order
         ctx.variables = {}
-        result = RouteResult(order.id, order.label, flow.name, flow.version,
-                             carrier=order.carrier)
         trace = Trace(flow.name, flow.version) if self.keep_trace else None
-        rs = RunState(order, ctx, self.flows.network, self.state, result, trace)
+        result = RouteResult(order.id, order.label, flow.name, flow.version,
+                             carrier=order.carrier, trace=trace)
         try:
-            flow.run(rs)
+            flow.run(RunState(order, ctx, self.flows.network, self.state, result, trace))
         except FlowRuntimeError as exc:
             result.error = str(exc)
             result.reasons.append(f"error: {exc}")
-        result.trace = trace
         return result
 
     def route_many(self, orders: Iterable[Order], event: str | None = None) -> list[RouteResult]:

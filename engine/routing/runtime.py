@@ -182,7 +182,12 @@ class RunState:
              considered: list[tuple[str, bool, Why]] | None = None) -> None:
         add = self._steps
         if add is not None:
-            add((node, type_, why, values, considered, self.flow))
+            # trailing Nones left out (most steps): a stored trace is a fifth smaller, and
+            # read back the same (TraceStep's defaults)
+            if considered is None and self.flow is None:
+                add((node, type_, why) if values is None else (node, type_, why, values))
+            else:
+                add((node, type_, why, values, considered, self.flow))
 
     def reason(self, text: str) -> None:
         self.result.reasons.append(text)

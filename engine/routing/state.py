@@ -57,15 +57,20 @@ class StockLevels:
                 out.append((sku, qty, have))
         return out
 
-    def reserve(self, warehouse: str, needs: Mapping[str, int]) -> None:
-        """Reserve the order's quantities (on_hand stays; shipping consumes it)."""
+    def reserve(self, warehouse: str, needs: Mapping[str, int]) -> list[tuple[str, str, int]]:
+        """Reserve the order's quantities (on_hand stays; shipping consumes it); returns
+        them as (warehouse, sku, quantity), as :attr:`RouteResult.reserved` keeps them."""
+        levels, changed = self._levels, self.changed
+        out = []
         for sku, qty in needs.items():
             key = (warehouse, sku)
-            level = self._levels.get(key)
+            level = levels.get(key)
             if level is None:
-                level = self._levels[key] = [0, 0]
+                level = levels[key] = [0, 0]
             level[1] += qty
-            self.changed.add(key)
+            changed.add(key)
+            out.append((warehouse, sku, qty))
+        return out
 
     def rows(self) -> list[tuple[str, str, int, int]]:
         """(warehouse, sku, on_hand, reserved), sorted."""

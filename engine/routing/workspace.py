@@ -121,7 +121,8 @@ def route_events(store: Any, flows: FlowSet, state: RoutingState, *, after: int 
     with store.engine.connect() as conn:
         step = _step_locked if conn.dialect.name == "postgresql" else _step_optimistic
         while True:
-            done = step(conn, ctx, after)
+            with paused_gc():  # a batch's orders and results live until it is written
+                done = step(conn, ctx, after)
             if done is None:
                 break
             events, batch, skipped = done

@@ -62,12 +62,14 @@ class DecisionNode(NodeSpec):
             order, ctx = rs.order, rs.ctx
             for test, goto, why, reason in tests:
                 if test(order, ctx):
-                    rs.step(node, "decision", why)
+                    if rs.tracing:
+                        rs.step(node, "decision", why)
                     if reason:
                         rs.reason(reason if isinstance(reason, str)
                                   else reason(template_context(rs)))
                     return goto
-            rs.step(node, "decision", no_case)
+            if rs.tracing:
+                rs.step(node, "decision", no_case)
             return default
 
         return decide

@@ -8,7 +8,7 @@ variable ``warehouse``; goes to ``out_of_stock`` when no candidate can ship the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -21,7 +21,13 @@ from ..trace import Why
 from . import register
 
 if TYPE_CHECKING:
+    from ..state import StockLevels
     from ..warehouses import Destination
+
+
+#: The first-candidate shortcut of :class:`InventoryNode` (tests turn it off to check that it
+#: decides, reserves and explains exactly what the full walk over the candidates does).
+FAST_PATH = True
 
 
 def shortage_text(shortages: list[tuple[str, int, int]]) -> str:
@@ -89,11 +95,36 @@ class InventoryNode(LinearNode):
                 found = _then_nearest(found, rs.destination, plans)
             return found, asked
 
+        # Warehouses that exist and have what ``require`` asks: the first candidate is one of
+        # them and has every line (most orders) -> chosen without the walk over the plan.
+        ready = frozenset(code for code, have in caps.items() if require <= have)
+        fast = FAST_PATH
+
         def check(rs: RunState) -> str | None:
-            names, asked = candidates(rs)
-            rs.vars["candidates"] = names
+            v = rs.vars
+            if expr is not None and nearest:  # what candidates() does, without copying
+                found = expr.evaluate(rs.order, rs.ctx)
+                found = [found] if isinstance(found, str) else found or ()
+                asked = len(found)
+                names = _then_nearest(found, rs.destination, plans)
+            else:
+                names, asked = candidates(rs)
+            v["candidates"] = names
             needs = rs.needs
             stock = rs.routing.stock
+            if asked and fast:
+                code = names[0]
+                if code in ready and stock.covers(code, needs):
+                    v["warehouse"] = rs.covered = code
+                    if rs.tracing:
+                        rs.step(node, "inventory", found_why[code], None, [in_stock[code]])
+                    return nxt
+            return walk(rs, names, asked, needs, stock)
+
+        def walk(rs: RunState, names: list[str], asked: int, needs: dict[str, int],
+                 stock: StockLevels) -> str | None:
+            """Every candidate in turn, with why each is taken or not (the reasons and the
+            trace say so when the first one is not it)."""
             considered: list[tuple[str, bool, Why]] = []
             for i, code in enumerate(names):
                 if code not in caps:
@@ -107,8 +138,8 @@ class InventoryNode(LinearNode):
                     missing = ", ".join(sorted(require - caps[code]))
                     considered.append((code, False, f"lacks {missing}"))
                     continue
-                if not stock.covers(code, needs):
-                    short = stock.shortages(code, needs)
+                short = stock.shortages(code, needs)  # one pass: none short is covered
+                if short:
                     considered.append((code, False, "out of stock: " + shortage_text(short)))
                     continue
                 considered.append(in_stock[code])
@@ -127,7 +158,7 @@ class InventoryNode(LinearNode):
         return check
 
 
-def _then_nearest(found: list[str], dest: Destination,
+def _then_nearest(found: Sequence[str], dest: Destination,
                   plans: dict[tuple[Any, ...], list[str]]) -> list[str]:
     """``found`` then every other warehouse nearest first: one list per (candidates, place),
     shared by every order with both (nobody changes it)."""

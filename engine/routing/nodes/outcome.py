@@ -32,6 +32,7 @@ class AssignNode(LinearNode):
         network = c.network
         assigned = {code: f"assigned to {w.name} ({code})"
                     for code, w in network.warehouses.items()}
+        reasons = {code: why or text for code, text in assigned.items()}
 
         def assign(rs: RunState) -> str | None:
             code = fixed or rs.vars.get("warehouse")
@@ -40,7 +41,7 @@ class AssignNode(LinearNode):
             rs.vars["warehouse"] = code
             result = rs.result
             result.warehouse = code
-            result.reasons.append(why or assigned[code])
+            result.reasons.append(reasons[code])
             if reserve:
                 stock = rs.routing.stock
                 needs = rs.needs
@@ -48,9 +49,8 @@ class AssignNode(LinearNode):
                 if rs.covered != code and not stock.covers(code, needs):
                     result.stockout = True
                     rs.reason(f"{code} is short: {shortage_text(stock.shortages(code, needs))}")
-                stock.reserve(code, needs)
+                result.reserved += stock.reserve(code, needs)
                 rs.covered = None  # not any more: its units are this order's now
-                result.reserved += [(code, sku, qty) for sku, qty in needs.items()]
             pending = rs.routing.load.pending
             pending[code] = n = pending.get(code, 0) + 1
             if rs.tracing:

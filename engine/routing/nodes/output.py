@@ -76,7 +76,8 @@ class OutputNode(LinearNode):
             else:
                 rs.result.messages.append(OutgoingMessage(
                     "pick_list", code, code, None, o.id, build=_pick_payload, source=o))
-            rs.step(node, "output", why.get(code) or f"{kind} for {code} queued")
+            if rs.tracing:
+                rs.step(node, "output", why.get(code) or f"{kind} for {code} queued")
             return nxt
 
         return output

@@ -20,6 +20,10 @@ from ..trace import Why
 from . import register
 from .inventory import shortage_text
 
+#: The under-threshold shortcut of :class:`LoadThresholdNode` (tests turn it off to check it
+#: against :meth:`LoadBook.over` alone).
+FAST_PATH = True
+
 
 @register
 class LoadThresholdNode(LinearNode):
@@ -40,62 +44,73 @@ class LoadThresholdNode(LinearNode):
         thresholds = {code: fixed if fixed is not None else w.threshold
                       for code, w in network.warehouses.items()}
         caps = {code: w.capabilities for code, w in network.warehouses.items()}
+        fast = FAST_PATH
 
         def balance(rs: RunState) -> str | None:
             code = rs.vars.get("warehouse")
             if code is None or code not in thresholds:
-                rs.step(node, "load_threshold", f"no warehouse chosen yet → {nxt}")
+                if rs.tracing:
+                    rs.step(node, "load_threshold", f"no warehouse chosen yet → {nxt}")
                 return nxt
             load = rs.routing.load
             limit = thresholds[code]
-            n = load.load(code)
-            if not load.over(code, limit, h):
+            n = load.pending.get(code, 0)
+            # below its threshold and not diverting (most orders): what ``over`` would say
+            if (fast and (limit is None or (n < limit and code not in load.diverting))) or \
+                    not load.over(code, limit, h):
                 if rs.tracing:
                     rs.step(node, "load_threshold", ("{} has {} pending today, threshold {}",
                                                      code, n, limit),
                             {"load": n, "threshold": limit})
                 return nxt
             considered: list[tuple[str, bool, Why]] = []
+            note = considered.append if rs.tracing else None  # why not each: for the trace
             stock, needs = rs.routing.stock, rs.needs
             for other, km in rs.destination.nearest:
                 if other == code:
                     continue
                 if max_km is not None and (km is None or km > max_km):
-                    considered.append((other, False, ("{:.0f} km, farther than {:g} km",
-                                                      km or 0, max_km)))
+                    if note:
+                        note((other, False, ("{:.0f} km, farther than {:g} km", km or 0,
+                                             max_km)))
                     break
                 if require and not require <= caps[other]:
-                    considered.append((other, False, ("lacks {}", ", ".join(require))))
+                    if note:
+                        note((other, False, ("lacks {}", ", ".join(require))))
                     continue
                 if not network.warehouses[other].accepts(rs.wants):
-                    considered.append((other, False, ("takes only {} orders",
-                                                      ", ".join(sorted(caps[other])))))
+                    if note:
+                        note((other, False, ("takes only {} orders",
+                                             ", ".join(sorted(caps[other])))))
                     continue
                 other_limit = thresholds[other]
                 if not load.can_take(other, other_limit, h):
-                    considered.append((other, False, ("{:.0f} km, busy: {} pending (threshold {})",
-                                                      km or 0, load.load(other), other_limit)))
+                    if note:
+                        note((other, False, ("{:.0f} km, busy: {} pending (threshold {})",
+                                             km or 0, load.load(other), other_limit)))
                     continue
                 dist = f"{km:.0f} km" if km is not None else "distance unknown"
-                short = stock.shortages(other, needs)
-                if short:
-                    considered.append((other, False, f"{dist}, out of stock: "
-                                                     f"{shortage_text(short)}"))
+                if not stock.covers(other, needs):
+                    if note:  # only the trace says what it lacks
+                        note((other, False, f"{dist}, out of stock: "
+                                            f"{shortage_text(stock.shortages(other, needs))}"))
                     continue
-                considered.append((other, True, f"{dist}, {load.load(other)} pending, in stock"))
                 rs.vars["warehouse"] = rs.covered = other
                 rs.vars["diverted_from"] = code
                 rs.result.diverted_from = code
                 rs.reason(f"{code} has {n} pending orders today (threshold {limit}); diverted "
                           f"to the nearest warehouse below its threshold with stock: {other} "
                           f"({dist})")
-                rs.step(node, "load_threshold", f"{code} over threshold ({n} ≥ {limit}) → "
-                        f"divert to {other}", {"load": n, "threshold": limit}, considered)
+                if note:
+                    note((other, True, f"{dist}, {load.load(other)} pending, in stock"))
+                    rs.step(node, "load_threshold", f"{code} over threshold ({n} ≥ {limit}) → "
+                            f"divert to {other}", {"load": n, "threshold": limit}, considered)
                 return nxt
             rs.reason(f"{code} is over its threshold ({n} pending, threshold {limit}) but no "
                       "other warehouse can take the order; kept")
-            rs.step(node, "load_threshold", "over threshold, no warehouse can take it; kept",
-                    {"load": n, "threshold": limit}, considered)
+            if note:
+                rs.step(node, "load_threshold", "over threshold, no warehouse can take it; kept",
+                        {"load": n, "threshold": limit}, considered)
             return nxt
 
         return balance
