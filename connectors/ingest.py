@@ -21,7 +21,7 @@ from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
-from ..record_checks import has_undecoded
+from ..record_checks import canonical, has_undecoded
 from ..store import OrderStore, Reject
 from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
@@ -202,9 +202,8 @@ class Normalizer:
         mapping = mapping or item.mapping or self._file_mapping
         salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
                f"{self.shop_id or ''}|{self.batch or ''}|"
-        try:
-            body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
-        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+        body = item.body or canonical(item.record)
+        if body is None:  # an integer beyond 64 bits: the standard encoder takes it
             body = json.dumps(item.record, sort_keys=True, default=str).encode()
         return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
 
@@ -292,16 +291,20 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
                  history: str | None = None) -> None:
     """One file, in batches: records the store already holds exactly are counted unchanged
     straight away; the rest are normalized and upserted."""
-    items, count = norm.open(path)
+    with paused_gc():  # a file read whole: tens of thousands of records, no cycles
+        items, count = norm.open(path)
     if on_file:
         on_file(path, count)
     summary.files += 1
     done = 0
-    while chunk := list(islice(items, batch_size)):
-        for item in chunk:
-            if isinstance(item, UnreadableFile):
-                summary.unreadable[str(path)] = item.reason
+    while True:
         with paused_gc():
+            chunk = list(islice(items, batch_size))
+            if not chunk:
+                break
+            for item in chunk:
+                if isinstance(item, UnreadableFile):
+                    summary.unreadable[str(path)] = item.reason
             _ingest_chunk(store, norm, path, chunk, summary, history)
         done += len(chunk)
         if progress:

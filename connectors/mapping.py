@@ -552,6 +552,9 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
     ``roots`` (the workspace): a mapping cannot read ``../../../../etc/shadow``.
     """
     text = yamlfile.read_text(path)
+    cached = _cached_spec(text)
+    if cached is not None:
+        return Mapping(cached, str(path))
     data = yamlfile.parse(text, str(path))
     spec = yamlfile.validate(MappingSpec, data, str(path), text)
     errors = []
@@ -576,7 +579,76 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
                 yamlfile.span_at(data, ["status", "table"], str(path)), source=text)])
         table = read_status_table(table_path)
         spec.status.map = {**spec.status.map, **table}
+    else:
+        _keep_spec(text, spec)
     return Mapping(spec, str(path))
+
+
+# -- the checked specs of mapping files, kept by their text ---------------------------------
+# Parsing YAML with positions (ruamel's round-trip loader) costs ~9 ms a file, every run:
+# more than a re-ingest of a few thousand unchanged orders.  A file that passed every check is
+# kept as its spec's JSON under the hash of its text (and of the spec's schema), so the next
+# run with the same text reads that instead.  Only files without a status table (whose
+# content lives in another file) are kept; a cache that cannot be read or written is skipped.
+
+
+def _cache_dir() -> Path | None:
+    import os
+
+    if os.environ.get("ORDERHUB_CACHE") == "off":
+        return None
+    base = os.environ.get("ORDERHUB_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "orderhub" / "mappings" if base else \
+        Path.home() / ".cache" / "orderhub" / "mappings"
+
+
+@cache
+def _schema_key() -> bytes:
+    import json
+
+    return json.dumps(MappingSpec.model_json_schema(), sort_keys=True).encode()
+
+
+def _cache_file(text: str) -> Path | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.blake2b(_schema_key() + b"\0" + text.encode("utf-8", "surrogatepass"),
+                          digest_size=16).hexdigest()
+    return folder / f"{key}.json"
+
+
+def _cached_spec(text: str) -> MappingSpec | None:
+    try:
+        file = _cache_file(text)
+        if file is None or not file.is_file():
+            return None
+        return MappingSpec.model_validate_json(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _keep_spec(text: str, spec: MappingSpec) -> None:
+    """Keep ``spec`` for :func:`_cached_spec`, when its JSON reads back as the same spec
+    (a YAML date or other value JSON would turn into text is not kept)."""
+    import os
+    import tempfile
+
+    try:
+        file = _cache_file(text)
+        if file is None:
+            return
+        body = spec.model_dump_json()
+        again = MappingSpec.model_validate_json(body)
+        if again != spec or again.model_dump_json() != body:
+            return
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(body)
+        os.replace(tmp, file)
+    except (OSError, ValueError):
+        return
 
 
 def inside(target: Path, roots: Sequence[Path]) -> Path | None:
