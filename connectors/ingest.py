@@ -101,6 +101,7 @@ class Normalizer:
         self.batch = batch
         self._file_mapping: Mapping | None = None
         self._catalog_version = self.catalog.version
+        self._salted: dict[str, Any] = {}
 
     def records(self, path: Path) -> list[SourceRecord | RecordError]:
         """All records of a file, after choosing the file's mapping (see :meth:`detect`).
@@ -201,12 +202,17 @@ class Normalizer:
         """Hash of the record and of everything that shapes the order made from it (mapping,
         catalog, shop, batch): equal fingerprints mean an equal order, without mapping it."""
         mapping = mapping or item.mapping or self._file_mapping
-        salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
-               f"{self.shop_id or ''}|{self.batch or ''}|"
+        version = mapping.version if mapping else ""
+        salted = self._salted.get(version)
+        if salted is None:  # the hash of the salt, copied for each record
+            salt = f"{version}|{self._catalog_version}|{self.shop_id or ''}|{self.batch or ''}|"
+            salted = self._salted[version] = hashlib.blake2b(salt.encode(), digest_size=16)
         body = item.body or canonical(item.record)
         if body is None:  # an integer beyond 64 bits: the standard encoder takes it
             body = json.dumps(item.record, sort_keys=True, default=str).encode()
-        return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
+        digest = salted.copy()
+        digest.update(body)
+        return digest.hexdigest()
 
     def known(
         self, store: OrderStore, items: list[SourceRecord],

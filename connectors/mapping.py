@@ -190,6 +190,10 @@ class Mapping(DetectedMapping[MappingSpec]):
     def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
         super().__init__(spec, origin)
         self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
+        #: (target, getter, receiver field or None), in the file's order (the first bad
+        #: field is the one a reject names)
+        self._fields = [(t, get, t[9:] if t.startswith("receiver.") else None)
+                        for t, get in self._order]
         self._order_no = dict(self._order).get("platform_order_no")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
         self._items_path = split_path(spec.items.from_) if spec.items and spec.items.from_ else None
@@ -229,14 +233,14 @@ class Mapping(DetectedMapping[MappingSpec]):
         if self._clean is not None:
             record = self._clean(record)
         receiver: dict[str, Any] = {}
-        for target, get in self._order:
+        for target, get, inner in self._fields:
             value = get(record)
             if value is None:
                 continue
-            if target.startswith("receiver."):
-                receiver[target[9:]] = value
-            else:
+            if inner is None:
                 data[target] = value
+            else:
+                receiver[inner] = value
         data["receiver"] = receiver
         if shop_id and "shop_id" not in data:
             data["shop_id"] = shop_id
@@ -423,6 +427,29 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
         if required:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
+
+    if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
+        (key,) = paths[0]
+        memo_one: dict[str, Any] = {}
+
+        def get_one(record: Any) -> Any:  # get() with _fetcher's one-key lookup inlined
+            raw = record.get(key)
+            if raw is None or raw == "":
+                return missing()
+            if type(raw) is str:
+                found = memo_one.get(raw, _UNSEEN)
+                if found is not _UNSEEN:
+                    return found
+            try:
+                value = transform(raw, tz)
+            except _VALUE_ERRORS as exc:
+                raise RecordError(_why(exc, raw), field=names) from None
+            value = missing() if value is None else value
+            if type(raw) is str and len(memo_one) < _MEMO_SIZE:
+                memo_one[raw] = value
+            return value
+
+        return get_one
 
     if fetch is not None:
         memo: dict[str, Any] = {}
