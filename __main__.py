@@ -2,4 +2,5 @@
 
 from orderhub.cli import main
 
-main(prog_name="orderhub")
+if __name__ == "__main__":  # not when a worker process (multiprocessing's spawn) imports it
+    main(prog_name="orderhub")

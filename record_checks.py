@@ -46,6 +46,23 @@ def may_nest_deeper(record: Any) -> bool:
     return _DEEP_INDENT in text
 
 
+def canonical(record: Any) -> bytes | None:
+    """The record as compact JSON with sorted keys (what a record's fingerprint hashes), or
+    None where orjson cannot write it (an integer beyond 64 bits, text that is not UTF-8)."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_SORT_KEYS, default=str)
+    except TypeError:
+        return None
+
+
+def shallow(body: bytes) -> bool:
+    """Whether a record whose :func:`canonical` form is ``body`` surely nests less than
+    :data:`MAX_DEPTH` levels: a value that deep needs that many ``{`` or ``[`` before it (text
+    holding those characters only makes the count larger, so False only says "walk it").
+    One C-speed count over the serialization the fingerprint needs anyway."""
+    return body.count(b"{") + body.count(b"[") < MAX_DEPTH
+
+
 def has_undecoded(text: str) -> bool:
     """Whether ``text`` holds bytes a reader could not decode (kept as lone surrogates)."""
     return _SURROGATE.search(text) is not None

@@ -13,6 +13,7 @@ nothing else, 2,000 rows a transaction as the ingest commits: `sqlite3` `execute
 psycopg `COPY` (plus psycopg `executemany` for reference).  Only the driver calls are timed.
 
     python bench/ingest.py [--orders 20000] [--db sqlite,postgresql] [--runs first,same,tenth]
+                            [--workers auto|0|1|0,1]
 
 PostgreSQL: ORDERHUB_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test); the
 run uses a schema of its own and drops it.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 import resource
@@ -84,7 +86,8 @@ def write_files(folder: Path, n: int) -> tuple[list[Path], list[Path]]:
 # -- children: one measured thing each, printing JSON ----------------------------------------
 
 
-def child_ingest(url: str, folder: Path, catalog: Path) -> dict[str, Any]:
+def child_ingest(url: str, folder: Path, catalog: Path, workers: str) -> dict[str, Any]:
+    """One ingest; its CPU and peak RSS include its mapping worker's, if it started one."""
     from orderhub.catalog import Catalog
     from orderhub.connectors.ingest import ingest
     from orderhub.store import OrderStore
@@ -93,11 +96,25 @@ def child_ingest(url: str, folder: Path, catalog: Path) -> dict[str, Any]:
     cat = Catalog.load(catalog)
     files = sorted(folder.glob("*.json"))
     started, cpu = time.perf_counter(), time.process_time()
-    s = ingest(store, files, catalog=cat)
+    s = ingest(store, files, catalog=cat, workers=None if workers == "auto" else int(workers))
     secs = time.perf_counter() - started
-    return {"secs": secs, "cpu": time.process_time() - cpu,
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"secs": secs, "cpu": time.process_time() - cpu + kids.ru_utime + kids.ru_stime,
+            "worker_cpu": kids.ru_utime + kids.ru_stime,
             "counts": [s.new, s.updated, s.unchanged, s.rejected],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_rss_mb": kids.ru_maxrss / 1024}
+
+
+def child_snapshot(url: str) -> dict[str, Any]:
+    """What a store holds, as ``tests/ingest_snapshot.py`` digests it (no ids, no times)."""
+    from orderhub.store import OrderStore
+    from orderhub.tests.ingest_snapshot import snapshot
+
+    got = snapshot(OrderStore.open(url), Path("/"))
+    text = json.dumps(got, sort_keys=True)
+    return {"digest": hashlib.blake2b(text.encode(), digest_size=12).hexdigest(),
+            "orders": len(got["orders"]), "events": len(got["events"])}
 
 
 def _stored_rows(url: str, dialect: Any) -> Iterator[tuple[list[str], list[tuple[Any, ...]]]]:
@@ -183,8 +200,10 @@ def _pg_schema(action: str, schema: str) -> None:
         conn.execute(f"{action} SCHEMA {schema}{' CASCADE' if action == 'DROP' else ''}")
 
 
-def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path) -> list[str]:
-    """The table rows for one database."""
+def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path,
+             workers: list[str]) -> list[str]:
+    """The table rows for one database: the first ingest once per ``workers`` setting (each
+    into a fresh store, which must end up the same), the other runs on the first's store."""
     schemas: list[str] = []
 
     def url(name: str) -> str:
@@ -195,12 +214,22 @@ def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path) -> list
         schemas.append(schema)
         return f"{PG}?options=-csearch_path%3D{schema}"
 
+    same = ""
     try:
         ours = url("ours")
         results = []
         for run in runs:
             folder = tmp / ("later" if run == "tenth" else "first")
-            results.append((RUNS[run], _child(["ingest", ours, str(folder), str(catalog)])))
+            for w in workers if run == "first" else workers[:1]:
+                target = ours if w == workers[0] else url(f"w{w}")
+                name = RUNS[run] + (f" (workers={w})" if run == "first" and
+                                    len(workers) > 1 else "")
+                results.append((name, _child(["ingest", target, str(folder), str(catalog), w])))
+                if target != ours:
+                    a, b = _child(["snapshot", ours]), _child(["snapshot", target])
+                    same = f"stores of workers={workers[0]} and workers={w} " + (
+                        f"identical ({a['orders']:,} orders, {a['events']:,} events, digest "
+                        f"{a['digest']})" if a == b else f"DIFFER: {a} vs {b}")
         if db == "sqlite":
             floors = [("sqlite3 executemany", _child(["floor-sqlite", ours,
                                                       str(tmp / "floor.db")]))]
@@ -213,12 +242,23 @@ def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path) -> list
             _pg_schema("DROP", schema)
     floor, floor_cpu = floors[0][1]["secs"], floors[0][1].get("cpu")
     lines = [f"| {db} | {name} | {n:,} | {r['secs']:.2f} | {n / r['secs']:,.0f} | "
-             f"{r['secs'] / floor:.2f} | {_cpu(r['cpu'], floor_cpu)} | {r['rss_mb']:,.0f} | "
+             f"{r['secs'] / floor:.2f} | {_cpu(r['cpu'], floor_cpu)}{_worker(r)} | "
+             f"{r['rss_mb']:,.0f}{_worker_rss(r)} | "
              f"{' / '.join(map(str, r['counts']))} |" for name, r in results]
     lines += [f"| {db} | floor: {name} of the same rows | {f['rows']:,} | {f['secs']:.2f} | "
               f"{f['rows'] / f['secs']:,.0f} | {f['secs'] / floor:.2f} | "
               f"{_cpu(f.get('cpu'), floor_cpu)} | | |" for name, f in floors]
+    if same:
+        lines.append(f"| {db} | {same} | | | | | | | |")
     return lines
+
+
+def _worker(r: dict[str, Any]) -> str:
+    return f", worker {r['worker_cpu']:.2f}" if r.get("worker_cpu", 0) > 0.2 else ""
+
+
+def _worker_rss(r: dict[str, Any]) -> str:
+    return f" + {r['worker_rss_mb']:,.0f}" if r.get("worker_cpu", 0) > 0.2 else ""
 
 
 def _cpu(ours: float | None, floor: float | None) -> str:
@@ -235,11 +275,16 @@ def main() -> None:
                         help="orders in all (default 20,000; 100,000 and 1,000,000 for RSS)")
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--runs", default="first,same,tenth")
+    parser.add_argument("--workers", default="auto",
+                        help="first ingest with each of these: auto (the default: a mapping "
+                             "worker where it pays), 0 (one process), 1 (a worker); "
+                             "e.g. 0,1 runs both and checks that the stores are identical")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        fn = {"ingest": lambda: child_ingest(rest[0], Path(rest[1]), Path(rest[2])),
+        fn = {"ingest": lambda: child_ingest(rest[0], Path(rest[1]), Path(rest[2]), rest[3]),
+              "snapshot": lambda: child_snapshot(rest[0]),
               "floor-sqlite": lambda: child_floor_sqlite(rest[0], Path(rest[1])),
               "floor-pg": lambda: child_floor_pg(rest[0], rest[1], rest[2])}[kind]
         print(json.dumps(fn()))
@@ -261,7 +306,7 @@ def main() -> None:
               "peak RSS MB | new / updated / unchanged / rejected |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---|")
         for db in args.db.split(","):
-            for line in bench_db(db, tmp, n, runs, catalog):
+            for line in bench_db(db, tmp, n, runs, catalog, args.workers.split(",")):
                 print(line, flush=True)
         print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -20,7 +20,14 @@ from typing import Any
 import orjson
 
 from ..errors import NotFound, RecordError
-from ..record_checks import has_undecoded, may_nest_deeper, needs_scan, record_problem
+from ..record_checks import (
+    canonical,
+    has_undecoded,
+    may_nest_deeper,
+    needs_scan,
+    record_problem,
+    shallow,
+)
 from ..text import decode as decode  # re-exported: readers of files import it from here
 from .mapping import Mapping, dig, split_path
 
@@ -32,6 +39,9 @@ class SourceRecord:
     unit: str = "record"
     mapping: Mapping | None = None
     header: tuple[str, ...] = ()
+    #: The record's :func:`~orderhub.record_checks.canonical` JSON, where the depth check
+    #: made it: the fingerprint hashes the same bytes (one serialization, not two).
+    body: bytes | None = None
 
 
 def read_records(
@@ -231,10 +241,23 @@ def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool
         yield check_record(item, path, scan, nested=nested)
 
 
+#: Whether records are checked as they are read.  A mapping worker (:mod:`.parallel`) reads
+#: files again only to map the records the ingest, which checked them, asks it for.
+CHECKED = True
+
+
 def check_record(item: SourceRecord | RecordError, path: Path, scan: bool, *, nested: bool
                  ) -> SourceRecord | RecordError:
     """One record through :func:`_checked`'s test (``scan``: its text may hold a NUL or
-    undecodable bytes)."""
+    undecodable bytes).  A record that passes the cheap depth test comes back carrying the
+    serialization that test used (:attr:`SourceRecord.body`), for its fingerprint."""
+    if not CHECKED:
+        return item
+    if isinstance(item, SourceRecord) and nested and not scan and item.body is None:
+        body = canonical(item.record)
+        if body is not None and shallow(body):
+            return SourceRecord(item.record, item.number, item.unit, item.mapping, item.header,
+                                body)
     if isinstance(item, SourceRecord) and (scan or (nested and may_nest_deeper(item.record))):
         found = record_problem(item.record)
         if found is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -21,8 +22,8 @@ from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
-from ..record_checks import has_undecoded
-from ..store import OrderStore, Reject
+from ..record_checks import canonical, has_undecoded
+from ..store import OrderStore, ReadyOrder, Reject
 from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
@@ -100,6 +101,7 @@ class Normalizer:
         self.batch = batch
         self._file_mapping: Mapping | None = None
         self._catalog_version = self.catalog.version
+        self._salted: dict[str, Any] = {}
 
     def records(self, path: Path) -> list[SourceRecord | RecordError]:
         """All records of a file, after choosing the file's mapping (see :meth:`detect`).
@@ -200,27 +202,36 @@ class Normalizer:
         """Hash of the record and of everything that shapes the order made from it (mapping,
         catalog, shop, batch): equal fingerprints mean an equal order, without mapping it."""
         mapping = mapping or item.mapping or self._file_mapping
-        salt = f"{mapping.version if mapping else ''}|{self._catalog_version}|" \
-               f"{self.shop_id or ''}|{self.batch or ''}|"
-        try:
-            body = orjson.dumps(item.record, option=orjson.OPT_SORT_KEYS, default=str)
-        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+        version = mapping.version if mapping else ""
+        salted = self._salted.get(version)
+        if salted is None:  # the hash of the salt, copied for each record
+            salt = f"{version}|{self._catalog_version}|{self.shop_id or ''}|{self.batch or ''}|"
+            salted = self._salted[version] = hashlib.blake2b(salt.encode(), digest_size=16)
+        body = item.body or canonical(item.record)
+        if body is None:  # an integer beyond 64 bits: the standard encoder takes it
             body = json.dumps(item.record, sort_keys=True, default=str).encode()
-        return hashlib.blake2b(salt.encode() + body, digest_size=16).hexdigest()
+        digest = salted.copy()
+        digest.update(body)
+        return digest.hexdigest()
 
     def known(
-        self, store: OrderStore, items: list[SourceRecord]
+        self, store: OrderStore, items: list[SourceRecord],
+        keys: dict[int, tuple[str, str]] | None = None,
     ) -> tuple[set[int], dict[int, str]]:
         """Indexes of ``items`` whose exact record the store already holds (they are unchanged
         and need no mapping, validation or write; one query per platform), and the
-        fingerprints computed on the way, for :meth:`normalize` to reuse."""
+        fingerprints computed on the way, for :meth:`normalize` to reuse.  ``keys``, when
+        given, is told each record's (platform, order number)."""
         wanted: dict[str, list[tuple[int, str, str]]] = {}
         for i, item in enumerate(items):
             mapping = item.mapping or self._file_mapping
             number = mapping.order_no(item.record) if mapping else None
             if number:
-                wanted.setdefault(mapping.platform.value, []).append(  # type: ignore[union-attr]
+                platform = mapping.platform.value  # type: ignore[union-attr]
+                wanted.setdefault(platform, []).append(
                     (i, number, self.fingerprint(item, mapping)))
+                if keys is not None:
+                    keys[i] = (platform, number)
         same: set[int] = set()
         prints: dict[int, str] = {}
         for platform, rows in wanted.items():
@@ -262,6 +273,7 @@ def ingest(
     on_file: Callable[[Path, int], None] | None = None,
     history: str | None = None,
     keep_going: bool = False,
+    workers: int | None = None,
     **options: Any,
 ) -> IngestSummary:
     """Ingest files into ``store``.  ``progress(n)`` is told how many records were handled.
@@ -270,63 +282,138 @@ def ingest(
     nothing acts on (no rule, flow, message or reservation; see ``store/history.py``).
     A file whose source cannot be told raises :class:`SourceUnknown`, unless ``keep_going``:
     then it is reported in ``summary.unknown`` (and as a reject) and the other files go on.
+    ``workers``: 1 maps part of each batch on a second process, 0 never; by default, inputs
+    of a few megabytes or more do on a machine with two cores (see :mod:`.parallel`).  The
+    store ends up the same either way.
     """
+    from . import parallel
+
     norm = Normalizer(**options)
     summary = IngestSummary()
-    for path in map(Path, paths):
-        try:
-            _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history)
-        except SourceUnknown as exc:
-            if not keep_going:
-                raise
-            summary.unknown[str(path)] = str(exc)
-            summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+    files = [Path(p) for p in paths]
+    mapper = None
+    if parallel.wanted(files, workers):
+        mapper = parallel.Mapper(norm.mappings, source=norm.forced.name if norm.forced else None,
+                                 catalog=norm.catalog, shop_id=norm.shop_id, batch=norm.batch,
+                                 dialect=store.engine.dialect.name)
+    try:
+        for path in files:
+            try:
+                _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history,
+                             mapper)
+            except SourceUnknown as exc:
+                if not keep_going:
+                    raise
+                summary.unknown[str(path)] = str(exc)
+                summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+    finally:
+        if mapper is not None:
+            mapper.close()
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
 
 
+@dataclass
+class _Batch:
+    """One batch of a file between its lookup and its write (see :func:`_ingest_file`)."""
+
+    items: list[SourceRecord | RecordError]
+    #: positions of the records the store holds exactly: counted unchanged, not mapped
+    skip: set[int]
+    #: positions of records whose order an earlier batch not yet written also holds: mapped
+    #: in case, and looked up again once that batch is written (as if looked up only then)
+    again: list[int]
+    fingerprints: dict[int, str]
+    keys: set[tuple[str, str]]
+    remote: list[int] = field(default_factory=list)
+    future: Any = None
+
+
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None,
-                 history: str | None = None) -> None:
+                 history: str | None = None, mapper: Any = None) -> None:
     """One file, in batches: records the store already holds exactly are counted unchanged
-    straight away; the rest are normalized and upserted."""
-    items, count = norm.open(path)
+    straight away; the rest are normalized and upserted.
+
+    With a ``mapper`` (a worker process, :mod:`.parallel`), the next batch is looked up and
+    handed to the worker before this one is written, so the worker maps while this process
+    writes.  A record of the next batch whose order this batch also holds is mapped anyway
+    and looked up again after this batch is written: every record is judged on the store as
+    the batches before it left it, as in one process."""
+    with paused_gc():  # a file read whole: tens of thousands of records, no cycles
+        items, count = norm.open(path)
     if on_file:
         on_file(path, count)
     summary.files += 1
-    done = 0
-    while chunk := list(islice(items, batch_size)):
-        for item in chunk:
-            if isinstance(item, UnreadableFile):
-                summary.unreadable[str(path)] = item.reason
+    done = start = 0
+    queue: deque[_Batch] = deque()
+    ahead = 1 if mapper is not None else 0
+    while True:
         with paused_gc():
-            _ingest_chunk(store, norm, path, chunk, summary, history)
-        done += len(chunk)
-        if progress:
-            progress(done)
+            chunk = list(islice(items, batch_size))
+            if chunk:
+                for item in chunk:
+                    if isinstance(item, UnreadableFile):
+                        summary.unreadable[str(path)] = item.reason
+                queue.append(_plan(store, norm, path, chunk, start, queue, mapper))
+                start += len(chunk)
+            while queue and (not chunk or len(queue) > ahead):
+                batch = queue.popleft()
+                _ingest_chunk(store, norm, path, batch, summary, history, mapper)
+                done += len(batch.items)
+                if progress:
+                    progress(done)
+        if not chunk:
+            break
     if not done:
         summary.empty.append(str(path))
 
 
-def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
-                  chunk: list[SourceRecord | RecordError], summary: IngestSummary,
-                  history: str | None = None) -> None:
-    """One batch: records the store holds exactly are counted unchanged, the rest stored."""
+def _plan(store: OrderStore, norm: Normalizer, path: Path,
+          chunk: list[SourceRecord | RecordError], start: int, queue: deque[_Batch],
+          mapper: Any) -> _Batch:
+    """Look a batch up, and hand the worker its share of the records to map."""
     readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
-    known, prints = norm.known(store, [item for _, item in readable])
-    skip = {readable[k][0] for k in known}
-    fingerprints = {readable[k][0]: fp for k, fp in prints.items()}
+    keys: dict[int, tuple[str, str]] = {}
+    known, prints = norm.known(store, [item for _, item in readable], keys)
+    pending: set[tuple[str, str]] = set().union(*(b.keys for b in queue))
+    again = sorted(readable[k][0] for k in keys if keys[k] in pending)
+    batch = _Batch(chunk, {readable[k][0] for k in known} - set(again), again,
+                   {readable[k][0]: fp for k, fp in prints.items()}, set(keys.values()))
+    if mapper is not None:
+        todo = [i for i, _ in readable if i not in batch.skip]
+        batch.remote = todo[:round(len(todo) * mapper.share)]
+        batch.future = mapper.submit(path, [(start + i, batch.fingerprints.get(i))
+                                            for i in batch.remote])
+    return batch
+
+
+def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch,
+                  summary: IngestSummary, history: str | None = None, mapper: Any = None
+                  ) -> None:
+    """One batch: records the store holds exactly are counted unchanged, the rest stored."""
+    chunk, skip = batch.items, batch.skip
+    if batch.again:  # their order was in the batch written just before: look again
+        recheck = [chunk[i] for i in batch.again]
+        same, _ = norm.known(store, recheck)  # type: ignore[arg-type]
+        skip = skip | {batch.again[k] for k in same}
     summary.unchanged += len(skip)
-    for k in known:
-        name = norm.mapping_of(readable[k][1])
+    for i in skip:
+        name = norm.mapping_of(chunk[i])  # type: ignore[arg-type]
         summary.by_source[name] = summary.by_source.get(name, 0) + 1
-    pending: list[Order] = []
+    remote: dict[int, Any] = {}
+    if batch.future is not None:
+        done = mapper.result(batch.future)
+        if done is not None:
+            remote = dict(zip(batch.remote, done, strict=True))
+    pending: list[Order | ReadyOrder] = []
     for i, item in enumerate(chunk):
         if i in skip:
             continue
-        out = norm.normalize(item, path, fingerprint=fingerprints.get(i))
+        out = remote[i] if i in remote else \
+            norm.normalize(item, path, fingerprint=batch.fingerprints.get(i))
         if isinstance(out, Reject):
             summary.rejects.append(out)
         else:
@@ -336,7 +423,7 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path,
     _flush(store, pending, summary, history)
 
 
-def _flush(store: OrderStore, pending: list[Order], summary: IngestSummary,
+def _flush(store: OrderStore, pending: list[Order | ReadyOrder], summary: IngestSummary,
            history: str | None = None) -> None:
     if not pending:
         return

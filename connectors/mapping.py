@@ -190,6 +190,10 @@ class Mapping(DetectedMapping[MappingSpec]):
     def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
         super().__init__(spec, origin)
         self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
+        #: (target, getter, receiver field or None), in the file's order (the first bad
+        #: field is the one a reject names)
+        self._fields = [(t, get, t[9:] if t.startswith("receiver.") else None)
+                        for t, get in self._order]
         self._order_no = dict(self._order).get("platform_order_no")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
         self._items_path = split_path(spec.items.from_) if spec.items and spec.items.from_ else None
@@ -229,14 +233,14 @@ class Mapping(DetectedMapping[MappingSpec]):
         if self._clean is not None:
             record = self._clean(record)
         receiver: dict[str, Any] = {}
-        for target, get in self._order:
+        for target, get, inner in self._fields:
             value = get(record)
             if value is None:
                 continue
-            if target.startswith("receiver."):
-                receiver[target[9:]] = value
-            else:
+            if inner is None:
                 data[target] = value
+            else:
+                receiver[inner] = value
         data["receiver"] = receiver
         if shop_id and "shop_id" not in data:
             data["shop_id"] = shop_id
@@ -424,6 +428,29 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
 
+    if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
+        (key,) = paths[0]
+        memo_one: dict[str, Any] = {}
+
+        def get_one(record: Any) -> Any:  # get() with _fetcher's one-key lookup inlined
+            raw = record.get(key)
+            if raw is None or raw == "":
+                return missing()
+            if type(raw) is str:
+                found = memo_one.get(raw, _UNSEEN)
+                if found is not _UNSEEN:
+                    return found
+            try:
+                value = transform(raw, tz)
+            except _VALUE_ERRORS as exc:
+                raise RecordError(_why(exc, raw), field=names) from None
+            value = missing() if value is None else value
+            if type(raw) is str and len(memo_one) < _MEMO_SIZE:
+                memo_one[raw] = value
+            return value
+
+        return get_one
+
     if fetch is not None:
         memo: dict[str, Any] = {}
 
@@ -552,6 +579,9 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
     ``roots`` (the workspace): a mapping cannot read ``../../../../etc/shadow``.
     """
     text = yamlfile.read_text(path)
+    cached = _cached_spec(text)
+    if cached is not None:
+        return Mapping(cached, str(path))
     data = yamlfile.parse(text, str(path))
     spec = yamlfile.validate(MappingSpec, data, str(path), text)
     errors = []
@@ -576,7 +606,76 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
                 yamlfile.span_at(data, ["status", "table"], str(path)), source=text)])
         table = read_status_table(table_path)
         spec.status.map = {**spec.status.map, **table}
+    else:
+        _keep_spec(text, spec)
     return Mapping(spec, str(path))
+
+
+# -- the checked specs of mapping files, kept by their text ---------------------------------
+# Parsing YAML with positions (ruamel's round-trip loader) costs ~9 ms a file, every run:
+# more than a re-ingest of a few thousand unchanged orders.  A file that passed every check is
+# kept as its spec's JSON under the hash of its text (and of the spec's schema), so the next
+# run with the same text reads that instead.  Only files without a status table (whose
+# content lives in another file) are kept; a cache that cannot be read or written is skipped.
+
+
+def _cache_dir() -> Path | None:
+    import os
+
+    if os.environ.get("ORDERHUB_CACHE") == "off":
+        return None
+    base = os.environ.get("ORDERHUB_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "orderhub" / "mappings" if base else \
+        Path.home() / ".cache" / "orderhub" / "mappings"
+
+
+@cache
+def _schema_key() -> bytes:
+    import json
+
+    return json.dumps(MappingSpec.model_json_schema(), sort_keys=True).encode()
+
+
+def _cache_file(text: str) -> Path | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.blake2b(_schema_key() + b"\0" + text.encode("utf-8", "surrogatepass"),
+                          digest_size=16).hexdigest()
+    return folder / f"{key}.json"
+
+
+def _cached_spec(text: str) -> MappingSpec | None:
+    try:
+        file = _cache_file(text)
+        if file is None or not file.is_file():
+            return None
+        return MappingSpec.model_validate_json(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _keep_spec(text: str, spec: MappingSpec) -> None:
+    """Keep ``spec`` for :func:`_cached_spec`, when its JSON reads back as the same spec
+    (a YAML date or other value JSON would turn into text is not kept)."""
+    import os
+    import tempfile
+
+    try:
+        file = _cache_file(text)
+        if file is None:
+            return
+        body = spec.model_dump_json()
+        again = MappingSpec.model_validate_json(body)
+        if again != spec or again.model_dump_json() != body:
+            return
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(body)
+        os.replace(tmp, file)
+    except (OSError, ValueError):
+        return
 
 
 def inside(target: Path, roots: Sequence[Path]) -> Path | None:

@@ -74,6 +74,8 @@ def as_order_no(value: Any, tz: tzinfo) -> str | None:
     characters anywhere (zero-width spaces, BOMs, no-break spaces, control characters) go; a
     number copied with a trailing U+200B must not become a second order.
     """
+    if type(value) is str and value.isdigit() and value.isascii():
+        return value  # the common case: plain ASCII digits, nothing to strip or normalize
     if _blank(value):
         return None
     _scalar(value, "an order number (text or digits)")

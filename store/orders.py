@@ -111,6 +111,49 @@ def content_hash(order: Order) -> str:
     return serialize(order)[1]
 
 
+@dataclass(slots=True)
+class ReadyOrder:
+    """An order in the forms :meth:`OrderStore.upsert` writes: its document and hash, its
+    orders row in stored form (id, version and times still to fill), and the events of its
+    creation.  Made once per order by :func:`prepare`, in the process that mapped it (an
+    ingest worker sends these: plain strings and tuples, cheap to pass between processes)."""
+
+    platform: str
+    platform_order_no: str
+    modified_at: datetime | None
+    fingerprint: str | None
+    doc: str
+    digest: str
+    row: tuple[Any, ...]
+    created: list[tuple[str, str]]
+    source: str | None = None
+    mapped: Order | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.platform_order_no)
+
+    def order(self) -> Order:
+        """The order itself (an update compares it with the stored one): the mapped one, or
+        read back from its document, which holds all of it but the fingerprint."""
+        if self.mapped is None:
+            self.mapped = Order.model_validate_json(self.doc)
+            self.mapped.fingerprint = self.fingerprint
+        return self.mapped
+
+
+def prepare(order: Order, dialect: str, *, keep: bool = True) -> ReadyOrder:
+    """``order`` ready for ``dialect``'s store ("sqlite" or "postgresql"); ``keep``: the
+    :class:`ReadyOrder` holds the order too (not worth sending between processes)."""
+    doc, digest = serialize(order)
+    values = _ready(_STORERS_BY_NAME[dialect](),
+                    _row_values(order, "", doc, digest, None, 0))  # type: ignore[arg-type]
+    return ReadyOrder(order.platform.value, order.platform_order_no, order.modified_at,
+                      order.fingerprint, doc, digest, values,
+                      [(t, orjson.dumps(d).decode()) for t, d in diff(None, order)],
+                      order.source, order if keep else None)
+
+
 class OrderStore:
     """Orders, their events and rejects, on one SQLAlchemy engine."""
 
@@ -124,7 +167,7 @@ class OrderStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def upsert(self, batch: Iterable[Order], *, now: datetime | None = None,
+    def upsert(self, batch: Iterable[Order | ReadyOrder], *, now: datetime | None = None,
                history: str | None = None) -> UpsertResult:
         """Store a batch of orders in one transaction.  See the module docstring.
 
@@ -133,18 +176,19 @@ class OrderStore:
         already stored keeps what it was: a live order stays live (its platform updates must
         still reach the rules), a historical one stays history."""
         now = now or datetime.now(UTC)
-        latest: dict[tuple[str, str], Order] = {}
+        latest: dict[tuple[str, str], ReadyOrder] = {}
         total = 0
-        for order in batch:
+        for item in batch:
             total += 1
+            order = item if isinstance(item, ReadyOrder) else prepare(item, self._dialect)
             prev = latest.get(order.key)
             if prev is None or _newer(order, prev):
                 latest[order.key] = order
         # a record repeated within the batch counts once; its other copies are "unchanged"
         result = UpsertResult()
-        by_platform: dict[str, list[Order]] = {}
+        by_platform: dict[str, list[ReadyOrder]] = {}
         for order in latest.values():
-            by_platform.setdefault(order.platform.value, []).append(order)
+            by_platform.setdefault(order.platform, []).append(order)
         with self.engine.begin() as conn:
             for platform, group in by_platform.items():
                 for i in range(0, len(group), _CHUNK):
@@ -157,18 +201,17 @@ class OrderStore:
         return result
 
     def _upsert_chunk(
-        self, conn: Connection, platform: str, chunk: list[Order], now: datetime
+        self, conn: Connection, platform: str, chunk: list[ReadyOrder], now: datetime
     ) -> UpsertResult:
         result = UpsertResult()
-        docs = {o.platform_order_no: serialize(o) for o in chunk}
-        hashes = {no: digest for no, (_, digest) in docs.items()}
+        hashes = {o.platform_order_no: o.digest for o in chunk}
         existing = self._lookup(conn, platform, list(hashes))
         fresh = [o for o in chunk if o.platform_order_no not in existing]
         if fresh:
-            lost = self._insert_new(conn, fresh, docs, now, result)
+            lost = self._insert_new(conn, fresh, now, result)
             if lost:  # another process inserted them first: compare against its rows instead
                 existing.update(self._lookup(conn, platform, [o.platform_order_no for o in lost]))
-        changed: list[tuple[Order, dict[str, Any]]] = []
+        changed: list[tuple[ReadyOrder, dict[str, Any]]] = []
         for order in chunk:
             row = existing.get(order.platform_order_no)
             if row is None:
@@ -181,7 +224,7 @@ class OrderStore:
             else:
                 changed.append((order, row))
         if changed:
-            self._apply_updates(conn, changed, docs, now, result)
+            self._apply_updates(conn, changed, now, result)
         return result
 
     def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
@@ -195,18 +238,16 @@ class OrderStore:
     def _insert_new(
         self,
         conn: Connection,
-        fresh: list[Order],
-        docs: dict[str, tuple[str, str]],
+        fresh: list[ReadyOrder],
         now: datetime,
         result: UpsertResult,
-    ) -> list[Order]:
-        rows, event_rows = [], []
-        stored = _storers(conn.dialect)
+    ) -> list[ReadyOrder]:
+        rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[str, str, str]] = []
         at = stored_now(conn.dialect, now)
         for order, order_id in zip(fresh, new_ids(len(fresh)), strict=True):
-            doc, digest = docs[order.platform_order_no]
-            rows.append(_ready(stored, _row_values(order, order_id, doc, digest, at, 1)))
-            event_rows.extend(_event_rows(order_id, diff(None, order)))
+            rows.append((order_id, *order.row[1:-3], 1, at, at))
+            event_rows.extend((order_id, t, d) for t, d in order.created)
             result.ids[order.key] = order_id
         if self._dialect == "sqlite":
             # BEGIN IMMEDIATE made this transaction the only writer since the lookup, so no
@@ -233,8 +274,7 @@ class OrderStore:
     def _apply_updates(
         self,
         conn: Connection,
-        changed: list[tuple[Order, dict[str, Any]]],
-        docs: dict[str, tuple[str, str]],
+        changed: list[tuple[ReadyOrder, dict[str, Any]]],
         now: datetime,
         result: UpsertResult,
     ) -> None:
@@ -245,10 +285,11 @@ class OrderStore:
         ids = [old["id"] for _, old in changed]
         query = select(orders.c.id, orders.c.doc).where(orders.c.id.in_(ids))
         old_docs = {r.id: r.doc for r in conn.execute(query)}
-        for order, old in changed:
+        for ready, old in changed:
             old_order = Order.model_validate_json(old_docs[old["id"]])
+            order = ready.order()
             merged = _carry_over(order, old_order)
-            doc, digest = docs[order.platform_order_no]
+            doc, digest = ready.doc, ready.digest
             if merged is not order:
                 doc = merged.model_dump_json(exclude={"id"})
             if doc == old_docs[old["id"]]:
@@ -256,8 +297,11 @@ class OrderStore:
                 # gave first): remember its hash so a repeat is a no-op, record no event
                 same.append({"_id": old["id"], "content_hash": digest})
                 continue
-            rows.append(_ready(stored, _row_values(merged, old["id"], doc, digest, at,
-                                                   old["version"] + 1)))
+            if merged is order:
+                rows.append((old["id"], *ready.row[1:-3], old["version"] + 1, at, at))
+            else:
+                rows.append(_ready(stored, _row_values(merged, old["id"], doc, digest, at,
+                                                       old["version"] + 1)))
             event_rows.extend(_event_rows(old["id"], diff(snapshot(old_order), merged)))
         if same:
             conn.execute(update(orders).where(orders.c.id == bindparam("_id"))
@@ -511,13 +555,13 @@ def latest_versions(batch: Iterable[Order]) -> list[Order]:
     return list(latest.values())
 
 
-def _newer(a: Order, b: Order) -> bool:
+def _newer(a: Order | ReadyOrder, b: Order | ReadyOrder) -> bool:
     if a.modified_at is None or b.modified_at is None:
         return True
     return a.modified_at >= b.modified_at
 
 
-def _is_stale(order: Order, stored_modified: datetime | None) -> bool:
+def _is_stale(order: Order | ReadyOrder, stored_modified: datetime | None) -> bool:
     """Older than what is stored.  A version without a modified time (most exports) cannot
     prove it is newer, so it never overwrites one that has it."""
     if stored_modified is None:
@@ -588,6 +632,22 @@ def _storers(dialect: Any) -> list[tuple[int, Any]]:
         found = _STORERS[dialect.name] = [
             (i, f) for i, name in enumerate(ROW_COLUMNS) if (f := _storer(name, dialect))]
     return found
+
+
+def _dialect_storers(name: str) -> Callable[[], list[tuple[int, Any]]]:
+    def storers() -> list[tuple[int, Any]]:
+        found = _STORERS.get(name)
+        if found is None:
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            found = _storers(sqlite.dialect() if name == "sqlite"
+                             else postgresql.psycopg.dialect())  # type: ignore[attr-defined]
+        return found
+    return storers
+
+
+#: The storers of each dialect by its name, for :func:`prepare` (a worker has no engine).
+_STORERS_BY_NAME = {name: _dialect_storers(name) for name in ("sqlite", "postgresql")}
 
 
 def _storer(name: str, dialect: Any) -> Any:

@@ -120,6 +120,9 @@ orders = Table(
 Index("ix_orders_phone_created", orders.c.receiver_phone, orders.c.created_at)
 Index("ix_orders_status_created", orders.c.status, orders.c.created_at)
 Index("ix_orders_batch", orders.c.batch)
+#: what a re-ingest looks up for every record, without reading the row (migration ingest_0001)
+Index("ix_orders_fingerprint", orders.c.platform, orders.c.platform_order_no,
+      orders.c.fingerprint)
 
 order_events = Table(
     "order_events",

@@ -58,12 +58,13 @@ def sample_files(folder: Path) -> list[list[Path]]:
             [Path(p) for p in updates] + [jsonl]]
 
 
-def run(store: OrderStore, folder: Path) -> dict[str, Any]:
-    """Ingest the sample runs into ``store``; the snapshot after each, with its counts."""
+def run(store: OrderStore, folder: Path, **options: Any) -> dict[str, Any]:
+    """Ingest the sample runs into ``store`` (``options`` to :func:`ingest`); the snapshot
+    after each, with its counts."""
     catalog = Catalog.load(REPO / "examples" / "catalog.csv")
     out: dict[str, Any] = {"runs": []}
     for paths in sample_files(folder):
-        summary = ingest(store, paths, catalog=catalog, keep_going=True)
+        summary = ingest(store, paths, catalog=catalog, keep_going=True, **options)
         out["runs"].append({"counts": summary.counts(), "events": summary.events,
                             "exit": summary.exit_code, "store": snapshot(store, folder)})
     return out
