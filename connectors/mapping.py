@@ -428,6 +428,17 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
 
+    def convert(raw: Any, memo: dict[str, Any]) -> Any:
+        """The transformed value of a raw value not in the memo; strings are remembered."""
+        try:
+            value = transform(raw, tz)
+        except _VALUE_ERRORS as exc:
+            raise RecordError(_why(exc, raw), field=names) from None
+        value = missing() if value is None else value
+        if type(raw) is str and len(memo) < _MEMO_SIZE:
+            memo[raw] = value
+        return value
+
     if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
         (key,) = paths[0]
         memo_one: dict[str, Any] = {}
@@ -440,14 +451,7 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                 found = memo_one.get(raw, _UNSEEN)
                 if found is not _UNSEEN:
                     return found
-            try:
-                value = transform(raw, tz)
-            except _VALUE_ERRORS as exc:
-                raise RecordError(_why(exc, raw), field=names) from None
-            value = missing() if value is None else value
-            if type(raw) is str and len(memo_one) < _MEMO_SIZE:
-                memo_one[raw] = value
-            return value
+            return convert(raw, memo_one)
 
         return get_one
 
@@ -462,14 +466,7 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                 found = memo.get(raw, _UNSEEN)
                 if found is not _UNSEEN:
                     return found
-            try:
-                value = transform(raw, tz)
-            except _VALUE_ERRORS as exc:
-                raise RecordError(_why(exc, raw), field=names) from None
-            value = missing() if value is None else value
-            if type(raw) is str and len(memo) < _MEMO_SIZE:
-                memo[raw] = value
-            return value
+            return convert(raw, memo)
 
         return get
 
