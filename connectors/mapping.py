@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
@@ -617,8 +619,6 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
 
 
 def _cache_dir() -> Path | None:
-    import os
-
     if os.environ.get("ORDERHUB_CACHE") == "off":
         return None
     base = os.environ.get("ORDERHUB_CACHE") or os.environ.get("XDG_CACHE_HOME")
@@ -628,8 +628,6 @@ def _cache_dir() -> Path | None:
 
 @cache
 def _schema_key() -> bytes:
-    import json
-
     return json.dumps(MappingSpec.model_json_schema(), sort_keys=True).encode()
 
 
@@ -655,7 +653,6 @@ def _cached_spec(text: str) -> MappingSpec | None:
 def _keep_spec(text: str, spec: MappingSpec) -> None:
     """Keep ``spec`` for :func:`_cached_spec`, when its JSON reads back as the same spec
     (a YAML date or other value JSON would turn into text is not kept)."""
-    import os
     import tempfile
 
     try:
