@@ -11,10 +11,11 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,6 +28,9 @@ from ..store import OrderStore, ReadyOrder, Reject
 from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
+
+if TYPE_CHECKING:
+    from .parallel import Survey
 
 Progress = Callable[[int], None]
 
@@ -61,6 +65,9 @@ class IngestSummary:
     unknown: dict[str, str] = field(default_factory=dict)
     #: Files that hold no records at all (a header-only export).
     empty: list[str] = field(default_factory=list)
+    #: Files the second process read and fingerprinted, found held exactly, and this one
+    #: therefore never read (see :class:`.parallel.Lookahead`).
+    surveyed: int = 0
 
     def counts(self) -> dict[str, int]:
         """The four figures scripts read (``orderhub ingest --format json``)."""
@@ -214,6 +221,15 @@ class Normalizer:
         digest.update(body)
         return digest.hexdigest()
 
+    def key(self, item: SourceRecord) -> tuple[str, str, str] | None:
+        """(platform, order number, fingerprint) of a record; None where it has no readable
+        order number (mapping it will say why)."""
+        mapping = item.mapping or self._file_mapping
+        number = mapping.order_no(item.record) if mapping is not None else None
+        if mapping is None or not number:
+            return None
+        return mapping.platform.value, number, self.fingerprint(item, mapping)
+
     def known(
         self, store: OrderStore, items: list[SourceRecord],
         keys: dict[int, tuple[str, str]] | None = None,
@@ -224,12 +240,10 @@ class Normalizer:
         given, is told each record's (platform, order number)."""
         wanted: dict[str, list[tuple[int, str, str]]] = {}
         for i, item in enumerate(items):
-            mapping = item.mapping or self._file_mapping
-            number = mapping.order_no(item.record) if mapping else None
-            if number:
-                platform = mapping.platform.value  # type: ignore[union-attr]
-                wanted.setdefault(platform, []).append(
-                    (i, number, self.fingerprint(item, mapping)))
+            key = self.key(item)
+            if key is not None:
+                platform, number, fp = key
+                wanted.setdefault(platform, []).append((i, number, fp))
                 if keys is not None:
                     keys[i] = (platform, number)
         same: set[int] = set()
@@ -296,11 +310,25 @@ def ingest(
         mapper = parallel.Mapper(norm.mappings, source=norm.forced.name if norm.forced else None,
                                  catalog=norm.catalog, shop_id=norm.shop_id, batch=norm.batch,
                                  dialect=store.engine.dialect.name)
+    ahead = parallel.Lookahead(mapper, files) if mapper is not None else None
     try:
-        for path in files:
+        for i, path in enumerate(files):
             try:
-                _ingest_file(store, norm, path, summary, batch_size, progress, on_file, history,
-                             mapper)
+                survey = ahead.take(i) if ahead is not None else None
+                if survey is not None and _all_unchanged(store, path, survey, summary,
+                                                         batch_size, progress, on_file):
+                    continue
+                if ahead is not None:
+                    ahead.reading(i)
+                before = (summary.new, summary.updated, len(summary.rejects))
+                # a file read whole keeps its records to the end: no collector pass (which
+                # would scan them all) until they are freed
+                with nullcontext() if is_streamed(path) else paused_gc():
+                    _ingest_file(store, norm, path, summary, batch_size, progress, on_file,
+                                 history, mapper)
+                if ahead is not None and before != (summary.new, summary.updated,
+                                                    len(summary.rejects)):
+                    ahead.stop()
             except SourceUnknown as exc:
                 if not keep_going:
                     raise
@@ -312,6 +340,31 @@ def ingest(
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
+
+
+def _all_unchanged(store: OrderStore, path: Path, survey: Survey, summary: IngestSummary,
+                   batch_size: int, progress: Progress | None,
+                   on_file: Callable[[Path, int], None] | None) -> bool:
+    """Whether the store holds every record of a file the worker surveyed exactly (one lookup
+    per platform and 500 numbers); if so the file is counted unchanged, as reading it here
+    would have counted it (nothing is written, so looking all its records up at once is
+    looking each batch up after the one before)."""
+    for platform, (numbers, prints) in survey.keys.items():
+        stored = store.fingerprints(platform, numbers)
+        if any(stored.get(n) != fp for n, fp in zip(numbers, prints, strict=True)):
+            return False
+    if on_file:
+        on_file(path, survey.records)
+    summary.files += 1
+    summary.surveyed += 1
+    summary.unchanged += survey.records
+    for name, n in survey.sources.items():
+        summary.by_source[name] = summary.by_source.get(name, 0) + n
+    if progress:
+        for done in range(batch_size, survey.records, batch_size):
+            progress(done)
+        progress(survey.records)
+    return True
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """Mapping on the second core: a worker process that reads the same files and maps the records
-the ingest asks it for, while the ingest's own process reads, looks up and writes.
+the ingest asks it for, while the ingest's own process reads, looks up and writes; and, in an
+unchanged re-ingest, reads and fingerprints files ahead of the ingest (:class:`Lookahead`).
 
-The ingest (:mod:`.ingest`) still reads every file itself, decides which records the store
-already holds (their fingerprints), reports bad records and writes every batch: everything that
-decides what is stored stays in one process and in one order.  The worker only does the costly
+The ingest (:mod:`.ingest`) decides which records the store already holds (their
+fingerprints), reports bad records and writes every batch: everything that decides what is
+stored stays in one process and in one order.  It reads every file itself but one the worker
+surveyed and found held exactly, record for record.  The worker only does the costly
 pure part for a share of the records of each batch: it reads the file too (same reader, same
 records in the same order: reading is cheap next to mapping), maps the records at the positions
 it is given and sends them back ready to store (:class:`~orderhub.store.ReadyOrder`: the
@@ -15,10 +17,10 @@ batch, so an order mapped there is the order mapped here: the store ends up the 
 The worker is forked from a single-threaded ingest (the CLI: nothing to import again; it never
 touches the database connections it inherits, and leaves by ``os._exit``) and spawned
 otherwise (a fresh interpreter).  It ignores Ctrl-C: the ingest stops it, after the batch it
-is mapping.  It is only started where it pays: inputs large enough (:data:`MIN_BYTES`, and a
-batch with :data:`MIN_RECORDS` to map: an unchanged re-ingest maps nothing) on a machine with
-a core to spare (a second process on a busy machine only adds the cost of reading every file
-twice and of sending the orders over).  If it dies, the ingest maps what it was asked for
+is mapping.  It is only started where it pays: inputs large enough (:data:`MIN_BYTES`; a
+batch is mapped there only with :data:`MIN_RECORDS` to map) on a machine with a core to spare
+(a second process on a busy machine only adds the cost of reading every file twice and of
+sending the orders over).  If it dies, the ingest maps what it was asked for
 itself and goes on without it.
 """
 
@@ -30,15 +32,17 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
+from ..errors import OrderhubError
 from ..gcpause import paused_gc
 from ..store import ReadyOrder, Reject, prepare
-from .files import SourceRecord
+from .files import SourceRecord, is_streamed
 from .mapping import Mapping, MappingSpec
 
 #: Inputs smaller than this (in file bytes; about 2,500 API orders) are mapped in-process:
@@ -47,6 +51,8 @@ MIN_BYTES = 4 * 2**20
 #: Fewer records than this to map in a batch are mapped in-process (the worker is started for
 #: the first batch that has as many).
 MIN_RECORDS = 400
+#: At most this many files surveyed ahead for each the ingest reads (:class:`Lookahead`).
+_MOST_AHEAD = 4
 #: ``ORDERHUB_INGEST_WORKERS=0`` keeps every ingest in one process.
 ENV = "ORDERHUB_INGEST_WORKERS"
 
@@ -118,6 +124,30 @@ class Mapper:
         self.share = min(0.95, self.share + 0.05) if early else max(0.3, self.share - 0.05)
         return out
 
+    def survey(self, path: Path) -> Future[Survey | None] | None:
+        """Read and fingerprint ``path`` on the worker (see :class:`Lookahead`); None when
+        there is no worker (any more)."""
+        if self._pool is None:
+            return None
+        if self._started is None:
+            self._started = self._make()
+        try:
+            return self._started.submit(_survey, str(path))
+        except (BrokenProcessPool, RuntimeError):
+            self.close()
+            return None
+
+    def surveyed(self, future: Future[Survey | None]) -> Survey | None:
+        """The worker's survey; None if it was cancelled, failed or the worker died (the
+        ingest then reads the file itself, which also reports whatever went wrong)."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self.close()
+            return None
+        except (CancelledError, Exception):  # noqa: BLE001 - the file is read again here
+            return None
+
     def _make(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=1, mp_context=_context(),
                                    initializer=_start, initargs=self._args)
@@ -127,6 +157,65 @@ class Mapper:
         pool, self._started = self._started, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class Survey:
+    """One file's records by key, read and fingerprinted on the worker: all the ingest needs to
+    tell, with one lookup per platform, that the store holds every one of them exactly."""
+
+    records: int
+    #: platform -> (order numbers, fingerprints), in the file's order
+    keys: dict[str, tuple[list[str], list[str]]]
+    #: mapping name -> records (the summary's ``by_source``)
+    sources: dict[str, int]
+
+
+class Lookahead:
+    """Which files the worker reads and fingerprints ahead of the ingest (an unchanged
+    re-ingest: parsing, serializing and hashing are most of its time, and need no store).
+
+    Files stay in order.  When the ingest starts reading a file itself, the worker surveys
+    the next :attr:`ahead` ones; when the ingest reaches such a file it looks the survey's
+    fingerprints up (in order, on the store as the files before left it) and, if the store
+    holds every record exactly, counts the file unchanged without reading it; else it reads
+    the file as usual.  So the two processes take turns over the files; the worker, which
+    only reads and hashes, takes more of them while the ingest never waits for it.  Once a
+    file needed writing (a first ingest, changed files) no more files are surveyed: the
+    worker is worth more mapping."""
+
+    def __init__(self, mapper: Mapper, paths: Sequence[Path]) -> None:
+        self._mapper, self._paths = mapper, paths
+        self._futures: dict[int, Future[Survey | None]] = {}
+        self.on = True
+        #: files the worker surveys for each the ingest reads itself
+        self.ahead = 1
+
+    def reading(self, i: int) -> None:
+        """The ingest reads file ``i`` itself: have the worker survey the next ones."""
+        for nxt in range(i + 1, min(i + 1 + self.ahead, len(self._paths))):
+            if not self.on or nxt in self._futures or is_streamed(self._paths[nxt]):
+                return  # a streamed file's keys could fill memory: the ingest reads it
+            future = self._mapper.survey(self._paths[nxt])
+            if future is None:
+                return
+            self._futures[nxt] = future
+
+    def take(self, i: int) -> Survey | None:
+        """File ``i``'s survey, if the worker made one."""
+        future = self._futures.pop(i, None)
+        if future is None:
+            return None
+        if not self._futures:  # the last of a turn: had the ingest to wait for it?
+            self.ahead = min(_MOST_AHEAD, self.ahead + 1) if future.done() else \
+                max(1, self.ahead - 1)
+        return self._mapper.surveyed(future)
+
+    def stop(self) -> None:
+        """A file needed writing: survey no more (one already under way is still used)."""
+        self.on = False
+        for future in self._futures.values():
+            future.cancel()
 
 
 def _context() -> Any:
@@ -189,3 +278,32 @@ def _map_from(current: list[Any], path: str, positions: list[tuple[int, str | No
         out.append(mapped if isinstance(mapped, Reject) else
                    prepare(mapped, dialect, keep=False))
     return out
+
+
+def _survey(path: str) -> Survey | None:
+    """Every record of ``path`` as (platform, order number, fingerprint), read as the ingest
+    reads it; None where a record has no order number or is not readable, or the file holds
+    none (the ingest reads such a file itself and reports it).  Records are not checked here:
+    one whose fingerprint the store holds was checked when it was stored, and any other sends
+    the file to the ingest, which checks it."""
+    norm = _state["norm"]
+    keys: dict[str, tuple[list[str], list[str]]] = {}
+    sources: dict[str, int] = {}
+    count = 0
+    with paused_gc():
+        try:
+            items, _ = norm.open(Path(path))
+        except (OrderhubError, OSError):
+            return None
+        for item in items:
+            key = norm.key(item) if isinstance(item, SourceRecord) else None
+            if key is None:
+                return None
+            platform, number, fingerprint = key
+            found = keys.get(platform) or keys.setdefault(platform, ([], []))
+            found[0].append(number)
+            found[1].append(fingerprint)
+            name = norm.mapping_of(item)
+            sources[name] = sources.get(name, 0) + 1
+            count += 1
+    return Survey(count, keys, sources) if count else None

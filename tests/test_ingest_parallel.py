@@ -73,3 +73,134 @@ def test_spawned_worker_stores_the_same(tmp_path: Path, monkeypatch: pytest.Monk
     store = OrderStore.open(f"sqlite:///{tmp_path / 's.db'}")
     want = json.loads(EXPECTED.read_text(encoding="utf-8"))
     _compare(run(store, tmp_path / "files", workers=1, batch_size=5), want)
+
+
+# -- an unchanged re-ingest: the worker reads and fingerprints files ahead (Lookahead) ----------
+
+_PLATFORMS = ("taobao", "jd", "pdd", "douyin")
+_MODIFIED = {"taobao": "modified", "jd": "modified", "pdd": "updated_at",
+             "douyin": "update_time"}
+
+
+def _write_files(folder: Path, files: int = 8, per_file: int = 25) -> list[Path]:
+    """``files`` native API responses, the platforms in turn, ``per_file`` orders each."""
+    from datetime import datetime, timedelta
+
+    from orderhub.synth import SHANGHAI, envelope, generate_orders, render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k in range(files):
+        platform = _PLATFORMS[k % len(_PLATFORMS)]
+        orders = [render(o, platform) for o in generate_orders(
+            per_file, seed=f"survey-{k}", platform=platform,
+            start=datetime(2025, 11, 1, tzinfo=SHANGHAI) + timedelta(days=k))]
+        path = folder / f"{k:02d}-{platform}.json"
+        path.write_text(json.dumps(envelope(platform, orders), ensure_ascii=False),
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    """The order list inside a file written by :func:`_write_files` (and the document)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    found: object = doc
+    while not isinstance(found, list):  # the one list in each envelope is the orders
+        found = next(v for v in found.values() if isinstance(v, dict | list))  # type: ignore[attr-defined]
+    return found
+
+
+def _edit(path: Path, change: object) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    found: object = doc
+    while not isinstance(found, list):
+        found = next(v for v in found.values() if isinstance(v, dict | list))  # type: ignore[attr-defined]
+    change(found)  # type: ignore[operator]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _later(platform: str, record: dict[str, object]) -> None:
+    """A later version of an order: modified an hour later, with a seller memo."""
+    key = _MODIFIED[platform]
+    value = record[key]
+    record[key] = value + 3600 if isinstance(value, int) else f"{str(value)[:11]}23:59:59"
+    record["seller_memo" if platform == "taobao" else "remark"] = "已备注：加急"
+
+
+def _surveys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records of each file the worker surveyed and the store held exactly."""
+    seen: list[int] = []
+    surveyed = parallel.Mapper.surveyed
+
+    def counted(self: parallel.Mapper, future: Future[parallel.Survey | None]
+                ) -> parallel.Survey | None:
+        got = surveyed(self, future)
+        if got is not None:
+            seen.append(got.records)
+        return got
+
+    monkeypatch.setattr(parallel.Mapper, "surveyed", counted)
+    return seen
+
+
+def test_unchanged_files_are_counted_from_the_workers_survey(
+        store: OrderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the worker read ahead are counted unchanged exactly as one process counts them:
+    the same figures per source, every file reported, progress to the end of each file."""
+    from orderhub.connectors.ingest import ingest
+
+    paths = _write_files(tmp_path / "files")
+    first = ingest(store, paths, workers=0)
+    assert first.counts() == {"new": 200, "updated": 0, "unchanged": 0, "rejected": 0}
+    alone = ingest(store, paths, workers=0)
+    seen = _surveys(monkeypatch)
+    files: list[tuple[str, int]] = []
+    progress: list[int] = []
+    again = ingest(store, paths, workers=1, batch_size=10, progress=progress.append,
+                   on_file=lambda p, n: files.append((p.name, n)))
+    assert again.counts() == alone.counts() == {"new": 0, "updated": 0, "unchanged": 200,
+                                                "rejected": 0}
+    assert again.by_source == alone.by_source
+    assert again.files == 8 and files == [(p.name, 25) for p in paths]
+    assert again.surveyed >= 3 and len(seen) == again.surveyed, "the worker surveyed little"
+    assert progress.count(25) == 8 and progress.count(10) == 8  # each file, batch by batch
+
+
+def test_a_changed_file_after_a_survey_is_read_and_stored_as_by_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    """A changed order, a bad record and a repeated order in files the worker surveys: each
+    file is judged on the store as the files before it left it, and the store ends up what
+    one process makes of the same files."""
+    from orderhub.connectors.ingest import ingest
+    from orderhub.tests.ingest_snapshot import snapshot
+
+    paths = _write_files(tmp_path / "files")
+    ours = OrderStore.open(db_url)
+    alone = OrderStore.open(f"sqlite:///{tmp_path / 'alone.db'}")
+    for s in (ours, alone):
+        ingest(s, paths, workers=0)
+    copied = _records(paths[0])[0]
+    _edit(paths[3], lambda rows: _later("douyin", rows[3]))  # surveyed after file 1's turn
+    _edit(paths[5], lambda rows: _later("jd", rows[0]))
+    _edit(paths[6], lambda rows: rows[5].update(remark="坏\u0000字"))
+    _edit(paths[4], lambda rows: rows.append(copied))  # taobao's first order, unchanged
+    seen = _surveys(monkeypatch)
+    got = ingest(ours, paths, workers=1, keep_going=True)
+    want = ingest(alone, paths, workers=0, keep_going=True)
+    assert got.counts() == want.counts() == {"new": 0, "updated": 2, "unchanged": 198,
+                                             "rejected": 1}
+    assert [r.reason for r in got.rejects] == [r.reason for r in want.rejects]
+    assert snapshot(ours, tmp_path) == snapshot(alone, tmp_path)
+    assert got.surveyed >= 1, "no unchanged file was counted from its survey"
+    assert len(seen) > got.surveyed, "no changed file was surveyed"
+    ours.engine.dispose()
+
+
+def test_a_dead_worker_leaves_the_survey_to_the_ingest() -> None:
+    mapper = parallel.Mapper.__new__(parallel.Mapper)
+    mapper._pool, mapper._started = None, None
+    dead: Future[parallel.Survey | None] = Future()
+    dead.set_exception(BrokenProcessPool("gone"))
+    assert mapper.surveyed(dead) is None
+    assert mapper.survey(Path("x.json")) is None
