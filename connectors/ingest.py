@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..background import OrderedWriter
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
@@ -312,34 +314,47 @@ def ingest(
                                  dialect=store.engine.dialect.name)
     ahead = parallel.Lookahead(mapper, files) if mapper is not None else None
     try:
-        for i, path in enumerate(files):
-            try:
-                survey = ahead.take(i) if ahead is not None else None
-                if survey is not None and _all_unchanged(store, path, survey, summary,
-                                                         batch_size, progress, on_file):
-                    continue
-                if ahead is not None:
-                    ahead.reading(i)
-                before = (summary.new, summary.updated, len(summary.rejects))
-                # a file read whole keeps its records to the end: no collector pass (which
-                # would scan them all) until they are freed
-                with nullcontext() if is_streamed(path) else paused_gc():
-                    _ingest_file(store, norm, path, summary, batch_size, progress, on_file,
-                                 history, mapper)
-                if ahead is not None and before != (summary.new, summary.updated,
-                                                    len(summary.rejects)):
-                    ahead.stop()
-            except SourceUnknown as exc:
-                if not keep_going:
-                    raise
-                summary.unknown[str(path)] = str(exc)
-                summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+        with _Writer(store, history) as writer:
+            for i, path in enumerate(files):
+                try:
+                    _ingest_path(store, norm, files, i, summary, batch_size, progress, on_file,
+                                 writer, mapper, ahead)
+                except SourceUnknown as exc:
+                    if not keep_going:
+                        raise
+                    summary.unknown[str(path)] = str(exc)
+                    summary.rejects.append(Reject(reason=str(exc), file=str(path)))
+        writer.count(summary)
     finally:
         if mapper is not None:
             mapper.close()
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
+
+
+def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
+                 summary: IngestSummary, batch_size: int, progress: Progress | None,
+                 on_file: Callable[[Path, int], None] | None, writer: _Writer,
+                 mapper: Any, ahead: Any) -> None:
+    """The ``i``-th file: counted from the worker's survey where the store holds all of it
+    exactly, else read here (and the worker surveys the next ones meanwhile)."""
+    path = files[i]
+    survey = ahead.take(i) if ahead is not None else None
+    if survey is not None:
+        writer.drain()  # the survey is looked up on the store the files before left
+        if _all_unchanged(store, path, survey, summary, batch_size, progress, on_file):
+            return
+    if ahead is not None:
+        ahead.reading(i)
+    before = (writer.sent, len(summary.rejects))
+    # a file read whole keeps its records to the end: no collector pass (which would scan
+    # them all) until they are freed
+    with nullcontext() if is_streamed(path) else paused_gc():
+        _ingest_file(store, norm, path, summary, batch_size, progress, on_file, writer,
+                     mapper)
+    if ahead is not None and before != (writer.sent, len(summary.rejects)):
+        ahead.stop()
 
 
 def _all_unchanged(store: OrderStore, path: Path, survey: Survey, summary: IngestSummary,
@@ -386,7 +401,7 @@ class _Batch:
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None,
-                 history: str | None = None, mapper: Any = None) -> None:
+                 writer: _Writer, mapper: Any = None) -> None:
     """One file, in batches: records the store already holds exactly are counted unchanged
     straight away; the rest are normalized and upserted.
 
@@ -410,11 +425,11 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
                 for item in chunk:
                     if isinstance(item, UnreadableFile):
                         summary.unreadable[str(path)] = item.reason
-                queue.append(_plan(store, norm, path, chunk, start, queue, mapper))
+                queue.append(_plan(store, norm, path, chunk, start, queue, writer, mapper))
                 start += len(chunk)
             while queue and (not chunk or len(queue) > ahead):
                 batch = queue.popleft()
-                _ingest_chunk(store, norm, path, batch, summary, history, mapper)
+                _ingest_chunk(store, norm, path, batch, summary, writer, mapper)
                 done += len(batch.items)
                 if progress:
                     progress(done)
@@ -426,12 +441,13 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
 
 def _plan(store: OrderStore, norm: Normalizer, path: Path,
           chunk: list[SourceRecord | RecordError], start: int, queue: deque[_Batch],
-          mapper: Any) -> _Batch:
+          writer: _Writer, mapper: Any) -> _Batch:
     """Look a batch up, and hand the worker its share of the records to map."""
     readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
     keys: dict[int, tuple[str, str]] = {}
+    unwritten = writer.unwritten()  # before the lookup: a batch stored during it is looked at
     known, prints = norm.known(store, [item for _, item in readable], keys)
-    pending: set[tuple[str, str]] = set().union(*(b.keys for b in queue))
+    pending: set[tuple[str, str]] = unwritten.union(*(b.keys for b in queue))
     again = sorted(readable[k][0] for k in keys if keys[k] in pending)
     batch = _Batch(chunk, {readable[k][0] for k in known} - set(again), again,
                    {readable[k][0]: fp for k, fp in prints.items()}, set(keys.values()))
@@ -444,11 +460,11 @@ def _plan(store: OrderStore, norm: Normalizer, path: Path,
 
 
 def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch,
-                  summary: IngestSummary, history: str | None = None, mapper: Any = None
-                  ) -> None:
+                  summary: IngestSummary, writer: _Writer, mapper: Any = None) -> None:
     """One batch: records the store holds exactly are counted unchanged, the rest stored."""
     chunk, skip = batch.items, batch.skip
-    if batch.again:  # their order was in the batch written just before: look again
+    if batch.again:  # their order was in a batch not yet stored: look again once it is
+        writer.drain()
         recheck = [chunk[i] for i in batch.again]
         same, _ = norm.known(store, recheck)  # type: ignore[arg-type]
         skip = skip | {batch.again[k] for k in same}
@@ -473,18 +489,57 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
             pending.append(out)
             key = out.source or "?"
             summary.by_source[key] = summary.by_source.get(key, 0) + 1
-    _flush(store, pending, summary, history)
+    if pending:
+        writer.submit(pending, batch.keys)
 
 
-def _flush(store: OrderStore, pending: list[Order | ReadyOrder], summary: IngestSummary,
-           history: str | None = None) -> None:
-    if not pending:
-        return
-    result = store.upsert(pending, history=history)
-    summary.new += result.new
-    summary.updated += result.updated
-    summary.unchanged += result.unchanged + result.stale
-    summary.events += result.events
+class _Writer(OrderedWriter[tuple[list[Order | ReadyOrder], set[tuple[str, str]]]]):
+    """Upserts the ingest's batches on a background thread, in order (see
+    :mod:`orderhub.background`): SQLite's inserts and PostgreSQL's round trips overlap with
+    reading and mapping the next batch.  It counts what it stored, and knows the keys of the
+    batches not stored yet: a record of a later batch whose order one of them holds is looked
+    up again once they are (:func:`_plan`)."""
+
+    def __init__(self, store: OrderStore, history: str | None) -> None:
+        self.store, self.history = store, history
+        self.new = self.updated = self.unchanged = self.events = 0
+        #: records handed over so far
+        self.sent = 0
+        self._unwritten: list[set[tuple[str, str]]] = []
+        self._lock = threading.Lock()
+        super().__init__("ingest-writer", backlog=1)
+
+    def submit(self, pending: list[Order | ReadyOrder], keys: set[tuple[str, str]]) -> None:
+        self.check()
+        with self._lock:
+            self._unwritten.append(keys)
+        self.sent += len(pending)
+        self.put((pending, keys))
+
+    def unwritten(self) -> set[tuple[str, str]]:
+        """(platform, order number) of every record in a batch not stored yet."""
+        with self._lock:
+            return set().union(*self._unwritten)
+
+    def write(self, held: Any, batch: tuple[list[Order | ReadyOrder], set[tuple[str, str]]]
+              ) -> None:
+        pending, keys = batch
+        try:
+            result = self.store.upsert(pending, history=self.history)
+        finally:
+            with self._lock:
+                self._unwritten.remove(keys)
+        self.new += result.new
+        self.updated += result.updated
+        self.unchanged += result.unchanged + result.stale
+        self.events += result.events
+
+    def count(self, summary: IngestSummary) -> None:
+        """Add what was stored to ``summary`` (once every batch is)."""
+        summary.new += self.new
+        summary.updated += self.updated
+        summary.unchanged += self.unchanged
+        summary.events += self.events
 
 
 def _reject(err: RecordError, source: str | None, path: Path, record: Any) -> Reject:

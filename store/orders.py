@@ -441,18 +441,20 @@ class OrderStore:
         head = f"SELECT platform_order_no, fingerprint FROM {prep.format_table(orders)} WHERE "
         with self.engine.connect() as conn:
             # driver SQL: a re-ingest asks this for every record, and SQLAlchemy's rendering
-            # of a 500-value IN and its row objects cost more than the query
+            # of a 500-value IN and its row objects cost more than the query.  On SQLite the
+            # driver's own cursor, outside any transaction: a plain WAL read, which neither
+            # takes nor waits for the write lock (the ingest's writer thread holds it)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             for i in range(0, len(wanted), _CHUNK):
                 part = wanted[i : i + _CHUNK]
                 if self._dialect == "postgresql":
-                    found = conn.exec_driver_sql(
-                        head + "platform = %(p)s AND platform_order_no = ANY(%(n)s)",
-                        {"p": platform, "n": part})
+                    cursor.execute(head + "platform = %(p)s AND platform_order_no = ANY(%(n)s)",
+                                   {"p": platform, "n": part})
                 else:
-                    found = conn.exec_driver_sql(
-                        head + f"platform = ? AND platform_order_no IN "
-                        f"({', '.join('?' * len(part))})", (platform, *part))
-                out.update(found.cursor.fetchall())  # type: ignore[union-attr]
+                    cursor.execute(head + f"platform = ? AND platform_order_no IN "
+                                   f"({', '.join('?' * len(part))})", (platform, *part))
+                out.update(cursor.fetchall())
+            cursor.close()
         return out
 
     def order_times_by_phone(

@@ -204,3 +204,29 @@ def test_a_dead_worker_leaves_the_survey_to_the_ingest() -> None:
     dead.set_exception(BrokenProcessPool("gone"))
     assert mapper.surveyed(dead) is None
     assert mapper.survey(Path("x.json")) is None
+
+
+def test_a_failed_write_stops_the_ingest_with_its_error(
+        store: OrderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are stored on the ingest's writer thread: a batch that cannot be stored stops
+    the ingest with the store's error, and what was stored before it stays stored."""
+    from orderhub.connectors.ingest import ingest
+    from orderhub.errors import StoreError
+
+    paths = _write_files(tmp_path / "files", files=2)
+    upsert = OrderStore.upsert
+    calls: list[int] = []
+
+    def third_fails(self: OrderStore, batch: object, **kw: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise StoreError("the database went away")
+        return upsert(self, batch, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OrderStore, "upsert", third_fails)
+    with pytest.raises(StoreError, match="went away"):
+        ingest(store, paths, workers=0, batch_size=10)
+    monkeypatch.setattr(OrderStore, "upsert", upsert)
+    assert len(store.fingerprints("taobao", [
+        str(r["tid"]) for r in _records(paths[0])])) == 20  # the first two batches
+    assert len(calls) == 3, "a batch after the failed one was written"
