@@ -230,3 +230,37 @@ def test_a_failed_write_stops_the_ingest_with_its_error(
     assert len(store.fingerprints("taobao", [
         str(r["tid"]) for r in _records(paths[0])])) == 20  # the first two batches
     assert len(calls) == 3, "a batch after the failed one was written"
+
+
+def test_a_record_whose_order_is_still_being_written_is_looked_up_again(
+        store: OrderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer thread stores batch 1 while batch 2 is looked up: an order both hold is
+    judged on the store as batch 1 leaves it.  Here the same order comes back as it was, after
+    a version with the same modified time: one process stores it back, and so must we."""
+    import time
+
+    from orderhub.connectors.ingest import ingest
+
+    (path,) = _write_files(tmp_path / "first", files=1, per_file=1)
+    record = _records(path)[0]
+    ingest(store, [path], workers=0)
+    number = str(record["tid"])
+    before = store.fingerprints("taobao", [number])
+    memo = dict(record, seller_memo="改过")  # same modified time: not older, so it applies
+    again = tmp_path / "again.json"
+    again.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def versions(rows: list[object]) -> None:
+        rows[:] = [memo, record]
+
+    _edit(again, versions)
+    upsert = OrderStore.upsert
+
+    def slow(self: OrderStore, batch: object, **kw: object) -> object:
+        time.sleep(0.3)  # batch 2 is read and looked up meanwhile
+        return upsert(self, batch, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OrderStore, "upsert", slow)
+    got = ingest(store, [again], workers=0, batch_size=1)
+    assert got.counts() == {"new": 0, "updated": 2, "unchanged": 0, "rejected": 0}
+    assert store.fingerprints("taobao", [number]) == before
