@@ -32,8 +32,10 @@ class OrderedWriter(Generic[T]):
     def __init__(self, name: str, *, backlog: int = 2) -> None:
         self._queue: queue.Queue[T | None] = queue.Queue(maxsize=backlog)
         self._error: BaseException | None = None
+        self._closed = False
+        #: started by the first batch: until then the process has no thread of ours, and a
+        #: worker process can still be forked from it (connectors/parallel.py)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
 
     def opened(self) -> AbstractContextManager[Any]:
         """What the thread holds open while it writes (a connection); nothing by default."""
@@ -46,6 +48,8 @@ class OrderedWriter(Generic[T]):
     def put(self, batch: T) -> None:
         """Queue a batch (waits while ``backlog`` batches are already queued)."""
         self.check()
+        if not self._thread.is_alive():
+            self._thread.start()
         gcpause.pause()
         try:
             self._queue.put(batch)
@@ -57,7 +61,7 @@ class OrderedWriter(Generic[T]):
         """Raise a failure of an earlier batch, or if the writer was closed (a batch put now
         would never be stored, nor its collector pause ended)."""
         self._raise()
-        if not self._thread.is_alive():
+        if self._closed:
             raise RuntimeError(f"{type(self).__name__}: a batch submitted after close")
 
     def drain(self) -> None:
@@ -67,9 +71,7 @@ class OrderedWriter(Generic[T]):
 
     def close(self) -> None:
         """Wait for every queued batch to be stored; raise the first failure."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        self._stop()
         self._raise()
 
     def __enter__(self) -> Self:
@@ -80,9 +82,13 @@ class OrderedWriter(Generic[T]):
         if kind is None:
             self.close()
         else:  # the caller failed: stop after what is queued, keep the caller's error
-            if self._thread.is_alive():
-                self._queue.put(None)
-                self._thread.join()
+            self._stop()
+
+    def _stop(self) -> None:
+        self._closed = True
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def _raise(self) -> None:
         if self._error is not None:  # kept: every later call fails too, nothing is written

@@ -74,8 +74,10 @@ def test_a_writer_that_cannot_open_raises_and_does_not_hang() -> None:
     with pytest.raises(ConnectionError, match="database is down"):
         for i in range(5):  # more than the backlog: would block if nobody took them
             writer.put(i)
+    with pytest.raises(ConnectionError, match="database is down"):
         writer.close()
     assert writer.written == []
+    assert gc.isenabled(), "a dropped batch kept the collector paused"
 
 
 def test_the_collector_is_paused_until_a_batch_is_stored() -> None:

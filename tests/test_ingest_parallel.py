@@ -264,3 +264,27 @@ def test_a_record_whose_order_is_still_being_written_is_looked_up_again(
     got = ingest(store, [again], workers=0, batch_size=1)
     assert got.counts() == {"new": 0, "updated": 2, "unchanged": 0, "rejected": 0}
     assert store.fingerprints("taobao", [number]) == before
+
+
+def test_the_worker_is_forked_before_the_writer_thread_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking is cheap (nothing imported again) but only safe from a single-threaded
+    process: the ingest's writer thread starts with the first batch it stores, after the
+    worker is forked for the first batch it maps or file it surveys."""
+    from orderhub.connectors.ingest import ingest
+
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
+    chosen: list[str] = []
+    context = parallel._context
+
+    def recorded() -> object:
+        got = context()
+        chosen.append(got.get_start_method())
+        return got
+
+    monkeypatch.setattr(parallel, "_context", recorded)
+    paths = _write_files(tmp_path / "files", files=3)
+    store = OrderStore.open(f"sqlite:///{tmp_path / 's.db'}")
+    ingest(store, paths, workers=1, batch_size=10)  # maps on the worker
+    ingest(store, paths, workers=1)  # surveys on the worker
+    assert chosen == ["fork", "fork"]
