@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,8 +52,11 @@ MIN_BYTES = 4 * 2**20
 #: Fewer records than this to map in a batch are mapped in-process (the worker is started for
 #: the first batch that has as many).
 MIN_RECORDS = 400
-#: At most this many files surveyed ahead for each the ingest reads (:class:`Lookahead`).
+#: At most this many files surveyed ahead for each the ingest reads (:class:`Lookahead`);
+#: one more next turn when the ingest waited less than the first share of its turn for the
+#: last of them (the worker had time to spare), one fewer when it waited more than the second.
 _MOST_AHEAD = 4
+_SHORT_WAIT, _LONG_WAIT = 0.1, 0.3
 #: ``ORDERHUB_INGEST_WORKERS=0`` keeps every ingest in one process.
 ENV = "ORDERHUB_INGEST_WORKERS"
 
@@ -188,11 +192,13 @@ class Lookahead:
         self._mapper, self._paths = mapper, paths
         self._futures: dict[int, Future[Survey | None]] = {}
         self.on = True
+        self._turn = 0.0  # when the ingest began reading its last file itself
         #: files the worker surveys for each the ingest reads itself
         self.ahead = 1
 
     def reading(self, i: int) -> None:
         """The ingest reads file ``i`` itself: have the worker survey the next ones."""
+        self._turn = time.perf_counter()
         for nxt in range(i + 1, min(i + 1 + self.ahead, len(self._paths))):
             if not self.on or nxt in self._futures or is_streamed(self._paths[nxt]):
                 return  # a streamed file's keys could fill memory: the ingest reads it
@@ -206,10 +212,17 @@ class Lookahead:
         future = self._futures.pop(i, None)
         if future is None:
             return None
-        if not self._futures:  # the last of a turn: had the ingest to wait for it?
-            self.ahead = min(_MOST_AHEAD, self.ahead + 1) if future.done() else \
-                max(1, self.ahead - 1)
-        return self._mapper.surveyed(future)
+        if self._futures:
+            return self._mapper.surveyed(future)
+        # the last of a turn: did the ingest wait for the worker, or the worker for it?
+        asked = time.perf_counter()
+        survey = self._mapper.surveyed(future)
+        waited, turn = time.perf_counter() - asked, asked - self._turn
+        if waited < turn * _SHORT_WAIT:
+            self.ahead = min(_MOST_AHEAD, self.ahead + 1)
+        elif waited > turn * _LONG_WAIT:
+            self.ahead = max(1, self.ahead - 1)
+        return survey
 
     def stop(self) -> None:
         """A file needed writing: survey no more (one already under way is still used)."""
