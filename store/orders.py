@@ -103,8 +103,13 @@ def serialize(order: Order) -> tuple[str, str]:
     One serialization serves both: re-ingesting the same record yields the same hash, so an
     unchanged order is a no-op.
     """
-    doc = order.model_dump_json(exclude={"id"})
-    return doc, hashlib.blake2b(doc.encode(), digest_size=16).hexdigest()
+    # pydantic's bytes, as model_dump_json makes them before decoding: hashed as they are
+    # rather than encoded again (the same digest, one encode of ~3 kB fewer per order)
+    body = order.__pydantic_serializer__.to_json(order, exclude=_NO_ID)
+    return body.decode(), hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+_NO_ID: set[str] = {"id"}  # never changed: pydantic only reads it
 
 
 def content_hash(order: Order) -> str:
@@ -148,7 +153,7 @@ def prepare(order: Order, dialect: str, *, keep: bool = True) -> ReadyOrder:
     doc, digest = serialize(order)
     values = _ready(_STORERS_BY_NAME[dialect](),
                     _row_values(order, "", doc, digest, None, 0))  # type: ignore[arg-type]
-    return ReadyOrder(order.platform.value, order.platform_order_no, order.modified_at,
+    return ReadyOrder(order.platform._value_, order.platform_order_no, order.modified_at,
                       order.fingerprint, doc, digest, values,
                       [(t, orjson.dumps(d).decode()) for t, d in diff(None, order)],
                       order.source, order if keep else None)
@@ -604,16 +609,17 @@ def _row(order: Order, order_id: str, doc: str, digest: str, now: datetime, *,
 def _row_values(order: Order, order_id: str, doc: str, digest: str, now: datetime,
                 version: int) -> tuple[Any, ...]:
     """An order's orders row, in :data:`ROW_COLUMNS` order (Python values: the column types
-    store them, see :func:`_storers`)."""
+    store them, see :func:`_storers`).  Enum values are read as ``_value_``: ``.value`` is a
+    Python-level descriptor call, three an order."""
     r = order.receiver
     refund = order.refund
     return (
-        order_id, order.platform.value, order.shop_id, order.platform_order_no,
-        order.status.value, order.platform_status, order.timezone, order.created_at,
+        order_id, order.platform._value_, order.shop_id, order.platform_order_no,
+        order.status._value_, order.platform_status, order.timezone, order.created_at,
         order.paid_at, order.modified_at, order.shipped_at, order.completed_at,
         order.buyer_nick, r.name, r.phone, r.province, r.city, r.district, r.address,
         order.goods_total, order.discount, order.post_fee, order.payment,
-        refund.status.value if refund else None, refund.requested_at if refund else None,
+        refund.status._value_ if refund else None, refund.requested_at if refund else None,
         refund.amount if refund else None, order.tracking_no, doc, digest, order.fingerprint,
         order.source, order.batch, version, now, now,
     )
@@ -668,8 +674,10 @@ def _naive_utc(value: datetime) -> datetime:
 
 
 def _sqlite_time(value: datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text of a UTC time (always six fraction digits)."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    """SQLAlchemy's SQLite DATETIME text of a UTC time (always six fraction digits): the
+    naive time's text is the aware UTC time's without its "+00:00" (``replace`` would cost
+    more than the cut, several times an order)."""
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def _fen(value: Decimal) -> int:
