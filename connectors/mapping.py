@@ -35,6 +35,7 @@ from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
 from ..record_checks import shown
 from .cleaning import CleanSpec, cleaner
+from .mapping_code import UNSEEN, FieldRead, compile_reader
 from .transforms import TRANSFORMS, zone
 
 Getter = Callable[[Any], Any]
@@ -191,16 +192,20 @@ class Mapping(DetectedMapping[MappingSpec]):
 
     def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
         super().__init__(spec, origin)
-        self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
-        #: (target, getter, receiver field or None), in the file's order (the first bad
-        #: field is the one a reject names)
-        self._fields = [(t, get, t[9:] if t.startswith("receiver.") else None)
-                        for t, get in self._order]
-        self._order_no = dict(self._order).get("platform_order_no")
+        reads = {t: field_read(t, f, self.tz) for t, f in spec.order.items()}
+        self._order_no = reads["platform_order_no"].get if "platform_order_no" in reads \
+            else None
+        #: every field into ``data`` or ``receiver``, in the file's order (the first bad field
+        #: is the one a reject names)
+        self._read = compile_reader(
+            [(f"receiver[{t[9:]!r}]" if t.startswith("receiver.") else f"data[{t!r}]", read)
+             for t, read in reads.items()], "data, receiver", "read_order")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
         self._items_path = split_path(spec.items.from_) if spec.items and spec.items.from_ else None
-        self._items = [(t, field_getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
-            if spec.items else []
+        self._items = bool(spec.items and spec.items.fields)
+        self._read_line = compile_reader(
+            [(f"item[{t!r}]", field_read(t, f, self.tz)) for t, f in spec.items.fields.items()]
+            if spec.items else [], "item", "read_line")
         self._status = _status_fn(spec.status)
         self._clean = cleaner(spec.clean) if spec.clean else None
         self._status_fields = list(dict.fromkeys(
@@ -235,14 +240,7 @@ class Mapping(DetectedMapping[MappingSpec]):
         if self._clean is not None:
             record = self._clean(record)
         receiver: dict[str, Any] = {}
-        for target, get, inner in self._fields:
-            value = get(record)
-            if value is None:
-                continue
-            if inner is None:
-                data[target] = value
-            else:
-                receiver[inner] = value
+        self._read(record, data, receiver)
         data["receiver"] = receiver
         if shop_id and "shop_id" not in data:
             data["shop_id"] = shop_id
@@ -313,11 +311,8 @@ class Mapping(DetectedMapping[MappingSpec]):
                 raise RecordError(f"line {i + 1} is {_kind(line)}, not an object: {shown(line)}",
                                   field=f"{self.spec.items.from_}.{i}"  # type: ignore[union-attr]
                                   if self._items_path else None)
-            item = {}
-            for target, get in self._items:
-                value = get(line)
-                if value is not None:
-                    item[target] = value
+            item: dict[str, Any] = {}
+            self._read_line(line, item)
             items.append(item)
         return items
 
@@ -410,18 +405,24 @@ def dig(record: Any, path: tuple[str, ...]) -> Any:
 #: return immutable values (str, Decimal, datetime, int), so sharing a result is safe; errors
 #: are never remembered.  Bounded, because order numbers and times never repeat.
 _MEMO_SIZE = 4096
-_UNSEEN = object()
+_UNSEEN = UNSEEN
 
 
 def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     """A closure reading one field.  Plain paths (the common case) get a lookup without the
     general path walker, since this runs for every field of every record."""
+    return field_read(target, spec, tz).get
+
+
+def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
+    """:func:`field_getter`'s closure, with the parts a generated reader inlines
+    (:mod:`.mapping_code`): both share the memo."""
     transform = TRANSFORMS[spec.as_]
     paths = [split_path(p) for p in spec.from_]
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
     if const is not None:
-        return lambda record: const
+        return FieldRead(lambda record: const, const=const)
     general = reduce is not None or any("*" in p or any(k.isdigit() for k in p) for p in paths)
     fetch = _fetcher(paths) if not general else None
 
@@ -455,7 +456,7 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                     return found
             return convert(raw, memo_one)
 
-        return get_one
+        return FieldRead(get_one, paths, None, memo_one, convert, missing, required, default)
 
     if fetch is not None:
         memo: dict[str, Any] = {}
@@ -470,7 +471,7 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                     return found
             return convert(raw, memo)
 
-        return get
+        return FieldRead(get, paths, None, memo, convert, missing, required, default)
 
     def get_general(record: Any) -> Any:
         for path in paths:
@@ -486,7 +487,7 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
                 return value
         return missing()
 
-    return get_general
+    return FieldRead(get_general)
 
 
 #: What a transform may raise on a hostile value; each becomes a reject naming the field.
