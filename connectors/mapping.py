@@ -400,10 +400,12 @@ def dig(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-#: Text values already read, per field: shops, statuses, SKUs, prices and quantities repeat on
-#: most rows of a file, so each distinct text is transformed once.  Transforms are pure and
-#: return immutable values (str, Decimal, datetime, int), so sharing a result is safe; errors
-#: are never remembered.  Bounded, because order numbers and times never repeat.
+#: Text and whole-number values already read, per field: shops, statuses, SKUs, prices and
+#: quantities repeat on most rows of a file (Douyin writes amounts and statuses as numbers), so
+#: each distinct value is transformed once.  Transforms are pure and return immutable values
+#: (str, Decimal, datetime, int), so sharing a result is safe; errors are never remembered.
+#: Text and ints never share a key (a bool or a float is never kept: True == 1 == 1.0).
+#: Bounded, because order numbers and times never repeat.
 _MEMO_SIZE = 4096
 _UNSEEN = UNSEEN
 
@@ -431,26 +433,27 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
 
-    def convert(raw: Any, memo: dict[str, Any]) -> Any:
-        """The transformed value of a raw value not in the memo; strings are remembered."""
+    def convert(raw: Any, memo: dict[str | int, Any]) -> Any:
+        """The transformed value of a raw value not in the memo; text and ints are
+        remembered."""
         try:
             value = transform(raw, tz)
         except _VALUE_ERRORS as exc:
             raise RecordError(_why(exc, raw), field=names) from None
         value = missing() if value is None else value
-        if type(raw) is str and len(memo) < _MEMO_SIZE:
+        if (type(raw) is str or type(raw) is int) and len(memo) < _MEMO_SIZE:
             memo[raw] = value
         return value
 
     if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
         (key,) = paths[0]
-        memo_one: dict[str, Any] = {}
+        memo_one: dict[str | int, Any] = {}
 
         def get_one(record: Any) -> Any:  # get() with _fetcher's one-key lookup inlined
             raw = record.get(key)
             if raw is None or raw == "":
                 return missing()
-            if type(raw) is str:
+            if type(raw) is str or type(raw) is int:
                 found = memo_one.get(raw, _UNSEEN)
                 if found is not _UNSEEN:
                     return found
@@ -459,13 +462,13 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
         return FieldRead(get_one, paths, None, memo_one, convert, missing, required, default)
 
     if fetch is not None:
-        memo: dict[str, Any] = {}
+        memo: dict[str | int, Any] = {}
 
         def get(record: Any) -> Any:
             raw = fetch(record)
             if raw is None:
                 return missing()
-            if type(raw) is str:
+            if type(raw) is str or type(raw) is int:
                 found = memo.get(raw, _UNSEEN)
                 if found is not _UNSEEN:
                     return found
@@ -541,12 +544,23 @@ def _when_fn(when: dict[str, Any]) -> Callable[[Any], bool]:
     tests = []
     for key, expected in when.items():
         allowed = {_norm(v) for v in (expected if isinstance(expected, list) else [expected])}
-        tests.append((split_path(key), allowed))
+        path = split_path(key)
+        tests.append((_one_key(path), path, allowed))
 
-    def check(record: Any) -> bool:
-        return all(_norm(dig(record, path)) in allowed for path, allowed in tests)
+    def check(record: Any) -> bool:  # every record, every rule: dig and _norm written out
+        for key, path, allowed in tests:
+            value = record.get(key) if key is not None and type(record) is dict \
+                else dig(record, path)
+            if ("" if value is None else str(value).strip()) not in allowed:
+                return False
+        return True
 
     return check
+
+
+def _one_key(path: tuple[str, ...]) -> str | None:
+    """The key of a one-step path, which :func:`dig` reads off a dict as ``.get(key)``."""
+    return path[0] if len(path) == 1 and path[0] != "*" else None
 
 
 def _norm(value: Any) -> str:
@@ -556,6 +570,7 @@ def _norm(value: Any) -> str:
 def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
     rules = [(_when_fn(r.when), r.status) for r in spec.rules if r.status]
     path = split_path(spec.from_) if spec.from_ else None
+    key = _one_key(path) if path else None
     table = {_norm(k): v for k, v in spec.map.items()}
 
     def status(record: Any) -> OrderStatus | None:
@@ -563,7 +578,9 @@ def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
             if when(record):
                 return value
         if path is not None:
-            return table.get(_norm(dig(record, path)))
+            raw = record.get(key) if key is not None and type(record) is dict \
+                else dig(record, path)
+            return table.get("" if raw is None else str(raw).strip())
         return None
 
     return status

@@ -76,7 +76,7 @@ def _field(i: int, place: str, read: FieldRead, ns: dict[str, Any]) -> list[str]
         lines.append("    pass")
     return lines + [
         "else:",
-        "    if type(raw) is str:",
+        "    if type(raw) is str or type(raw) is int:",
         f"        v = m{i}.get(raw, _UNSEEN)",
         "        if v is _UNSEEN:",
         f"            v = c{i}(raw, m{i})",
