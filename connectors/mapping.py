@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -35,7 +35,7 @@ from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
 from ..record_checks import shown
 from .cleaning import CleanSpec, cleaner
-from .mapping_code import UNSEEN, FieldRead, compile_reader
+from .mapping_code import MEMO_SIZE, UNSEEN, VALUE_ERRORS, FieldRead, compile_reader
 from .transforms import TRANSFORMS, zone
 
 Getter = Callable[[Any], Any]
@@ -400,14 +400,12 @@ def dig(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-#: Text and whole-number values already read, per field: shops, statuses, SKUs, prices and
-#: quantities repeat on most rows of a file (Douyin writes amounts and statuses as numbers), so
-#: each distinct value is transformed once.  Transforms are pure and return immutable values
-#: (str, Decimal, datetime, int), so sharing a result is safe; errors are never remembered.
-#: Text and ints never share a key (a bool or a float is never kept: True == 1 == 1.0).
-#: Bounded, because order numbers and times never repeat.
-_MEMO_SIZE = 4096
-_UNSEEN = UNSEEN
+# Text and whole-number values already read, per field: shops, statuses, SKUs, prices and
+# quantities repeat on most rows of a file (Douyin writes amounts and statuses as numbers), so
+# each distinct value is transformed once.  Transforms are pure and return immutable values
+# (str, Decimal, datetime, int), so sharing a result is safe; errors are never remembered.
+# Text and ints never share a key (a bool or a float is never kept: True == 1 == 1.0).
+# Bounded (MEMO_SIZE), because order numbers and times never repeat.
 
 
 def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
@@ -433,15 +431,18 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
 
+    def refuse(exc: Exception, raw: Any) -> NoReturn:
+        raise RecordError(_why(exc, raw), field=names) from None
+
     def convert(raw: Any, memo: dict[str | int, Any]) -> Any:
         """The transformed value of a raw value not in the memo; text and ints are
         remembered."""
         try:
             value = transform(raw, tz)
-        except _VALUE_ERRORS as exc:
-            raise RecordError(_why(exc, raw), field=names) from None
+        except VALUE_ERRORS as exc:
+            refuse(exc, raw)
         value = missing() if value is None else value
-        if (type(raw) is str or type(raw) is int) and len(memo) < _MEMO_SIZE:
+        if (type(raw) is str or type(raw) is int) and len(memo) < MEMO_SIZE:
             memo[raw] = value
         return value
 
@@ -454,12 +455,13 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             if raw is None or raw == "":
                 return missing()
             if type(raw) is str or type(raw) is int:
-                found = memo_one.get(raw, _UNSEEN)
-                if found is not _UNSEEN:
+                found = memo_one.get(raw, UNSEEN)
+                if found is not UNSEEN:
                     return found
             return convert(raw, memo_one)
 
-        return FieldRead(get_one, paths, None, memo_one, convert, missing, required, default)
+        return FieldRead(get_one, paths, None, memo_one, missing, required, default,
+                         transform, tz, refuse)
 
     if fetch is not None:
         memo: dict[str | int, Any] = {}
@@ -469,12 +471,13 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             if raw is None:
                 return missing()
             if type(raw) is str or type(raw) is int:
-                found = memo.get(raw, _UNSEEN)
-                if found is not _UNSEEN:
+                found = memo.get(raw, UNSEEN)
+                if found is not UNSEEN:
                     return found
             return convert(raw, memo)
 
-        return FieldRead(get, paths, None, memo, convert, missing, required, default)
+        return FieldRead(get, paths, None, memo, missing, required, default, transform, tz,
+                         refuse)
 
     def get_general(record: Any) -> Any:
         for path in paths:
@@ -484,17 +487,13 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             try:
                 value = _reduce(raw, reduce, transform, tz) if isinstance(raw, list) and reduce \
                     else transform(raw, tz)
-            except _VALUE_ERRORS as exc:
+            except VALUE_ERRORS as exc:
                 raise RecordError(_why(exc, raw), field=names) from None
             if value is not None:
                 return value
         return missing()
 
     return FieldRead(get_general)
-
-
-#: What a transform may raise on a hostile value; each becomes a reject naming the field.
-_VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError)
 
 
 def _why(exc: Exception, raw: Any) -> str:
