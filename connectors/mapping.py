@@ -211,9 +211,13 @@ class Mapping(DetectedMapping[MappingSpec]):
         self._status_fields = list(dict.fromkeys(
             [k for r in spec.status.rules for k in r.when]
             + ([spec.status.from_] if spec.status.from_ else [])))
-        self._refund = spec.refund
-        self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
-            if spec.refund else []
+        #: (test, refund state or None): the states made once (an enum call is slow)
+        self._refund_rules = [(_when_fn(r.when), RefundStatus(r.refund) if r.refund else None)
+                              for r in spec.refund.rules] if spec.refund else []
+        lines = spec.refund.lines if spec.refund else None
+        #: the line refund states meaning "requested" and "refunded", as sets
+        self._line_refunds = (frozenset(lines.requested), frozenset(lines.refunded)) \
+            if lines else None
         self._refund_amount = field_getter("refund.amount", spec.refund.amount, self.tz) \
             if spec.refund and spec.refund.amount else None
         self._refund_at = field_getter("refund.requested_at", spec.refund.requested_at, self.tz) \
@@ -327,14 +331,14 @@ class Mapping(DetectedMapping[MappingSpec]):
             return RefundStatus.requested, True
         for when, state in self._refund_rules:
             if when(record):  # a rule whose refund is null means "no refund, look no further"
-                return (RefundStatus(state) if state else None), True
-        lines = self._refund.lines if self._refund else None
-        if lines is None or not items:
+                return state, True
+        if self._line_refunds is None or not items:
             return None, False
+        requested, done = self._line_refunds
         states = [str(i.get("refund_status")) for i in items]
-        if any(s in lines.requested for s in states):
+        if not requested.isdisjoint(states):
             return RefundStatus.requested, True
-        refunded = [s in lines.refunded for s in states]
+        refunded = [s in done for s in states]
         if any(refunded):
             return RefundStatus.refunded, all(refunded)
         return None, False

@@ -707,8 +707,9 @@ def _ready(stored: list[tuple[int, Any]], values: tuple[Any, ...]) -> tuple[Any,
     """``values`` in their stored forms (see :func:`_storers`)."""
     row = list(values)
     for i, convert in stored:
-        if row[i] is not None:
-            row[i] = convert(row[i])
+        value = row[i]
+        if value is not None:
+            row[i] = convert(value)
     return tuple(row)
 
 
