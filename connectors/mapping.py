@@ -265,8 +265,8 @@ class Mapping(DetectedMapping[MappingSpec]):
                 or data.get("modified_at") or data.get("created_at"),
                 "amount": self._refund_amount(record) if self._refund_amount else None,
             }
-        try:
-            return Order.model_validate(data)
+        try:  # model_validate(data) without its wrapper's frame (once per record)
+            return _VALIDATE(data)  # type: ignore[no-any-return]
         except ValidationError as exc:
             err = exc.errors()[0]
             raise RecordError(reason_of(err), field=self._source_of(err["loc"]),
@@ -342,6 +342,9 @@ class Mapping(DetectedMapping[MappingSpec]):
         if any(refunded):
             return RefundStatus.refunded, all(refunded)
         return None, False
+
+
+_VALIDATE = Order.__pydantic_validator__.validate_python
 
 
 def _kind(value: Any) -> str:
