@@ -119,6 +119,11 @@ def _plain_number(value: Any, point: bool = True) -> bool:
 
 def _decimal(value: Any, what: str) -> Decimal:
     """A finite Decimal from an int, a float (its shortest repr) or text; never from a bool."""
+    if type(value) is float:  # a JSON number (PDD's amounts): its repr has nothing to strip
+        number = Decimal(repr(value))
+        if not number.is_finite():
+            raise ValueError(f"not {what}: {shown(value)}")
+        return number
     if isinstance(value, bool) or isinstance(value, dict | list | tuple):
         raise ValueError(f"not {what}: {shown(value)}")
     if isinstance(value, int):
