@@ -7,10 +7,11 @@ Asia/Shanghai), order numbers are strings (Taobao and JD ids exceed float precis
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -41,11 +42,18 @@ Text256 = Annotated[str, StringConstraints(max_length=256)]
 Text1000 = Annotated[str, StringConstraints(max_length=1000)]
 
 
+#: Time zones whose offsets are always valid and under a day (every mapped time has one).
+_ZONES = (ZoneInfo, timezone)
+
+
 def _storable(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is None:
         raise ValueError("datetime must be timezone-aware")
+    if type(tz) in _ZONES and 1 < value.year < 9999:
+        return value  # an offset under a day cannot take it out of range: nothing to try
     try:
         value.astimezone(UTC)
     except (OverflowError, ValueError):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,7 @@ from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
 from ..record_checks import shown
 from .cleaning import CleanSpec, cleaner
+from .mapping_code import MEMO_SIZE, UNSEEN, VALUE_ERRORS, FieldRead, compile_reader
 from .transforms import TRANSFORMS, zone
 
 Getter = Callable[[Any], Any]
@@ -191,24 +192,32 @@ class Mapping(DetectedMapping[MappingSpec]):
 
     def __init__(self, spec: MappingSpec, origin: str = "<mapping>") -> None:
         super().__init__(spec, origin)
-        self._order = [(t, field_getter(t, f, self.tz)) for t, f in spec.order.items()]
-        #: (target, getter, receiver field or None), in the file's order (the first bad
-        #: field is the one a reject names)
-        self._fields = [(t, get, t[9:] if t.startswith("receiver.") else None)
-                        for t, get in self._order]
-        self._order_no = dict(self._order).get("platform_order_no")
+        reads = {t: field_read(t, f, self.tz) for t, f in spec.order.items()}
+        self._order_no = reads["platform_order_no"].get if "platform_order_no" in reads \
+            else None
+        #: every field into ``data`` or ``receiver``, in the file's order (the first bad field
+        #: is the one a reject names)
+        self._read = compile_reader(
+            [(f"receiver[{t[9:]!r}]" if t.startswith("receiver.") else f"data[{t!r}]", read)
+             for t, read in reads.items()], "data, receiver", "read_order")
         self.version = hashlib.blake2b(spec.model_dump_json().encode(), digest_size=8).hexdigest()
         self._items_path = split_path(spec.items.from_) if spec.items and spec.items.from_ else None
-        self._items = [(t, field_getter(t, f, self.tz)) for t, f in spec.items.fields.items()] \
-            if spec.items else []
+        self._items = bool(spec.items and spec.items.fields)
+        self._read_line = compile_reader(
+            [(f"item[{t!r}]", field_read(t, f, self.tz)) for t, f in spec.items.fields.items()]
+            if spec.items else [], "item", "read_line")
         self._status = _status_fn(spec.status)
         self._clean = cleaner(spec.clean) if spec.clean else None
         self._status_fields = list(dict.fromkeys(
             [k for r in spec.status.rules for k in r.when]
             + ([spec.status.from_] if spec.status.from_ else [])))
-        self._refund = spec.refund
-        self._refund_rules = [(_when_fn(r.when), r.refund) for r in spec.refund.rules] \
-            if spec.refund else []
+        #: (test, refund state or None): the states made once (an enum call is slow)
+        self._refund_rules = [(_when_fn(r.when), RefundStatus(r.refund) if r.refund else None)
+                              for r in spec.refund.rules] if spec.refund else []
+        lines = spec.refund.lines if spec.refund else None
+        #: the line refund states meaning "requested" and "refunded", as sets
+        self._line_refunds = (frozenset(lines.requested), frozenset(lines.refunded)) \
+            if lines else None
         self._refund_amount = field_getter("refund.amount", spec.refund.amount, self.tz) \
             if spec.refund and spec.refund.amount else None
         self._refund_at = field_getter("refund.requested_at", spec.refund.requested_at, self.tz) \
@@ -235,14 +244,7 @@ class Mapping(DetectedMapping[MappingSpec]):
         if self._clean is not None:
             record = self._clean(record)
         receiver: dict[str, Any] = {}
-        for target, get, inner in self._fields:
-            value = get(record)
-            if value is None:
-                continue
-            if inner is None:
-                data[target] = value
-            else:
-                receiver[inner] = value
+        self._read(record, data, receiver)
         data["receiver"] = receiver
         if shop_id and "shop_id" not in data:
             data["shop_id"] = shop_id
@@ -263,8 +265,8 @@ class Mapping(DetectedMapping[MappingSpec]):
                 or data.get("modified_at") or data.get("created_at"),
                 "amount": self._refund_amount(record) if self._refund_amount else None,
             }
-        try:
-            return Order.model_validate(data)
+        try:  # model_validate(data) without its wrapper's frame (once per record)
+            return _VALIDATE(data)  # type: ignore[no-any-return]
         except ValidationError as exc:
             err = exc.errors()[0]
             raise RecordError(reason_of(err), field=self._source_of(err["loc"]),
@@ -313,11 +315,8 @@ class Mapping(DetectedMapping[MappingSpec]):
                 raise RecordError(f"line {i + 1} is {_kind(line)}, not an object: {shown(line)}",
                                   field=f"{self.spec.items.from_}.{i}"  # type: ignore[union-attr]
                                   if self._items_path else None)
-            item = {}
-            for target, get in self._items:
-                value = get(line)
-                if value is not None:
-                    item[target] = value
+            item: dict[str, Any] = {}
+            self._read_line(line, item)
             items.append(item)
         return items
 
@@ -332,17 +331,20 @@ class Mapping(DetectedMapping[MappingSpec]):
             return RefundStatus.requested, True
         for when, state in self._refund_rules:
             if when(record):  # a rule whose refund is null means "no refund, look no further"
-                return (RefundStatus(state) if state else None), True
-        lines = self._refund.lines if self._refund else None
-        if lines is None or not items:
+                return state, True
+        if self._line_refunds is None or not items:
             return None, False
+        requested, done = self._line_refunds
         states = [str(i.get("refund_status")) for i in items]
-        if any(s in lines.requested for s in states):
+        if not requested.isdisjoint(states):
             return RefundStatus.requested, True
-        refunded = [s in lines.refunded for s in states]
+        refunded = [s in done for s in states]
         if any(refunded):
             return RefundStatus.refunded, all(refunded)
         return None, False
+
+
+_VALIDATE = Order.__pydantic_validator__.validate_python
 
 
 def _kind(value: Any) -> str:
@@ -405,23 +407,29 @@ def dig(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-#: Text values already read, per field: shops, statuses, SKUs, prices and quantities repeat on
-#: most rows of a file, so each distinct text is transformed once.  Transforms are pure and
-#: return immutable values (str, Decimal, datetime, int), so sharing a result is safe; errors
-#: are never remembered.  Bounded, because order numbers and times never repeat.
-_MEMO_SIZE = 4096
-_UNSEEN = object()
+# Text and whole-number values already read, per field: shops, statuses, SKUs, prices and
+# quantities repeat on most rows of a file (Douyin writes amounts and statuses as numbers), so
+# each distinct value is transformed once.  Transforms are pure and return immutable values
+# (str, Decimal, datetime, int), so sharing a result is safe; errors are never remembered.
+# Text and ints never share a key (a bool or a float is never kept: True == 1 == 1.0).
+# Bounded (MEMO_SIZE), because order numbers and times never repeat.
 
 
 def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
     """A closure reading one field.  Plain paths (the common case) get a lookup without the
     general path walker, since this runs for every field of every record."""
+    return field_read(target, spec, tz).get
+
+
+def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
+    """:func:`field_getter`'s closure, with the parts a generated reader inlines
+    (:mod:`.mapping_code`): both share the memo."""
     transform = TRANSFORMS[spec.as_]
     paths = [split_path(p) for p in spec.from_]
     names = "/".join(spec.from_)
     const, default, required, reduce = spec.const, spec.default, spec.required, spec.reduce
     if const is not None:
-        return lambda record: const
+        return FieldRead(lambda record: const, const=const)
     general = reduce is not None or any("*" in p or any(k.isdigit() for k in p) for p in paths)
     fetch = _fetcher(paths) if not general else None
 
@@ -430,47 +438,53 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             raise RecordError(f"missing required {target} (from {names})", field=names)
         return default
 
-    def convert(raw: Any, memo: dict[str, Any]) -> Any:
-        """The transformed value of a raw value not in the memo; strings are remembered."""
+    def refuse(exc: Exception, raw: Any) -> NoReturn:
+        raise RecordError(_why(exc, raw), field=names) from None
+
+    def convert(raw: Any, memo: dict[str | int, Any]) -> Any:
+        """The transformed value of a raw value not in the memo; text and ints are
+        remembered."""
         try:
             value = transform(raw, tz)
-        except _VALUE_ERRORS as exc:
-            raise RecordError(_why(exc, raw), field=names) from None
+        except VALUE_ERRORS as exc:
+            refuse(exc, raw)
         value = missing() if value is None else value
-        if type(raw) is str and len(memo) < _MEMO_SIZE:
+        if (type(raw) is str or type(raw) is int) and len(memo) < MEMO_SIZE:
             memo[raw] = value
         return value
 
     if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
         (key,) = paths[0]
-        memo_one: dict[str, Any] = {}
+        memo_one: dict[str | int, Any] = {}
 
         def get_one(record: Any) -> Any:  # get() with _fetcher's one-key lookup inlined
             raw = record.get(key)
             if raw is None or raw == "":
                 return missing()
-            if type(raw) is str:
-                found = memo_one.get(raw, _UNSEEN)
-                if found is not _UNSEEN:
+            if type(raw) is str or type(raw) is int:
+                found = memo_one.get(raw, UNSEEN)
+                if found is not UNSEEN:
                     return found
             return convert(raw, memo_one)
 
-        return get_one
+        return FieldRead(get_one, paths, None, memo_one, missing, required, default,
+                         transform, tz, refuse)
 
     if fetch is not None:
-        memo: dict[str, Any] = {}
+        memo: dict[str | int, Any] = {}
 
         def get(record: Any) -> Any:
             raw = fetch(record)
             if raw is None:
                 return missing()
-            if type(raw) is str:
-                found = memo.get(raw, _UNSEEN)
-                if found is not _UNSEEN:
+            if type(raw) is str or type(raw) is int:
+                found = memo.get(raw, UNSEEN)
+                if found is not UNSEEN:
                     return found
             return convert(raw, memo)
 
-        return get
+        return FieldRead(get, paths, None, memo, missing, required, default, transform, tz,
+                         refuse)
 
     def get_general(record: Any) -> Any:
         for path in paths:
@@ -480,17 +494,13 @@ def field_getter(target: str, spec: FieldLike, tz: tzinfo) -> Getter:
             try:
                 value = _reduce(raw, reduce, transform, tz) if isinstance(raw, list) and reduce \
                     else transform(raw, tz)
-            except _VALUE_ERRORS as exc:
+            except VALUE_ERRORS as exc:
                 raise RecordError(_why(exc, raw), field=names) from None
             if value is not None:
                 return value
         return missing()
 
-    return get_general
-
-
-#: What a transform may raise on a hostile value; each becomes a reject naming the field.
-_VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError)
+    return FieldRead(get_general)
 
 
 def _why(exc: Exception, raw: Any) -> str:
@@ -540,12 +550,23 @@ def _when_fn(when: dict[str, Any]) -> Callable[[Any], bool]:
     tests = []
     for key, expected in when.items():
         allowed = {_norm(v) for v in (expected if isinstance(expected, list) else [expected])}
-        tests.append((split_path(key), allowed))
+        path = split_path(key)
+        tests.append((_one_key(path), path, allowed))
 
-    def check(record: Any) -> bool:
-        return all(_norm(dig(record, path)) in allowed for path, allowed in tests)
+    def check(record: Any) -> bool:  # every record, every rule: dig and _norm written out
+        for key, path, allowed in tests:
+            value = record.get(key) if key is not None and type(record) is dict \
+                else dig(record, path)
+            if ("" if value is None else str(value).strip()) not in allowed:
+                return False
+        return True
 
     return check
+
+
+def _one_key(path: tuple[str, ...]) -> str | None:
+    """The key of a one-step path, which :func:`dig` reads off a dict as ``.get(key)``."""
+    return path[0] if len(path) == 1 and path[0] != "*" else None
 
 
 def _norm(value: Any) -> str:
@@ -555,6 +576,7 @@ def _norm(value: Any) -> str:
 def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
     rules = [(_when_fn(r.when), r.status) for r in spec.rules if r.status]
     path = split_path(spec.from_) if spec.from_ else None
+    key = _one_key(path) if path else None
     table = {_norm(k): v for k, v in spec.map.items()}
 
     def status(record: Any) -> OrderStatus | None:
@@ -562,7 +584,9 @@ def _status_fn(spec: StatusSpec) -> Callable[[Any], OrderStatus | None]:
             if when(record):
                 return value
         if path is not None:
-            return table.get(_norm(dig(record, path)))
+            raw = record.get(key) if key is not None and type(record) is dict \
+                else dig(record, path)
+            return table.get("" if raw is None else str(raw).strip())
         return None
 
     return status

@@ -28,7 +28,8 @@ EVENT_TYPES = (
     "updated",
 )
 
-_PAID_LIKE = {OrderStatus.paid, OrderStatus.shipped, OrderStatus.completed}
+_PAID_LIKE_VALUES = frozenset(s.value for s in (OrderStatus.paid, OrderStatus.shipped,
+                                                 OrderStatus.completed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +62,11 @@ def snapshot(order: Order) -> Snapshot:
 
 def diff(old: Snapshot | None, new: Order) -> list[tuple[str, dict[str, Any]]]:
     """The events that turn ``old`` (None for a new order) into ``new``."""
+    if old is None:
+        return _created(new)
     cur = snapshot(new)
     status = new.status
     events: list[tuple[str, dict[str, Any]]] = []
-    if old is None:
-        events.append(("created", {"status": status.value}))
-        if new.paid_at is not None or status in _PAID_LIKE:
-            events.append(("paid", {"paid_at": _iso(new.paid_at)}))
-        if cur.refund_status == RefundStatus.requested:
-            events.append(("refund_requested", {"requested_at": _iso(cur.refund_requested_at)}))
-        return events
-
     if old.paid_at is None and cur.paid_at is not None:
         events.append(("paid", {"paid_at": _iso(cur.paid_at)}))
     if old.status != cur.status:
@@ -100,6 +95,20 @@ def diff(old: Snapshot | None, new: Order) -> list[tuple[str, dict[str, Any]]]:
         events.append(("tracking_updated", {"tracking_no": cur.tracking_no}))
     if not events:
         events.append(("updated", {}))
+    return events
+
+
+def _created(new: Order) -> list[tuple[str, dict[str, Any]]]:
+    """The events of a new order: read off the order itself, without the :class:`Snapshot` a
+    comparison needs (every order of a first ingest comes this way).  Enum values are read as
+    ``_value_`` (``.value`` and an enum's ``__hash__`` are Python-level calls)."""
+    status = new.status._value_
+    events: list[tuple[str, dict[str, Any]]] = [("created", {"status": status})]
+    if new.paid_at is not None or status in _PAID_LIKE_VALUES:
+        events.append(("paid", {"paid_at": _iso(new.paid_at)}))
+    refund = new.refund
+    if refund is not None and refund.status._value_ == RefundStatus.requested._value_:
+        events.append(("refund_requested", {"requested_at": _iso(refund.requested_at)}))
     return events
 
 
