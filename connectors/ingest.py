@@ -26,7 +26,7 @@ from ..errors import OrderhubError, RecordError
 from ..gcpause import paused_gc
 from ..model import Order
 from ..record_checks import canonical, has_undecoded
-from ..store import OrderStore, ReadyOrder, Reject
+from ..store import OrderStore, ReadyOrder, Reject, prepare
 from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
@@ -478,6 +478,7 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
         if done is not None:
             remote = dict(zip(batch.remote, done, strict=True))
     pending: list[Order | ReadyOrder] = []
+    dialect = store.engine.dialect.name
     for i, item in enumerate(chunk):
         if i in skip:
             continue
@@ -486,7 +487,9 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
         if isinstance(out, Reject):
             summary.rejects.append(out)
         else:
-            pending.append(out)
+            # prepared here, not by the writer: its thread is left only the database's work
+            # (Python work on both threads would just take turns holding the GIL)
+            pending.append(out if isinstance(out, ReadyOrder) else prepare(out, dialect))
             key = out.source or "?"
             summary.by_source[key] = summary.by_source.get(key, 0) + 1
     if pending:
