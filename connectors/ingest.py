@@ -347,14 +347,14 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
             return
     if ahead is not None:
         ahead.reading(i)
-    before = (writer.sent, len(summary.rejects))
+    before = writer.sent
     # a file read whole keeps its records to the end: no collector pass (which would scan
     # them all) until they are freed
     with nullcontext() if is_streamed(path) else paused_gc():
-        _ingest_file(store, norm, path, summary, batch_size, progress, on_file, writer,
-                     mapper)
-    if ahead is not None and before != (writer.sent, len(summary.rejects)):
-        ahead.stop()
+        read = _ingest_file(store, norm, path, summary, batch_size, progress, on_file, writer,
+                            mapper)
+    if ahead is not None and (writer.sent - before) * 2 > read:
+        ahead.stop()  # most of it was new or changed: a first ingest, not a re-ingest
 
 
 def _all_unchanged(store: OrderStore, path: Path, survey: Survey, summary: IngestSummary,
@@ -401,9 +401,9 @@ class _Batch:
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None,
-                 writer: _Writer, mapper: Any = None) -> None:
+                 writer: _Writer, mapper: Any = None) -> int:
     """One file, in batches: records the store already holds exactly are counted unchanged
-    straight away; the rest are normalized and upserted.
+    straight away; the rest are normalized and upserted.  Returns how many records it read.
 
     With a ``mapper`` (a worker process, :mod:`.parallel`), the next batch is looked up and
     handed to the worker before this one is written, so the worker maps while this process
@@ -437,6 +437,7 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
             break
     if not done:
         summary.empty.append(str(path))
+    return done
 
 
 def _plan(store: OrderStore, norm: Normalizer, path: Path,

@@ -184,9 +184,10 @@ class Lookahead:
     fingerprints up (in order, on the store as the files before left it) and, if the store
     holds every record exactly, counts the file unchanged without reading it; else it reads
     the file as usual.  So the two processes take turns over the files; the worker, which
-    only reads and hashes, takes more of them while the ingest never waits for it.  Once a
-    file needed writing (a first ingest, changed files) no more files are surveyed: the
-    worker is worth more mapping."""
+    only reads and hashes, takes more of them while the ingest never waits for it.  Once most
+    of a file needed writing (a first ingest) no more files are surveyed: the worker is worth
+    more mapping.  A few changed records (or an older version of an order, which changes
+    nothing) only send their own file to the ingest."""
 
     def __init__(self, mapper: Mapper, paths: Sequence[Path]) -> None:
         self._mapper, self._paths = mapper, paths
@@ -225,7 +226,7 @@ class Lookahead:
         return survey
 
     def stop(self) -> None:
-        """A file needed writing: survey no more (one already under way is still used)."""
+        """Most of a file needed writing: survey no more (one under way is still used)."""
         self.on = False
         for future in self._futures.values():
             future.cancel()

@@ -288,3 +288,19 @@ def test_the_worker_is_forked_before_the_writer_thread_starts(
     ingest(store, paths, workers=1, batch_size=10)  # maps on the worker
     ingest(store, paths, workers=1)  # surveys on the worker
     assert chosen == ["fork", "fork"]
+
+
+def test_a_few_changed_records_do_not_stop_the_surveys(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One changed order early in a re-ingest sends its own file to the ingest; the files
+    after it are still surveyed (only a file most of which needs writing, a first ingest,
+    turns the surveys off)."""
+    from orderhub.connectors.ingest import ingest
+
+    paths = _write_files(tmp_path / "files")
+    store = OrderStore.open(f"sqlite:///{tmp_path / 's.db'}")
+    ingest(store, paths, workers=0)
+    _edit(paths[1], lambda rows: _later("jd", rows[3]))
+    got = ingest(store, paths, workers=1)
+    assert got.counts() == {"new": 0, "updated": 1, "unchanged": 199, "rejected": 0}
+    assert got.surveyed >= 3, "the surveys stopped at the first changed record"
