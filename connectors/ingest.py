@@ -32,7 +32,7 @@ from .mapping import Mapping
 from .mapping import mappings as all_mappings
 
 if TYPE_CHECKING:
-    from .parallel import Survey
+    from .parallel import Lookahead, Mapper, Survey
 
 Progress = Callable[[int], None]
 
@@ -336,7 +336,7 @@ def ingest(
 def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
                  summary: IngestSummary, batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None, writer: _Writer,
-                 mapper: Any, ahead: Any) -> None:
+                 mapper: Mapper | None, ahead: Lookahead | None) -> None:
     """The ``i``-th file: counted from the worker's survey where the store holds all of it
     exactly, else read here (and the worker surveys the next ones meanwhile)."""
     path = files[i]
@@ -401,7 +401,7 @@ class _Batch:
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None,
-                 writer: _Writer, mapper: Any = None) -> int:
+                 writer: _Writer, mapper: Mapper | None = None) -> int:
     """One file, in batches: records the store already holds exactly are counted unchanged
     straight away; the rest are normalized and upserted.  Returns how many records it read.
 
@@ -442,7 +442,7 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
 
 def _plan(store: OrderStore, norm: Normalizer, path: Path,
           chunk: list[SourceRecord | RecordError], start: int, queue: deque[_Batch],
-          writer: _Writer, mapper: Any) -> _Batch:
+          writer: _Writer, mapper: Mapper | None) -> _Batch:
     """Look a batch up, and hand the worker its share of the records to map."""
     readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
     keys: dict[int, tuple[str, str]] = {}
@@ -461,7 +461,8 @@ def _plan(store: OrderStore, norm: Normalizer, path: Path,
 
 
 def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch,
-                  summary: IngestSummary, writer: _Writer, mapper: Any = None) -> None:
+                  summary: IngestSummary, writer: _Writer, mapper: Mapper | None = None
+                  ) -> None:
     """One batch: records the store holds exactly are counted unchanged, the rest stored."""
     chunk, skip = batch.items, batch.skip
     if batch.again:  # their order was in a batch not yet stored: look again once it is
@@ -474,7 +475,7 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
         name = norm.mapping_of(chunk[i])  # type: ignore[arg-type]
         summary.by_source[name] = summary.by_source.get(name, 0) + 1
     remote: dict[int, Any] = {}
-    if batch.future is not None:
+    if batch.future is not None and mapper is not None:
         done = mapper.result(batch.future)
         if done is not None:
             remote = dict(zip(batch.remote, done, strict=True))

@@ -453,23 +453,6 @@ def field_read(target: str, spec: FieldLike, tz: tzinfo) -> FieldRead:
             memo[raw] = value
         return value
 
-    if fetch is not None and len(paths) == 1 and len(paths[0]) == 1:
-        (key,) = paths[0]
-        memo_one: dict[str | int, Any] = {}
-
-        def get_one(record: Any) -> Any:  # get() with _fetcher's one-key lookup inlined
-            raw = record.get(key)
-            if raw is None or raw == "":
-                return missing()
-            if type(raw) is str or type(raw) is int:
-                found = memo_one.get(raw, UNSEEN)
-                if found is not UNSEEN:
-                    return found
-            return convert(raw, memo_one)
-
-        return FieldRead(get_one, paths, None, memo_one, missing, required, default,
-                         transform, tz, refuse)
-
     if fetch is not None:
         memo: dict[str | int, Any] = {}
 

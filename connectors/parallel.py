@@ -32,12 +32,12 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import OrderhubError
@@ -61,6 +61,7 @@ _SHORT_WAIT, _LONG_WAIT = 0.1, 0.3
 ENV = "ORDERHUB_INGEST_WORKERS"
 
 Mapped = ReadyOrder | Reject
+_R = TypeVar("_R")
 
 
 def wanted(paths: Sequence[Path], workers: int | None) -> bool:
@@ -106,15 +107,9 @@ class Mapper:
         """Map the records at ``positions`` (position in the file, fingerprint) on the worker;
         None when there is no worker (any more), or too few records to be worth sending
         (:data:`MIN_RECORDS`: a re-ingest that maps a tenth of the records never starts it)."""
-        if self._pool is None or len(positions) < MIN_RECORDS:
+        if len(positions) < MIN_RECORDS:
             return None
-        if self._started is None:
-            self._started = self._make()
-        try:
-            return self._started.submit(_map, str(path), positions)
-        except (BrokenProcessPool, RuntimeError):
-            self.close()
-            return None
+        return self._send(_map, str(path), positions)
 
     def result(self, future: Future[list[Mapped]]) -> list[Mapped] | None:
         """The worker's answer, or None if it died (the caller maps those records itself)."""
@@ -131,15 +126,7 @@ class Mapper:
     def survey(self, path: Path) -> Future[Survey | None] | None:
         """Read and fingerprint ``path`` on the worker (see :class:`Lookahead`); None when
         there is no worker (any more)."""
-        if self._pool is None:
-            return None
-        if self._started is None:
-            self._started = self._make()
-        try:
-            return self._started.submit(_survey, str(path))
-        except (BrokenProcessPool, RuntimeError):
-            self.close()
-            return None
+        return self._send(_survey, str(path))
 
     def surveyed(self, future: Future[Survey | None]) -> Survey | None:
         """The worker's survey; None if it was cancelled, failed or the worker died (the
@@ -149,7 +136,19 @@ class Mapper:
         except BrokenProcessPool:
             self.close()
             return None
-        except (CancelledError, Exception):  # noqa: BLE001 - the file is read again here
+        except Exception:  # noqa: BLE001 - cancelled or failed: the file is read again here
+            return None
+
+    def _send(self, fn: Callable[..., _R], *args: Any) -> Future[_R] | None:
+        """``fn(*args)`` on the worker, started on first use; None when there is none."""
+        if self._pool is None:
+            return None
+        if self._started is None:
+            self._started = self._make()
+        try:
+            return self._started.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):
+            self.close()
             return None
 
     def _make(self) -> ProcessPoolExecutor:
@@ -200,8 +199,10 @@ class Lookahead:
     def reading(self, i: int) -> None:
         """The ingest reads file ``i`` itself: have the worker survey the next ones."""
         self._turn = time.perf_counter()
+        if not self.on:
+            return
         for nxt in range(i + 1, min(i + 1 + self.ahead, len(self._paths))):
-            if not self.on or nxt in self._futures or is_streamed(self._paths[nxt]):
+            if nxt in self._futures or is_streamed(self._paths[nxt]):
                 return  # a streamed file's keys could fill memory: the ingest reads it
             future = self._mapper.survey(self._paths[nxt])
             if future is None:
