@@ -13,6 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,6 +245,18 @@ def _checked(items: Iterator[SourceRecord | RecordError], path: Path, scan: bool
 #: Whether records are checked as they are read.  A mapping worker (:mod:`.parallel`) reads
 #: files again only to map the records the ingest, which checked them, asks it for.
 CHECKED = True
+
+
+@contextmanager
+def unchecked() -> Iterator[None]:
+    """Records read within are not checked (:data:`CHECKED`): a survey of a file whose records
+    the store may hold exactly, each of which was checked when it was stored."""
+    global CHECKED
+    before, CHECKED = CHECKED, False
+    try:
+        yield
+    finally:
+        CHECKED = before
 
 
 def check_record(item: SourceRecord | RecordError, path: Path, scan: bool, *, nested: bool

@@ -37,14 +37,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import OrderhubError
 from ..gcpause import paused_gc
 from ..store import ReadyOrder, Reject, prepare
+from . import files
 from .files import SourceRecord, is_streamed
 from .mapping import Mapping, MappingSpec
+
+if TYPE_CHECKING:
+    from .ingest import Normalizer
 
 #: Inputs smaller than this (in file bytes; about 2,500 API orders) are mapped in-process:
 #: starting a worker costs about half a second of CPU.
@@ -251,7 +255,6 @@ def _start(specs: dict[str, tuple[str, str, str]], source: str | None, catalog: 
            shop_id: str | None, batch: str | None, dialect: str) -> None:
     """Worker initializer: the ingest's normalizer, rebuilt from the checked specs (no YAML
     read); Ctrl-C is the ingest's to handle."""
-    from . import files
     from .ingest import Normalizer
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -296,23 +299,27 @@ def _map_from(current: list[Any], path: str, positions: list[tuple[int, str | No
 
 
 def _survey(path: str) -> Survey | None:
+    """:func:`survey` on the worker, with the ingest's normalizer."""
+    return survey(_state["norm"], Path(path))
+
+
+def survey(norm: Normalizer, path: Path) -> Survey | None:
     """Every record of ``path`` as (platform, order number, fingerprint), read as the ingest
     reads it; None where a record has no order number or is not readable, or the file holds
     none (the ingest reads such a file itself and reports it).  Records are not checked here:
     one whose fingerprint the store holds was checked when it was stored, and any other sends
     the file to the ingest, which checks it."""
-    norm = _state["norm"]
     keys: dict[str, tuple[list[str], list[str]]] = {}
     sources: dict[str, int] = {}
     count = 0
-    with paused_gc():
+    with paused_gc(), files.unchecked():
         try:
-            items, _ = norm.open(Path(path))
+            items, _ = norm.open(path)
         except (OrderhubError, OSError):
             return None
         for item in items:
             key = norm.key(item) if isinstance(item, SourceRecord) else None
-            if key is None:
+            if key is None or not isinstance(item, SourceRecord):
                 return None
             platform, number, fingerprint = key
             found = keys.get(platform) or keys.setdefault(platform, ([], []))

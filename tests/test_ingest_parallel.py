@@ -197,6 +197,45 @@ def test_a_changed_file_after_a_survey_is_read_and_stored_as_by_one_process(
     ours.engine.dispose()
 
 
+def test_one_process_surveys_its_files_in_a_re_ingest_and_stores_as_reading_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    """With no worker, a file after an all-unchanged one is surveyed in the ingest's own
+    process (read and fingerprinted, one lookup): unchanged files are counted from it, and a
+    changed order, a bad record or a repeated order sends the file to the batch path, so the
+    store ends up as reading every file in batches leaves it."""
+    from orderhub.connectors.ingest import ingest
+    from orderhub.tests.ingest_snapshot import snapshot
+
+    paths = _write_files(tmp_path / "files")
+    ours = OrderStore.open(db_url)
+    batches = OrderStore.open(f"sqlite:///{tmp_path / 'batches.db'}")
+    for s in (ours, batches):
+        ingest(s, paths, workers=0)
+    _edit(paths[2], lambda rows: _later("pdd", rows[3]))
+    _edit(paths[4], lambda rows: rows.append(_records(paths[0])[0]))  # unchanged, again
+    _edit(paths[6], lambda rows: rows[5].update(remark="坏\u0000字"))
+    surveyed: list[Path] = []
+    survey = parallel.survey
+
+    def counted(norm: object, path: Path) -> object:
+        surveyed.append(path)
+        return survey(norm, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "survey", counted)
+    got = ingest(ours, paths, workers=0, keep_going=True)
+    monkeypatch.setattr(parallel, "survey", lambda norm, path: None)
+    want = ingest(batches, paths, workers=0, keep_going=True)
+    assert got.counts() == want.counts() == {"new": 0, "updated": 1, "unchanged": 199,
+                                             "rejected": 1}
+    assert got.by_source == want.by_source
+    assert [r.reason for r in got.rejects] == [r.reason for r in want.rejects]
+    assert snapshot(ours, tmp_path) == snapshot(batches, tmp_path)
+    # file 0 is read (nothing before it); 3 and 7 follow a changed file; 2 and 6 are read
+    # after their surveys
+    assert surveyed == [paths[i] for i in (1, 2, 4, 5, 6)]
+    ours.engine.dispose()
+
+
 def test_a_dead_worker_leaves_the_survey_to_the_ingest() -> None:
     mapper = parallel.Mapper.__new__(parallel.Mapper)
     mapper._pool, mapper._started = None, None
