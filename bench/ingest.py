@@ -12,8 +12,9 @@ documents, same indexes: a fresh store of the same schema) inserted with the pla
 nothing else, 2,000 rows a transaction as the ingest commits: `sqlite3` `executemany`, and
 psycopg `COPY` (plus psycopg `executemany` for reference).  Only the driver calls are timed.
 
-    python bench/ingest.py [--orders 20000] [--db sqlite,postgresql] [--runs first,same,tenth]
-                            [--workers auto|0|1|0,1]
+    python bench/ingest.py [--orders 20000] [--db sqlite,postgresql]
+                           [--runs first,same,cold,tenth]
+                           [--workers auto|0|1|0,1]
 
 PostgreSQL: ORDERHUB_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test); the
 run uses a schema of its own and drops it.
@@ -27,6 +28,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -44,7 +46,8 @@ MEMO = {"taobao": "seller_memo", "jd": "venderRemark", "pdd": "remark", "douyin"
 PER_FILE = 5000
 BATCH = 2000
 PG = os.environ.get("ORDERHUB_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-RUNS = {"first": "first ingest", "same": "unchanged re-ingest", "tenth": "10% modified"}
+RUNS = {"first": "first ingest", "same": "unchanged re-ingest",
+        "cold": "unchanged re-ingest, no kept surveys", "tenth": "10% modified"}
 
 
 def modify(platform: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -221,10 +224,12 @@ def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path,
         for run in runs:
             folder = tmp / ("later" if run == "tenth" else "first")
             # an unchanged re-ingest leaves the store as it was: each setting runs on it
-            for w in workers if run in ("first", "same") else workers[:1]:
+            every = run in ("first", "same", "cold")
+            for w in workers if every else workers[:1]:
                 target = ours if w == workers[0] or run != "first" else url(f"w{w}")
-                name = RUNS[run] + (f" (workers={w})" if run in ("first", "same") and
-                                    len(workers) > 1 else "")
+                name = RUNS[run] + (f" (workers={w})" if every and len(workers) > 1 else "")
+                if run == "cold":  # as if the files had never been read before
+                    shutil.rmtree(tmp / "cache" / "orderhub" / "surveys", ignore_errors=True)
                 results.append((name, _child(["ingest", target, str(folder), str(catalog), w])))
                 if target != ours and run == "first":
                     a, b = _child(["snapshot", ours]), _child(["snapshot", target])
@@ -275,7 +280,10 @@ def main() -> None:
     parser.add_argument("--orders", "--n", type=int, default=20_000,
                         help="orders in all (default 20,000; 100,000 and 1,000,000 for RSS)")
     parser.add_argument("--db", default="sqlite,postgresql")
-    parser.add_argument("--runs", default="first,same,tenth")
+    parser.add_argument("--runs", default="first,same,cold,tenth",
+                        help="first ingest, then on its store: same (unchanged re-ingest, "
+                             "the surveys the first kept), cold (the same with none kept), "
+                             "tenth (every tenth order a later version)")
     parser.add_argument("--workers", default="auto",
                         help="first ingest and unchanged re-ingest with each of these: auto "
                              "(the default: a worker process where it pays), 0 (one "
@@ -298,6 +306,7 @@ def main() -> None:
         raise SystemExit("--runs must start with first (the others re-ingest its store)")
     with tempfile.TemporaryDirectory(prefix="orderhub-bench-") as name:
         tmp = Path(name)
+        os.environ["ORDERHUB_CACHE"] = str(tmp / "cache")  # the children's; see "cold"
         catalog = write_catalog_csv(tmp / "catalog.csv")
         t = time.perf_counter()
         write_files(tmp, args.orders)

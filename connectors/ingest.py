@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,9 +31,10 @@ from ..store import OrderStore, ReadyOrder, Reject, prepare
 from .files import SourceRecord, UnreadableFile, file_size, is_streamed, read_records
 from .mapping import Mapping
 from .mapping import mappings as all_mappings
+from .surveys import Kept, Survey, Tally
 
 if TYPE_CHECKING:
-    from .parallel import Lookahead, Mapper, Survey
+    from .parallel import Lookahead, Mapper
 
 Progress = Callable[[int], None]
 
@@ -70,6 +72,9 @@ class IngestSummary:
     #: Files the second process read and fingerprinted, found held exactly, and this one
     #: therefore never read (see :class:`.parallel.Lookahead`).
     surveyed: int = 0
+    #: Files found held exactly from the survey kept when their very bytes were last read
+    #: (see :mod:`.surveys`): hashed, not read.
+    kept: int = 0
 
     def counts(self) -> dict[str, int]:
         """The four figures scripts read (``orderhub ingest --format json``)."""
@@ -202,6 +207,15 @@ class Normalizer:
             order.batch = self.batch
         order.fingerprint = fingerprint or self.fingerprint(item, mapping)
         return self.catalog.enrich(order)
+
+    @cached_property
+    def signature(self) -> str:
+        """Everything but the records that shapes what a file reads as and the fingerprints:
+        the mappings (each could be chosen), the forced source, catalog, shop and batch."""
+        versions = ",".join(f"{n}={m.version}" for n, m in sorted(self.mappings.items()))
+        forced = self.forced.name if self.forced else ""
+        return f"{versions}|{forced}|{self._catalog_version}|{self.shop_id or ''}|" \
+            f"{self.batch or ''}"
 
     def mapping_of(self, item: SourceRecord) -> str:
         mapping = item.mapping or self._file_mapping
@@ -340,33 +354,38 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
                  on_file: Callable[[Path, int], None] | None, writer: _Writer,
                  mapper: Mapper | None, ahead: Lookahead | None, survey_here: bool) -> bool:
     """The ``i``-th file: counted from a survey where the store holds all of it exactly, else
-    read here (and the worker surveys the next ones meanwhile).  The worker's survey is used
-    where it made one; else, with ``survey_here`` (the file before was all unchanged: a
-    re-ingest), this process surveys the file itself, which costs a fifth less than reading
-    it in batches.  Returns whether the file was all unchanged."""
-    from .parallel import survey as survey_file
-
+    read here (and the worker surveys the next ones meanwhile).  The survey is the worker's
+    where it made one, else the one kept when these bytes were last read (:mod:`.surveys`);
+    else, with ``survey_here`` (the file before was all unchanged: a re-ingest), this process
+    surveys the file itself, which costs a fifth less than reading it in batches.  A file
+    read in batches leaves its survey kept.  Returns whether the file was all unchanged."""
     path = files[i]
     survey = ahead.take(i) if ahead is not None else None
-    if survey is not None:
-        writer.drain()  # the survey is looked up on the store the files before left
-        if _all_unchanged(store, path, survey, summary, batch_size, progress, on_file):
-            summary.surveyed += 1
+    kept = Kept(norm, path) if survey is None and not is_streamed(path) else None
+    if survey is not None or kept is not None:
+        worker = survey is not None
+        survey = survey or (kept.load() if kept is not None else None)
+        if survey and _all_unchanged(store, path, survey, summary, batch_size, progress,
+                                     on_file, writer):
+            summary.surveyed += worker
+            summary.kept += not worker
             return True
     if ahead is not None:
         ahead.reading(i)
-    if survey is None and survey_here and not is_streamed(path):
-        survey = survey_file(norm, path)
-        writer.drain()
+    if kept is not None and not kept.found and survey_here:
+        survey = kept.survey()
         if survey is not None and _all_unchanged(store, path, survey, summary, batch_size,
-                                                 progress, on_file):
+                                                 progress, on_file, writer):
             return True
     before, rejected = writer.sent, len(summary.rejects)
+    tally = Tally() if kept is not None and not kept.found else None
     # a file read whole keeps its records to the end: no collector pass (which would scan
     # them all) until they are freed
     with nullcontext() if is_streamed(path) else paused_gc():
         read = _ingest_file(store, norm, path, summary, batch_size, progress, on_file, writer,
-                            mapper)
+                            mapper, tally)
+    if kept is not None and tally is not None:
+        kept.keep(tally.survey())
     if ahead is not None and (writer.sent - before) * 2 > read:
         ahead.stop()  # most of it was new or changed: a first ingest, not a re-ingest
     return read > 0 and writer.sent == before and len(summary.rejects) == rejected
@@ -374,11 +393,12 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
 
 def _all_unchanged(store: OrderStore, path: Path, survey: Survey, summary: IngestSummary,
                    batch_size: int, progress: Progress | None,
-                   on_file: Callable[[Path, int], None] | None) -> bool:
+                   on_file: Callable[[Path, int], None] | None, writer: _Writer) -> bool:
     """Whether the store holds every record of a surveyed file exactly (one lookup
-    per platform and 500 numbers); if so the file is counted unchanged, as reading it here
-    would have counted it (nothing is written, so looking all its records up at once is
-    looking each batch up after the one before)."""
+    per platform and 500 numbers, once the files before are stored); if so the file is
+    counted unchanged, as reading it here would have counted it (nothing is written, so
+    looking all its records up at once is looking each batch up after the one before)."""
+    writer.drain()
     for platform, (numbers, prints) in survey.keys.items():
         stored = store.fingerprints(platform, numbers)
         if any(stored.get(n) != fp for n, fp in zip(numbers, prints, strict=True)):
@@ -415,9 +435,11 @@ class _Batch:
 def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: IngestSummary,
                  batch_size: int, progress: Progress | None,
                  on_file: Callable[[Path, int], None] | None,
-                 writer: _Writer, mapper: Mapper | None = None) -> int:
+                 writer: _Writer, mapper: Mapper | None = None, tally: Tally | None = None
+                 ) -> int:
     """One file, in batches: records the store already holds exactly are counted unchanged
-    straight away; the rest are normalized and upserted.  Returns how many records it read.
+    straight away; the rest are normalized and upserted.  Returns how many records it read;
+    ``tally`` is told each record's key (the file's survey, to keep).
 
     With a ``mapper`` (a worker process, :mod:`.parallel`), the next batch is looked up and
     handed to the worker before this one is written, so the worker maps while this process
@@ -439,7 +461,8 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
                 for item in chunk:
                     if isinstance(item, UnreadableFile):
                         summary.unreadable[str(path)] = item.reason
-                queue.append(_plan(store, norm, path, chunk, start, queue, writer, mapper))
+                queue.append(_plan(store, norm, path, chunk, start, queue, writer, mapper,
+                                   tally))
                 start += len(chunk)
             while queue and (not chunk or len(queue) > ahead):
                 batch = queue.popleft()
@@ -456,12 +479,14 @@ def _ingest_file(store: OrderStore, norm: Normalizer, path: Path, summary: Inges
 
 def _plan(store: OrderStore, norm: Normalizer, path: Path,
           chunk: list[SourceRecord | RecordError], start: int, queue: deque[_Batch],
-          writer: _Writer, mapper: Mapper | None) -> _Batch:
+          writer: _Writer, mapper: Mapper | None, tally: Tally | None) -> _Batch:
     """Look a batch up, and hand the worker its share of the records to map."""
     readable = [(i, item) for i, item in enumerate(chunk) if isinstance(item, SourceRecord)]
     keys: dict[int, tuple[str, str]] = {}
     unwritten = writer.unwritten()  # before the lookup: a batch stored during it is looked at
     known, prints = norm.known(store, [item for _, item in readable], keys)
+    if tally is not None:
+        _count(tally, norm, chunk, readable, keys, prints)
     pending: set[tuple[str, str]] = unwritten.union(*(b.keys for b in queue))
     again = sorted(readable[k][0] for k in keys if keys[k] in pending)
     batch = _Batch(chunk, {readable[k][0] for k in known} - set(again), again,
@@ -472,6 +497,17 @@ def _plan(store: OrderStore, norm: Normalizer, path: Path,
         batch.future = mapper.submit(path, [(start + i, batch.fingerprints.get(i))
                                             for i in batch.remote])
     return batch
+
+
+def _count(tally: Tally, norm: Normalizer, chunk: list[SourceRecord | RecordError],
+           readable: list[tuple[int, SourceRecord]], keys: dict[int, tuple[str, str]],
+           prints: dict[int, str]) -> None:
+    """Tell ``tally`` a batch's keys, in order; a record without one breaks the survey."""
+    if tally.broken or len(readable) < len(chunk) or len(keys) < len(readable):
+        tally.broken = True
+        return
+    for k, (_, item) in enumerate(readable):
+        tally.add(*keys[k], prints[k], norm.mapping_of(item))
 
 
 def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
@@ -30,6 +29,7 @@ from pydantic import (
     field_validator,
 )
 
+from .. import cachedir
 from ..dsl import yamlfile
 from ..errors import RecordError, SourceError, SourceErrors
 from ..model import Order, OrderStatus, Platform, RefundStatus
@@ -625,21 +625,13 @@ def load_mapping(path: Path, roots: Sequence[Path] = ()) -> Mapping:
 # content lives in another file) are kept; a cache that cannot be read or written is skipped.
 
 
-def _cache_dir() -> Path | None:
-    if os.environ.get("ORDERHUB_CACHE") == "off":
-        return None
-    base = os.environ.get("ORDERHUB_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base) / "orderhub" / "mappings" if base else \
-        Path.home() / ".cache" / "orderhub" / "mappings"
-
-
 @cache
 def _schema_key() -> bytes:
     return json.dumps(MappingSpec.model_json_schema(), sort_keys=True).encode()
 
 
 def _cache_file(text: str) -> Path | None:
-    folder = _cache_dir()
+    folder = cachedir.cache_dir("mappings")
     if folder is None:
         return None
     key = hashlib.blake2b(_schema_key() + b"\0" + text.encode("utf-8", "surrogatepass"),
@@ -650,33 +642,25 @@ def _cache_file(text: str) -> Path | None:
 def _cached_spec(text: str) -> MappingSpec | None:
     try:
         file = _cache_file(text)
-        if file is None or not file.is_file():
-            return None
-        return MappingSpec.model_validate_json(file.read_bytes())
-    except (OSError, ValueError):
+        body = cachedir.read(file) if file is not None else None
+        return MappingSpec.model_validate_json(body) if body is not None else None
+    except ValueError:
         return None
 
 
 def _keep_spec(text: str, spec: MappingSpec) -> None:
     """Keep ``spec`` for :func:`_cached_spec`, when its JSON reads back as the same spec
     (a YAML date or other value JSON would turn into text is not kept)."""
-    import tempfile
-
-    try:
-        file = _cache_file(text)
-        if file is None:
-            return
-        body = spec.model_dump_json()
-        again = MappingSpec.model_validate_json(body)
-        if again != spec or again.model_dump_json() != body:
-            return
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(body)
-        os.replace(tmp, file)
-    except (OSError, ValueError):
+    file = _cache_file(text)
+    if file is None:
         return
+    body = spec.model_dump_json()
+    try:
+        again = MappingSpec.model_validate_json(body)
+    except ValueError:
+        return
+    if again == spec and again.model_dump_json() == body:
+        cachedir.keep(file, body.encode())
 
 
 def inside(target: Path, roots: Sequence[Path]) -> Path | None:

@@ -35,20 +35,16 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from ..catalog import Catalog
-from ..errors import OrderhubError
 from ..gcpause import paused_gc
 from ..store import ReadyOrder, Reject, prepare
 from . import files
 from .files import SourceRecord, is_streamed
 from .mapping import Mapping, MappingSpec
-
-if TYPE_CHECKING:
-    from .ingest import Normalizer
+from .surveys import Survey, survey
 
 #: Inputs smaller than this (in file bytes; about 2,500 API orders) are mapped in-process:
 #: starting a worker costs about half a second of CPU.
@@ -164,18 +160,6 @@ class Mapper:
         pool, self._started = self._started, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-@dataclass
-class Survey:
-    """One file's records by key, read and fingerprinted on the worker: all the ingest needs to
-    tell, with one lookup per platform, that the store holds every one of them exactly."""
-
-    records: int
-    #: platform -> (order numbers, fingerprints), in the file's order
-    keys: dict[str, tuple[list[str], list[str]]]
-    #: mapping name -> records (the summary's ``by_source``)
-    sources: dict[str, int]
 
 
 class Lookahead:
@@ -299,33 +283,5 @@ def _map_from(current: list[Any], path: str, positions: list[tuple[int, str | No
 
 
 def _survey(path: str) -> Survey | None:
-    """:func:`survey` on the worker, with the ingest's normalizer."""
+    """:func:`.surveys.survey` on the worker, with the ingest's normalizer."""
     return survey(_state["norm"], Path(path))
-
-
-def survey(norm: Normalizer, path: Path) -> Survey | None:
-    """Every record of ``path`` as (platform, order number, fingerprint), read as the ingest
-    reads it; None where a record has no order number or is not readable, or the file holds
-    none (the ingest reads such a file itself and reports it).  Records are not checked here:
-    one whose fingerprint the store holds was checked when it was stored, and any other sends
-    the file to the ingest, which checks it."""
-    keys: dict[str, tuple[list[str], list[str]]] = {}
-    sources: dict[str, int] = {}
-    count = 0
-    with paused_gc(), files.unchecked():
-        try:
-            items, _ = norm.open(path)
-        except (OrderhubError, OSError):
-            return None
-        for item in items:
-            key = norm.key(item) if isinstance(item, SourceRecord) else None
-            if key is None or not isinstance(item, SourceRecord):
-                return None
-            platform, number, fingerprint = key
-            found = keys.get(platform) or keys.setdefault(platform, ([], []))
-            found[0].append(number)
-            found[1].append(fingerprint)
-            name = norm.mapping_of(item)
-            sources[name] = sources.get(name, 0) + 1
-            count += 1
-    return Survey(count, keys, sources) if count else None

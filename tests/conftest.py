@@ -7,13 +7,21 @@ skipped with a loud reason, never silently.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+# What orderhub keeps between runs (checked mappings, surveys of ingested files) goes to a
+# folder of this run's own, not the user's cache; subprocesses inherit it.
+os.environ["ORDERHUB_CACHE"] = tempfile.mkdtemp(prefix="orderhub-test-cache-")
+atexit.register(shutil.rmtree, os.environ["ORDERHUB_CACHE"], True)
 
 PG_BASE = os.environ.get("ORDERHUB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orderhub.connectors import parallel
+from orderhub.connectors import parallel, surveys
 from orderhub.store import OrderStore
 from orderhub.tests.ingest_snapshot import EXPECTED, run
 from orderhub.tests.test_ingest_equivalence import _compare
@@ -128,6 +128,12 @@ def _later(platform: str, record: dict[str, object]) -> None:
     record["seller_memo" if platform == "taobao" else "remark"] = "已备注：加急"
 
 
+@pytest.fixture
+def unkept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kept surveys (connectors/surveys.py): every file is surveyed or read afresh."""
+    monkeypatch.setenv("ORDERHUB_CACHE", "off")
+
+
 def _surveys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Records of each file the worker surveyed and the store held exactly."""
     seen: list[int] = []
@@ -145,7 +151,7 @@ def _surveys(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_unchanged_files_are_counted_from_the_workers_survey(
-        store: OrderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: OrderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unkept: None) -> None:
     """Files the worker read ahead are counted unchanged exactly as one process counts them:
     the same figures per source, every file reported, progress to the end of each file."""
     from orderhub.connectors.ingest import ingest
@@ -168,7 +174,7 @@ def test_unchanged_files_are_counted_from_the_workers_survey(
 
 
 def test_a_changed_file_after_a_survey_is_read_and_stored_as_by_one_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, unkept: None) -> None:
     """A changed order, a bad record and a repeated order in files the worker surveys: each
     file is judged on the store as the files before it left it, and the store ends up what
     one process makes of the same files."""
@@ -198,7 +204,7 @@ def test_a_changed_file_after_a_survey_is_read_and_stored_as_by_one_process(
 
 
 def test_one_process_surveys_its_files_in_a_re_ingest_and_stores_as_reading_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str, unkept: None) -> None:
     """With no worker, a file after an all-unchanged one is surveyed in the ingest's own
     process (read and fingerprinted, one lookup): unchanged files are counted from it, and a
     changed order, a bad record or a repeated order sends the file to the batch path, so the
@@ -215,15 +221,15 @@ def test_one_process_surveys_its_files_in_a_re_ingest_and_stores_as_reading_them
     _edit(paths[4], lambda rows: rows.append(_records(paths[0])[0]))  # unchanged, again
     _edit(paths[6], lambda rows: rows[5].update(remark="坏\u0000字"))
     surveyed: list[Path] = []
-    survey = parallel.survey
+    read = surveys.read
 
     def counted(norm: object, path: Path) -> object:
         surveyed.append(path)
-        return survey(norm, path)  # type: ignore[arg-type]
+        return read(norm, path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(parallel, "survey", counted)
+    monkeypatch.setattr(surveys, "read", counted)
     got = ingest(ours, paths, workers=0, keep_going=True)
-    monkeypatch.setattr(parallel, "survey", lambda norm, path: None)
+    monkeypatch.setattr(surveys, "read", lambda norm, path: None)
     want = ingest(batches, paths, workers=0, keep_going=True)
     assert got.counts() == want.counts() == {"new": 0, "updated": 1, "unchanged": 199,
                                              "rejected": 1}
@@ -306,7 +312,7 @@ def test_a_record_whose_order_is_still_being_written_is_looked_up_again(
 
 
 def test_the_worker_is_forked_before_the_writer_thread_starts(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unkept: None) -> None:
     """Forking is cheap (nothing imported again) but only safe from a single-threaded
     process: the ingest's writer thread starts with the first batch it stores, after the
     worker is forked for the first batch it maps or file it surveys."""
@@ -330,7 +336,7 @@ def test_the_worker_is_forked_before_the_writer_thread_starts(
 
 
 def test_a_few_changed_records_do_not_stop_the_surveys(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unkept: None) -> None:
     """One changed order early in a re-ingest sends its own file to the ingest; the files
     after it are still surveyed (only a file most of which needs writing, a first ingest,
     turns the surveys off)."""
