@@ -322,7 +322,7 @@ def ingest(
     summary = IngestSummary()
     files = [Path(p) for p in paths]
     mapper = None
-    if parallel.wanted(files, workers):
+    if parallel.wanted(files, workers, server_here=server_here(store)):
         mapper = parallel.Mapper(norm.mappings, source=norm.forced.name if norm.forced else None,
                                  catalog=norm.catalog, shop_id=norm.shop_id, batch=norm.batch,
                                  dialect=store.engine.dialect.name)
@@ -347,6 +347,15 @@ def ingest(
     summary.rejected = len(summary.rejects)
     store.add_rejects(summary.rejects)
     return summary
+
+
+def server_here(store: OrderStore) -> bool:
+    """Whether the store's database server runs on this machine (PostgreSQL over loopback or
+    a local socket): it then needs a core of its own while the ingest writes."""
+    url = store.engine.url
+    host = url.host or str(url.query.get("host") or "")
+    return url.get_backend_name() == "postgresql" and (
+        host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/"))
 
 
 def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,

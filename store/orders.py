@@ -20,7 +20,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    String,
+    and_,
+    any_,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..errors import NotFound
 from ..model import Order
@@ -195,10 +209,13 @@ class OrderStore:
         by_platform: dict[str, list[ReadyOrder]] = {}
         for order in latest.values():
             by_platform.setdefault(order.platform, []).append(order)
+        # PostgreSQL takes a platform's whole group at once (its lookup is one array
+        # parameter, its writes COPYs): each statement is a round trip to the server
+        size = _CHUNK if self._dialect != "postgresql" else max(1, len(latest))
         with self.engine.begin() as conn:
             for platform, group in by_platform.items():
-                for i in range(0, len(group), _CHUNK):
-                    result.add(self._upsert_chunk(conn, platform, group[i : i + _CHUNK], now))
+                for i in range(0, len(group), size):
+                    result.add(self._upsert_chunk(conn, platform, group[i : i + size], now))
             if history:
                 from .history import mark_historical
 
@@ -234,11 +251,14 @@ class OrderStore:
         return result
 
     def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
-        query: Select[Any] = select(*_LOOKUP_COLS).where(
-            orders.c.platform == platform, orders.c.platform_order_no.in_(numbers)
-        )
-        if self._dialect == "postgresql":
-            query = query.with_for_update()
+        if self._dialect == "postgresql":  # one array parameter, not a list rendered each time
+            query: Select[Any] = select(*_LOOKUP_COLS).where(
+                orders.c.platform == platform,
+                orders.c.platform_order_no == any_(literal(numbers, ARRAY(String))),
+            ).with_for_update()
+        else:
+            query = select(*_LOOKUP_COLS).where(
+                orders.c.platform == platform, orders.c.platform_order_no.in_(numbers))
         return {r.platform_order_no: r._asdict() for r in conn.execute(query)}
 
     def _insert_new(
@@ -440,7 +460,8 @@ class OrderStore:
 
     def fingerprints(self, platform: str, numbers: Sequence[str]) -> dict[str, str | None]:
         """The stored source fingerprint of each of these orders that exists (see
-        :attr:`Order.fingerprint`): one indexed query per 500 numbers."""
+        :attr:`Order.fingerprint`): one indexed query per 500 numbers (on PostgreSQL one in
+        all)."""
         out: dict[str, str | None] = {}
         wanted = list(dict.fromkeys(n for n in numbers if n))
         prep = self.engine.dialect.identifier_preparer
@@ -451,8 +472,10 @@ class OrderStore:
             # driver's own cursor, outside any transaction: a plain WAL read, which neither
             # takes nor waits for the write lock (the ingest's writer thread holds it)
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            for i in range(0, len(wanted), _CHUNK):
-                part = wanted[i : i + _CHUNK]
+            # PostgreSQL: all the numbers in one array parameter, one round trip
+            size = _CHUNK if self._dialect != "postgresql" else max(1, len(wanted))
+            for i in range(0, len(wanted), size):
+                part = wanted[i : i + size]
                 if self._dialect == "postgresql":
                     cursor.execute(head + "platform = %(p)s AND platform_order_no = ANY(%(n)s)",
                                    {"p": platform, "n": part})

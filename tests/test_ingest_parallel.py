@@ -54,6 +54,30 @@ def test_small_inputs_stay_in_process(tmp_path: Path, monkeypatch: pytest.Monkey
     assert not parallel.wanted([big], 0)
     monkeypatch.setenv(parallel.ENV, "0")
     assert not parallel.wanted([big], None)
+    monkeypatch.delenv(parallel.ENV)
+    assert not parallel.wanted([big], None, server_here=True), "the server needs the core"
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 4)
+    assert parallel.wanted([big], None, server_here=True)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.5, 0.3, 0.3))
+    assert not parallel.wanted([big], None, server_here=True)
+
+
+@pytest.mark.parametrize(("url", "here"), [
+    ("sqlite:///x.db", False),
+    ("postgresql+psycopg://postgres@127.0.0.1:5432/test", True),
+    ("postgresql+psycopg://postgres@localhost/test", True),
+    ("postgresql+psycopg:///test?host=/var/run/postgresql", True),
+    ("postgresql+psycopg://app@db.internal:5432/orders", False),
+])
+def test_a_database_server_on_this_machine_is_told_apart(url: str, here: bool) -> None:
+    from sqlalchemy import create_engine
+
+    from orderhub.connectors.ingest import server_here
+
+    class Store:
+        engine = create_engine(url)
+
+    assert server_here(Store()) is here  # type: ignore[arg-type]
 
 
 def test_a_dead_worker_leaves_the_mapping_to_the_ingest() -> None:

@@ -143,3 +143,30 @@ def test_two_processes_ingesting_the_same_orders_leave_one_row_each(pg_url: str,
     store = OrderStore.open(pg_url)
     assert store.count() == 3000
     assert sum(1 for e in store.events() if e.type == "created") == 3000
+
+
+@pytest.mark.postgres
+def test_rows_another_writer_stored_first_are_left_to_it(pg_url: str) -> None:
+    """New orders go to PostgreSQL by a direct COPY; when another writer has stored one of
+    them since the lookup, the COPY's unique violation is rolled back to its savepoint and the
+    rows go through the staging table's ON CONFLICT DO NOTHING: the others are stored, the
+    taken one keeps the other writer's row, and the transaction goes on."""
+    from orderhub.store import prepare
+    from orderhub.store.bulk import copy_insert_ignore
+    from orderhub.store.orders import ROW_COLUMNS, new_ids, stored_now
+    from orderhub.store.schema import orders
+
+    store = OrderStore.open(pg_url)
+    store.upsert([make("2001")])
+    (theirs,) = [o.id for o in store.list()]
+    with store.engine.begin() as conn:
+        at = stored_now(conn.dialect, T0)
+        rows = [(order_id, *prepare(make(no, minutes=5), "postgresql").row[1:-3], 1, at, at)
+                for order_id, no in zip(new_ids(3), ("2000", "2001", "2002"), strict=True)]
+        got = copy_insert_ignore(conn, orders, ROW_COLUMNS, rows,
+                                 ("platform", "platform_order_no"), "platform_order_no")
+        assert sorted(got) == ["2000", "2002"]
+        copy_insert_ignore(conn, orders, ROW_COLUMNS, [], ("platform", "platform_order_no"),
+                           "platform_order_no")
+    assert sorted(o.platform_order_no for o in store.list()) == ["2000", "2001", "2002"]
+    assert store.get("taobao:2001").id == theirs
