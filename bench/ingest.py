@@ -1,5 +1,6 @@
 """Ingestion throughput against the plain driver's floor, on SQLite and PostgreSQL, with peak
-memory.
+memory (each process's peak RSS; with a mapping worker, also the peak PSS of the two
+together, which does not count the pages they share twice).
 
 Native-shape orders from all four platforms are written as the platforms' list-API responses
 (one JSON file per platform and 5,000 orders, generated file by file), then
@@ -33,6 +34,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -112,6 +114,43 @@ def _server_since(before: float | None) -> float | None:
     return after - before if after is not None and before is not None else None
 
 
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size: pages it shares (a forked worker shares the
+    ingest's imported code and data) are split between the processes sharing them, so the
+    sum over processes is the memory they take together, which a sum of RSS overstates."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class PeakPss(threading.Thread):
+    """Samples the PSS of this process and its children (the mapping worker) together, four
+    times a second; :attr:`peak` is the highest sum (0 where ``/proc`` cannot tell)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak, self.done = 0.0, threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.done.wait(0.25):
+            try:
+                kids = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+            except OSError:
+                kids = []
+            self.peak = max(self.peak, _pss_mb(me) + sum(_pss_mb(int(k)) for k in kids))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.peak
+
+
 def child_ingest(url: str, folder: Path, catalog: Path, workers: str) -> dict[str, Any]:
     """One ingest; its CPU and peak RSS include its mapping worker's, if it started one."""
     from orderhub.catalog import Catalog
@@ -122,16 +161,20 @@ def child_ingest(url: str, folder: Path, catalog: Path, workers: str) -> dict[st
     cat = Catalog.load(catalog)
     files = sorted(folder.glob("*.json"))
     server = server_cpu() if url.startswith("postgresql") else None
+    pss = PeakPss()
+    pss.start()
     started, cpu = time.perf_counter(), time.process_time()
     s = ingest(store, files, catalog=cat, workers=None if workers == "auto" else int(workers))
     secs = time.perf_counter() - started
+    together = pss.stop()
     server = _server_since(server)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"secs": secs, "cpu": time.process_time() - cpu + kids.ru_utime + kids.ru_stime,
             "worker_cpu": kids.ru_utime + kids.ru_stime,
             "counts": [s.new, s.updated, s.unchanged, s.rejected],
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_rss_mb": kids.ru_maxrss / 1024, "server_cpu": server}
+            "worker_rss_mb": kids.ru_maxrss / 1024, "server_cpu": server,
+            "pss_mb": together}
 
 
 def child_snapshot(url: str) -> dict[str, Any]:
@@ -293,7 +336,11 @@ def _worker(r: dict[str, Any]) -> str:
 
 
 def _worker_rss(r: dict[str, Any]) -> str:
-    return f" + {r['worker_rss_mb']:,.0f}" if r.get("worker_cpu", 0) > 0.2 else ""
+    """The worker's peak RSS, and the peak PSS of the two together (what they take)."""
+    if r.get("worker_cpu", 0) <= 0.2:
+        return ""
+    together = f" (together {r['pss_mb']:,.0f})" if r.get("pss_mb") else ""
+    return f" + {r['worker_rss_mb']:,.0f}{together}"
 
 
 def _cpu(ours: float | None, floor: float | None, server: float | None = None) -> str:

@@ -549,8 +549,11 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
             summary.rejects.append(out)
         else:
             # prepared here, not by the writer: its thread is left only the database's work
-            # (Python work on both threads would just take turns holding the GIL)
-            pending.append(out if isinstance(out, ReadyOrder) else prepare(out, dialect))
+            # (Python work on both threads would just take turns holding the GIL); without the
+            # Order, which an update reads back from the document: queued batches of Orders
+            # were a third of the ingest's memory
+            pending.append(out if isinstance(out, ReadyOrder) else
+                           prepare(out, dialect, keep=False))
             key = out.source or "?"
             summary.by_source[key] = summary.by_source.get(key, 0) + 1
     if pending:

@@ -20,7 +20,7 @@ Getter = Callable[[Any], Any]
 #: A memo's "not there": memos may hold None (a field's default).
 UNSEEN = object()
 #: How many values a field's memo keeps (see ``mapping.field_read``).
-MEMO_SIZE = 4096
+MEMO_SIZE = 1024
 #: What a transform may raise on a hostile value; each becomes a reject naming the field.
 VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError)
 
