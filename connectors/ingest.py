@@ -24,7 +24,7 @@ import orjson
 from ..background import OrderedWriter
 from ..catalog import Catalog
 from ..errors import OrderhubError, RecordError
-from ..gcpause import paused_gc
+from ..gcpause import give_back, paused_gc
 from ..model import Order
 from ..record_checks import canonical, has_undecoded
 from ..store import OrderStore, ReadyOrder, Reject, prepare
@@ -395,6 +395,7 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
                             mapper, tally)
     if kept is not None and tally is not None:
         kept.keep(tally.survey())
+    give_back()  # the file's records and batches are freed: each file starts from the same
     if ahead is not None and (writer.sent - before) * 2 > read:
         ahead.stop()  # most of it was new or changed: a first ingest, not a re-ingest
     return read > 0 and writer.sent == before and len(summary.rejects) == rejected

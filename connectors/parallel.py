@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..catalog import Catalog
-from ..gcpause import paused_gc
+from ..gcpause import give_back, paused_gc
 from ..store import ReadyOrder, Reject, prepare
 from . import files
 from .files import SourceRecord, is_streamed
@@ -264,6 +264,8 @@ def _map(path: str, positions: list[tuple[int, str | None]]) -> list[Mapped]:
     current = _state["file"]
     with paused_gc():
         if current is None or current[0] != path or current[2] > positions[0][0]:
+            current = _state["file"] = None  # the file before, freed and given back first
+            give_back()
             items, _ = norm.open(Path(path))
             current = _state["file"] = [path, items, 0]
         return _map_from(current, path, positions, norm, dialect)
