@@ -370,15 +370,15 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
     read in batches leaves its survey kept.  Returns whether the file was all unchanged."""
     path = files[i]
     survey = ahead.take(i) if ahead is not None else None
-    kept = Kept(norm, path) if survey is None and not is_streamed(path) else None
-    if survey is not None or kept is not None:
-        worker = survey is not None
-        survey = survey or (kept.load() if kept is not None else None)
-        if survey and _all_unchanged(store, path, survey, summary, batch_size, progress,
-                                     on_file, writer):
-            summary.surveyed += worker
-            summary.kept += not worker
-            return True
+    worker = survey is not None
+    kept = None if worker or is_streamed(path) else Kept(norm, path)
+    if kept is not None:
+        survey = kept.load()
+    if survey is not None and _all_unchanged(store, path, survey, summary, batch_size,
+                                             progress, on_file, writer):
+        summary.surveyed += worker
+        summary.kept += not worker
+        return True
     if ahead is not None:
         ahead.reading(i)
     if kept is not None and not kept.found and survey_here:
@@ -393,9 +393,9 @@ def _ingest_path(store: OrderStore, norm: Normalizer, files: list[Path], i: int,
     with nullcontext() if is_streamed(path) else paused_gc():
         read = _ingest_file(store, norm, path, summary, batch_size, progress, on_file, writer,
                             mapper, tally)
-    if kept is not None and tally is not None:
+    if tally is not None and kept is not None:
         kept.keep(tally.survey())
-    give_back()  # the file's records and batches are freed: each file starts from the same
+    give_back()  # the file's records and batches are freed: the next starts from the same
     if ahead is not None and (writer.sent - before) * 2 > read:
         ahead.stop()  # most of it was new or changed: a first ingest, not a re-ingest
     return read > 0 and writer.sent == before and len(summary.rejects) == rejected
@@ -551,8 +551,8 @@ def _ingest_chunk(store: OrderStore, norm: Normalizer, path: Path, batch: _Batch
         else:
             # prepared here, not by the writer: its thread is left only the database's work
             # (Python work on both threads would just take turns holding the GIL); without the
-            # Order, which an update reads back from the document: queued batches of Orders
-            # were a third of the ingest's memory
+            # Order, which an update reads back from the document: 200,000 orders with the
+            # worker peaked at 340 MB with the queued batches' Orders, 298 MB without
             pending.append(out if isinstance(out, ReadyOrder) else
                            prepare(out, dialect, keep=False))
             key = out.source or "?"

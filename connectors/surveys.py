@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,11 +43,19 @@ class Survey:
     """One file's records by key, read and fingerprinted ahead of (or instead of) the ingest
     reading it in batches."""
 
-    records: int
+    records: int = 0
     #: platform -> (order numbers, fingerprints), in the file's order
-    keys: dict[str, tuple[list[str], list[str]]]
+    keys: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     #: mapping name -> records (the summary's ``by_source``)
-    sources: dict[str, int]
+    sources: dict[str, int] = field(default_factory=dict)
+
+    def add(self, platform: str, number: str, fingerprint: str, source: str) -> None:
+        """The file's next record."""
+        found = self.keys.get(platform) or self.keys.setdefault(platform, ([], []))
+        found[0].append(number)
+        found[1].append(fingerprint)
+        self.sources[source] = self.sources.get(source, 0) + 1
+        self.records += 1
 
     def dumps(self) -> bytes:
         return orjson.dumps({"records": self.records, "keys": self.keys,
@@ -99,22 +107,12 @@ def read(norm: Normalizer, path: Path) -> Survey | None:
     return tally.survey()
 
 
-class Tally:
-    """A survey built up record by record, as a file is read (in batches, by the ingest)."""
+@dataclass
+class Tally(Survey):
+    """A survey built up record by record as a file is read (in batches, by the ingest)."""
 
-    def __init__(self) -> None:
-        self.keys: dict[str, tuple[list[str], list[str]]] = {}
-        self.sources: dict[str, int] = {}
-        self.records = 0
-        #: a record without a key was read: there is no survey of this file
-        self.broken = False
-
-    def add(self, platform: str, number: str, fingerprint: str, source: str) -> None:
-        found = self.keys.get(platform) or self.keys.setdefault(platform, ([], []))
-        found[0].append(number)
-        found[1].append(fingerprint)
-        self.sources[source] = self.sources.get(source, 0) + 1
-        self.records += 1
+    #: a record without a key was read: there is no survey of this file
+    broken: bool = False
 
     def survey(self) -> Survey | None:
         if self.broken or not self.records:

@@ -12,11 +12,11 @@ import builtins  # the class's method `list` shadows the builtin in annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -53,6 +53,7 @@ _LOOKUP_COLS = (
     orders.c.version,
 )
 _CHUNK = 500
+_T = TypeVar("_T")
 #: Longest text kept per rejects column (the column widths, or a readable size for Text ones).
 _REJECT_LIMITS = {"reason": 1000, "source": 64, "file": 4096, "platform_order_no": 64,
                   "field": 128, "raw": 65536, "batch": 64}
@@ -209,13 +210,10 @@ class OrderStore:
         by_platform: dict[str, list[ReadyOrder]] = {}
         for order in latest.values():
             by_platform.setdefault(order.platform, []).append(order)
-        # PostgreSQL takes a platform's whole group at once (its lookup is one array
-        # parameter, its writes COPYs): each statement is a round trip to the server
-        size = _CHUNK if self._dialect != "postgresql" else max(1, len(latest))
         with self.engine.begin() as conn:
             for platform, group in by_platform.items():
-                for i in range(0, len(group), size):
-                    result.add(self._upsert_chunk(conn, platform, group[i : i + size], now))
+                for part in self._parts(group):
+                    result.add(self._upsert_chunk(conn, platform, part, now))
             if history:
                 from .history import mark_historical
 
@@ -249,6 +247,14 @@ class OrderStore:
         if changed:
             self._apply_updates(conn, changed, now, result)
         return result
+
+    def _parts(self, items: builtins.list[_T]) -> Iterator[builtins.list[_T]]:
+        """``items`` in the parts one lookup takes: 500 on SQLite (a list of bound
+        parameters), all at once on PostgreSQL, where one array parameter holds them (each
+        statement is a round trip to the server)."""
+        size = len(items) if self._dialect == "postgresql" else _CHUNK
+        for i in range(0, len(items), max(1, size)):
+            yield items[i : i + size]
 
     def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
         if self._dialect == "postgresql":  # one array parameter, not a list rendered each time
@@ -460,8 +466,7 @@ class OrderStore:
 
     def fingerprints(self, platform: str, numbers: Sequence[str]) -> dict[str, str | None]:
         """The stored source fingerprint of each of these orders that exists (see
-        :attr:`Order.fingerprint`): one indexed query per 500 numbers (on PostgreSQL one in
-        all)."""
+        :attr:`Order.fingerprint`): one indexed query per part (:meth:`_parts`)."""
         out: dict[str, str | None] = {}
         wanted = list(dict.fromkeys(n for n in numbers if n))
         prep = self.engine.dialect.identifier_preparer
@@ -472,10 +477,7 @@ class OrderStore:
             # driver's own cursor, outside any transaction: a plain WAL read, which neither
             # takes nor waits for the write lock (the ingest's writer thread holds it)
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            # PostgreSQL: all the numbers in one array parameter, one round trip
-            size = _CHUNK if self._dialect != "postgresql" else max(1, len(wanted))
-            for i in range(0, len(wanted), size):
-                part = wanted[i : i + size]
+            for part in self._parts(wanted):
                 if self._dialect == "postgresql":
                     cursor.execute(head + "platform = %(p)s AND platform_order_no = ANY(%(n)s)",
                                    {"p": platform, "n": part})
