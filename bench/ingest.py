@@ -14,7 +14,7 @@ nothing else, 2,000 rows a transaction as the ingest commits: `sqlite3` `execute
 psycopg `COPY` (plus psycopg `executemany` for reference).  Only the driver calls are timed.
 
     python bench/ingest.py [--orders 20000] [--db sqlite,postgresql]
-                           [--runs first,same,cold,tenth]
+                           [--runs first,same,cold,tenth,client]
                            [--workers auto|0|1|0,1]
 
 PostgreSQL: ORDERHUB_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test); the
@@ -49,7 +49,8 @@ PER_FILE = 5000
 BATCH = 2000
 PG = os.environ.get("ORDERHUB_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 RUNS = {"first": "first ingest", "same": "unchanged re-ingest",
-        "cold": "unchanged re-ingest, no kept surveys", "tenth": "10% modified"}
+        "cold": "unchanged re-ingest, no kept surveys", "tenth": "10% modified",
+        "client": "first ingest, nothing stored (the client's own work)"}
 
 
 def modify(platform: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -151,12 +152,21 @@ class PeakPss(threading.Thread):
         return self.peak
 
 
-def child_ingest(url: str, folder: Path, catalog: Path, workers: str) -> dict[str, Any]:
-    """One ingest; its CPU and peak RSS include its mapping worker's, if it started one."""
+def child_ingest(url: str, folder: Path, catalog: Path, workers: str,
+                 store_nothing: bool = False) -> dict[str, Any]:
+    """One ingest; its CPU and peak RSS include its mapping worker's, if it started one.
+    ``store_nothing``: every batch is read, looked up, mapped and prepared as in a first
+    ingest, and handed to the writer thread, which stores nothing (what the client costs
+    without the database: a lower bound on the first ingest in one process, where all of it
+    runs under one GIL)."""
     from orderhub.catalog import Catalog
     from orderhub.connectors.ingest import ingest
     from orderhub.store import OrderStore
+    from orderhub.store.orders import UpsertResult
 
+    if store_nothing:
+        OrderStore.upsert = (  # type: ignore[method-assign]
+            lambda self, batch, **_: UpsertResult(new=sum(1 for _ in batch)))
     store = OrderStore.open(url)
     cat = Catalog.load(catalog)
     files = sorted(folder.glob("*.json"))
@@ -295,13 +305,15 @@ def bench_db(db: str, tmp: Path, n: int, runs: list[str], catalog: Path,
         for run in runs:
             folder = tmp / ("later" if run == "tenth" else "first")
             # an unchanged re-ingest leaves the store as it was: each setting runs on it
-            every = run in ("first", "same", "cold")
+            every = run in ("first", "same", "cold", "client")
             for w in workers if every else workers[:1]:
-                target = ours if w == workers[0] or run != "first" else url(f"w{w}")
+                target = url(f"client{w}") if run == "client" else \
+                    ours if w == workers[0] or run != "first" else url(f"w{w}")
                 name = RUNS[run] + (f" (workers={w})" if every and len(workers) > 1 else "")
                 if run == "cold":  # as if the files had never been read before
                     shutil.rmtree(tmp / "cache" / "orderhub" / "surveys", ignore_errors=True)
-                results.append((name, _child(["ingest", target, str(folder), str(catalog), w])))
+                results.append((name, _child(["ingest", target, str(folder), str(catalog), w,
+                                              *(["nothing"] if run == "client" else [])])))
                 if target != ours and run == "first":
                     a, b = _child(["snapshot", ours]), _child(["snapshot", target])
                     same = f"stores of workers={workers[0]} and workers={w} " + (
@@ -362,7 +374,9 @@ def main() -> None:
     parser.add_argument("--runs", default="first,same,cold,tenth",
                         help="first ingest, then on its store: same (unchanged re-ingest, "
                              "the surveys the first kept), cold (the same with none kept), "
-                             "tenth (every tenth order a later version)")
+                             "tenth (every tenth order a later version), client (a first "
+                             "ingest into a fresh store that stores nothing: the client's own "
+                             "work, which one process cannot beat)")
     parser.add_argument("--workers", default="auto",
                         help="first ingest and unchanged re-ingest with each of these: auto "
                              "(the default: a worker process where it pays), 0 (one "
@@ -372,7 +386,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        fn = {"ingest": lambda: child_ingest(rest[0], Path(rest[1]), Path(rest[2]), rest[3]),
+        fn = {"ingest": lambda: child_ingest(rest[0], Path(rest[1]), Path(rest[2]), rest[3],
+                                             rest[4:] == ["nothing"]),
               "snapshot": lambda: child_snapshot(rest[0]),
               "floor-sqlite": lambda: child_floor_sqlite(rest[0], Path(rest[1])),
               "floor-pg": lambda: child_floor_pg(rest[0], rest[1], rest[2])}[kind]
