@@ -257,9 +257,11 @@ class OrderStore:
 
     def _lookup(self, conn: Connection, platform: str, numbers: list[str]) -> dict[str, Any]:
         if self._dialect == "postgresql":  # one array parameter, one index probe per number
+            # sorted: the rows found are locked in the array's order, the same in every writer,
+            # so two that share orders wait for each other instead of deadlocking
             query: Any = text(_probes(conn, "id, platform_order_no, modified_at, content_hash, "
                                             "version", lock=True)).bindparams(
-                bindparam("p", platform), bindparam("n", numbers, type_=ARRAY(String)),
+                bindparam("p", platform), bindparam("n", sorted(numbers), type_=ARRAY(String)),
             ).columns(*_LOOKUP_COLS)
         else:
             query = select(*_LOOKUP_COLS).where(
