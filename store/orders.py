@@ -468,22 +468,24 @@ class OrderStore:
         :attr:`Order.fingerprint`): one indexed query per part (:meth:`_parts`)."""
         out: dict[str, str | None] = {}
         wanted = list(dict.fromkeys(n for n in numbers if n))
-        prep = self.engine.dialect.identifier_preparer
-        head = f"SELECT platform_order_no, fingerprint FROM {prep.format_table(orders)} WHERE "
+        columns = "platform_order_no, fingerprint"
         with self.engine.connect() as conn:
             # driver SQL: a re-ingest asks this for every record, and SQLAlchemy's rendering
             # of a 500-value IN and its row objects cost more than the query.  On SQLite the
             # driver's own cursor, outside any transaction: a plain WAL read, which neither
             # takes nor waits for the write lock (the ingest's writer thread holds it)
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            probes = _probes(conn, "platform_order_no, fingerprint", lock=False, driver=True)
-            for part in self._parts(wanted):
-                if self._dialect == "postgresql":
-                    cursor.execute(probes, {"p": platform, "n": part})
-                else:
-                    cursor.execute(head + f"platform = ? AND platform_order_no IN "
-                                   f"({', '.join('?' * len(part))})", (platform, *part))
-                out.update(cursor.fetchall())
+            if self._dialect == "postgresql":
+                probes = _probes(conn, columns, lock=False, driver=True)
+                for part in self._parts(wanted):
+                    out.update(cursor.execute(probes, {"p": platform, "n": part}).fetchall())
+            else:
+                table = conn.dialect.identifier_preparer.format_table(orders)
+                for part in self._parts(wanted):
+                    cursor.execute(f"SELECT {columns} FROM {table} WHERE platform = ? AND "
+                                   f"platform_order_no IN ({', '.join('?' * len(part))})",
+                                   (platform, *part))
+                    out.update(cursor.fetchall())
             cursor.close()
         return out
 

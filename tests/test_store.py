@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Connection, text
 
 from orderhub.errors import NotFound, StoreError
 from orderhub.model import (
@@ -25,6 +28,7 @@ from orderhub.model import (
 from orderhub.store import OrderStore, Reject
 
 SH = ZoneInfo("Asia/Shanghai")
+_R = TypeVar("_R")
 T0 = datetime(2025, 11, 11, 9, 0, tzinfo=SH)
 
 
@@ -188,8 +192,6 @@ def test_lookups_read_only_the_orders_asked_for_whatever_the_statistics_say(
     platform to find a batch's numbers, a cost that grows with each batch (1,000,000 orders
     took three times the COPY floor's server CPU).  Both lookups an ingest makes (the
     writer's locked one and the fingerprints) must read only the rows they ask for."""
-    from sqlalchemy import text
-
     from orderhub.store.orders import _probes
 
     store = OrderStore.open(pg_url)
@@ -201,20 +203,22 @@ def test_lookups_read_only_the_orders_asked_for_whatever_the_statistics_say(
         store.upsert([make(str(50000 + i)) for i in range(start, start + 500)])
     asked = [str(50000 + i) for i in range(0, 3000, 300)] + ["404", "405"]
 
-    def rows_read(conn: object, run: object) -> int:
-        count = text("SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM "
-                     "pg_stat_xact_user_tables WHERE relid = 'orders'::regclass")
-        before = conn.execute(count).scalar_one()  # type: ignore[attr-defined]
-        run()  # type: ignore[operator]
-        return int(conn.execute(count).scalar_one() - before)  # type: ignore[attr-defined]
+    count = text("SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM "
+                 "pg_stat_xact_user_tables WHERE relid = 'orders'::regclass")
+
+    def reading(conn: Connection, run: Callable[[], _R]) -> tuple[int, _R]:
+        """What ``run`` returns, and how many rows of orders it read (this transaction's)."""
+        before = conn.execute(count).scalar_one()
+        out = run()
+        return int(conn.execute(count).scalar_one() - before), out
 
     with store.engine.begin() as conn:
-        locked: dict[str, object] = {}
-        assert rows_read(conn, lambda: locked.update(store._lookup(conn, "taobao", asked))) <= 10
+        read, locked = reading(conn, lambda: store._lookup(conn, "taobao", asked))
+        assert read <= 10
         assert sorted(locked) == sorted(asked[:10])
         sql = _probes(conn, "platform_order_no, fingerprint", lock=False, driver=True)
-        found: list[object] = []
-        assert rows_read(conn, lambda: found.extend(conn.exec_driver_sql(
-            sql, {"p": "taobao", "n": asked}).fetchall())) <= 10
+        read, found = reading(conn, lambda: conn.exec_driver_sql(
+            sql, {"p": "taobao", "n": asked}).fetchall())
+        assert read <= 10
         assert len(found) == 10
     assert store.fingerprints("taobao", asked).keys() == set(asked[:10])
